@@ -1,0 +1,54 @@
+# Licensed under a 3-clause BSD style license - see LICENSE.rst
+"""
+telescope.org
+-------------
+
+Astroquery-style access to telescope.org, the Open University's robotic
+telescopes COAST and PIRATE at the Observatorio del Teide: log in, list
+observation requests and jobs, download their FITS images, and submit new
+observations.
+
+Configuration is read at call time from ``conf`` (astropy configuration
+system, section ``[telescope_query]``).  The environment variable
+``TELESCOPE_QUERY_SERVER`` overrides ``conf.server``.
+"""
+from astropy import config as _config
+
+__version__ = "0.1.0"
+
+
+class Conf(_config.ConfigNamespace):
+    """Configuration parameters for `telescope_query`."""
+
+    server = _config.ConfigItem(
+        'https://www.telescope.org/',
+        'Base URL of telescope.org (or of a simulator). The environment '
+        'variable TELESCOPE_QUERY_SERVER overrides it.')
+    timeout = _config.ConfigItem(
+        60, 'Time limit in seconds for one HTTP call to the server.')
+    username = _config.ConfigItem(
+        '', 'Default telescope.org user name for login().')
+    poll_interval = _config.ConfigItem(
+        2.0, 'Longest wait in seconds between two polls of the image engine '
+        '(polling starts faster and backs off up to this).')
+    max_poll_time = _config.ConfigItem(
+        600.0, 'Give up waiting for an image-engine product after this many seconds.')
+    max_workers = _config.ConfigItem(
+        8, 'Largest number of concurrent HTTP calls in batch operations.')
+    retries = _config.ConfigItem(
+        4, 'How many times an idempotent read is retried on connection '
+        'errors and HTTP 5xx answers (with exponential backoff).')
+    backoff_factor = _config.ConfigItem(
+        0.5, 'Backoff factor in seconds for retried reads.')
+
+
+conf = Conf()
+
+from .exceptions import (LoginError, RemoteServiceError,  # noqa: E402
+                         NoSuchRequestError, NoSuchJobError,
+                         ProductNotReadyError, SubmissionError)
+from .core import Telescope, TelescopeClass  # noqa: E402
+
+__all__ = ['Telescope', 'TelescopeClass', 'Conf', 'conf', '__version__',
+           'LoginError', 'RemoteServiceError', 'NoSuchRequestError',
+           'NoSuchJobError', 'ProductNotReadyError', 'SubmissionError']

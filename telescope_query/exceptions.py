@@ -1,0 +1,34 @@
+"""Exceptions raised by telescope_query.
+
+They build on astroquery's exceptions so that code written for other
+astroquery modules catches them too.
+"""
+from astroquery.exceptions import LoginError, RemoteServiceError
+
+__all__ = ['LoginError', 'RemoteServiceError', 'NoSuchRequestError',
+           'NoSuchJobError', 'ProductNotReadyError', 'SubmissionError',
+           'DownloadError']
+
+
+class NoSuchRequestError(LookupError):
+    """The account has no request with this id (the view came back empty)."""
+
+
+class NoSuchJobError(LookupError):
+    """There is no job with this id (the view came back empty)."""
+
+
+class ProductNotReadyError(TimeoutError):
+    """The image engine did not make a product ready within ``conf.max_poll_time``."""
+
+
+class SubmissionError(RemoteServiceError):
+    """The server refused or failed a submission; ``status`` holds its word."""
+
+    def __init__(self, message: str, status: str | None = None):
+        super().__init__(message)
+        self.status = status
+
+
+class DownloadError(RemoteServiceError):
+    """A product could not be downloaded and verified; nothing was left behind."""
