@@ -1,0 +1,619 @@
+"""The simulator's synthetic accounts, folders, requests and jobs.
+
+An :class:`Archive` is generated deterministically from ``(seed, accounts,
+requests_per_account, now)``: every account gets a history that looks like a
+real user's (years of requests on the old cameras and on COAST and PIRATE,
+statuses over the whole status table, jobs serving several requests, flat
+fields, a few completions in the last two days), and synthetic other users
+add public jobs for the job search.
+
+Folder membership model
+-----------------------
+Every request is in the Inbox (folder 1): the Inbox count equals the number
+of the user's requests, as on the live site.  Each request also has one
+``folder_id``: 1 when it lives only in the Inbox, else the one other folder
+it was filed in (3 Archive, 4 Trash, or the user's own folder, id >= 100).
+Favourites (2) is empty in a generated archive, so its count is 0 (the
+server shows ``null``).
+
+Objects handed out (:class:`Folder`, :class:`Request`, :class:`Job`) are
+frozen: a state change (``complete_queue``) replaces them, so a reader never
+sees one half-updated.
+
+This module is part of the simulator and imports nothing from the client.
+"""
+from __future__ import annotations
+
+import bisect
+import calendar
+import hmac
+import random
+import threading
+import time
+from dataclasses import dataclass, replace
+from typing import Mapping
+
+from . import catalog
+from .catalog import Target
+
+__all__ = ['STATUS_TEXTS', 'QUEUED_STATUSES', 'TELESCOPES', 'FILTERS', 'FILTER_PLANES',
+           'MAX_EXPOSURE_MS', 'MIN_EXPOSURE_MS', 'Folder', 'Request', 'Job', 'Archive',
+           'never_rises']
+
+STATUS_TEXTS: dict[int, str] = {
+    1: 'New', 2: 'New, allocated', 3: 'Waiting', 4: 'In progress', 5: 'Reallocate',
+    6: 'Waiting again', 7: 'Complete on site', 8: 'Complete', 9: 'Hold', 10: 'Frozen',
+    20: 'Expired', 21: 'Expired w/CJobs', 22: 'Cancelled', 23: 'Cancelled w/CJobs',
+    24: 'Invalid', 25: 'Never rises', 26: 'Other error',
+}
+#: Codes below 8 are still in the queue.
+QUEUED_STATUSES = frozenset(code for code in STATUS_TEXTS if code < 8)
+COMPLETE = 8
+NEVER_RISES = 25
+
+#: The "Telescope Type Name" of each telescope id.
+TELESCOPES: dict[int, str] = {1: 'Constellation', 2: 'Galaxy', 3: 'Cluster', 5: 'Planet',
+                              6: 'COAST', 7: 'PIRATE'}
+
+#: Filter names each telescope takes; the first is its three-colour filter
+#: where it has one.
+FILTERS: dict[int, tuple[str, ...]] = {
+    1: ('Colour', 'Clear'),
+    2: ('BVR', 'B', 'V', 'R', 'Clear'),
+    3: ('Colour', 'Clear'),
+    5: ('Colour', 'Clear'),
+    6: ('BVR', 'B', 'V', 'R'),
+    7: ('Colour', 'Blue', 'Green', 'Red'),
+}
+
+#: The image planes (cube) or files (zip) a filter choice produces.
+FILTER_PLANES: dict[str, tuple[str, ...]] = {
+    'BVR': ('B', 'V', 'R'),
+    'Colour': ('Blue', 'Green', 'Red'),
+}
+
+#: Exposure limits in milliseconds, per telescope.
+MAX_EXPOSURE_MS: dict[int, int] = {1: 120000, 2: 300000, 3: 300000, 5: 10000,
+                                   6: 600000, 7: 600000}
+MIN_EXPOSURE_MS: dict[int, int] = {1: 100, 2: 100, 3: 100, 5: 1, 6: 100, 7: 100}
+
+# COAST and PIRATE are in service from 2017 on (Unix seconds of 2017-01-01).
+COAST_ERA = calendar.timegm((2017, 1, 1, 0, 0, 0))
+DAY = 86400
+YEAR = 365.25 * DAY
+HISTORY_YEARS = 10
+FIRST_RID = 700000
+FIRST_JID = 400000
+FIRST_FOLDER = 400
+
+
+def never_rises(dec_deg: float | None) -> bool:
+    """True for a declination that never rises at Teide (below about -61.7 deg)."""
+    return dec_deg is not None and dec_deg < catalog.TEIDE_LATITUDE - 90.0
+
+
+@dataclass(frozen=True, slots=True)
+class Folder:
+    """A request folder of one user; ``creation_time`` 0 for the four built-in ones."""
+
+    folder_id: int
+    name: str
+    creation_time: int
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """One observation request of a user.  Times are Unix seconds."""
+
+    rid: int
+    owner: str
+    object_name: str
+    object_type: str
+    object_id: str
+    ra_deg: float | None
+    dec_deg: float | None
+    telescope_id: int
+    filter_type: str
+    exposure_ms: int
+    dark_frame: bool
+    status: int
+    request_time: int
+    completion_time: int          # 0 when not complete
+    comments: str
+    folder_id: int                # secondary folder; 1 = Inbox only
+    jid: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """One telescope job: the exposure that served one or more requests."""
+
+    jid: int
+    rids: list[int]
+    owner: str | None
+    public: bool
+    object_name: str
+    object_type: str
+    object_id: str
+    ra_deg: float | None
+    dec_deg: float | None
+    telescope_id: int
+    filter_type: str
+    exposure_ms: int
+    completion_time: int
+    success: bool
+    flat_id: int | None
+
+
+class Archive:
+    """Synthetic telescope.org accounts with their folders, requests and jobs.
+
+    Parameters
+    ----------
+    accounts : mapping of str to str
+        User name to password.
+    requests_per_account : int
+        Size of each account's generated history.
+    seed : int
+        Seed of the generation; the archive is a function of
+        ``(seed, accounts, requests_per_account, now)``.
+    now : float, optional
+        Unix time the archive is anchored to (default: the time of
+        construction).  The archive's clock, :meth:`current_time`, runs on
+        from it.
+
+    Notes
+    -----
+    All methods are thread-safe (one re-entrant lock, ``archive.lock``).
+    """
+
+    def __init__(self, accounts: Mapping[str, str], *, requests_per_account: int = 2000,
+                 seed: int = 1, now: float | None = None) -> None:
+        self.lock = threading.RLock()
+        self.now: float = time.time() if now is None else float(now)
+        self.seed = seed
+        self.requests_per_account = requests_per_account
+        self._started = time.monotonic()
+        self._passwords = dict(accounts)
+        self._folders: dict[str, list[Folder]] = {}
+        self._requests: dict[str, dict[int, Request]] = {}
+        self._jobs: dict[int, Job] = {}
+        # Public successful jobs as (completion_time, jid), sorted, for search.
+        self._searchable: list[tuple[int, int]] = []
+        _Generator(self).run()
+        self._next_rid = max((rid for reqs in self._requests.values() for rid in reqs),
+                             default=FIRST_RID) + 1
+        for job in self._jobs.values():
+            self._next_rid = max(self._next_rid, max(job.rids, default=0) + 1)
+        self._next_jid = max(self._jobs, default=FIRST_JID) + 1
+
+    def __repr__(self) -> str:
+        return (f'<Archive users={self.users()} requests_per_account='
+                f'{self.requests_per_account} seed={self.seed}>')
+
+    # -- accounts and clock ---------------------------------------------------------
+    def current_time(self) -> float:
+        """The archive's clock: ``now`` plus the time elapsed since construction."""
+        return self.now + (time.monotonic() - self._started)
+
+    def users(self) -> list[str]:
+        """Names of the accounts."""
+        return list(self._passwords)
+
+    def check_password(self, user: str, password: str) -> bool:
+        """Whether ``password`` is the password of ``user`` (False for unknown users)."""
+        expected = self._passwords.get(user)
+        if expected is None or not isinstance(password, str):
+            return False
+        return hmac.compare_digest(expected.encode(), password.encode())
+
+    # -- folders and requests -------------------------------------------------------
+    def folders(self, user: str) -> list[Folder]:
+        """The user's folders: 1 Inbox, 2 Favourites, 3 Archive, 4 Trash, then own ones."""
+        with self.lock:
+            return list(self._folders[user])
+
+    def folder_count(self, user: str, folder_id: int) -> int:
+        """Number of requests in one of the user's folders (0 when empty or unknown)."""
+        return len(self.requests(user, folder_id))
+
+    def requests(self, user: str, folder_id: int | None = None) -> list[Request]:
+        """The user's requests in a folder, by ascending rid.
+
+        The Inbox (1), and ``None``, give every request of the user; any other
+        folder gives the requests filed in it (see the module's membership model).
+        """
+        with self.lock:
+            own = self._requests[user]
+            if folder_id is None or folder_id == 1:
+                return list(own.values())
+            return [r for r in own.values() if r.folder_id == folder_id]
+
+    def request(self, user: str, rid: int) -> Request | None:
+        """The user's request ``rid``, or None (also for another user's request)."""
+        with self.lock:
+            return self._requests.get(user, {}).get(rid)
+
+    # -- jobs -----------------------------------------------------------------------
+    def job(self, jid: int) -> Job | None:
+        """Any job by id (of any user), or None."""
+        with self.lock:
+            return self._jobs.get(jid)
+
+    def job_of_request(self, user: str, rid: int) -> Job | None:
+        """The job that served the user's request ``rid``, or None."""
+        with self.lock:
+            req = self.request(user, rid)
+            return None if req is None or req.jid is None else self._jobs.get(req.jid)
+
+    def search_jobs(self, earliest: float, latest: float, telescope_id: int | None = None,
+                    filter_type: str | None = None) -> list[Job]:
+        """Public successful jobs of all users completed in ``[earliest, latest]``.
+
+        Newest first; optionally only one telescope and/or one filter name.
+        """
+        with self.lock:
+            lo = bisect.bisect_left(self._searchable, (earliest, -1))
+            hi = bisect.bisect_right(self._searchable, (latest, float('inf')))
+            found = []
+            for _, jid in reversed(self._searchable[lo:hi]):
+                job = self._jobs[jid]
+                if telescope_id is not None and job.telescope_id != telescope_id:
+                    continue
+                if filter_type and job.filter_type != filter_type:
+                    continue
+                found.append(job)
+            return found
+
+    # -- the living queue -----------------------------------------------------------
+    def add_request(self, user: str, *, object_name: str, object_type: str,
+                    object_id: str, ra_deg: float | None, dec_deg: float | None,
+                    telescope_id: int, filter_type: str, exposure_ms: int,
+                    dark_frame: bool, comments: str) -> Request:
+        """Queue a new request (status 3, Waiting) in the user's Inbox."""
+        with self.lock:
+            if user not in self._requests:
+                raise KeyError(f'no such account: {user!r}')
+            req = Request(
+                rid=self._next_rid, owner=user, object_name=object_name,
+                object_type=object_type, object_id=object_id, ra_deg=ra_deg,
+                dec_deg=dec_deg, telescope_id=int(telescope_id), filter_type=filter_type,
+                exposure_ms=int(exposure_ms), dark_frame=bool(dark_frame), status=3,
+                request_time=int(self.current_time()), completion_time=0,
+                comments=comments, folder_id=1, jid=None)
+            self._next_rid += 1
+            self._requests[user][req.rid] = req
+            return req
+
+    def complete_queue(self, user: str | None = None) -> list[tuple[int, int]]:
+        """Complete every queued request (status below 8) of one user or of all.
+
+        Requests for targets that never rise at Teide become status 25.  The
+        others become status 8 with a new successful, public job completed
+        now, with a flat field; queued requests of one user for the same
+        target and settings share one job (as on the site).
+
+        Returns
+        -------
+        list of (rid, jid)
+        """
+        with self.lock:
+            done: list[tuple[int, int]] = []
+            now = int(self.current_time())
+            users = [user] if user is not None else list(self._requests)
+            for name in users:
+                own = self._requests[name]
+                groups: dict[tuple, list[Request]] = {}
+                for req in list(own.values()):
+                    if req.status not in QUEUED_STATUSES:
+                        continue
+                    if never_rises(req.dec_deg):
+                        own[req.rid] = replace(req, status=NEVER_RISES)
+                        continue
+                    key = (req.object_name, req.object_type, req.object_id,
+                           req.telescope_id, req.filter_type, req.exposure_ms)
+                    groups.setdefault(key, []).append(req)
+                for reqs in groups.values():
+                    first = reqs[0]
+                    job = Job(jid=self._next_jid, rids=[r.rid for r in reqs], owner=name,
+                              public=True, object_name=first.object_name,
+                              object_type=first.object_type, object_id=first.object_id,
+                              ra_deg=first.ra_deg, dec_deg=first.dec_deg,
+                              telescope_id=first.telescope_id,
+                              filter_type=first.filter_type,
+                              exposure_ms=first.exposure_ms, completion_time=now,
+                              success=True, flat_id=_flat_id(first.telescope_id,
+                                                             first.filter_type, now))
+                    self._next_jid += 1
+                    self._add_job(job)
+                    for r in reqs:
+                        own[r.rid] = replace(r, status=COMPLETE, completion_time=now,
+                                             jid=job.jid)
+                        done.append((r.rid, job.jid))
+            return done
+
+    def _add_job(self, job: Job) -> None:
+        self._jobs[job.jid] = job
+        if job.public and job.success:
+            bisect.insort(self._searchable, (job.completion_time, job.jid))
+
+
+def _flat_id(telescope_id: int, filter_type: str, when: float) -> int:
+    """A flat-field id: one flat series per telescope and filter, renewed monthly."""
+    month = int(when // (30 * DAY))
+    return 1 + (month * 7 + telescope_id * 3 + len(filter_type)) % 60
+
+
+# ----------------------------------------------------------------------------------
+# Generation
+# ----------------------------------------------------------------------------------
+
+# Status weights of a generated history (each code also appears at least once).
+_STATUS_WEIGHTS = {
+    1: 0.4, 2: 0.4, 3: 1.5, 4: 0.4, 5: 0.2, 6: 0.3, 7: 0.3, 8: 78.0, 9: 0.8, 10: 0.5,
+    20: 7.0, 21: 1.2, 22: 3.5, 23: 0.8, 24: 0.8, 25: 1.5, 26: 1.0,
+}
+_EXPOSURES_MS = (10000, 20000, 30000, 45000, 60000, 90000, 120000, 180000, 240000, 300000)
+_SUFFIXES = ('_M', '_B', '_2')
+_OWN_FOLDER_NAMES = ('Complete', 'Variables', 'Messier', 'Projects', 'Course')
+_OTHER_USERS = 40
+
+
+@dataclass(slots=True)
+class _Draft:
+    """A request being generated (ids are assigned once all are known)."""
+
+    owner: str
+    target: Target
+    object_name: str
+    telescope_id: int
+    filter_type: str
+    exposure_ms: int
+    dark_frame: bool
+    status: int
+    request_time: int
+    completion_time: int
+    comments: str
+    folder_id: int
+    job: _JobDraft | None = None
+    rid: int = 0
+
+
+@dataclass(slots=True)
+class _JobDraft:
+    owner: str
+    public: bool
+    success: bool
+    completion_time: int
+    flat_id: int | None
+    requests: list[_Draft]
+    jid: int = 0
+
+
+class _Generator:
+    """Builds the archive's content; kept apart so the Archive stays readable."""
+
+    def __init__(self, archive: Archive) -> None:
+        self.archive = archive
+        self.now = int(archive.now)
+        self.drafts: list[_Draft] = []
+        self.jobs: list[_JobDraft] = []
+
+    def run(self) -> None:
+        n = self.archive.requests_per_account
+        for index, user in enumerate(self.archive._passwords):
+            rng = random.Random(f'telescope-sim:{self.archive.seed}:{user}:{n}:{self.now}')
+            own_folder = FIRST_FOLDER + 7 * index + rng.randrange(7)
+            self._account(rng, user, n, own_folder)
+        self._other_users(random.Random(f'telescope-sim:{self.archive.seed}:others:{n}'))
+        self._assign_ids(random.Random(f'telescope-sim:{self.archive.seed}:ids'))
+        self._materialise()
+
+    # -- one account ------------------------------------------------------------
+    def _account(self, rng: random.Random, user: str, n: int, own_folder: int) -> None:
+        arch = self.archive
+        first_request = self.now - HISTORY_YEARS * YEAR
+        arch._folders[user] = [
+            Folder(1, 'Inbox', 0), Folder(2, 'Favourites', 0),
+            Folder(3, 'Archive', 0), Folder(4, 'Trash', 0),
+            Folder(own_folder, rng.choice(_OWN_FOLDER_NAMES),
+                   int(first_request + rng.uniform(0.2, 0.6) * HISTORY_YEARS * YEAR)),
+        ]
+        arch._requests[user] = {}
+        statuses = self._statuses(rng, n)
+        complete = [s for s in statuses if s == COMPLETE]
+        others = [s for s in statuses if s != COMPLETE]
+        made: list[_Draft] = []
+
+        # Completed requests, grouped into jobs; about 5% of jobs serve 2-3 requests.
+        remaining = len(complete)
+        n_recent = min(remaining, max(3, n // 150))
+        n_shared_min = 2 if remaining >= 8 else 0
+        job_index = 0
+        while remaining > 0:
+            shared = (job_index < n_shared_min and remaining >= 3) or rng.random() < 0.05
+            size = min(remaining, (3 if rng.random() < 0.3 else 2) if shared else 1)
+            recent = n_shared_min <= job_index < n_shared_min + n_recent
+            made += self._complete_job(rng, user, size, recent)
+            remaining -= size
+            job_index += 1
+
+        for status in others:
+            made.append(self._incomplete(rng, user, status))
+
+        self._file_in_folders(rng, made, own_folder)
+        self.drafts += made
+
+    @staticmethod
+    def _statuses(rng: random.Random, n: int) -> list[int]:
+        codes = list(_STATUS_WEIGHTS)
+        chosen = rng.choices(codes, weights=list(_STATUS_WEIGHTS.values()), k=n)
+        # Every status class at least once (when the archive is big enough).
+        if n >= 2 * len(codes):
+            for i, code in enumerate(c for c in codes if c != COMPLETE):
+                chosen[i] = code
+        return chosen
+
+    def _when(self, rng: random.Random, min_age: float = 0.0) -> int:
+        """A past time, more likely recent: users were more active lately."""
+        age = min_age + (HISTORY_YEARS * YEAR - min_age) * rng.random() ** 1.6
+        return int(self.now - age)
+
+    def _setup(self, rng: random.Random, target: Target, when: float):
+        """Telescope, filter and exposure plausible for the target and the date."""
+        if target.object_type == 'PLANET':
+            telescope = 5 if when < COAST_ERA else rng.choice((6, 7))
+        elif when >= COAST_ERA:
+            telescope = rng.choices((6, 7, 2), weights=(45, 45, 10))[0]
+        else:
+            telescope = rng.choices((2, 1, 3), weights=(55, 25, 20))[0]
+        names = FILTERS[telescope]
+        filt = names[0] if rng.random() < 0.6 else rng.choice(names[1:])
+        limit = MAX_EXPOSURE_MS[telescope]
+        exposure = rng.choice([e for e in _EXPOSURES_MS if e <= limit] or [limit])
+        if telescope == 5:
+            exposure = rng.choice((100, 500, 1000, 5000))
+        return telescope, filt, exposure
+
+    def _target(self, rng: random.Random, southern: bool = False) -> Target:
+        if southern:
+            return rng.choice(catalog.SOUTHERN)
+        pool = rng.choices((catalog.VARIABLE_STARS, catalog.MESSIER, catalog.FIELDS,
+                            catalog.NGC, catalog.PLANETS), weights=(50, 28, 12, 7, 3))[0]
+        return rng.choice(pool)
+
+    def _name(self, rng: random.Random, target: Target) -> str:
+        if target.object_type != 'PLANET' and rng.random() < 0.04:
+            return target.name + rng.choice(_SUFFIXES)
+        return target.name
+
+    def _comment(self, rng: random.Random, target: Target) -> str:
+        return rng.choice((target.comment, target.comment, 'AutoSubmit', '', 'AAVSO',
+                           'Course S282', 'Colour image', 'Light curve'))
+
+    def _complete_job(self, rng, user, size, recent) -> list[_Draft]:
+        target = self._target(rng)
+        if recent:
+            completion = int(self.now - rng.uniform(0.5, 40.0) * 3600)
+        else:
+            completion = self._when(rng, min_age=2 * DAY)
+        telescope, filt, exposure = self._setup(rng, target, completion)
+        name = self._name(rng, target)
+        dark = rng.random() < 0.85
+        job = _JobDraft(owner=user, public=rng.random() < 0.4, success=True,
+                        completion_time=completion,
+                        flat_id=(_flat_id(telescope, filt, completion)
+                                 if rng.random() < 0.85 else None),
+                        requests=[])
+        drafts = []
+        for _ in range(size):
+            # One request of a shared job may ask days before the other.
+            delay = rng.uniform(0.5, 30.0 if size > 1 else 8.0) * 3600 * (
+                1 if recent else rng.uniform(1, 6))
+            d = _Draft(user, target, name, telescope, filt, exposure, dark, COMPLETE,
+                       int(completion - delay), completion, self._comment(rng, target),
+                       1, job)
+            job.requests.append(d)
+            drafts.append(d)
+        self.jobs.append(job)
+        return drafts
+
+    def _incomplete(self, rng, user, status) -> _Draft:
+        target = self._target(rng, southern=(status == NEVER_RISES))
+        if status in QUEUED_STATUSES:
+            # Still in the queue: asked recently ("In progress" within the day).
+            age = rng.uniform(0.1, 1.0 if status == 4 else 12.0) * DAY
+            when = int(self.now - age)
+        elif status in (9, 10):
+            when = int(self.now - rng.uniform(1, 120) * DAY)
+        elif status in (20, 21):
+            when = self._when(rng, min_age=30 * DAY)
+        else:
+            when = self._when(rng, min_age=DAY)
+        telescope, filt, exposure = self._setup(rng, target, when)
+        return _Draft(user, target, self._name(rng, target), telescope, filt, exposure,
+                      rng.random() < 0.85, status, when, 0, self._comment(rng, target), 1)
+
+    def _file_in_folders(self, rng, made: list[_Draft], own_folder: int) -> None:
+        # Archive mostly holds old finished requests; Trash cancelled and failed
+        # ones; the own folder a handful of completed ones.
+        for d in made:
+            old = d.request_time < self.now - YEAR
+            if d.status == COMPLETE and rng.random() < 0.012:
+                d.folder_id = own_folder
+            elif d.status >= 20 and rng.random() < 0.2:
+                d.folder_id = 4
+            elif d.status not in QUEUED_STATUSES and rng.random() < (0.33 if old else 0.08):
+                d.folder_id = 3
+            elif rng.random() < 0.01:
+                d.folder_id = 4
+        # Non-empty folders even in a small archive.
+        finished = [d for d in made if d.status == COMPLETE]
+        for folder, pick in ((own_folder, 0), (3, 1), (4, 2)):
+            if finished and not any(d.folder_id == folder for d in made):
+                finished[min(pick, len(finished) - 1) * 7 % len(finished)].folder_id = folder
+
+    # -- other users' jobs, for the job search ----------------------------------------
+    def _other_users(self, rng: random.Random) -> None:
+        n_old = max(50, self.archive.requests_per_account // 2)
+        times = [int(self.now - rng.uniform(60 * 60, 60 * DAY)) for _ in range(6 * 60)]
+        times += [self._when(rng, min_age=60 * DAY) for _ in range(n_old)]
+        for completion in times:
+            owner = f'observer{rng.randrange(_OTHER_USERS):02d}'
+            target = self._target(rng)
+            telescope, filt, exposure = self._setup(rng, target, completion)
+            job = _JobDraft(owner=owner, public=rng.random() < 0.85,
+                            success=rng.random() < 0.92, completion_time=completion,
+                            flat_id=(_flat_id(telescope, filt, completion)
+                                     if rng.random() < 0.85 else None), requests=[])
+            for _ in range(2 if rng.random() < 0.05 else 1):
+                d = _Draft(owner, target, self._name(rng, target), telescope, filt,
+                           exposure, True, COMPLETE,
+                           int(completion - rng.uniform(1, 72) * 3600), completion,
+                           '', 1, job)
+                job.requests.append(d)
+                self.drafts.append(d)
+            self.jobs.append(job)
+
+    # -- ids --------------------------------------------------------------------------
+    def _assign_ids(self, rng: random.Random) -> None:
+        # Ids grow with time, with gaps left by the site's other users; spans
+        # resemble the live site's (rids ~700000-770000, jids ~400000-425000).
+        self.drafts.sort(key=lambda d: d.request_time)
+        gap = max(1, 2 * 70000 // max(1, len(self.drafts)))
+        rid = FIRST_RID
+        for d in self.drafts:
+            rid += rng.randint(1, gap)
+            d.rid = rid
+        self.jobs.sort(key=lambda j: j.completion_time)
+        gap = max(1, 2 * 25000 // max(1, len(self.jobs)))
+        jid = FIRST_JID
+        for j in self.jobs:
+            jid += rng.randint(1, gap)
+            j.jid = jid
+
+    def _materialise(self) -> None:
+        arch = self.archive
+        for j in self.jobs:
+            first = j.requests[0]
+            t = first.target
+            arch._add_job(Job(
+                jid=j.jid, rids=sorted(d.rid for d in j.requests), owner=j.owner,
+                public=j.public, object_name=first.object_name, object_type=t.object_type,
+                object_id=t.object_id, ra_deg=t.ra_deg, dec_deg=t.dec_deg,
+                telescope_id=first.telescope_id, filter_type=first.filter_type,
+                exposure_ms=first.exposure_ms, completion_time=j.completion_time,
+                success=j.success, flat_id=j.flat_id))
+        for d in self.drafts:
+            own = arch._requests.get(d.owner)
+            if own is None:
+                continue            # another user's request: only its rid is shown
+            t = d.target
+            own[d.rid] = Request(
+                rid=d.rid, owner=d.owner, object_name=d.object_name,
+                object_type=t.object_type, object_id=t.object_id, ra_deg=t.ra_deg,
+                dec_deg=t.dec_deg, telescope_id=d.telescope_id, filter_type=d.filter_type,
+                exposure_ms=d.exposure_ms, dark_frame=d.dark_frame, status=d.status,
+                request_time=d.request_time, completion_time=d.completion_time,
+                comments=d.comments, folder_id=d.folder_id,
+                jid=d.job.jid if d.job is not None else None)
