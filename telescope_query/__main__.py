@@ -1,0 +1,7 @@
+"""``python -m telescope_query``: the ``telescope-query`` command line."""
+import sys
+
+from .cli import main
+
+if __name__ == '__main__':
+    sys.exit(main())

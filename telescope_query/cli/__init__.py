@@ -1,0 +1,105 @@
+"""``telescope-query``: the command line of telescope_query.
+
+``main`` parses the arguments (`.parser`), runs one sub-command (`.commands`) and
+turns its outcome into an exit status: 0 success, 1 a failed operation (one line on
+standard error; the traceback too with ``--verbose``), 2 wrong usage.
+"""
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import sys
+import traceback
+from typing import Iterator, Sequence
+
+from .commands import COMMANDS, Console, UsageError
+from .parser import COMMON_DEFAULTS, PROG, build_parser
+
+__all__ = ['main']
+
+#: Exit statuses, after the Unix conventions argparse follows.
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+@contextlib.contextmanager
+def server_override(url: str | None) -> Iterator[None]:
+    """Point the client at ``url`` for the duration of one command.
+
+    The client reads ``TELESCOPE_QUERY_SERVER`` at call time, which also reaches
+    code that builds its own client (the simulator-backed demo leaves it alone).
+    """
+    if url is None:
+        yield
+        return
+    if '://' not in url:
+        raise UsageError(f"--server: {url!r} is not a URL (like http://127.0.0.1:8080/)")
+    saved = os.environ.get('TELESCOPE_QUERY_SERVER')
+    os.environ['TELESCOPE_QUERY_SERVER'] = url if url.endswith('/') else url + '/'
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop('TELESCOPE_QUERY_SERVER', None)
+        else:
+            os.environ['TELESCOPE_QUERY_SERVER'] = saved
+
+
+def _configure_logging(verbose: int, quiet: bool) -> None:
+    """``-v`` informs, ``-vv`` shows the (password-redacted) HTTP calls, ``-q`` hushes."""
+    from astroquery import log
+
+    level = 'ERROR' if quiet else {0: 'WARNING', 1: 'INFO'}.get(verbose, 'DEBUG')
+    log.setLevel(level)
+    logging.getLogger('telescope_query').setLevel(getattr(logging, level))
+
+
+def _one_line(exc: BaseException) -> str:
+    """The exception as one readable line."""
+    text = ' '.join(str(exc).split())
+    if isinstance(exc, (FileNotFoundError, PermissionError)) and exc.filename:
+        text = f"{exc.strerror}: {exc.filename}" if exc.strerror else text
+    return text or type(exc).__name__
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``telescope-query`` with ``argv`` (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    status : int
+        0 on success, 1 when the operation failed, 2 on wrong usage.
+    """
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit:  # --help, --version, or a usage error (2)
+        return exit.code if isinstance(exit.code, int) else EXIT_USAGE
+    for name, value in COMMON_DEFAULTS.items():
+        if not hasattr(args, name):
+            setattr(args, name, value)
+    console = Console(quiet=args.quiet, verbose=args.verbose)
+    prefix = f'{PROG} {args.command}'
+    try:
+        _configure_logging(args.verbose, args.quiet)
+        with server_override(args.server):
+            return COMMANDS[args.command](args, console)
+    except (UsageError, ValueError) as exc:
+        # The API raises ValueError for arguments it refuses before sending anything.
+        if args.verbose:
+            traceback.print_exc(file=sys.stderr)
+        print(f'{prefix}: error: {_one_line(exc)}', file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print(f'{prefix}: interrupted', file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # The reader went away (`| head`): say nothing more on a closed pipe.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_FAILED
+    except Exception as exc:
+        if args.verbose:
+            traceback.print_exc(file=sys.stderr)
+        print(f'{prefix}: error: {_one_line(exc)}', file=sys.stderr)
+        return EXIT_FAILED

@@ -1,0 +1,336 @@
+"""The argument structure of ``telescope-query``: sub-commands, options, help texts.
+
+Only argparse here: no client, no HTTP, so ``--help`` and usage errors stay fast
+and testable. The options every command shares (``--server``, ``--user``,
+``-v``/``-q``) are accepted before or after the sub-command name.
+"""
+from __future__ import annotations
+
+import argparse
+import re
+
+from .output import FORMATS
+
+__all__ = ['build_parser', 'COMMON_DEFAULTS', 'parse_id', 'positive_seconds',
+           'positive_int', 'port_number']
+
+PROG = 'telescope-query'
+
+DESCRIPTION = """\
+Command line access to telescope.org, the Open University's robotic telescopes
+COAST and PIRATE: list your observation requests and jobs, download their FITS
+images, and submit new observations.
+
+Listings print as aligned tables, or with --format csv|ecsv|json for scripts.
+Progress and messages go to standard error; results to standard output.
+Exit status: 0 success, 1 a failed operation, 2 wrong usage.
+"""
+
+EPILOG = """\
+examples:
+  telescope-query demo                       # everything, offline, on a simulator
+  telescope-query login --user jsmith        # asks once, stores in the keyring
+  telescope-query folders
+  telescope-query requests --status complete --sort completion
+  telescope-query requests --object "SS Cyg" --format csv > sscyg.csv
+  telescope-query jobs --since 2024-11-17 --until 2024-11-18 --telescope COAST
+  telescope-query show R706248
+  telescope-query download J418581 J418582 --dir images
+  telescope-query submit "20:42:59.6 +43:35:10" --exposure 60 --name "SS Cyg"
+  telescope-query submit-missing monitoring.csv --dry-run
+  telescope-query simulate --port 8080       # then: --server http://127.0.0.1:8080/
+
+The password comes from the keyring (see 'login'), the environment variable
+TELESCOPE_QUERY_PASSWORD, or the original library's ~/.config/telescope.ini;
+in a terminal you are asked for it. It is never taken from the command line.
+The server is https://www.telescope.org/ unless --server or the environment
+variable TELESCOPE_QUERY_SERVER says otherwise.
+"""
+
+#: Values of the shared options when they are not given.
+COMMON_DEFAULTS = {'server': None, 'user': None, 'verbose': 0, 'quiet': False}
+
+_ID = re.compile(r'^([RrJj]?)(\d+)$')
+
+
+def parse_id(text: str) -> tuple[str | None, int]:
+    """Split ``R123``/``J456``/``123`` into its kind (``'R'``, ``'J'``, None) and number."""
+    match = _ID.match(text.strip())
+    if not match or int(match.group(2)) <= 0:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an id: give a request as R123 or a job as J456")
+    kind = match.group(1).upper() or None
+    return kind, int(match.group(2))
+
+
+def job_id(text: str) -> int:
+    """A job id: ``J418581`` or ``418581``."""
+    kind, number = parse_id(text)
+    if kind == 'R':
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is a request id: download takes job ids (J...); "
+            f"'show {text}' tells the job of a completed request")
+    return number
+
+
+def positive_seconds(text: str) -> float:
+    """An exposure time in seconds (a positive number)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not value > 0 or value == float('inf'):
+        raise argparse.ArgumentTypeError(f"exposure must be a positive number of "
+                                         f"seconds, got {text!r}")
+    return value
+
+
+def positive_int(text: str) -> int:
+    """A whole number greater than zero."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be greater than zero, got {value}")
+    return value
+
+
+def port_number(text: str) -> int:
+    """A TCP port, 0 meaning "any free port"."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"port must be 0-65535, got {value}")
+    return value
+
+
+def _common_options(suppress: bool) -> argparse.ArgumentParser:
+    """The shared options; with ``suppress`` they leave no default behind.
+
+    The same options sit on the main parser and on every sub-command; the
+    sub-command copies must not overwrite a value given before the sub-command
+    name, hence ``SUPPRESS`` there.
+    """
+    parent = argparse.ArgumentParser(add_help=False)
+    default = argparse.SUPPRESS if suppress else None
+    group = parent.add_argument_group('common options')
+    group.add_argument('--server', metavar='URL', default=default,
+                       help='base URL of the site or of a simulator '
+                            '(default: TELESCOPE_QUERY_SERVER, else https://www.telescope.org/)')
+    group.add_argument('--user', metavar='NAME', default=default,
+                       help='telescope.org user name (default: TELESCOPE_QUERY_USER, '
+                            'else the configured username)')
+    group.add_argument('-v', '--verbose', action='count',
+                       default=argparse.SUPPRESS if suppress else 0,
+                       help='say more: -v informs, -vv shows the HTTP calls; '
+                            'errors come with a traceback')
+    group.add_argument('-q', '--quiet', action='store_true',
+                       default=argparse.SUPPRESS if suppress else False,
+                       help='no progress bars or messages, only results and errors')
+    return parent
+
+
+def _output_options() -> argparse.ArgumentParser:
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument('--format', choices=FORMATS, default='table',
+                        help='output format: aligned table for people (default), '
+                             'csv, ecsv or json for scripts')
+    return parent
+
+
+def _add_submission_options(parser: argparse.ArgumentParser, *, defaults: bool) -> None:
+    """Telescope, filter and exposure; ``defaults`` False leaves them to the targets file."""
+    parser.add_argument('--exposure', type=positive_seconds, metavar='SECONDS',
+                        default=60.0 if defaults else None,
+                        help='exposure time in seconds' + (' (default: 60)' if defaults
+                                                           else ''))
+    parser.add_argument('--telescope', metavar='NAME',
+                        default='COAST' if defaults else None,
+                        help='COAST or PIRATE' + (' (default: COAST)' if defaults else ''))
+    parser.add_argument('--filter', metavar='NAME', default='BVR' if defaults else None,
+                        help='filter, in either naming scheme: BVR/B/V/R (COAST) or '
+                             'Colour/Blue/Green/Red (PIRATE), translated for the '
+                             'telescope' + (' (default: BVR, three colours)'
+                                            if defaults else ''))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``telescope-query`` argument parser with all its sub-commands."""
+    from .. import __version__
+
+    parser = argparse.ArgumentParser(
+        prog=PROG, description=DESCRIPTION, epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        parents=[_common_options(suppress=False)])
+    parser.add_argument('--version', action='version', version=f'%(prog)s {__version__}')
+    commands = parser.add_subparsers(dest='command', metavar='COMMAND', title='commands')
+    commands.required = True
+    common = _common_options(suppress=True)
+    output = _output_options()
+
+    def command(name: str, help: str, epilog: str = '', *, listing: bool = False):
+        return commands.add_parser(
+            name, help=help, description=help[0].upper() + help[1:] + '.',
+            epilog=epilog, formatter_class=argparse.RawDescriptionHelpFormatter,
+            parents=[common, output] if listing else [common])
+
+    sub = command('login', 'log in once and store the password in the keyring', """\
+examples:
+  telescope-query login --user jsmith                 # asks for the password
+  pass show telescope | telescope-query login --user jsmith --password-stdin
+
+Other commands then log in without asking, with the stored password.""")
+    sub.add_argument('--password-stdin', action='store_true',
+                     help='read the password from the first line of standard input '
+                          '(for scripts) instead of asking')
+
+    command('folders', 'list your request folders', """\
+example:
+  telescope-query folders --format json""", listing=True)
+
+    sub = command('requests', 'list your observation requests', """\
+examples:
+  telescope-query requests                          # the Inbox, newest first
+  telescope-query requests --status queued          # still waiting to be observed
+  telescope-query requests --object "SS Cyg" --status complete
+  telescope-query requests --sort completion --limit 10 --format csv""", listing=True)
+    sub.add_argument('--folder', default='Inbox', metavar='NAME_OR_ID',
+                     help='folder name or id (default: Inbox)')
+    sub.add_argument('--status', metavar='STATUS',
+                     help='only requests with this status: a code (8), a status text '
+                          '(Complete, Waiting, ...), "queued" (not yet observed, codes '
+                          'below 8) or "complete"')
+    sub.add_argument('--object', metavar='NAME',
+                     help='only requests for this object (case and spaces ignored)')
+    sub.add_argument('--sort', choices=('rid', 'object', 'completion'), default='rid',
+                     help='sort order: rid (newest first, default), object, or '
+                          'completion (most recently completed first)')
+    sub.add_argument('--limit', type=positive_int, metavar='N',
+                     help='show only the first N requests')
+
+    sub = command('jobs', "search the public completed jobs of all users", """\
+examples:
+  telescope-query jobs                              # the last day
+  telescope-query jobs --since 2024-11-17 --until "2024-11-18 16:00"
+  telescope-query jobs --telescope PIRATE --filter Colour --details""", listing=True)
+    sub.add_argument('--since', metavar='TIME',
+                     help='earliest completion time, UTC, ISO format (default: one '
+                          'day before --until)')
+    sub.add_argument('--until', metavar='TIME',
+                     help='latest completion time, UTC, ISO format (default: now)')
+    sub.add_argument('--telescope', metavar='NAME',
+                     help='only jobs of this telescope or camera (COAST, PIRATE, ...)')
+    sub.add_argument('--filter', metavar='NAME', help='only jobs with this filter')
+    sub.add_argument('--details', action='store_true',
+                     help='fetch each job view too (object, filter, exposure, ...)')
+
+    sub = command('show', 'show the details of requests or jobs', """\
+examples:
+  telescope-query show R706248                      # a request (and its job id)
+  telescope-query show J418581                      # a job
+  telescope-query show --job 418581 418582""", listing=True)
+    sub.add_argument('ids', nargs='+', metavar='REQUEST_OR_JOB_ID',
+                     help='R123 for a request, J456 for a job; bare numbers with '
+                          '--request or --job')
+    kind = sub.add_mutually_exclusive_group()
+    kind.add_argument('--request', dest='kind', action='store_const', const='R',
+                      help='bare numbers are request ids')
+    kind.add_argument('--job', dest='kind', action='store_const', const='J',
+                      help='bare numbers are job ids')
+
+    sub = command('download', "download the FITS images of jobs", """\
+examples:
+  telescope-query download J418581                  # 418581.fits, a 3-D cube
+  telescope-query download 418581 418582 --zip --dir images
+  telescope-query download J418581 --processed      # artefact-corrected
+
+Products already in the cache are not fetched again. Prints a manifest: one
+row per job with its file, status (COMPLETE, CACHED or ERROR) and size.""",
+                  listing=True)
+    sub.add_argument('jids', nargs='+', type=job_id, metavar='JOB_ID',
+                     help='job ids (J418581 or 418581)')
+    sub.add_argument('--zip', action='store_true',
+                     help='a zip of one FITS file per filter instead of a 3-D cube')
+    sub.add_argument('--processed', action='store_true',
+                     help='the artefact-corrected product instead of the raw one')
+    sub.add_argument('--dir', default='.', metavar='FOLDER',
+                     help='where to put the files (default: the current folder)')
+
+    sub = command('submit', 'submit a new observation request', """\
+examples:
+  telescope-query submit "20:42:59.6 +43:35:10" --exposure 60 --name "SS Cyg"
+  telescope-query submit "M 31" --telescope PIRATE --filter Colour --exposure 120
+  telescope-query submit "00:42:44.3 +41:16:09" --dry-run --format json
+
+TARGET is coordinates (RA in hours, Dec in degrees, quoted as one argument) or a
+name resolved by astropy (needs the internet). Everything is checked before
+anything is sent; --dry-run shows what would be sent and sends nothing.""",
+                  listing=True)
+    sub.add_argument('target', metavar='TARGET',
+                     help='"HH:MM:SS.s +DD:MM:SS" coordinates or an object name')
+    _add_submission_options(sub, defaults=True)
+    sub.add_argument('--name', metavar='TEXT',
+                     help='object name shown in your request list (default: the '
+                          'target name, or the coordinates)')
+    sub.add_argument('--comment', default='', metavar='TEXT', help='a comment for you')
+    sub.add_argument('--no-dark-frame', dest='dark_frame', action='store_false',
+                     help='do not ask for a dark frame')
+    sub.add_argument('--dry-run', action='store_true',
+                     help='check and show what would be sent, send nothing')
+
+    sub = command('submit-missing', 'submit the targets of a list that are not queued',
+                  """\
+examples:
+  telescope-query submit-missing monitoring.csv --dry-run
+  telescope-query submit-missing monitoring.ecsv --exposure 120
+
+TARGETS_FILE is a CSV or ECSV table with a column 'target' (coordinates or a
+name) and optionally 'name', 'exposure' (seconds), 'telescope', 'filter' and
+'comment' per target. Targets already waiting in the queue are left alone; the
+others are submitted. Prints one row per target: queued, submitted or failed.""",
+                  listing=True)
+    sub.add_argument('targets_file', metavar='TARGETS_FILE',
+                     help='CSV or ECSV file of targets')
+    _add_submission_options(sub, defaults=False)
+    sub.add_argument('--dry-run', action='store_true',
+                     help='report what would be submitted, submit nothing')
+
+    sub = command('simulate', 'serve a local simulator of telescope.org until Ctrl-C', """\
+examples:
+  telescope-query simulate --port 8080
+  telescope-query simulate --accounts alice:secret bob:hunter2 --requests 5000
+
+Then point the client at it: --server http://127.0.0.1:8080/ or the environment
+variable TELESCOPE_QUERY_SERVER. It serves only the loopback interface.""")
+    sub.add_argument('--port', type=port_number, default=8080,
+                     help='port on 127.0.0.1 (default: 8080; 0 for any free port)')
+    sub.add_argument('--accounts', nargs='+', metavar='USER:PASSWORD',
+                     default=['demo:demo'],
+                     help='accounts to create (default: demo:demo)')
+    sub.add_argument('--requests', type=positive_int, default=2000, metavar='N',
+                     help='synthetic requests per account (default: 2000)')
+    sub.add_argument('--size', '--image-size', dest='image_size', type=positive_int,
+                     default=512, metavar='PIXELS',
+                     help='side of the synthetic images in pixels (default: 512)')
+    sub.add_argument('--staging-seconds', type=float, default=None, metavar='S',
+                     help='how long the image engine takes to prepare a product')
+    sub.add_argument('--latency-ms', type=float, default=None, metavar='MS',
+                     help='delay added to every answer')
+    sub.add_argument('--seed', type=int, default=None,
+                     help='random seed of the synthetic archive')
+
+    sub = command('demo', 'run a narrated tour of the package on a built-in simulator', """\
+Needs no account and no network: it starts a simulator on a free loopback port,
+logs in, lists, downloads a cube, writes a colour preview PNG and submits a
+request. Files go to FOLDER (default: ./telescope-demo).""")
+    sub.add_argument('--dir', default='telescope-demo', metavar='FOLDER',
+                     help='where to write the demo files (default: ./telescope-demo)')
+    sub.add_argument('--requests', type=positive_int, default=2000, metavar='N',
+                     help='size of the simulated archive (default: 2000)')
+    sub.add_argument('--size', '--image-size', dest='image_size', type=positive_int,
+                     default=512, metavar='PIXELS',
+                     help='side of the simulated images in pixels (default: 512)')
+    return parser
