@@ -1,0 +1,128 @@
+"""The request basket of the JSON user API: payloads and answers, no I/O.
+
+PROTOCOL.md section 2, module ``request-constructor`` [seen]:
+
+1. ``0-rb-clear``, no params: empty this session's basket.
+2. ``0-rb-set`` with the request's fields; answers ``success`` true or false
+   (with a ``status`` saying why).
+3. ``0-rb-submit``, no params: ``{"success": true, "data": {"id": RID}}`` on
+   success; on failure ``success`` is false and ``status`` says why.
+
+Clear and set only change the session's basket and may be repeated; submit
+creates a request and must never be repeated blindly (see ``submitter``).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from ..exceptions import SubmissionError
+
+__all__ = ['MODULE', 'CLEAR', 'SET', 'SUBMIT', 'TELESCOPE_TYPE', 'OBJECT_TYPE',
+           'BasketCall', 'clear_call', 'set_call', 'submit_call', 'set_params',
+           'check_answer', 'parse_submit']
+
+MODULE = 'request-constructor'
+CLEAR = '0-rb-clear'
+SET = '0-rb-set'
+SUBMIT = '0-rb-submit'
+TELESCOPE_TYPE = 2       # the constant the original client sent [seen]
+OBJECT_TYPE = 'RADEC'    # requests by coordinates [seen]
+DARK_FRAME_KEY = 'darkframe'  # [assumed]: only the form flow's flag is [seen]
+
+
+@dataclass(frozen=True)
+class BasketCall:
+    """One call of the JSON user API: arguments for ``client._api_call``."""
+
+    module: str
+    request: str
+    params: dict[str, Any] | None
+
+
+def set_params(*, telescope_id: int, exposure_ms: int, filter: str, object_name: str,
+               object_id: str, comment: str, dark_frame: bool) -> dict[str, Any]:
+    """The ``0-rb-set`` parameters of PROTOCOL.md section 2.
+
+    The values must already be validated (see ``submission.plan_submission``):
+    ``object_id`` in the site's ``'HH:MM:SS.ss +DD:MM:SS.ss'`` form, the filter
+    in the telescope's own naming scheme, the exposure in milliseconds.
+
+    The dark-frame flag rides along as ``darkframe`` (1/0): the basket's name for
+    it is [assumed] (only the form flow's ``newDarkFrame`` is [seen]); a server
+    that does not know the key ignores it.
+    """
+    return {
+        'telescopeid': int(telescope_id),
+        'telescopetype': TELESCOPE_TYPE,
+        'exposuretime': int(exposure_ms),
+        'filtertype': filter,
+        'objecttype': OBJECT_TYPE,
+        'objectname': object_name,
+        'objectid': object_id,
+        'usercomments': comment,
+        DARK_FRAME_KEY: 1 if dark_frame else 0,
+    }
+
+
+def clear_call() -> BasketCall:
+    """``0-rb-clear``: no parameters."""
+    return BasketCall(MODULE, CLEAR, None)
+
+
+def set_call(params: Mapping[str, Any]) -> BasketCall:
+    """``0-rb-set`` with parameters from `set_params`."""
+    return BasketCall(MODULE, SET, dict(params))
+
+
+def submit_call() -> BasketCall:
+    """``0-rb-submit``: no parameters. Creates the request: never resend blindly."""
+    return BasketCall(MODULE, SUBMIT, None)
+
+
+def _status(answer: Mapping[str, Any]) -> str | None:
+    status = answer.get('status')
+    return None if status is None else str(status)
+
+
+def check_answer(answer: Any, request: str) -> None:
+    """Raise `SubmissionError` carrying the server's status when ``success`` is falsy.
+
+    Used for the answers of ``0-rb-clear``, ``0-rb-set`` and ``0-rb-submit``.
+    """
+    if not isinstance(answer, Mapping):
+        raise SubmissionError(f"{MODULE}/{request}: the answer is not a JSON object "
+                              f"({type(answer).__name__})", status=None)
+    if not answer.get('success'):
+        status = _status(answer)
+        raise SubmissionError(f"the server refused {MODULE}/{request}: "
+                              f"{status or 'no status given'}", status=status)
+
+
+def parse_submit(answer: Any) -> int | None:
+    """The new request id from a ``0-rb-submit`` answer.
+
+    Returns
+    -------
+    int or None
+        The id from ``data.id`` (a number or a numeric string); None when the
+        server said success but gave no usable id (the request then exists and
+        must be looked up in the queue, not submitted again).
+
+    Raises
+    ------
+    SubmissionError
+        When ``success`` is falsy; ``status`` holds the server's word.
+    """
+    check_answer(answer, SUBMIT)
+    data = answer.get('data')
+    rid = data.get('id') if isinstance(data, Mapping) else None
+    if isinstance(rid, bool):
+        return None
+    if isinstance(rid, int):
+        return rid if rid > 0 else None
+    if isinstance(rid, str) and rid.strip().isdigit() and int(rid) > 0:
+        return int(rid)
+    if isinstance(rid, float) and rid.is_integer() and rid > 0:
+        return int(rid)
+    return None

@@ -1,0 +1,70 @@
+"""Pure tests of the request-basket payloads and answers (no server)."""
+import json
+
+import pytest
+
+from telescope_query.exceptions import SubmissionError
+from telescope_query.protocol import basket
+
+
+def _params(**changes):
+    values = dict(telescope_id=6, exposure_ms=30000, filter='BVR', object_name='SS Cyg',
+                  object_id='21:42:42.94 +43:35:10.21', comment='AutoSubmit',
+                  dark_frame=True)
+    values.update(changes)
+    return basket.set_params(**values)
+
+
+def test_set_params_are_the_protocol_fields():
+    params = _params()
+    assert params == {
+        'telescopeid': 6, 'telescopetype': 2, 'exposuretime': 30000, 'filtertype': 'BVR',
+        'objecttype': 'RADEC', 'objectname': 'SS Cyg',
+        'objectid': '21:42:42.94 +43:35:10.21', 'usercomments': 'AutoSubmit',
+        'darkframe': 1}
+    assert _params(dark_frame=False)['darkframe'] == 0
+    json.dumps(params)     # travels as the JSON-encoded `params` form field
+
+
+def test_calls():
+    assert basket.clear_call() == basket.BasketCall('request-constructor', '0-rb-clear', None)
+    assert basket.submit_call() == basket.BasketCall('request-constructor', '0-rb-submit', None)
+    call = basket.set_call(_params(telescope_id=7, filter='Colour'))
+    assert (call.module, call.request) == ('request-constructor', '0-rb-set')
+    assert call.params['telescopeid'] == 7 and call.params['filtertype'] == 'Colour'
+
+
+@pytest.mark.parametrize('answer, rid', [
+    ({'success': True, 'status': 'OK', 'data': {'id': 771970}}, 771970),
+    ({'success': 1, 'status': 'OK', 'data': {'id': '771970'}}, 771970),
+    ({'success': True, 'data': {'id': 771970.0}}, 771970),
+    ({'success': True, 'status': 'OK', 'data': {}}, None),
+    ({'success': True, 'status': 'OK', 'data': None}, None),
+    ({'success': True, 'status': 'OK'}, None),
+    ({'success': True, 'data': {'id': 'R77'}}, None),
+    ({'success': True, 'data': {'id': True}}, None),
+    ({'success': True, 'data': {'id': 0}}, None),
+])
+def test_parse_submit(answer, rid):
+    assert basket.parse_submit(answer) == rid
+
+
+@pytest.mark.parametrize('answer, status', [
+    ({'success': False, 'status': 'ERR_BASKET_EMPTY', 'data': None}, 'ERR_BASKET_EMPTY'),
+    ({'success': 0, 'status': 'ERR_NOT_LOGGED_IN'}, 'ERR_NOT_LOGGED_IN'),
+    ({'success': False}, None),
+])
+def test_refusals_carry_the_status(answer, status):
+    with pytest.raises(SubmissionError) as info:
+        basket.parse_submit(answer)
+    assert info.value.status == status
+    assert '0-rb-submit' in str(info.value)
+    with pytest.raises(SubmissionError) as info:
+        basket.check_answer(answer, basket.SET)
+    assert info.value.status == status and '0-rb-set' in str(info.value)
+
+
+def test_non_object_answer():
+    with pytest.raises(SubmissionError, match='not a JSON object'):
+        basket.check_answer(['success'], basket.SET)
+    basket.check_answer({'success': True, 'status': 'OK'}, basket.CLEAR)   # no error

@@ -1,0 +1,311 @@
+"""Pure tests of target resolution and request validation (no telescope server).
+
+Name resolution never leaves this machine: astropy's Sesame resolver is pointed
+at a tiny local stand-in, or internet access is switched off in astropy.
+"""
+import http.server
+import threading
+import warnings
+
+import numpy as np
+import pytest
+import astropy.units as u
+from astropy.coordinates import SkyCoord, name_resolve
+from astropy.utils import data as astropy_data
+from hypothesis import given, strategies as st
+
+from telescope_query import submission as sub
+from telescope_query.submission import LowAltitudeWarning
+
+
+# --- A local Sesame stand-in --------------------------------------------------------
+
+KNOWN = {'SS Cyg': (325.67892, 43.58617), 'V1223 Sgr': (283.75917, -31.16311)}
+
+
+class _Sesame(http.server.BaseHTTPRequestHandler):
+    calls: list = []
+
+    def do_GET(self):
+        from urllib.parse import unquote
+        name = unquote(self.path.split('?', 1)[1])
+        type(self).calls.append(name)
+        if name in KNOWN:
+            ra, dec = KNOWN[name]
+            body = f"# {name}\n#=S=Simbad:    1\n%J {ra} {dec:+} = whatever\n"
+        else:
+            body = f"# {name}\n#! *** Nothing found *** \n"
+        payload = body.encode()
+        self.send_response(200)
+        self.send_header('Content-Type', 'text/plain')
+        self.send_header('Content-Length', str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope='module')
+def sesame():
+    server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), _Sesame)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    url = f'http://127.0.0.1:{server.server_address[1]}/sesame/'
+    with name_resolve.sesame_url.set([url]):
+        yield _Sesame.calls
+    server.shutdown()
+
+
+@pytest.fixture
+def offline():
+    """astropy refuses any download: name resolution fails at once, no network."""
+    with astropy_data.conf.set_temp('allow_internet', False):
+        yield
+
+
+# --- Targets ------------------------------------------------------------------------
+
+@pytest.mark.parametrize('text, ra, dec', [
+    ('20:42:59.6 +43:35:10', 310.74833, 43.58611),
+    ('20 42 59.6 +43 35 10', 310.74833, 43.58611),
+    ('20h42m59.6s +43d35m10s', 310.74833, 43.58611),
+    ('20:42:59.6, -05:35:10', 310.74833, -5.58611),
+    ('310.75 43.58', 310.75, 43.58),
+    ('0.5 -0.25', 0.5, -0.25),
+])
+def test_coordinate_strings(offline, text, ra, dec):
+    coord, name = sub.resolve_target(text)
+    assert name is None
+    assert coord.ra.deg == pytest.approx(ra, abs=1e-4)
+    assert coord.dec.deg == pytest.approx(dec, abs=1e-4)
+
+
+@pytest.mark.parametrize('text', [
+    '25:00:00 +10:00:00',      # RA hours out of range
+    '20:61:00 +10:00:00',      # minutes
+    '20:10:60 +10:00:00',      # seconds of 60 (astropy only warns)
+    '20:00:00 +91:00:00',      # Dec out of range
+    '360.0 10',                # RA degrees out of range
+    '-10.0 10',                # negative RA
+    '10.0 -95',                # Dec degrees out of range
+    '20:00:00 10.5',           # mixed forms
+    '20:00:00',                # only one value
+    '12 34 56',                # three numbers
+    '1.2.3 4',                 # garbage numbers
+])
+def test_bad_coordinate_strings_name_target(offline, text):
+    with pytest.raises(ValueError, match='target'):
+        sub.resolve_target(text)
+
+
+def test_skycoord_other_frames_become_icrs():
+    gal = SkyCoord(l=0 * u.deg, b=0 * u.deg, frame='galactic')
+    coord, name = sub.resolve_target(gal)
+    assert name is None and coord.frame.name == 'icrs'
+    assert coord.ra.deg == pytest.approx(266.405, abs=1e-2)
+
+
+def test_array_skycoord_and_other_types_are_refused():
+    with pytest.raises(ValueError, match='one position'):
+        sub.resolve_target(SkyCoord([1, 2] * u.deg, [3, 4] * u.deg))
+    for bad in (None, 12.5, (1, 2), b'SS Cyg'):
+        with pytest.raises(TypeError, match='target'):
+            sub.resolve_target(bad)
+    with pytest.raises(ValueError, match='empty'):
+        sub.resolve_target('   ')
+
+
+def test_names_go_to_the_resolver_and_coordinates_do_not(sesame):
+    sesame.clear()
+    coord, name = sub.resolve_target('SS Cyg')
+    assert name == 'SS Cyg'
+    assert coord.ra.deg == pytest.approx(325.67892) and coord.dec.deg == pytest.approx(43.58617)
+    assert sesame == ['SS Cyg']
+    sub.resolve_target('21:42:42.8 +43:35:10')
+    sub.resolve_target(SkyCoord(1 * u.deg, 2 * u.deg))
+    assert sesame == ['SS Cyg']          # coordinates never reach the resolver
+
+
+def test_unknown_name_is_a_value_error(sesame):
+    with pytest.raises(ValueError, match="'No Such Star'.*pass coordinates"):
+        sub.resolve_target('No Such Star')
+
+
+def test_offline_name_says_to_pass_coordinates(offline):
+    with pytest.raises(ValueError) as info:
+        sub.resolve_target('SS Cyg')
+    message = str(info.value)
+    assert 'SS Cyg' in message and 'pass coordinates' in message
+    assert 'allow_internet' in message     # the real cause is quoted
+
+
+def test_names_longer_than_the_limit_are_refused_before_resolving(offline):
+    with pytest.raises(ValueError, match='name must be at most 64'):
+        sub.resolve_target('X' * 65)
+
+
+# --- Telescope, filter, exposure -----------------------------------------------------
+
+@pytest.mark.parametrize('given_name, expected', [
+    ('COAST', ('COAST', 6)), ('coast', ('COAST', 6)), (' Pirate ', ('PIRATE', 7))])
+def test_telescopes(given_name, expected):
+    assert sub.normalize_telescope(given_name) == expected
+
+
+@pytest.mark.parametrize('retired', ['Galaxy', 'constellation', 'CLUSTER', 'planet'])
+def test_retired_cameras_are_refused_clearly(retired):
+    with pytest.raises(ValueError, match='retired.*COAST or PIRATE'):
+        sub.normalize_telescope(retired)
+
+
+def test_unknown_telescope():
+    with pytest.raises(ValueError, match='telescope must be COAST or PIRATE'):
+        sub.normalize_telescope('Hubble')
+    with pytest.raises(TypeError, match='telescope'):
+        sub.normalize_telescope(6)
+
+
+@pytest.mark.parametrize('filter_name, coast, pirate', [
+    ('BVR', 'BVR', 'Colour'), ('bvr', 'BVR', 'Colour'), ('Colour', 'BVR', 'Colour'),
+    ('color', 'BVR', 'Colour'), ('B', 'B', 'Blue'), ('blue', 'B', 'Blue'),
+    ('V', 'V', 'Green'), ('GREEN', 'V', 'Green'), ('r', 'R', 'Red'), ('Red', 'R', 'Red')])
+def test_filters_are_translated_both_ways(filter_name, coast, pirate):
+    assert sub.normalize_filter(filter_name, 'COAST') == coast
+    assert sub.normalize_filter(filter_name, 'pirate') == pirate
+
+
+def test_unknown_filter_lists_the_allowed_ones():
+    with pytest.raises(ValueError, match="filter 'I'.*BVR, B, V, R"):
+        sub.normalize_filter('I', 'COAST')
+    with pytest.raises(ValueError, match='Colour, Blue, Green, Red'):
+        sub.normalize_filter('Ha', 'PIRATE')
+    with pytest.raises(TypeError, match='filter'):
+        sub.normalize_filter(None, 'COAST')
+
+
+@pytest.mark.parametrize('exposure, ms', [
+    (60 * u.s, 60000), (2 * u.min, 120000), (30, 30000), (0.5, 500),
+    (1500 * u.ms, 1500), (np.float64(12.25), 12250), (600 * u.s, 600000)])
+def test_exposures_in_ms(exposure, ms):
+    assert sub.exposure_to_ms(exposure, 'COAST') == ms
+
+
+@pytest.mark.parametrize('exposure, error', [
+    (0, ValueError), (-5, ValueError), (float('nan'), ValueError),
+    (float('inf'), ValueError), (601, ValueError), (11 * u.min, ValueError),
+    (5 * u.m, ValueError), ([1, 2] * u.s, ValueError), (0.0001, ValueError),
+    ('60', TypeError), (True, TypeError), (None, TypeError)])
+def test_bad_exposures_name_the_parameter(exposure, error):
+    with pytest.raises(error, match='exposure'):
+        sub.exposure_to_ms(exposure, 'COAST')
+
+
+def test_name_and_comment_checks():
+    assert sub.check_name('  SS Cyg ') == 'SS Cyg'
+    assert sub.check_comment('') == ''
+    assert sub.check_comment('two\nlines') == 'two\nlines'
+    with pytest.raises(ValueError, match='name must not be empty'):
+        sub.check_name(' ')
+    with pytest.raises(TypeError, match='name must be text'):
+        sub.check_name(42)
+    with pytest.raises(ValueError, match='name must be printable'):
+        sub.check_name('SS\nCyg')
+    with pytest.raises(ValueError, match='comment must be at most 255'):
+        sub.check_comment('x' * 256)
+    with pytest.raises(TypeError, match='comment'):
+        sub.check_comment(None)
+
+
+def test_same_name_ignores_case_and_spaces():
+    assert sub.same_name('SS Cyg', 'ss  cyg')
+    assert sub.same_name('V1223 Sgr', 'v1223sgr')
+    assert not sub.same_name('SS Cyg', 'SS Cyg_M')
+
+
+# --- Observability ---------------------------------------------------------------------
+
+def test_max_altitude_geometry():
+    assert sub.max_altitude(28.30) == pytest.approx(90)
+    assert sub.max_altitude(90) == pytest.approx(28.30)
+    assert sub.max_altitude(-61.70) == pytest.approx(0)
+
+
+def test_never_rises_is_an_error():
+    with pytest.raises(ValueError, match='never rises'):
+        sub.check_observable(SkyCoord(10 * u.deg, -62 * u.deg))
+    with pytest.raises(ValueError, match='never rises'):
+        sub.check_observable(SkyCoord(10 * u.deg, -89 * u.deg))
+
+
+def test_low_targets_warn_and_high_ones_do_not():
+    with pytest.warns(LowAltitudeWarning, match='never gets higher than 10.0'):
+        assert sub.check_observable(SkyCoord(10 * u.deg, -51.7 * u.deg)) == pytest.approx(10)
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')
+        assert sub.check_observable(SkyCoord(10 * u.deg, -31 * u.deg)) > 30
+        sub.check_observable(SkyCoord(10 * u.deg, 80 * u.deg))
+    with pytest.warns(LowAltitudeWarning):     # the pole stays at the latitude
+        sub.check_observable(SkyCoord(10 * u.deg, 89 * u.deg))
+
+
+# --- objectid ------------------------------------------------------------------------
+
+@pytest.mark.parametrize('coord, text', [
+    (SkyCoord('00h42m58.58s +36d28m18.97s'), '00:42:58.58 +36:28:18.97'),
+    (SkyCoord('00h00m59.995s +00d00m59.995s'), '00:01:00.00 +00:01:00.00'),
+    (SkyCoord('01h59m59.999s -05d59m59.999s'), '02:00:00.00 -06:00:00.00'),
+    (SkyCoord('23h59m59.999s +89d59m59.999s'), '00:00:00.00 +90:00:00.00'),
+    (SkyCoord('12h00m00s -00d30m00s'), '12:00:00.00 -00:30:00.00'),
+    (SkyCoord('12h00m00s -00d00m00.001s'), '12:00:00.00 +00:00:00.00'),
+    (SkyCoord(0 * u.deg, 0 * u.deg), '00:00:00.00 +00:00:00.00'),
+    (SkyCoord(310.75 * u.deg, 43.58 * u.deg), '20:43:00.00 +43:34:48.00'),
+])
+def test_objectid_format(coord, text):
+    assert sub.format_objectid(coord) == text
+
+
+@given(ra=st.floats(0, 360, exclude_max=True), dec=st.floats(-90, 90))
+def test_objectid_round_trips_within_rounding(ra, dec):
+    text = sub.format_objectid(SkyCoord(ra * u.deg, dec * u.deg))
+    import re
+    assert re.fullmatch(r'\d\d:[0-5]\d:[0-5]\d\.\d\d [+-]\d\d:[0-5]\d:[0-5]\d\.\d\d', text)
+    back = SkyCoord(text, unit=(u.hourangle, u.deg))
+    assert back.separation(SkyCoord(ra * u.deg, dec * u.deg)).arcsec < 0.08
+    assert 0 <= int(text[:2]) < 24 and int(text[13:15]) <= 90
+
+
+# --- The whole plan ------------------------------------------------------------------
+
+def test_plan_for_coordinates(offline):
+    plan = sub.plan_submission('20:42:59.6 +43:35:10', exposure=2 * u.min,
+                               telescope='pirate', filter='V', dark_frame=False,
+                               comment='Mira')
+    assert plan.object_id == '20:42:59.60 +43:35:10.00'
+    assert plan.object_name == plan.object_id      # coordinates name themselves
+    assert (plan.telescope, plan.telescope_id, plan.filter) == ('PIRATE', 7, 'Green')
+    assert plan.exposure_ms == 120000 and plan.exposure == 120 * u.s
+    assert plan.dark_frame is False and plan.comment == 'Mira'
+    assert plan.max_altitude == pytest.approx(90 - (43.586 - 28.30), abs=1e-2)
+
+
+def test_plan_for_a_name_uses_it(sesame):
+    plan = sub.plan_submission('SS Cyg')
+    assert plan.object_name == 'SS Cyg' and plan.object_id == '21:42:42.94 +43:35:10.21'
+    assert sub.plan_submission('SS Cyg', name='my star').object_name == 'my star'
+
+
+def test_plan_checks_cheap_things_before_resolving(sesame):
+    sesame.clear()
+    for kwargs in ({'telescope': 'Galaxy'}, {'filter': 'Ha'}, {'exposure': -1},
+                   {'name': ''}, {'comment': 3}, {'dark_frame': 'yes'}):
+        with pytest.raises((ValueError, TypeError)):
+            sub.plan_submission('SS Cyg', **kwargs)
+    assert sesame == []
+
+
+def test_plan_for_southern_targets(offline):
+    with pytest.raises(ValueError, match='never rises'):
+        sub.plan_submission('12:00:00 -70:00:00')
+    with pytest.warns(LowAltitudeWarning):
+        sub.plan_submission('12:00:00 -45:00:00')
