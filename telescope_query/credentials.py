@@ -1,0 +1,183 @@
+"""Where the user name and the password for telescope.org come from.
+
+Sources, in order: the ``password`` argument; the keyring (service
+``astroquery:telescope.org``); the environment (``TELESCOPE_QUERY_PASSWORD``,
+with ``TELESCOPE_QUERY_USER`` as the default user, for cron jobs and CI); the
+original library's config file (``~/.config/telescope.ini``, section
+``[telescope.org]``, keys ``user`` and ``password``); a ``getpass`` prompt when
+someone can answer it. No I/O with the server here, and a password never
+appears in a message, a log line or a ``repr``.
+"""
+from __future__ import annotations
+
+import configparser
+import getpass
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import keyring
+from astroquery import log
+
+from .exceptions import LoginError
+
+__all__ = ['KEYRING_SERVICE', 'DEFAULT_CONFIG', 'Secret', 'Credentials',
+           'find_username', 'find_credentials', 'store_in_keyring', 'read_config_file']
+
+KEYRING_SERVICE = 'astroquery:telescope.org'
+DEFAULT_CONFIG = '~/.config/telescope.ini'
+CONFIG_SECTION = 'telescope.org'
+ENV_USER = 'TELESCOPE_QUERY_USER'
+ENV_PASSWORD = 'TELESCOPE_QUERY_PASSWORD'
+
+
+class Secret:
+    """A password that does not show itself: no ``repr``, no ``str``, no pickling."""
+
+    __slots__ = ('_value',)
+
+    def __init__(self, value: str):
+        self._value = value
+
+    def reveal(self) -> str:
+        """The password itself, to put in the login form."""
+        return self._value
+
+    def __repr__(self) -> str:
+        return '<Secret: hidden>'
+
+    __str__ = __repr__
+
+    def __reduce__(self):
+        raise TypeError('a password is never pickled')
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """A user name, its password and where the password was found."""
+
+    username: str
+    password: Secret = field(repr=False)
+    source: str
+    from_keyring: bool = False
+
+
+def read_config_file(config: str | os.PathLike | None) -> dict[str, str]:
+    """The ``[telescope.org]`` section of the original library's config file.
+
+    ``config=None`` reads ``~/.config/telescope.ini`` when it exists. An
+    explicitly given file that does not exist or cannot be parsed raises
+    `~astroquery.exceptions.LoginError` (the user asked for it).
+    """
+    explicit = config is not None
+    path = Path(os.path.expanduser(os.fspath(config if explicit else DEFAULT_CONFIG)))
+    if not path.is_file():
+        if explicit:
+            raise LoginError(f"config: the file {str(path)!r} does not exist")
+        return {}
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        parser.read(path, encoding='utf-8')
+    except configparser.Error as exc:
+        # The parser's message may quote a line of the file: say only where.
+        raise LoginError(f"config: cannot parse {str(path)!r} "
+                         f"({type(exc).__name__})") from None
+    if not parser.has_section(CONFIG_SECTION):
+        if explicit:
+            raise LoginError(f"config: {str(path)!r} has no [{CONFIG_SECTION}] section")
+        return {}
+    return {key: parser.get(CONFIG_SECTION, key) for key in ('user', 'password')
+            if parser.has_option(CONFIG_SECTION, key)}
+
+
+def find_username(username: str | None, *, default: str = '',
+                  config: str | os.PathLike | None = None) -> str:
+    """The user name: argument, ``conf.username`` (``default``), environment, config file."""
+    if username is not None and not isinstance(username, str):
+        raise TypeError(f"username must be a string, got {type(username).__name__}")
+    for candidate in (username, default, os.environ.get(ENV_USER),
+                      read_config_file(config).get('user')):
+        if candidate and candidate.strip():
+            return candidate.strip()
+    raise LoginError(
+        "No user name: pass username=..., set telescope_query.conf.username, "
+        f"the environment variable {ENV_USER}, or 'user' in the [{CONFIG_SECTION}] "
+        f"section of {config or DEFAULT_CONFIG}")
+
+
+def _from_keyring(username: str) -> str | None:
+    try:
+        return keyring.get_password(KEYRING_SERVICE, username)
+    except Exception as exc:  # NoKeyringError, locked or broken backends: never fatal
+        log.warning(f"No usable keyring to look up the password of {username!r} "
+                    f"({type(exc).__name__}: {exc}); trying the other sources.")
+        return None
+
+
+def _interactive() -> bool:
+    try:
+        from IPython import get_ipython
+        if get_ipython() is not None:
+            return True
+    except ImportError:
+        pass
+    return bool(sys.stdin) and sys.stdin.isatty()
+
+
+def find_credentials(username: str, *, password: str | None = None,
+                     reenter_password: bool = False,
+                     config: str | os.PathLike | None = None) -> Credentials:
+    """Find the password of ``username`` in the sources, in order.
+
+    ``reenter_password=True`` skips the stored sources (keyring, environment,
+    config file) and prompts, as in astroquery.
+
+    Raises
+    ------
+    `~astroquery.exceptions.LoginError`
+        When no source has a password, saying where it looked.
+    """
+    if password is not None:
+        if not isinstance(password, str) or not password:
+            raise TypeError("password must be a non-empty string")
+        return Credentials(username, Secret(password), 'argument')
+    looked = ['the password argument']
+    if not reenter_password:
+        stored = _from_keyring(username)
+        looked.append(f"the keyring (service {KEYRING_SERVICE!r})")
+        if stored:
+            return Credentials(username, Secret(stored), 'keyring', from_keyring=True)
+
+        env_user = os.environ.get(ENV_USER, '').strip()
+        env_password = os.environ.get(ENV_PASSWORD)
+        looked.append(f"the environment ({ENV_PASSWORD}"
+                      + (f" for {ENV_USER}={env_user!r})" if env_user else ")"))
+        # The environment's password belongs to the environment's user.
+        if env_password and env_user in ('', username):
+            return Credentials(username, Secret(env_password), 'environment')
+
+        section = read_config_file(config)
+        looked.append(f"the config file {str(config or DEFAULT_CONFIG)!r}")
+        if section.get('password') and section.get('user', username) == username:
+            return Credentials(username, Secret(section['password']), 'config file')
+
+    if _interactive():
+        typed = getpass.getpass(f"telescope.org password for {username}: ")
+        if typed:
+            return Credentials(username, Secret(typed), 'prompt')
+        looked.append('the prompt (nothing typed)')
+    else:
+        looked.append('no prompt (not an interactive session)')
+    raise LoginError(f"No password for telescope.org user {username!r}: looked in "
+                     + ', '.join(looked) + '.')
+
+
+def store_in_keyring(credentials: Credentials) -> None:
+    """Save the password in the keyring; a missing backend is a warning."""
+    try:
+        keyring.set_password(KEYRING_SERVICE, credentials.username,
+                             credentials.password.reveal())
+    except Exception as exc:
+        log.warning(f"Could not store the password of {credentials.username!r} in the "
+                    f"keyring ({type(exc).__name__}); it was not saved.")

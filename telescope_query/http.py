@@ -1,0 +1,119 @@
+"""The transport: a ``requests`` session with retries for reads, and secrets kept out of logs.
+
+Two ways to send, sharing one cookie jar (one login):
+
+* :func:`configure_session` mounts an adapter whose urllib3 `~urllib3.util.Retry`
+  retries connection errors and HTTP 5xx answers with exponential backoff. The
+  site reads with POST (``api-user.php``, ``v4request-view.php``), so POST is
+  retried too: only use this session for calls that are safe to repeat.
+* :func:`one_shot_session` gives a session that never retries, for calls that
+  change something (the final submission): its caller decides what to do
+  after an ambiguous failure.
+
+astroquery's ``BaseQuery._response_hook`` logs every request body at DEBUG
+level; :func:`redacting_hook` wraps it so that a password (the login form) or
+a session cookie never reaches the log.
+"""
+from __future__ import annotations
+
+from typing import Callable
+from urllib.parse import parse_qsl, urlencode
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+__all__ = ['configure_session', 'one_shot_session', 'read_retry', 'redact_body',
+           'redacting_hook', 'SECRET_FIELDS']
+
+#: Form fields whose values never appear in a log (login form, legacy spelling).
+SECRET_FIELDS = frozenset({'password', 'passwd'})
+REDACTED = '********'
+RETRY_STATUSES = (500, 502, 503, 504)
+
+
+def read_retry(retries: int, backoff_factor: float) -> Retry:
+    """The retry policy of reads: connection errors and 5xx, any method.
+
+    ``raise_on_status=False`` hands back the last 5xx answer once retries are
+    spent, so the caller can quote its body in a clear error.
+    """
+    retries = max(0, int(retries))
+    return Retry(total=retries, connect=retries, read=retries, status=retries,
+                 other=0, redirect=5, backoff_factor=float(backoff_factor),
+                 status_forcelist=RETRY_STATUSES, allowed_methods=None,
+                 raise_on_status=False, respect_retry_after_header=True)
+
+
+def configure_session(session: requests.Session, *, retries: int,
+                      backoff_factor: float, pool_size: int = 10) -> None:
+    """Mount the retrying read adapter on ``session`` (http and https).
+
+    Called again whenever ``conf.retries`` or ``conf.backoff_factor`` change
+    (configuration is read at call time).
+    """
+    adapter = HTTPAdapter(max_retries=read_retry(retries, backoff_factor),
+                          pool_connections=pool_size, pool_maxsize=pool_size)
+    session.mount('http://', adapter)
+    session.mount('https://', adapter)
+
+
+def one_shot_session(session: requests.Session) -> requests.Session:
+    """A session sharing ``session``'s cookies, headers and hooks that never retries."""
+    once = requests.Session()
+    once.cookies = session.cookies          # the same jar: the same login
+    once.headers = session.headers
+    once.hooks = session.hooks
+    adapter = HTTPAdapter(max_retries=Retry(total=0, connect=0, read=False, status=0,
+                                            redirect=5, raise_on_status=False))
+    once.mount('http://', adapter)
+    once.mount('https://', adapter)
+    return once
+
+
+def redact_body(body: str | bytes | None) -> str | bytes | None:
+    """Return a form body with the values of password fields replaced."""
+    if body is None:
+        return None
+    text = body.decode('utf-8', 'replace') if isinstance(body, bytes) else body
+    if not any(field in text for field in SECRET_FIELDS):
+        return body
+    try:
+        pairs = parse_qsl(text, keep_blank_values=True, strict_parsing=True)
+    except ValueError:
+        # Not a form: do not try to be clever, say nothing about it.
+        return '<body withheld: it may contain a password>'
+    pairs = [(key, REDACTED if key in SECRET_FIELDS else value) for key, value in pairs]
+    return urlencode(pairs)
+
+
+def redacting_hook(log_hook: Callable) -> Callable:
+    """Wrap astroquery's response-logging hook so it sees a redacted request.
+
+    The real request is left untouched (a 307 redirect would resend its body);
+    the logging hook gets a shallow copy whose body has no password and whose
+    ``Cookie`` header is masked.
+    """
+    def hook(response: requests.Response, *args, **kwargs):
+        request = response.request.copy()
+        request.body = redact_body(request.body)
+        if 'Cookie' in request.headers:
+            request.headers['Cookie'] = REDACTED
+        log_hook(_RedactedView(response, request), *args, **kwargs)
+        return None
+    return hook
+
+
+class _RedactedView:
+    """A response as the log sees it: the real one, with a redacted ``request``.
+
+    A proxy rather than ``copy.copy``: copying a `requests.Response` reads its
+    whole body, which would consume a streamed download.
+    """
+
+    def __init__(self, response: requests.Response, request: requests.PreparedRequest):
+        self._response = response
+        self.request = request
+
+    def __getattr__(self, name):
+        return getattr(self._response, name)

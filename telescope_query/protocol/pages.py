@@ -1,0 +1,353 @@
+"""The site's HTML pages: login form, request and job views, the job search.
+
+Pure functions over page text (parsed with BeautifulSoup). Views are read by
+their row LABELS, never by position (PROTOCOL.md section 3); anything marked
+[assumed] there is used when present and never required.
+"""
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime, timezone
+from typing import Any
+
+from bs4 import BeautifulSoup, Tag
+
+from ..exceptions import RemoteServiceError
+from .user_api import quote_body, status_code, to_int
+
+__all__ = ['LOGIN_PATH', 'LOGOUT_PATH', 'VIEW_PATH', 'JOB_SEARCH_PATH', 'RESULTS_PER_PAGE',
+           'login_payload', 'is_login_form', 'view_rows', 'parse_date', 'parse_exposure',
+           'parse_var_info', 'parse_job_view', 'parse_request_view', 'job_search_form',
+           'parse_job_search']
+
+LOGIN_PATH = 'login.php'
+LOGOUT_PATH = 'logout.php'          # [assumed]: never sent by the original clients
+VIEW_PATH = 'v4request-view.php'
+JOB_SEARCH_PATH = 'v3job-search-query.php'
+RESULTS_PER_PAGE = 1000
+
+JOB_LABELS = ('Request ID', 'Object Type', 'Object ID', 'Telescope Type Name',
+              'Filter Type', 'Exposure Time', 'Completion Time', 'Status')
+REQUEST_LABELS = ('Job ID', 'Object Type', 'Object ID', 'Object Name',
+                  'Telescope Type Name', 'Telescope Name', 'Filter Type', 'Dark Frame',
+                  'Exposure Time', 'Request Time', 'Completion Time', 'Status')
+
+_MONTHS = ('January', 'February', 'March', 'April', 'May', 'June', 'July', 'August',
+           'September', 'October', 'November', 'December')
+# 'D Month YYYY (HH:MM:SS UTC)' anywhere in a cell [seen: '18 November 2024 (05:41:09 UTC)'].
+_DATE = re.compile(r'\b(\d{1,2})\s+(' + '|'.join(_MONTHS) + r')\s+(\d{4})\s*'
+                   r'\(\s*(\d{1,2}):(\d{2}):(\d{2})\s*UTC\s*\)', re.IGNORECASE)
+_EXPOSURE = re.compile(r'(\d+(?:\.\d*)?)\s*(ms|s|sec|seconds?)?\b', re.IGNORECASE)
+_RID = re.compile(r'R(\d+)')
+_PREFIXED_ID = re.compile(r'^[A-Za-z]?\s*(\d+)$')
+_VAR_INFO = re.compile(r'^\s*var\s+info\s*=\s*(.*?)\s*;?\s*$')
+_JID_LINK = re.compile(r'jid=(\d+)(?:&|$)')
+
+
+def _soup(html: str) -> BeautifulSoup:
+    return BeautifulSoup(html, 'html.parser')
+
+
+def login_payload(username: str, password: str) -> dict[str, str]:
+    """The login form's fields [seen]."""
+    return {'action': 'login', 'username': username, 'password': password,
+            'stayloggedin': 'true'}
+
+
+def is_login_form(html: str) -> bool:
+    """A page holding a ``<form>`` with ``username`` and ``password`` inputs.
+
+    What the pages answer without a valid session [assumed].
+    """
+    if '<form' not in html.lower():
+        return False
+    for form in _soup(html).find_all('form'):
+        names = {field.get('name') for field in form.find_all('input')}
+        if {'username', 'password'} <= names:
+            return True
+    return False
+
+
+def _clean(text: str) -> str:
+    return ' '.join(text.replace('\xa0', ' ').split())
+
+
+def _match_label(cell_text: str, labels: tuple[str, ...]) -> str | None:
+    """The label a cell shows: exact (ignoring case, spaces, a colon) or the
+    longest label contained in it (the original matched substrings)."""
+    text = _clean(cell_text).rstrip(':').strip().lower()
+    for label in labels:
+        if text == label.lower():
+            return label
+    contained = [label for label in labels if label.lower() in text]
+    return max(contained, key=len) if contained else None
+
+
+def view_rows(html: str, labels: tuple[str, ...]) -> dict[str, Tag]:
+    """Map each known label to its value cell (the ``<td>`` after the label's ``<td>``)."""
+    rows: dict[str, Tag] = {}
+    for row in _soup(html).find_all('tr'):
+        cells = row.find_all('td', recursive=False)
+        if len(cells) < 2:
+            continue
+        label = _match_label(cells[0].get_text(' '), labels)
+        if label and label not in rows:
+            rows[label] = cells[1]
+    return rows
+
+
+def parse_date(text: str) -> tuple[datetime, list[str]] | None:
+    """The first ``D Month YYYY (HH:MM:SS UTC)`` in ``text``.
+
+    Returns the UTC datetime and the five words the original library gave
+    (``['18', 'November', '2024', '05:41:09', 'UTC']``), or None.
+    """
+    found = _DATE.search(text.replace('\xa0', ' '))
+    if not found:
+        return None
+    day, month, year, hour, minute, second = found.groups()
+    month = month.capitalize()
+    when = datetime(int(year), _MONTHS.index(month) + 1, int(day), int(hour),
+                    int(minute), int(second), tzinfo=timezone.utc)
+    return when, [day, month, year, f'{hour}:{minute}:{second}', 'UTC']
+
+
+def parse_exposure(text: str) -> int | None:
+    """Milliseconds from ``'120000 ms'`` [seen] (or ``'120 s'``); None if unreadable."""
+    found = _EXPOSURE.search(text)
+    if not found:
+        return None
+    value = float(found.group(1))
+    unit = (found.group(2) or 'ms').lower()
+    return round(value if unit == 'ms' else value * 1000)
+
+
+def _prefixed_id(text: str) -> int | None:
+    """``'J418581'`` -> 418581: ids carry a one-letter prefix [seen]."""
+    found = _PREFIXED_ID.match(_clean(text))
+    return int(found.group(1)) if found else None
+
+
+def parse_var_info(html: str) -> dict | None:
+    """The ``var info = {...};`` line of a completed request's view [seen].
+
+    Strict JSON from the first ``{`` to the last ``}`` of the line; None when
+    the line is missing or unreadable.
+    """
+    for line in html.splitlines():
+        found = _VAR_INFO.match(line)
+        if not found:
+            continue
+        text = found.group(1)
+        start, end = text.find('{'), text.rfind('}')
+        if start < 0 or end < start:
+            return None
+        try:
+            info = json.loads(text[start:end + 1])
+        except ValueError:
+            return None
+        return info if isinstance(info, dict) else None
+    return None
+
+
+def _flat_id_from_buttons(soup: BeautifulSoup) -> int | None:
+    """Job view: a ``<button>`` whose ``onclick`` ends in ``=<id>'`` [seen in code]."""
+    candidates = [b for b in soup.find_all('button') if b.get('onclick')]
+    # Prefer a control that names the flat field; the script name is unknown.
+    candidates.sort(key=lambda b: 'flat' not in b['onclick'].lower())
+    for button in candidates:
+        found = re.search(r"=(\d+)'\s*;?\s*$", button['onclick'].strip())
+        if found:
+            return int(found.group(1))
+    return None
+
+
+def _flat_id_from_links(soup: BeautifulSoup) -> int | None:
+    """Request view: an ``<a>`` whose ``href`` has the id after the first ``=``."""
+    for link in soup.find_all('a', href=True):
+        href = link['href']
+        if 'flat' not in href.lower():
+            continue
+        found = re.match(r'[^=]*=(\d+)', href)
+        if found:
+            return int(found.group(1))
+    return None
+
+
+def _value(rows: dict[str, Tag], label: str) -> str | None:
+    cell = rows.get(label)
+    if cell is None:
+        return None
+    text = _clean(cell.get_text(' '))
+    return text or None
+
+
+def _date_of(rows: dict[str, Tag], label: str) -> tuple[datetime, list[str]] | tuple[None, None]:
+    text = _value(rows, label)
+    parsed = parse_date(text) if text else None
+    return parsed if parsed else (None, None)
+
+
+def parse_job_view(html: str, jid: int) -> dict | None:
+    """A job view as a plain record, or None when the page has no value rows
+    (a job id that does not exist [assumed]).
+
+    Keys: ``jid``, ``rids`` (every ``R<digits>`` of ``Request ID`` [seen]),
+    ``rid_text``, ``object_type``, ``object_id``, ``telescope``, ``filter``,
+    ``exposure_ms``, ``completed``, ``completion_words``, ``status``,
+    ``success`` (``Status`` is exactly ``Success`` [seen]), ``flat_id``.
+    """
+    rows = view_rows(html, JOB_LABELS)
+    if not rows:
+        return None
+    rid_text = _value(rows, 'Request ID') or ''
+    exposure = _value(rows, 'Exposure Time')
+    completed, words = _date_of(rows, 'Completion Time')
+    status = _value(rows, 'Status')
+    return {
+        'jid': int(jid),
+        'rids': [int(rid) for rid in _RID.findall(rid_text)]
+        or ([_prefixed_id(rid_text)] if _prefixed_id(rid_text) else []),
+        'rid_text': rid_text,
+        'object_type': _value(rows, 'Object Type'),
+        'object_id': _value(rows, 'Object ID'),
+        'telescope': _value(rows, 'Telescope Type Name'),
+        'filter': _value(rows, 'Filter Type'),
+        'exposure_ms': parse_exposure(exposure) if exposure else None,
+        'completed': completed,
+        'completion_words': words,
+        'status': status,
+        'success': status == 'Success',
+        'flat_id': _flat_id_from_buttons(_soup(html)),
+    }
+
+
+def _dark_frame(text: str | None) -> bool | None:
+    if text is None:
+        return None
+    word = text.strip().lower()
+    if word in ('yes', 'y', 'true', '1', 'on'):
+        return True
+    if word in ('no', 'n', 'false', '0', 'off'):
+        return False
+    return None
+
+
+def parse_request_view(html: str, rid: int) -> dict | None:
+    """A request view as a plain record, or None when the page has no value
+    rows (a request id that does not exist [assumed]).
+
+    Keys: ``rid``, ``jid`` (from ``Job ID`` [seen], else the ``var info``
+    line [seen]), ``object_type``, ``object_id``, ``object_name``,
+    ``telescope``, ``telescope_name``, ``filter``, ``dark_frame``,
+    ``exposure_ms``, ``requested``, ``requested_words``, ``completed``,
+    ``completion_words``, ``status_text``, ``status`` (code, None when the
+    text is not a known status), ``flat_id``, ``info``.
+    """
+    rows = view_rows(html, REQUEST_LABELS)
+    info = parse_var_info(html)
+    if not rows and info is None:
+        return None
+    job_text = _value(rows, 'Job ID')
+    jid = _prefixed_id(job_text) if job_text else None
+    if jid is None and info is not None:
+        jid = to_int(info.get('jid'))
+    exposure = _value(rows, 'Exposure Time')
+    requested, requested_words = _date_of(rows, 'Request Time')
+    completed, completion_words = _date_of(rows, 'Completion Time')
+    text = _value(rows, 'Status')
+    return {
+        'rid': int(rid),
+        'jid': jid,
+        'object_type': _value(rows, 'Object Type'),
+        'object_id': _value(rows, 'Object ID'),
+        'object_name': _value(rows, 'Object Name'),
+        'telescope': _value(rows, 'Telescope Type Name'),
+        'telescope_name': _value(rows, 'Telescope Name'),
+        'filter': _value(rows, 'Filter Type'),
+        'dark_frame': _dark_frame(_value(rows, 'Dark Frame')),
+        'exposure_ms': parse_exposure(exposure) if exposure else None,
+        'requested': requested,
+        'requested_words': requested_words,
+        'completed': completed,
+        'completion_words': completion_words,
+        'status_text': text,
+        'status': status_code(text) if text else None,
+        'flat_id': _flat_id_from_links(_soup(html)),
+        'info': info,
+    }
+
+
+def _date_fields(when: datetime) -> list[str]:
+    # Unpadded day, month, year, hour, minute [seen: 17, 11, 2024, 16, 0].
+    return [str(when.day), str(when.month), str(when.year), str(when.hour),
+            str(when.minute)]
+
+
+def job_search_form(start: datetime, end: datetime, *, telescope_id: int | None = None,
+                    filter_name: str | None = None) -> list[tuple[str, str]]:
+    """The job search's form fields, with the repeated ``[]`` fields in order [seen].
+
+    ``start`` and ``end`` are UTC; the site works in whole minutes and the
+    latest bound includes its whole minute.
+    """
+    return [('sort1', 'completetime'), ('sort1order', 'desc'),
+            *[('searchearliestcom[]', value) for value in _date_fields(start)],
+            *[('searchlatestcom[]', value) for value in _date_fields(end)],
+            ('searchstatus[]', '1'), ('resultsperpage', str(RESULTS_PER_PAGE)),
+            ('searchfilter', filter_name or ''),
+            ('searchtelescope', '' if telescope_id is None else str(telescope_id)),
+            ('submit', 'Go')]
+
+
+def _heading(soup: BeautifulSoup, word: str) -> Tag | None:
+    for heading in soup.find_all('h3'):
+        if word.lower() in heading.get_text(' ').lower():
+            return heading
+    return None
+
+
+def _element_lines(element: Tag | None) -> list[str]:
+    if element is None:
+        return []
+    lines = []
+    for piece in element.get_text('\n').split('\n'):
+        piece = piece.replace('\xa0', ' ').rstrip()
+        if piece.strip():
+            lines.append(piece)
+    return lines
+
+
+def parse_job_search(html: str) -> dict[str, Any]:
+    """The job search's answer: ``jids`` (ints, in page order), ``parameters``
+    (the echoed lines [seen]) and ``count`` (from ``N jobs`` [assumed], or None).
+
+    Raises
+    ------
+    `~astroquery.exceptions.RemoteServiceError`
+        When the page has no ``Parameters`` heading (it is not a search answer).
+    """
+    soup = _soup(html)
+    parameters = _heading(soup, 'Parameters')
+    if parameters is None:
+        raise RemoteServiceError(f"job search ({JOB_SEARCH_PATH}): no 'Parameters' heading "
+                                 f"in the answer: {quote_body(html)}")
+    count = None
+    results = _heading(soup, 'Results')
+    if results is not None:
+        found = re.search(r'(\d+)\s+jobs?\b', ' '.join(_element_lines(
+            results.find_next_sibling())))
+        count = int(found.group(1)) if found else None
+    jids: list[int] = []
+    for row in soup.find_all('tr'):
+        link = row.find('a', href=True)
+        if link is None:
+            continue
+        found = _JID_LINK.search(link['href'])
+        if found and not link['href'].startswith('jid='):
+            jid = int(found.group(1))
+            if jid not in jids:
+                jids.append(jid)
+    return {'jids': jids, 'parameters': _element_lines(parameters.find_next_sibling()),
+            'count': count}

@@ -1,0 +1,277 @@
+"""The JSON user API (``POST api-user.php``): payloads, answer checks, records.
+
+Pure functions: they build the form of a call and turn its answer into plain
+records (dicts of Python values). Facts marked [seen]/[assumed] refer to
+PROTOCOL.md section 2. Nothing here does I/O or builds Tables.
+"""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from typing import Any, Iterable
+
+from ..exceptions import RemoteServiceError
+
+__all__ = ['ENDPOINT', 'NOT_LOGGED_IN', 'STATUS_TEXTS', 'STATUS_COMPLETE',
+           'TELESCOPE_IDS', 'TELESCOPE_NAMES', 'FILTERS', 'STANDARD_FOLDERS',
+           'SORT_COLUMNS', 'api_form', 'parse_answer', 'succeeded', 'answer_status', 'is_not_logged_in', 'quote_body',
+           'status_text', 'status_code', 'is_queued', 'telescope_name',
+           'folder_record', 'parse_folders', 'list_own_params', 'parse_request_list',
+           'request_record', 'unix_time', 'to_int', 'legacy_strings']
+
+ENDPOINT = 'api-user.php'
+NOT_LOGGED_IN = 'ERR_NOT_LOGGED_IN'   # [assumed] status of a call without a session
+
+#: Request status codes and texts [seen].
+STATUS_TEXTS: dict[int, str] = {
+    1: 'New', 2: 'New, allocated', 3: 'Waiting', 4: 'In progress', 5: 'Reallocate',
+    6: 'Waiting again', 7: 'Complete on site', 8: 'Complete', 9: 'Hold', 10: 'Frozen',
+    20: 'Expired', 21: 'Expired w/CJobs', 22: 'Cancelled', 23: 'Cancelled w/CJobs',
+    24: 'Invalid', 25: 'Never rises', 26: 'Other error',
+}
+STATUS_COMPLETE = 8     # the only status with a job and images [seen]
+
+#: ``telescopeid`` values, also the camera selector of the job search [seen].
+TELESCOPE_IDS: dict[str, int] = {'constellation': 1, 'galaxy': 2, 'cluster': 3,
+                                 'planet': 5, 'coast': 6, 'pirate': 7}
+#: Display names, as the job view spells them (``Galaxy``) [seen].
+TELESCOPE_NAMES: dict[int, str] = {1: 'Constellation', 2: 'Galaxy', 3: 'Cluster',
+                                   5: 'Planet', 6: 'COAST', 7: 'PIRATE'}
+#: Filter names per telescope [seen]; the old cameras' names are not known.
+FILTERS: dict[str, tuple[str, ...]] = {'coast': ('BVR', 'B', 'V', 'R'),
+                                       'pirate': ('Colour', 'Blue', 'Green', 'Red')}
+#: Folders 1-4 exist for every user [seen].
+STANDARD_FOLDERS: dict[str, int] = {'inbox': 1, 'favourites': 2, 'archive': 3, 'trash': 4}
+SORT_COLUMNS = ('rid', 'object', 'completion')
+
+_QUOTE_LENGTH = 200
+
+
+def api_form(module: str, request: str, params: dict | None = None) -> dict[str, str]:
+    """The form fields of one call.
+
+    ``params`` is sent as a JSON string; when empty the field is left out, as
+    the original client's ``{}`` ended up (a server treats it as ``{}``) [seen].
+    """
+    form = {'module': module, 'request': request}
+    if params:
+        form['params'] = json.dumps(params)
+    return form
+
+
+def quote_body(text: str | bytes, length: int = _QUOTE_LENGTH) -> str:
+    """The start of an answer, on one line, for an error message."""
+    if isinstance(text, bytes):
+        text = text.decode('utf-8', 'replace')
+    text = ' '.join(text.split())
+    return repr(text[:length] + ('...' if len(text) > length else ''))
+
+
+def parse_answer(text: str, call: str) -> dict[str, Any]:
+    """Decode an answer and check its shape ``{"success", "status", "data"}``.
+
+    Parameters
+    ----------
+    text : str
+        The body as received.
+    call : str
+        ``module/request``, named in errors.
+
+    Returns
+    -------
+    answer : dict
+        The decoded object, unchanged (the legacy API hands it out as the site
+        sent it). Test it with `succeeded`: ``success`` is 1/0 or true/false
+        [seen].
+
+    Raises
+    ------
+    `~astroquery.exceptions.RemoteServiceError`
+        For HTML, truncated JSON, or JSON that is not an object with ``success``.
+    """
+    try:
+        answer = json.loads(text)
+    except ValueError:
+        raise RemoteServiceError(
+            f"{call}: expected a JSON answer from {ENDPOINT}, got {quote_body(text)}") from None
+    if not isinstance(answer, dict) or 'success' not in answer:
+        raise RemoteServiceError(
+            f"{call}: the answer is not an object with 'success': {quote_body(text)}")
+    return answer
+
+
+def succeeded(answer: dict) -> bool:
+    """Whether an answer says ``success`` (1/0, true/false, or their strings)."""
+    value = answer.get('success')
+    if isinstance(value, str):
+        return value.strip().lower() not in ('', '0', 'false', 'no')
+    return bool(value)
+
+
+def answer_status(answer: dict) -> str:
+    """The ``status`` word of an answer, ``''`` when missing."""
+    status = answer.get('status')
+    return '' if status is None else str(status)
+
+
+def is_not_logged_in(answer: dict) -> bool:
+    """Whether a parsed answer says the session is missing or expired [assumed]."""
+    return not succeeded(answer) and answer_status(answer) == NOT_LOGGED_IN
+
+
+def to_int(value: Any) -> int | None:
+    """An integer from the API's numbers-as-strings; None for null, '' or junk."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        try:
+            number = float(str(value).strip())
+        except ValueError:
+            return None
+        return int(number) if number.is_integer() else None
+
+
+def unix_time(value: Any) -> datetime | None:
+    """A UTC datetime from Unix seconds; None for ``0``, null or junk."""
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        return None
+    if seconds <= 0:
+        return None
+    return datetime.fromtimestamp(seconds, timezone.utc)
+
+
+def status_text(code: int | None) -> str:
+    """The text of a request status code; unknown codes say so."""
+    if code is None:
+        return 'Unknown'
+    return STATUS_TEXTS.get(code, f'Unknown status {code}')
+
+
+def status_code(text: str) -> int | None:
+    """The code of a status text (case-insensitive), None when unknown."""
+    wanted = ' '.join(text.split()).lower()
+    for code, name in STATUS_TEXTS.items():
+        if name.lower() == wanted:
+            return code
+    return None
+
+
+def is_queued(code: int | None) -> bool:
+    """Codes below 8 are still in the queue [seen]."""
+    return code is not None and code < STATUS_COMPLETE
+
+
+def telescope_name(telescope_id: Any) -> str | None:
+    """Display name of a telescope id, e.g. ``6`` -> ``'COAST'``."""
+    number = to_int(telescope_id)
+    if number is None:
+        return None
+    return TELESCOPE_NAMES.get(number, f'Telescope {number}')
+
+
+def _require(data: Any, kind: type, call: str, what: str) -> Any:
+    if not isinstance(data, kind):
+        raise RemoteServiceError(f"{call}: expected {what} in 'data', got "
+                                 f"{quote_body(json.dumps(data))}")
+    return data
+
+
+def folder_record(raw: dict, call: str = 'request-manager/0-get-my-folders') -> dict:
+    """One folder as a plain record: ``folder_id``, ``name``, ``count``, ``created``.
+
+    ``count`` is None for an empty folder (the site sends null [seen]);
+    ``creationtime`` ``"0"`` (the standard folders) becomes ``created=None``.
+    """
+    _require(raw, dict, call, 'folder objects')
+    folder_id = to_int(raw.get('id'))
+    if folder_id is None:
+        raise RemoteServiceError(f"{call}: a folder without a numeric 'id': "
+                                 f"{quote_body(json.dumps(raw))}")
+    count = to_int(raw.get('count'))
+    return {'folder_id': folder_id, 'name': str(raw.get('name') or ''),
+            'count': count, 'created': unix_time(raw.get('creationtime'))}
+
+
+def parse_folders(data: Any, call: str = 'request-manager/0-get-my-folders') -> list[dict]:
+    """The ``data`` of ``0-get-my-folders`` as folder records."""
+    return [folder_record(raw, call) for raw in _require(data, list, call, 'a list')]
+
+
+def list_own_params(folder_id: int, sort: str, limit: int,
+                    start_after: int = 0) -> dict[str, int | str]:
+    """The params of ``1-get-list-own`` [seen]; ``startAfterRow`` only when paging."""
+    params: dict[str, int | str] = {'limit': int(limit), 'sort': sort,
+                                    'folderid': int(folder_id)}
+    if start_after:
+        params['startAfterRow'] = int(start_after)
+    return params
+
+
+def parse_request_list(data: Any, call: str = 'request-manager/1-get-list-own'
+                       ) -> tuple[int | None, list[dict]]:
+    """``data`` of ``1-get-list-own``: ``(totalRequests, raw request dicts)``.
+
+    The raw dicts are returned as the site sent them (the legacy API hands
+    them out); ``totalRequests`` is None when missing or not a number.
+    """
+    _require(data, dict, call, "an object with 'requests'")
+    requests = data.get('requests')
+    if requests is None:
+        requests = []
+    _require(requests, list, call, "a list in 'requests'")
+    for raw in requests:
+        if not isinstance(raw, dict) or to_int(raw.get('id')) is None:
+            raise RemoteServiceError(f"{call}: a request without a numeric 'id': "
+                                     f"{quote_body(json.dumps(raw))}")
+    return to_int(data.get('totalRequests')), requests
+
+
+def request_record(raw: dict) -> dict:
+    """A request of the listing as a plain record.
+
+    Keys: ``rid``, ``object_name``, ``status``, ``status_text``, ``requested``
+    ([seen] fields) and, None when the site did not send them ([assumed]):
+    ``object_type``, ``object_id``, ``telescope``, ``filter``, ``exposure_ms``,
+    ``completed``, ``comment``, ``folder_id``.
+    """
+    code = to_int(raw.get('status'))
+    exposure = raw.get('exposuretime')
+    return {
+        'rid': to_int(raw.get('id')),
+        'object_name': str(raw.get('objectname') or ''),
+        'status': code,
+        'status_text': status_text(code),
+        'requested': unix_time(raw.get('requesttime')),
+        'object_type': _text(raw.get('objecttype')),
+        'object_id': _text(raw.get('objectid')),
+        'telescope': telescope_name(raw.get('telescopeid')),
+        'filter': _text(raw.get('filtertype')),
+        'exposure_ms': to_int(exposure) if exposure not in (None, '') else None,
+        'completed': unix_time(raw.get('completiontime')),
+        'comment': _text(raw.get('usercomments')),
+        'folder_id': to_int(raw.get('folderid')),
+    }
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def legacy_strings(records: Iterable[dict]) -> list[dict]:
+    """Copies of raw records with every non-null value as a string.
+
+    The original library handed out the site's dicts, whose numbers are
+    strings [seen]; a server that sends JSON numbers must not change that.
+    """
+    return [{key: (value if value is None or isinstance(value, str) else
+                   json.dumps(value) if isinstance(value, (dict, list)) else str(value))
+             for key, value in raw.items()} for raw in records]
