@@ -1,0 +1,362 @@
+"""Synthetic FITS products of the simulator's jobs (PROTOCOL.md section 4).
+
+A job's raw product is a 3-D cube (one primary HDU, one plane per filter) or
+a zip of one 2-D FITS file per filter.  Each plane shows a star field that is
+the same for every job of a target (seeded from its position or name):
+Gaussian stars with a power-law brightness spread, sky background, vignetting,
+a bias pedestal, photon and read noise, and overscan strips (bias and read
+noise only) along the last columns and rows.  Data are 16-bit unsigned
+(``BITPIX = 16``, ``BZERO = 32768``).  Headers carry the site's quirks,
+``EPOCH = 'REAL'`` and ``RADECSYS = 'ICRS'``, which make astropy's WCS emit
+``FITSFixedWarning`` as the live site's files do.
+
+Processed ("artefact-corrected") products have the same layout (cube or zip,
+same filters) with the bias subtracted, the vignetting divided out and the
+overscan strips cropped; a ``HISTORY`` card says so.
+
+:class:`ProductStore` makes each product once, on first use, as a file on
+disk, and hands out its path and exact size.  Rendering is pure
+(:func:`render_plane`, :func:`correct_plane`, :func:`product_header`) and
+tested without a server.
+
+This module is part of the simulator and imports nothing from the client.
+"""
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+import shutil
+import tempfile
+import threading
+import time
+import zipfile
+from pathlib import Path
+
+import numpy as np
+from astropy.io import fits
+
+from .archive import FILTER_PLANES, Job
+from .catalog import sexagesimal
+
+__all__ = ['ProductStore', 'plane_names', 'overscan_width', 'render_plane',
+           'correct_plane', 'product_header', 'TELESCOP']
+
+#: ``TELESCOP`` value per telescope id: the first word is the telescope.
+TELESCOP: dict[int, str] = {
+    1: 'Constellation camera', 2: 'Galaxy camera', 3: 'Cluster camera',
+    5: 'Planet camera', 6: 'COAST 0.36m', 7: 'PIRATE 0.43m',
+}
+
+KINDS = ('cube', 'zip')
+BIAS = 1000.0           # ADU pedestal, also the overscan level
+READ_NOISE = 9.0        # ADU
+SKY_PER_MINUTE = 450.0  # ADU per pixel per minute of exposure, V band
+# Plane name -> (colour step from blue to red, throughput, relative sky).
+_BANDS = {
+    'B': (-1, 0.55, 0.55), 'Blue': (-1, 0.6, 0.6),
+    'V': (0, 1.0, 1.0), 'Green': (0, 1.0, 0.95),
+    'R': (1, 1.15, 1.4), 'Red': (1, 1.1, 1.35),
+    'Clear': (0, 2.2, 2.4),
+}
+_MB = 1_000_000
+
+
+def plane_names(job: Job) -> tuple[str, ...]:
+    """The filters of a job's planes, in the order they are stored.
+
+    A three-colour filter gives three planes; PROTOCOL.md says their order
+    may vary, so one job in four stores them red first.
+    """
+    planes = FILTER_PLANES.get(job.filter_type, (job.filter_type,))
+    if len(planes) > 1 and job.jid % 4 == 3:
+        planes = planes[::-1]
+    return planes
+
+
+def overscan_width(size: int) -> int:
+    """Width of the overscan strips: 32 pixels at 1536, scaled for smaller images."""
+    return max(2, size // 48)
+
+
+def _seed_of(text: str) -> int:
+    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], 'little')
+
+
+def _field_key(job: Job) -> str:
+    """What makes two jobs show the same sky: the position, else the base name."""
+    if job.ra_deg is not None and job.dec_deg is not None:
+        return f'{job.ra_deg:.2f} {job.dec_deg:.2f}'
+    return job.object_name.split('_')[0].strip().lower()
+
+
+def _stars(job: Job, size: int, seed: int) -> tuple[np.ndarray, ...]:
+    """Positions (pixels), V-band fluxes (ADU per minute) and colours of a field."""
+    rng = np.random.default_rng([seed, _seed_of(_field_key(job))])
+    n = max(8, round(700 * (size / 1536) ** 2))
+    x = rng.uniform(0, size, n)
+    y = rng.uniform(0, size, n)
+    # Counts N(>F) ~ F**-0.75, as star counts grow ~0.3 dex per magnitude.
+    flux = np.minimum(1.5e3 * rng.uniform(1e-4, 1, n) ** (-1 / 0.75), 6e6)
+    colour = rng.normal(0.6, 0.4, n)
+    extra = []
+    if job.object_type in ('MESSIER', 'NGC'):
+        # A concentrated cluster of fainter stars about the centre.
+        m = max(4, n // 4)
+        extra.append((rng.normal(size / 2, size / 14, m), rng.normal(size / 2, size / 14, m),
+                      1.5e3 * rng.uniform(0.05, 1, m) ** -1.0, rng.normal(0.8, 0.3, m)))
+    elif job.object_type != 'PLANET':
+        # The target itself, bright and at the centre.
+        extra.append((np.array([size / 2 + 0.3]), np.array([size / 2 - 0.2]),
+                      np.array([4e5]), np.array([1.2])))
+    else:
+        # A planet: one very bright, slightly extended disc-like source.
+        extra.append((np.array([size / 2]), np.array([size / 2]),
+                      np.array([3e6]), np.array([0.9])))
+    for ex in extra:
+        x, y, flux, colour = (np.concatenate([a, b]) for a, b in zip((x, y, flux, colour), ex))
+    return x, y, flux, colour
+
+
+def _stamp(image: np.ndarray, x: np.ndarray, y: np.ndarray, flux: np.ndarray,
+           sigma: float) -> None:
+    """Add Gaussian stars to ``image`` (in place) by stamping small patches."""
+    size = image.shape[0]
+    r = max(2, math.ceil(4 * sigma))
+    d = np.arange(-r, r + 1)
+    px = np.floor(x).astype(np.int64)[:, None, None] + d[None, None, :]
+    py = np.floor(y).astype(np.int64)[:, None, None] + d[None, :, None]
+    g = np.exp(-((px + 0.5 - x[:, None, None]) ** 2 + (py + 0.5 - y[:, None, None]) ** 2)
+               / (2 * sigma ** 2))
+    g *= (flux / (2 * np.pi * sigma ** 2))[:, None, None]
+    px, py, g = np.broadcast_arrays(px, py, g)
+    inside = (px >= 0) & (px < size) & (py >= 0) & (py < size)
+    flat = py[inside] * size + px[inside]
+    image += np.bincount(flat, weights=g[inside], minlength=size * size).reshape(
+        size, size).astype(image.dtype)
+
+
+def _vignetting(size: int) -> np.ndarray:
+    """The telescope's flat field: 1 at the centre, about 0.85 in the corners."""
+    u = (np.arange(size, dtype=np.float32) + 0.5) / size - 0.5
+    return (1 - 0.3 * np.add.outer(u ** 2, u ** 2)).astype(np.float32)
+
+
+def render_plane(job: Job, plane: str, size: int, seed: int = 1) -> np.ndarray:
+    """The raw image of one filter plane of a job, ``uint16`` of shape (size, size).
+
+    Deterministic from ``(job, plane, size, seed)``: the stars depend on the
+    target only; noise and seeing on the job.
+    """
+    step, throughput, sky_factor = _BANDS.get(plane, (0, 1.0, 1.0))
+    minutes = max(job.exposure_ms, 1) / 60000
+    rng = np.random.default_rng([seed, job.jid, _seed_of(plane)])
+    x, y, flux, colour = _stars(job, size, seed)
+    # Redder stars brighter in red planes; a small shift between filters.
+    band_flux = flux * throughput * minutes * 10 ** (0.2 * step * (colour - 0.6))
+    fwhm = rng.uniform(2.4, 4.2) * size / 1536
+    sigma = max(0.7, fwhm / 2.355)
+    image = np.full((size, size), SKY_PER_MINUTE * sky_factor * minutes, np.float32)
+    _stamp(image, x + 0.25 * step, y - 0.15 * step, band_flux, sigma)
+    if job.object_type in ('MESSIER', 'NGC'):
+        # Diffuse light of the galaxy, nebula or cluster core.
+        blob = size / 18
+        peak = 1.2 * SKY_PER_MINUTE * throughput * minutes
+        _stamp(image, np.array([size / 2]), np.array([size / 2]),
+               np.array([peak * 2 * np.pi * blob ** 2]), blob)
+    image *= _vignetting(size)
+    noise = rng.standard_normal((size, size), dtype=np.float32)
+    raw = BIAS + image + np.sqrt(image + READ_NOISE ** 2) * noise
+    ov = overscan_width(size)
+    raw[:, -ov:] = BIAS + READ_NOISE * noise[:, -ov:]
+    raw[-ov:, :] = BIAS + READ_NOISE * noise[-ov:, :]
+    return np.clip(np.rint(raw), 0, 65535).astype(np.uint16)
+
+
+def correct_plane(raw: np.ndarray) -> np.ndarray:
+    """Artefact correction: bias off, vignetting divided out, overscan cropped."""
+    size = raw.shape[0]
+    ov = overscan_width(size)
+    bias = float(np.median(raw[:, -ov:]))
+    flat = (raw[:-ov, :-ov].astype(np.float32) - bias) / _vignetting(size)[:-ov, :-ov]
+    return np.clip(np.rint(flat), 0, 65535).astype(np.uint16)
+
+
+def product_header(job: Job, planes: tuple[str, ...] | str,
+                   processed: bool = False) -> fits.Header:
+    """Header cards of a product (the data cards are added by astropy)."""
+    filters = planes if isinstance(planes, str) else ','.join(planes)
+    h = fits.Header()
+    h['OBJECT'] = (job.object_name, 'target name of the request')
+    h['TELESCOP'] = (TELESCOP.get(job.telescope_id, f'Telescope {job.telescope_id}'),
+                     'telescope')
+    h['OBSERVAT'] = ('Observatorio del Teide', 'Tenerife')
+    h['SITELAT'] = ('+28 18 00', 'site latitude')
+    h['SITELONG'] = ('-16 30 36', 'site longitude (east positive)')
+    h['DATE-OBS'] = (time.strftime('%Y-%m-%dT%H:%M:%S', time.gmtime(job.completion_time)),
+                     'UTC, job completion')
+    h['EXPTIME'] = (job.exposure_ms / 1000, '[s] exposure time')
+    h['FILTER'] = (filters, 'filter of each plane' if ',' in filters else 'filter')
+    if job.ra_deg is not None and job.dec_deg is not None:
+        ra, dec = sexagesimal(job.ra_deg, job.dec_deg, sep=' ')
+        h['OBJCTRA'] = (ra, 'nominal object RA (J2000)')
+        h['OBJCTDEC'] = (dec, 'nominal object Dec (J2000)')
+    h['EQUINOX'] = (2000.0, 'equinox of the coordinates')
+    # The site's quirks, kept on purpose (astropy warns about both).
+    h['EPOCH'] = 'REAL'
+    h['RADECSYS'] = 'ICRS'
+    h['JOBID'] = (job.jid, 'telescope.org job id')
+    if processed:
+        h['HISTORY'] = 'Artefact corrected: bias subtracted, flat fielded,'
+        h['HISTORY'] = 'overscan strips removed.'
+    return h
+
+
+class ProductStore:
+    """Makes each job's products once and keeps them as files on disk.
+
+    Parameters
+    ----------
+    directory : str or Path, optional
+        Where to keep the files.  Default: a temporary folder that the store
+        owns and :meth:`close` removes.
+    image_size : int
+        Width and height of the images in pixels (1536 like the site; tests
+        use 32 or 64).
+    product_mb : float, optional
+        Pad every product to about this many megabytes (10**6 bytes), for
+        benchmarks: a ``PADDING`` image extension written in chunks, so a
+        large product never sits whole in memory.  A zip is stored
+        uncompressed then.
+    seed : int
+        Seed of the star fields and noise.
+
+    Notes
+    -----
+    Thread-safe: two threads asking for the same product wait for one
+    rendering; different products render concurrently.
+    """
+
+    def __init__(self, directory: str | Path | None = None, *, image_size: int = 1536,
+                 product_mb: float | None = None, seed: int = 1) -> None:
+        if image_size < 8:
+            raise ValueError('image_size must be at least 8 pixels')
+        self._owned = directory is None
+        base = Path(tempfile.mkdtemp(prefix='telescope-sim-')) if directory is None \
+            else Path(directory)
+        self._base = base
+        self.directory = base / f'seed{seed}-{image_size}px-{product_mb or 0}MB'
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.image_size = image_size
+        self.product_mb = product_mb
+        self.seed = seed
+        self.renders = 0            # products made so far (tests count these)
+        self._guard = threading.Lock()
+        self._locks: dict[tuple[int, str, bool], threading.Lock] = {}
+
+    def __enter__(self) -> ProductStore:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Remove the store's folder if it made it itself."""
+        if self._owned:
+            shutil.rmtree(self._base, ignore_errors=True)
+
+    def path(self, job: Job, kind: str, processed: bool = False) -> Path:
+        """The file of a product (made now if needed): ``kind`` is 'cube' or 'zip'."""
+        if kind not in KINDS:
+            raise ValueError(f'kind must be one of {KINDS}, not {kind!r}')
+        key = (job.jid, kind, bool(processed))
+        name = f"{'art_' if processed else ''}{job.jid}.{'fits' if kind == 'cube' else 'zip'}"
+        final = self.directory / name
+        with self._guard:
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:
+            if not final.exists():
+                self._make(job, kind, processed, final)
+        return final
+
+    def size(self, job: Job, kind: str, processed: bool = False) -> int:
+        """Exact byte length of a product's file (made now if needed)."""
+        return self.path(job, kind, processed).stat().st_size
+
+    # -- making ---------------------------------------------------------------------
+    def _planes(self, job: Job, processed: bool):
+        for name in plane_names(job):
+            raw = render_plane(job, name, self.image_size, self.seed)
+            yield name, (correct_plane(raw) if processed else raw)
+
+    def _make(self, job: Job, kind: str, processed: bool, final: Path) -> None:
+        # Write under a temporary name, then rename: a reader never sees half a file.
+        fd, tmp = tempfile.mkstemp(dir=self.directory, suffix='.part')
+        os.close(fd)
+        try:
+            if kind == 'cube':
+                self._write_cube(job, processed, Path(tmp))
+            else:
+                self._write_zip(job, processed, Path(tmp))
+            os.replace(tmp, final)
+            with self._guard:
+                self.renders += 1
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+
+    def _write_cube(self, job: Job, processed: bool, path: Path) -> None:
+        names, planes = zip(*self._planes(job, processed))
+        hdu = fits.PrimaryHDU(np.stack(planes), header=product_header(job, names, processed))
+        _allow_extensions(hdu, self.product_mb)
+        hdu.writeto(path, overwrite=True)
+        del hdu, planes
+        if self.product_mb:
+            _pad(path, int(self.product_mb * _MB))
+
+    def _write_zip(self, job: Job, processed: bool, path: Path) -> None:
+        names = plane_names(job)
+        compression = zipfile.ZIP_STORED if self.product_mb else zipfile.ZIP_DEFLATED
+        with tempfile.TemporaryDirectory(dir=self.directory) as work, \
+                zipfile.ZipFile(path, 'w', compression=compression, compresslevel=1,
+                                allowZip64=True) as zf:
+            for name, data in self._planes(job, processed):
+                member = Path(work) / f'{job.jid}_{name}.fits'
+                hdu = fits.PrimaryHDU(data, header=product_header(job, name, processed))
+                _allow_extensions(hdu, self.product_mb)
+                hdu.writeto(member)
+                if self.product_mb:
+                    _pad(member, int(self.product_mb * _MB / len(names)))
+                zf.write(member, arcname=member.name)
+                member.unlink()
+
+
+def _allow_extensions(hdu: fits.PrimaryHDU, product_mb: float | None) -> None:
+    """Announce the padding extension in the primary header (``EXTEND = T``)."""
+    if product_mb:
+        last = f"NAXIS{hdu.header['NAXIS']}"
+        hdu.header.set('EXTEND', True, 'FITS file may contain extensions', after=last)
+
+
+def _pad(path: Path, target_bytes: int) -> None:
+    """Append a ``PADDING`` extension so the file is about ``target_bytes`` long.
+
+    The extension's data are written in 4 MB chunks of random bytes (which do
+    not compress), so memory stays small whatever the target.
+    """
+    missing = target_bytes - path.stat().st_size - 2880     # less the extension header
+    if missing <= 0:
+        return
+    header = fits.Header([('XTENSION', 'IMAGE'), ('BITPIX', 8), ('NAXIS', 1),
+                          ('NAXIS1', missing), ('PCOUNT', 0), ('GCOUNT', 1),
+                          ('EXTNAME', 'PADDING', 'benchmark padding, not data')])
+    chunk = np.random.default_rng(missing).integers(0, 256, 4 << 20, dtype=np.uint8)
+    stream = fits.StreamingHDU(str(path), header)   # not a Path: astropy takes its .name
+    try:
+        left = missing
+        while left > 0:
+            n = min(left, chunk.size)
+            stream.write(chunk[:n])
+            left -= n
+    finally:
+        stream.close()
