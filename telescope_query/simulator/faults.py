@@ -1,0 +1,187 @@
+"""Switchable failures of the simulator, per test and per endpoint.
+
+A fault is armed with `Faults.add` and fires on the next matching calls:
+
+==================  ===========================================================
+kind                effect (parameters, with defaults)
+==================  ===========================================================
+``http_500``        the call answers HTTP 500. By default the server does
+                    nothing else (fires *before* the call is handled: no
+                    request is created by a failed ``0-rb-submit``). With
+                    ``after=True`` the call is handled first (a submission
+                    *is* created) and only its answer is replaced by a 500.
+``latency``         the answer is delayed by ``ms`` milliseconds (required).
+``cut_connection``  the connection is closed after ``after_bytes`` bytes of
+                    the body (required); ``Content-Length`` is the full size.
+``short_body``      the body is ``missing_bytes`` (1) shorter than its
+                    ``Content-Length``, then the connection is closed.
+``corrupt_product`` a product download has ``nbytes`` (64) bytes flipped
+                    from byte ``offset`` (0) of the file: same size, bad
+                    content. Only ``v3image-download.php`` consumes it.
+``expire_session``  the session of a logged-in caller expires after
+                    ``after_calls`` (0) more authenticated calls: the next
+                    one answers as not logged in and the session is gone.
+``never_ready``     image-engine stagings (of job ``jid`` only, if given)
+                    stay ``PROCESSING``; each poll (``0-is-job-ready``) or
+                    ``imageengine-request.php`` page consumes one count.
+``non_json``        ``api-user.php`` answers an HTML page.
+``truncated_json``  ``api-user.php`` answers the first half of its JSON.
+``login_page``      an HTML page (a view, the job search, the processed
+                    page, the form constructor) answers the login form
+                    instead; the session itself stays valid.
+==================  ===========================================================
+
+``endpoint`` is a path such as ``'api-user.php'`` or ``'v3image-download.php'``,
+or one API request ``'api-user.php/image-engine/0-is-job-ready'``; None matches
+every endpoint where the kind makes sense. ``count`` is how many calls the fault
+affects (None: until `Faults.clear`).
+"""
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+__all__ = ['Fault', 'Faults', 'KINDS', 'normalize_endpoint']
+
+_REQUIRED = object()
+
+#: Every fault kind and its parameters with their defaults.
+KINDS: dict[str, dict[str, Any]] = {
+    'http_500': {'after': False},
+    'latency': {'ms': _REQUIRED},
+    'cut_connection': {'after_bytes': _REQUIRED},
+    'short_body': {'missing_bytes': 1},
+    'corrupt_product': {'offset': 0, 'nbytes': 64},
+    'expire_session': {'after_calls': 0},
+    'never_ready': {'jid': None},
+    'non_json': {},
+    'truncated_json': {},
+    'login_page': {},
+}
+
+
+def normalize_endpoint(path: str) -> str:
+    """``'//api-user.php'`` -> ``'api-user.php'``: no leading or repeated ``/``."""
+    return re.sub('/+', '/', path).lstrip('/')
+
+
+@dataclass
+class Fault:
+    """One armed fault; ``remaining`` is None for a fault that lasts until cleared."""
+
+    kind: str
+    endpoint: str | None
+    remaining: int | None
+    params: dict[str, Any] = field(default_factory=dict)
+    countdown: int = 0  # expire_session: authenticated calls still allowed
+
+    def matches(self, keys: Iterable[str]) -> bool:
+        return self.endpoint is None or self.endpoint in keys
+
+
+class Faults:
+    """The set of armed faults, shared by every thread of the server."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._faults: list[Fault] = []
+
+    def add(self, kind: str, endpoint: str | None = None, count: int | None = 1,
+            **params: Any) -> Fault:
+        """Arm a fault.
+
+        Parameters
+        ----------
+        kind : str
+            One of `KINDS`.
+        endpoint : str, optional
+            ``'api-user.php'``, ``'v3image-download.php'``,
+            ``'api-user.php/<module>/<request>'``...; None for every endpoint.
+        count : int or None
+            How many calls it affects; None until `clear`.
+        **params
+            The kind's parameters (see the module documentation).
+
+        Returns
+        -------
+        Fault
+            The armed fault (its ``remaining`` counts down as it fires).
+        """
+        if kind not in KINDS:
+            raise ValueError(f'unknown fault kind {kind!r}; kinds: {", ".join(KINDS)}')
+        unknown = set(params) - set(KINDS[kind])
+        if unknown:
+            raise TypeError(f'fault {kind!r} takes no parameter(s) {sorted(unknown)}; '
+                            f'it takes {sorted(KINDS[kind]) or "none"}')
+        values = {**KINDS[kind], **params}
+        missing = [name for name, value in values.items() if value is _REQUIRED]
+        if missing:
+            raise TypeError(f'fault {kind!r} needs the parameter(s) {missing}')
+        if count is not None and count < 1:
+            raise ValueError(f'count must be a positive integer or None, got {count!r}')
+        fault = Fault(kind, None if endpoint is None else normalize_endpoint(endpoint),
+                      count, values)
+        fault.countdown = int(values.get('after_calls') or 0)
+        with self._lock:
+            self._faults.append(fault)
+        return fault
+
+    def clear(self) -> None:
+        """Disarm every fault."""
+        with self._lock:
+            self._faults.clear()
+
+    def active(self) -> list[Fault]:
+        """The armed faults, oldest first."""
+        with self._lock:
+            return list(self._faults)
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._faults)
+
+    def take(self, kind: str, keys: Iterable[str], **match: Any) -> Fault | None:
+        """Fire the oldest armed fault of ``kind`` matching this call, if any.
+
+        ``keys`` are the endpoint names of the call (its path and, for the JSON
+        API, ``path/module/request``). ``match`` restricts to faults whose
+        parameter is None or equal (``jid=418581`` for ``never_ready``).
+        Firing uses up one count; the fault is returned (None if none fired).
+        """
+        keys = tuple(keys)
+        with self._lock:
+            for fault in self._faults:
+                if fault.kind != kind or not fault.matches(keys):
+                    continue
+                if any(fault.params.get(name) not in (None, value)
+                       for name, value in match.items()):
+                    continue
+                self._use(fault)
+                return fault
+        return None
+
+    def session_expires(self, keys: Iterable[str]) -> bool:
+        """Count one authenticated call; True when an ``expire_session`` fault fires."""
+        keys = tuple(keys)
+        fired = False
+        with self._lock:
+            for fault in list(self._faults):
+                if fault.kind != 'expire_session' or not fault.matches(keys):
+                    continue
+                if fault.countdown > 0:
+                    fault.countdown -= 1
+                elif not fired:
+                    # Fires, then allows after_calls calls again before a next expiry.
+                    fired = True
+                    fault.countdown = int(fault.params['after_calls'])
+                    self._use(fault)
+        return fired
+
+    def _use(self, fault: Fault) -> None:
+        # Called with the lock held.
+        if fault.remaining is not None:
+            fault.remaining -= 1
+            if fault.remaining <= 0:
+                self._faults.remove(fault)

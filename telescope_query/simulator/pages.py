@@ -1,0 +1,255 @@
+"""HTML pages of the simulated telescope.org (PROTOCOL.md sections 1 and 3).
+
+Pure functions: records in, HTML text out. The shapes that clients read are
+kept exactly as PROTOCOL.md says:
+
+- views are tables of ``<tr><td>LABEL</td><td>VALUE</td></tr>`` rows, value
+  cells without surrounding whitespace, no other cell holding label text;
+- time cells have exactly three words before the date:
+  ``2 days ago 18 November 2024 (05:41:09 UTC)``;
+- the request view of a completed request has a ``var info = {...};`` line;
+- flat fields are a ``<button onclick="location.href='v3dl-flat.php?flatid=N'">``
+  on job views and an ``<a href="v3dl-flat.php?flatid=N">`` on request views;
+- the job search echoes its parameters under ``<h3>Parameters``, gives
+  ``N jobs`` under ``<h3>Results`` and one row per job whose first link holds
+  ``jid=<digits>``.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from html import escape
+from typing import Any, Iterable, Sequence
+
+__all__ = ['login_form', 'logged_in', 'logged_out', 'request_view', 'job_view',
+           'job_search', 'processed_images', 'constructor', 'constructor_done',
+           'message', 'time_cell', 'api_html_error']
+
+SITE = 'OpenScience Observatories'
+
+
+def _page(title: str, body: str, user: str | None = None) -> str:
+    who = (f'<span class="user">Logged in as {escape(user)}</span> '
+           f'<a href="logout.php">Log out</a>' if user else '<a href="login.php">Log in</a>')
+    return ('<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+            f'<title>{escape(title)} - {SITE}</title>\n</head>\n<body>\n'
+            f'<div id="header"><a href="index.php">{SITE}</a> {who}</div>\n'
+            f'<div id="content">\n<h2>{escape(title)}</h2>\n{body}\n</div>\n'
+            '</body>\n</html>\n')
+
+
+def _utc(seconds: float) -> dt.datetime:
+    return dt.datetime.fromtimestamp(float(seconds), dt.timezone.utc)
+
+
+def time_cell(seconds: float, now: float) -> str:
+    """``'2 days ago 18 November 2024 (05:41:09 UTC)'``: three words, then the date."""
+    age = max(0, int(now - float(seconds)))
+    for unit, size in (('year', 365 * 86400), ('day', 86400), ('hour', 3600),
+                       ('minute', 60), ('second', 1)):
+        if age >= size or unit == 'second':
+            count = age // size
+            break
+    words = f'{count} {unit if count == 1 else unit + "s"} ago'
+    when = _utc(seconds)
+    return f'{words} {when.day} {when:%B %Y (%H:%M:%S} UTC)'
+
+
+def _rows(rows: Iterable[tuple[str, str]]) -> str:
+    cells = ''.join(f'<tr><td>{escape(label)}</td><td>{escape(str(value))}</td></tr>\n'
+                    for label, value in rows)
+    return f'<table class="details">\n{cells}</table>'
+
+
+def login_form(note: str = '') -> str:
+    """The login page: a form with ``username`` and ``password`` inputs."""
+    note_html = f'<p class="error">{escape(note)}</p>\n' if note else ''
+    return _page('Log in', note_html + (
+        '<form method="post" action="login.php">\n'
+        '<input type="hidden" name="action" value="login">\n'
+        '<label>User name <input type="text" name="username"></label>\n'
+        '<label>Password <input type="password" name="password"></label>\n'
+        '<label><input type="checkbox" name="stayloggedin" value="true"> '
+        'Stay logged in</label>\n'
+        '<input type="submit" value="Log in">\n</form>'))
+
+
+def logged_in(user: str) -> str:
+    """The page answering a successful login."""
+    return _page('Welcome', f'<p>Welcome back, {escape(user)}.</p>\n'
+                 '<p><a href="request-constructor.php?action=new">New request</a></p>',
+                 user)
+
+
+def logged_out() -> str:
+    """The page answering a logout."""
+    return _page('Logged out', '<p>You have been logged out.</p>')
+
+
+def message(title: str, text: str, user: str | None = None) -> str:
+    """A plain page with one paragraph."""
+    return _page(title, f'<p>{escape(text)}</p>', user)
+
+
+def api_html_error() -> str:
+    """What a PHP site answers when its JSON script breaks: an HTML error page."""
+    return ('<!DOCTYPE html>\n<html><head><title>Error</title></head><body>\n'
+            '<br />\n<b>Fatal error</b>: Uncaught exception in '
+            '<b>/var/www/api-user.php</b> on line <b>212</b><br />\n</body></html>\n')
+
+
+def request_view(rid: int, request: Any | None, job: Any | None, *, user: str,
+                 now: float, status_texts: dict[int, str],
+                 telescopes: dict[int, str]) -> str:
+    """The view of request ``rid``; ``request`` None renders no value rows.
+
+    ``job`` is the job of a completed request (its id and flat field are shown,
+    and the ``var info`` line is added).
+    """
+    title = f'Request R{rid}'
+    if request is None:
+        return _page(title, '<p>No request with this id.</p>\n' + _rows([]), user)
+    rows = []
+    if job is not None:
+        rows.append(('Job ID', f'J{job.jid}'))
+    telescope = telescopes.get(request.telescope_id, str(request.telescope_id))
+    rows += [('Object Type', request.object_type),
+             ('Object ID', request.object_id),
+             ('Object Name', request.object_name),
+             ('Telescope Type Name', telescope),
+             ('Telescope Name', telescope),
+             ('Filter Type', request.filter_type),
+             ('Dark Frame', 'Yes' if request.dark_frame else 'No'),
+             ('Exposure Time', f'{request.exposure_ms} ms'),
+             ('Request Time', time_cell(request.request_time, now))]
+    if request.completion_time:
+        rows.append(('Completion Time', time_cell(request.completion_time, now)))
+    rows.append(('Status', status_texts.get(request.status, str(request.status))))
+    # No comments row: free text could hold label words and mislead label matching.
+    body = _rows(rows)
+    if job is not None:
+        if job.flat_id:
+            body += (f'\n<p><a href="v3dl-flat.php?flatid={int(job.flat_id)}">'
+                     'Download flat field</a></p>')
+        info = {'rid': request.rid, 'jid': job.jid, 'objectname': request.object_name,
+                'status': request.status, 'telescopeid': request.telescope_id,
+                'flatid': job.flat_id or 0}
+        # Strict JSON on its own line; '<' escaped so no '</script>' can end the block.
+        text = json.dumps(info).replace('<', '\\u003c')
+        body += f'\n<script type="text/javascript">\nvar info = {text};\n</script>'
+    return _page(title, body, user)
+
+
+def job_view(jid: int, job: Any | None, *, user: str, now: float,
+             telescopes: dict[int, str]) -> str:
+    """The view of job ``jid``; ``job`` None renders no value rows."""
+    title = f'Job J{jid}'
+    if job is None:
+        return _page(title, '<p>No job with this id.</p>\n' + _rows([]), user)
+    rids = [f'R{rid}' for rid in job.rids]
+    # One request: 'R706248'; several: ' R771716 R771970 ' (PROTOCOL.md section 3).
+    rid_cell = rids[0] if len(rids) == 1 else ' ' + ' '.join(rids) + ' '
+    rows = [('Request ID', rid_cell),
+            ('Object Type', job.object_type),
+            ('Object ID', job.object_id),
+            ('Telescope Type Name', telescopes.get(job.telescope_id, str(job.telescope_id))),
+            ('Filter Type', job.filter_type),
+            ('Exposure Time', f'{job.exposure_ms} ms'),
+            ('Completion Time', time_cell(job.completion_time, now)),
+            ('Status', 'Success' if job.success else 'Failure')]
+    body = _rows(rows)
+    if job.flat_id:
+        body += ('\n<p><button onclick="location.href=\'v3dl-flat.php?flatid='
+                 f'{int(job.flat_id)}\'">Download flat field</button></p>')
+    return _page(title, body, user)
+
+
+def _short_time(seconds: float) -> str:
+    return f'{_utc(seconds):%d/%m/%y %H:%M:%S}'
+
+
+def job_search(earliest: float, latest: float, jobs: Sequence[Any], *, total: int,
+               per_page: int, filter_name: str, telescope: str, user: str,
+               telescopes: dict[int, str]) -> str:
+    """The answer of the job search: echoed parameters, ``N jobs``, one row per job."""
+    params = [f'Earliest completion time: {_short_time(earliest)}',
+              f'Latest completion time: {_short_time(latest)}',
+              'Job status values of:', '&nbsp - Success']
+    if filter_name:
+        params.append(f'Filter type: {escape(filter_name)}')
+    if telescope:
+        params.append(f'Telescope: {escape(telescope)}')
+    params += ['Sorted by Completion time in descending order', 'Private jobs excluded',
+               f'{per_page} results per page']
+    rows = ''.join(
+        f'<tr><td><a href="v4request-view.php?jid={job.jid}">J{job.jid}</a></td>'
+        f'<td>{escape(job.object_name)}</td>'
+        f'<td>{escape(telescopes.get(job.telescope_id, str(job.telescope_id)))}</td>'
+        f'<td>{escape(job.filter_type)}</td><td>{_short_time(job.completion_time)}</td>'
+        f'<td>{job.exposure_ms} ms</td></tr>\n' for job in jobs)
+    body = ('<h3>Parameters</h3>\n<div class="parameters">\n' + '<br>\n'.join(params)
+            + '\n</div>\n<h3>Results</h3>\n'
+            f'<p class="count">{total} jobs</p>\n<table class="results">\n'
+            '<tr><th>Job</th><th>Object</th><th>Telescope</th><th>Filter</th>'
+            '<th>Completed</th><th>Exposure</th></tr>\n' + rows + '</table>')
+    return _page('Job search', body, user)
+
+
+def processed_images(jid: int, src: str | None, state: str, user: str) -> str:
+    """The processed-images page: an ``<iframe src>`` once ready, no iframe before."""
+    if src is None:
+        body = (f'<p>The artefact-corrected images of job J{jid} are being prepared '
+                f'({escape(state)}). Please come back in a little while.</p>')
+    else:
+        body = (f'<p>The artefact-corrected images of job J{jid} are ready; the '
+                'download starts by itself.</p>\n'
+                f'<iframe src="{escape(src)}" width="1" height="1"></iframe>')
+    return _page('Processed images', body, user)
+
+
+def _hidden(ticket: int) -> str:
+    return f'<input type="hidden" name="ticket" value="{int(ticket)}">\n'
+
+
+def constructor(ticket: int, step: str, state: dict[str, Any], *, user: str,
+                error: str = '', telescopes: dict[int, str],
+                filters: dict[int, Sequence[str]]) -> str:
+    """One answer of the form-based request constructor, with its ticket."""
+    note = f'<p class="error">{escape(error)}</p>\n' if error else ''
+    summary = ''.join(f'<li>{escape(key)}: {escape(str(value))}</li>\n'
+                      for key, value in state.items())
+    forms = {
+        'main': ('<button name="action" value="main-go-part1">Object</button>\n'
+                 '<button name="action" value="main-go-part2">Telescope</button>\n'
+                 '<button name="action" value="main-go-part3">Exposure</button>\n'
+                 '<button name="action" value="main-submit">Submit</button>\n'),
+        'part1': '<button name="action" value="part1-go-radec">RA/Dec position</button>\n',
+        'radec': (''.join(f'<input type="text" name="{name}">\n' for name in (
+                  'raHours', 'raMins', 'raSecs', 'raFract', 'decDegrees', 'decMins',
+                  'decSecs', 'decFract', 'newObjectName'))
+                  + '<button name="action" value="part1-radec-save">Save</button>\n'),
+        'part2': ('<select name="newTelescopeSelection">\n'
+                  + ''.join(f'<option value="{tid}">{escape(name)}</option>\n'
+                            for tid, name in telescopes.items() if tid in filters)
+                  + '</select>\n<input type="hidden" name="submittype" value="Save">\n'
+                  '<button name="action" value="part2-save">Save</button>\n'),
+        'part3': ('<input type="text" name="newExposureTime">\n'
+                  '<input type="checkbox" name="newDarkFrame" value="1">\n'
+                  '<select name="newFilterSelection">\n'
+                  + ''.join(f'<option>{escape(name)}</option>\n'
+                            for name in filters.get(state.get('telescope_id'), ()))
+                  + '</select>\n<input type="text" name="newRequestComments">\n'
+                  '<input type="hidden" name="submittype" value="Save">\n'
+                  '<button name="action" value="part3-save">Save</button>\n'),
+    }
+    body = (note + f'<ul class="request">\n{summary}</ul>\n'
+            '<form method="post" action="request-constructor.php">\n' + _hidden(ticket)
+            + forms[step] + '</form>')
+    return _page('Request constructor', body, user)
+
+
+def constructor_done(rid: int, user: str) -> str:
+    """The answer of ``main-submit``: the new request, with a link to its view."""
+    return _page('Request submitted',
+                 f'<p>Your request <a href="v4request-view.php?rid={rid}">R{rid}</a> '
+                 'has been submitted and is waiting in the queue.</p>', user)
