@@ -14,23 +14,31 @@ import json
 import os
 import tempfile
 import threading
-from datetime import datetime
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import numpy as np
 import requests
 from astroquery import log
+from astropy.table import Table
+from astropy.time import Time
 from astroquery.query import QueryWithLogin
 
-from . import conf, credentials, http
-from .exceptions import LoginError, RemoteServiceError
+from . import conf, credentials, http, tables
+from .exceptions import LoginError, NoSuchJobError, NoSuchRequestError, RemoteServiceError
 from .legacy import LegacyMixin
 from .protocol import pages, user_api
+from .utils import normalize_ids, run_batch
 
 __all__ = ['Telescope', 'TelescopeClass']
 
 SERVER_ENV = 'TELESCOPE_QUERY_SERVER'
+# The first listing call asks for this many requests: one call holds any
+# real account (the original's second call asked for all but 100 at once).
+_FIRST_PAGE = 100_000
+_PROGRESS_FROM = 20     # batches longer than this show a progress bar
 
 
 class TelescopeClass(LegacyMixin, QueryWithLogin):
@@ -325,6 +333,312 @@ class TelescopeClass(LegacyMixin, QueryWithLogin):
             self._forget_session()
             self._session_generation += 1
 
+    # --- Listings and views -----------------------------------------------------
+
+    def get_folders(self) -> Table:
+        """The account's request folders.
+
+        Returns
+        -------
+        `~astropy.table.Table`
+            Columns ``folder_id``, ``name``, ``count`` (masked for an empty
+            folder) and ``created`` (masked for the standard folders).
+        """
+        self._require_login()
+        return tables.folders_table(user_api.parse_folders(self._folders_raw()))
+
+    def get_requests(self, folder: str | int = 'Inbox', *, sort: str = 'rid',
+                     status: Any = None) -> Table:
+        """The requests of one folder, every page of them.
+
+        Parameters
+        ----------
+        folder : str or int, optional
+            A folder name (``'Inbox'``, ``'Archive'``, one of yours; case is
+            ignored) or id.
+        sort : {'rid', 'object', 'completion'}, optional
+            The site's order: newest request first, by object name, or most
+            recently completed first.
+        status : int, str or list, optional
+            Keep only these statuses: codes (``8``), texts (``'Complete'``),
+            ``'queued'`` (codes below 8) or ``'complete'``.
+
+        Returns
+        -------
+        `~astropy.table.Table`
+            ``rid``, ``object_name``, ``status``, ``status_text``,
+            ``requested`` and, when the site sends them, ``object_type``,
+            ``object_id``, ``coord``, ``telescope``, ``filter``, ``exposure``,
+            ``completed``.
+        """
+        sort = _check_sort(sort)
+        wanted = _status_filter(status)
+        self._require_login()
+        folder_id, folder_name = self._resolve_folder(folder)
+        records = [user_api.request_record(raw)
+                   for raw in self._list_requests_raw(folder_id, sort)]
+        if wanted is not None:
+            records = [r for r in records if r['status'] in wanted]
+        table = tables.requests_table(records)
+        table.meta.update({'folder_id': folder_id, 'folder': folder_name, 'sort': sort})
+        return table
+
+    def get_request_details(self, rids: Any) -> Table:
+        """The views of requests (one call each, in parallel; completed ones cached).
+
+        Parameters
+        ----------
+        rids : int, str, list, `~astropy.table.Table` or `~astropy.table.Row`
+            Request ids (``706248``, ``'R706248'``) or a table with ``rid``.
+
+        Returns
+        -------
+        `~astropy.table.Table`
+            ``rid``, ``jid`` (masked until complete), ``object_name``,
+            ``object_type``, ``object_id``, ``coord``, ``telescope``,
+            ``telescope_name``, ``filter``, ``dark_frame``, ``exposure``,
+            ``requested``, ``completed``, ``status``, ``status_text``, ``flat_id``.
+
+        Raises
+        ------
+        `~telescope_query.exceptions.NoSuchRequestError`
+            Naming every id the account does not have.
+        """
+        ids, _ = normalize_ids(rids, 'rids', 'rid')
+        self._require_login()
+        return tables.request_details_table(
+            self._views(self._request_view, ids, 'request views', NoSuchRequestError))
+
+    def get_job_details(self, jids: Any) -> Table:
+        """The views of jobs (one call each, in parallel; cached).
+
+        Parameters
+        ----------
+        jids : int, str, list, `~astropy.table.Table` or `~astropy.table.Row`
+            Job ids (``418581``, ``'J418581'``) or a table with ``jid``.
+
+        Returns
+        -------
+        `~astropy.table.Table`
+            ``jid``, ``rids`` (the requests the job served), ``object_type``,
+            ``object_id``, ``coord``, ``telescope``, ``filter``, ``exposure``,
+            ``completed``, ``success``, ``flat_id``.
+
+        Raises
+        ------
+        `~telescope_query.exceptions.NoSuchJobError`
+            Naming every id that has no job.
+        """
+        ids, _ = normalize_ids(jids, 'jids', 'jid')
+        self._require_login()
+        return tables.job_details_table(
+            self._views(self._job_view, ids, 'job views', NoSuchJobError))
+
+    def query_object(self, name: str, *, status: Any = None) -> Table:
+        """Your requests for one object, from every folder but the Trash.
+
+        Names match regardless of case and spacing (``'ss cyg'`` finds
+        ``SS Cyg``). Completed requests get their ``jid`` from their view.
+
+        Parameters
+        ----------
+        name : str
+            The object name as you gave it in the request.
+        status : int, str or list, optional
+            As in `get_requests`.
+
+        Returns
+        -------
+        `~astropy.table.Table`
+            The columns of `get_requests` plus ``jid`` (masked until complete).
+        """
+        if not isinstance(name, str) or not name.strip():
+            raise ValueError(f"name must be a non-empty object name, got {name!r}")
+        wanted = _status_filter(status)
+        self._require_login()
+        key = _name_key(name)
+        found: dict[int, dict] = {}
+        for folder in user_api.parse_folders(self._folders_raw()):
+            if folder['folder_id'] == user_api.STANDARD_FOLDERS['trash'] or not folder['count']:
+                continue
+            for raw in self._list_requests_raw(folder['folder_id'], 'rid'):
+                record = user_api.request_record(raw)
+                if _name_key(record['object_name']) == key and (
+                        wanted is None or record['status'] in wanted):
+                    found.setdefault(record['rid'], record)
+        records = sorted(found.values(), key=lambda r: r['rid'], reverse=True)
+        complete = [r['rid'] for r in records if r['status'] == user_api.STATUS_COMPLETE]
+        if complete:
+            views = self._views(self._request_view, complete, 'request views',
+                                NoSuchRequestError)
+            jids = {view['rid']: view['jid'] for view in views}
+            for record in records:
+                record['jid'] = jids.get(record['rid'])
+        table = tables.requests_table(records, with_jid=True)
+        table.meta['object'] = name
+        return table
+
+    def query_jobs(self, start: Any = None, end: Any = None, *, telescope: str | int | None = None,
+                   filter: str | None = None, details: bool = False) -> Table:
+        """Public successful jobs of all users completed in a time window.
+
+        Parameters
+        ----------
+        start, end : `~astropy.time.Time`, `~datetime.datetime` or str, optional
+            The completion-time window, UTC (naive datetimes are UTC; strings
+            in ISO format). ``end`` defaults to now, ``start`` to a day before
+            ``end``. The site works in whole minutes.
+        telescope : str or int, optional
+            ``'COAST'``, ``'PIRATE'`` or an older camera (``'Galaxy'``, ...),
+            or its id.
+        filter : str, optional
+            A filter of that telescope (``'BVR'``, ``'B'``, ..., or PIRATE's
+            ``'Colour'``, ``'Blue'``, ...).
+        details : bool, optional
+            Also fetch each job's view (as `get_job_details`).
+
+        Returns
+        -------
+        `~astropy.table.Table`
+            ``jid`` (newest completion first), or the `get_job_details`
+            columns when ``details``. ``meta['parameters']`` holds the search
+            as the site echoed it.
+        """
+        end_time = _utc_datetime(end, 'end') if end is not None else _utc_now()
+        start_time = (_utc_datetime(start, 'start') if start is not None
+                      else end_time - timedelta(days=1))
+        if start_time >= end_time:
+            raise ValueError(f"start must be before end, got start={start_time:%Y-%m-%d %H:%M} "
+                             f"and end={end_time:%Y-%m-%d %H:%M} (UTC)")
+        telescope_id = _telescope_id(telescope, 'telescope')
+        filter_name = _filter_name(filter, telescope_id, 'filter')
+        self._require_login()
+        found = self._job_search(start_time, end_time, telescope_id, filter_name)
+        table = (self.get_job_details(found['jids']) if details and found['jids']
+                 else tables.job_details_table([]) if details
+                 else tables.jobs_table(found['jids']))
+        table.meta.update({'start': start_time.isoformat(), 'end': end_time.isoformat(),
+                           'parameters': found['parameters']})
+        return table
+
+    # --- Helpers of the listings (also used by the legacy wrappers) -------------
+
+    def _folders_raw(self) -> list[dict]:
+        """The ``data`` of ``0-get-my-folders``: the site's folder dicts."""
+        call = 'request-manager/0-get-my-folders'
+        data = self._api_call('request-manager', '0-get-my-folders').get('data')
+        if not isinstance(data, list) or not all(isinstance(f, dict) for f in data):
+            raise RemoteServiceError(f"{call}: expected a list of folders in 'data', got "
+                                     f"{user_api.quote_body(json.dumps(data))}")
+        return data
+
+    def _resolve_folder(self, folder: Any) -> tuple[int, str]:
+        """A folder name or id -> (id, name); the standard folders need no call."""
+        if isinstance(folder, (bool, np.bool_)) or not isinstance(
+                folder, (str, int, np.integer)):
+            raise TypeError(f"folder must be a folder name or id, got "
+                            f"{type(folder).__name__} {folder!r}")
+        text = str(folder).strip()
+        standard = {v: k.capitalize() for k, v in user_api.STANDARD_FOLDERS.items()}
+        if text.isdigit() and int(text) in standard:
+            return int(text), standard[int(text)]
+        if text.lower() in user_api.STANDARD_FOLDERS:
+            return user_api.STANDARD_FOLDERS[text.lower()], text.lower().capitalize()
+        if not text or (text.isdigit() and int(text) <= 0):
+            raise ValueError(f"folder must be a folder name or a positive id, got {folder!r}")
+        folders = user_api.parse_folders(self._folders_raw())
+        for record in folders:
+            if (text.isdigit() and record['folder_id'] == int(text)) or (
+                    _name_key(record['name']) == _name_key(text)):
+                return record['folder_id'], record['name']
+        known = ', '.join(f"{r['name']!r} ({r['folder_id']})" for r in folders)
+        raise ValueError(f"folder: {self._user!r} has no folder {folder!r}; the folders "
+                         f"are {known}")
+
+    def _list_requests_raw(self, folder_id: int, sort: str) -> list[dict]:
+        """Every request of a folder as the site sends them, in as few calls as possible.
+
+        One big first page usually holds everything. ``totalRequests`` [seen]
+        says whether more is left; a server that caps its pages (how it
+        pages is partly [assumed]) is followed with ``startAfterRow`` until
+        the total is reached or a page comes back empty.
+        """
+        rows: list[dict] = []
+        seen: set[int] = set()
+        limit, offset = _FIRST_PAGE, 0
+        while True:
+            answer = self._api_call('request-manager', '1-get-list-own',
+                                    user_api.list_own_params(folder_id, sort, limit, offset))
+            total, page = user_api.parse_request_list(answer.get('data'))
+            offset += len(page)
+            for raw in page:
+                rid = user_api.to_int(raw['id'])
+                if rid not in seen:         # the listing may move while paging
+                    seen.add(rid)
+                    rows.append(raw)
+            if not page or total is None or offset >= total:
+                return rows
+            limit = total - offset
+
+    def _views(self, fetch, ids: list[int], description: str, missing_error) -> list[dict]:
+        """Fetch views in the bounded pool; every missing id is named in one error."""
+        results = run_batch(fetch, ids, max_workers=int(conf.max_workers),
+                            show_progress=len(ids) > _PROGRESS_FROM,
+                            description=description, unit='view')
+        missing = [i for i, r in zip(ids, results) if isinstance(r, missing_error)]
+        if missing:
+            if len(missing) == 1:
+                raise results[ids.index(missing[0])]
+            raise missing_error(f"{len(missing)} of the ids do not exist: "
+                                + ', '.join(str(i) for i in missing))
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
+        return results
+
+    def _request_view(self, rid: int) -> dict:
+        """A request view as a record; a completed request's is cached."""
+        key = ('request-view', int(rid))
+        cached = self._records.get(key)
+        if isinstance(cached, dict):
+            return cached
+        html = self._page(pages.VIEW_PATH, params={'rid': rid})
+        record = pages.parse_request_view(html, rid)
+        if record is None:
+            raise NoSuchRequestError(f"No request R{rid} in the account of {self._user!r} "
+                                     f"(its view is empty).")
+        if record['jid'] is not None and (record['completed'] is not None
+                                          or record['status'] == user_api.STATUS_COMPLETE):
+            self._records.put(key, record)
+        return record
+
+    def _job_view(self, jid: int) -> dict:
+        """A job view as a record; cached once it shows its completion time."""
+        key = ('job-view', int(jid))
+        cached = self._records.get(key)
+        if isinstance(cached, dict):
+            return cached
+        html = self._page(pages.VIEW_PATH, params={'jid': jid})
+        record = pages.parse_job_view(html, jid)
+        if record is None:
+            raise NoSuchJobError(f"No job J{jid} on {self.server_url} (its view is empty).")
+        if record['completed'] is not None:
+            self._records.put(key, record)
+        return record
+
+    def _job_search(self, start: datetime, end: datetime, telescope_id: int | None,
+                    filter_name: str | None) -> dict:
+        """Run the public job search: ``{'jids', 'parameters', 'count'}``."""
+        html = self._page(pages.JOB_SEARCH_PATH, data=pages.job_search_form(
+            start, end, telescope_id=telescope_id, filter_name=filter_name))
+        found = pages.parse_job_search(html)
+        shown = len(found['jids'])
+        if shown >= pages.RESULTS_PER_PAGE or (found['count'] or 0) > shown:
+            log.warning(f"The job search shows {shown} jobs"
+                        + (f" of {found['count']}" if found['count'] else '')
+                        + f" (at most {pages.RESULTS_PER_PAGE} per page): narrow the window.")
+        return found
+
     # --- Images (issue 4): get_images, download_data, preview -------------
 
     # --- Submission (issue 5): submit, submit_missing -----------------------
@@ -340,6 +654,107 @@ def _login_entry(self, *args, **kwargs):
 
 _login_entry.__name__ = _login_entry.__qualname__ = 'login'
 TelescopeClass.login = _login_entry
+
+
+def _check_sort(sort: Any) -> str:
+    if sort not in user_api.SORT_COLUMNS:
+        raise ValueError(f"sort must be one of {', '.join(map(repr, user_api.SORT_COLUMNS))}, "
+                         f"got {sort!r}")
+    return sort
+
+
+def _status_filter(status: Any) -> set[int] | None:
+    """The status codes a ``status`` argument asks for (None: all)."""
+    if status is None:
+        return None
+    if isinstance(status, (list, tuple, set, frozenset)):
+        if not status:
+            raise ValueError("status must not be an empty list")
+        return set().union(*(_status_filter(one) for one in status))
+    allowed = ("status must be a status code (1-26, e.g. 8), a status text ('Complete', "
+               "'Waiting', ...), 'queued' or 'complete'")
+    if isinstance(status, (bool, np.bool_)):
+        raise TypeError(f"{allowed}, got {status!r}")
+    if isinstance(status, (int, np.integer)) or (isinstance(status, str)
+                                                 and status.strip().isdigit()):
+        code = int(status)
+        if code not in user_api.STATUS_TEXTS:
+            raise ValueError(f"{allowed}, got the unknown code {code}")
+        return {code}
+    if isinstance(status, str):
+        word = ' '.join(status.split()).lower()
+        if word == 'queued':
+            return {c for c in user_api.STATUS_TEXTS if user_api.is_queued(c)}
+        if word in ('complete', 'completed'):
+            return {user_api.STATUS_COMPLETE}
+        code = user_api.status_code(word)
+        if code is not None:
+            return {code}
+    raise ValueError(f"{allowed}, got {status!r}")
+
+
+def _name_key(name: str) -> str:
+    """Object names compared regardless of case and spacing."""
+    return ''.join(name.split()).casefold()
+
+
+def _utc_now() -> datetime:
+    return datetime.now(timezone.utc).replace(second=0, microsecond=0)
+
+
+def _utc_datetime(value: Any, name: str) -> datetime:
+    """A UTC datetime from a Time, datetime, date or ISO string; ValueError naming ``name``."""
+    allowed = (f"{name} must be an astropy Time, a datetime or an ISO time string "
+               f"like '2024-11-18 16:00' (UTC)")
+    if isinstance(value, datetime):
+        when = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        return when.astimezone(timezone.utc)
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day, tzinfo=timezone.utc)
+    if isinstance(value, Time):
+        if not value.isscalar:
+            raise ValueError(f"{allowed}, got a Time array")
+        return value.utc.to_datetime(timezone=timezone.utc)
+    if isinstance(value, str):
+        try:
+            return _utc_datetime(Time(value.strip(), scale='utc'), name)
+        except ValueError:
+            raise ValueError(f"{allowed}, got {value!r}") from None
+    raise TypeError(f"{allowed}, got {type(value).__name__} {value!r}")
+
+
+def _telescope_id(telescope: Any, name: str) -> int | None:
+    """A telescope name or id -> its id, checked."""
+    if telescope is None or telescope == '':
+        return None
+    allowed = (f"{name} must be one of "
+               f"{', '.join(user_api.TELESCOPE_NAMES[i] for i in sorted(user_api.TELESCOPE_NAMES))}"
+               f" or its id ({', '.join(map(str, sorted(user_api.TELESCOPE_NAMES)))})")
+    if isinstance(telescope, (bool, np.bool_)):
+        raise TypeError(f"{allowed}, got {telescope!r}")
+    if isinstance(telescope, (int, np.integer)) or (isinstance(telescope, str)
+                                                    and telescope.strip().isdigit()):
+        if int(telescope) in user_api.TELESCOPE_NAMES:
+            return int(telescope)
+    elif isinstance(telescope, str) and telescope.strip().lower() in user_api.TELESCOPE_IDS:
+        return user_api.TELESCOPE_IDS[telescope.strip().lower()]
+    raise ValueError(f"{allowed}, got {telescope!r}")
+
+
+def _filter_name(filter_name: Any, telescope_id: int | None, name: str) -> str | None:
+    """A filter name checked against the telescope's filters, in the site's spelling."""
+    if filter_name is None or filter_name == '':
+        return None
+    telescope = user_api.TELESCOPE_NAMES.get(telescope_id, '').lower()
+    known = (user_api.FILTERS[telescope] if telescope in user_api.FILTERS
+             else tuple(f for names in user_api.FILTERS.values() for f in names))
+    if isinstance(filter_name, str):
+        for spelling in known:
+            if spelling.lower() == filter_name.strip().lower():
+                return spelling
+    where = f" for {user_api.TELESCOPE_NAMES[telescope_id]}" if telescope_id else ''
+    raise ValueError(f"{name} must be one of {', '.join(map(repr, known))}{where}, "
+                     f"got {filter_name!r}")
 
 
 def _has_secret(data: Any) -> bool:

@@ -84,7 +84,7 @@ def redact_body(body: str | bytes | None) -> str | bytes | None:
         # Not a form: do not try to be clever, say nothing about it.
         return '<body withheld: it may contain a password>'
     pairs = [(key, REDACTED if key in SECRET_FIELDS else value) for key, value in pairs]
-    return urlencode(pairs)
+    return urlencode(pairs, safe='*')
 
 
 def redacting_hook(log_hook: Callable) -> Callable:

@@ -195,8 +195,9 @@ def parse_job_view(html: str, jid: int) -> dict | None:
 
     Keys: ``jid``, ``rids`` (every ``R<digits>`` of ``Request ID`` [seen]),
     ``rid_text``, ``object_type``, ``object_id``, ``telescope``, ``filter``,
-    ``exposure_ms``, ``completed``, ``completion_words``, ``status``,
-    ``success`` (``Status`` is exactly ``Success`` [seen]), ``flat_id``.
+    ``exposure_ms`` (the cell as ``exposure_text``), ``completed``,
+    ``completion_words``, ``status``, ``success`` (``Status`` is exactly
+    ``Success`` [seen]), ``flat_id``.
     """
     rows = view_rows(html, JOB_LABELS)
     if not rows:
@@ -215,6 +216,7 @@ def parse_job_view(html: str, jid: int) -> dict | None:
         'telescope': _value(rows, 'Telescope Type Name'),
         'filter': _value(rows, 'Filter Type'),
         'exposure_ms': parse_exposure(exposure) if exposure else None,
+        'exposure_text': exposure,
         'completed': completed,
         'completion_words': words,
         'status': status,
@@ -241,8 +243,8 @@ def parse_request_view(html: str, rid: int) -> dict | None:
     Keys: ``rid``, ``jid`` (from ``Job ID`` [seen], else the ``var info``
     line [seen]), ``object_type``, ``object_id``, ``object_name``,
     ``telescope``, ``telescope_name``, ``filter``, ``dark_frame``,
-    ``exposure_ms``, ``requested``, ``requested_words``, ``completed``,
-    ``completion_words``, ``status_text``, ``status`` (code, None when the
+    ``exposure_ms``, ``exposure_text``, ``requested``, ``requested_words``,
+    ``completed``, ``completion_words``, ``status_text``, ``status`` (code, None when the
     text is not a known status), ``flat_id``, ``info``.
     """
     rows = view_rows(html, REQUEST_LABELS)
@@ -268,6 +270,7 @@ def parse_request_view(html: str, rid: int) -> dict | None:
         'filter': _value(rows, 'Filter Type'),
         'dark_frame': _dark_frame(_value(rows, 'Dark Frame')),
         'exposure_ms': parse_exposure(exposure) if exposure else None,
+        'exposure_text': exposure,
         'requested': requested,
         'requested_words': requested_words,
         'completed': completed,

@@ -1,0 +1,186 @@
+"""Plain records (from `telescope_query.protocol`) -> astropy Tables.
+
+Pure: no I/O. Times become `~astropy.time.Time` in UTC, exposures carry units
+(seconds), unknown values are masked, and RA/Dec object ids give a
+`~astropy.coordinates.SkyCoord` column (NaN where the object is not given by
+RA/Dec, e.g. ``MESSIER 109``: nothing is resolved here).
+"""
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any, Iterable, Sequence
+
+import astropy.units as u
+import numpy as np
+from astropy.coordinates import SkyCoord
+from astropy.table import Column, MaskedColumn, Table
+from astropy.time import Time
+
+__all__ = ['parse_radec', 'time_column', 'folders_table', 'requests_table',
+           'request_details_table', 'job_details_table', 'jobs_table']
+
+# 'HH:MM:SS.ss +DD:MM:SS.ss', RA in hours and Dec in degrees [seen].
+_RADEC = re.compile(r'^\s*(\d{1,2}):(\d{1,2}):(\d{1,2}(?:\.\d*)?)\s+([+-]?)(\d{1,3}):'
+                    r'(\d{1,2}):(\d{1,2}(?:\.\d*)?)\s*$')
+
+
+def parse_radec(text: str | None) -> tuple[float, float] | None:
+    """RA and Dec in degrees from a RADEC object id, or None when it is not one."""
+    if not text:
+        return None
+    found = _RADEC.match(text)
+    if not found:
+        return None
+    h, m, s, sign, d, dm, ds = found.groups()
+    ra = (int(h) + int(m) / 60 + float(s) / 3600) * 15
+    dec = int(d) + int(dm) / 60 + float(ds) / 3600
+    dec = -dec if sign == '-' else dec
+    if not (0 <= ra < 360 and -90 <= dec <= 90):
+        return None
+    return ra, dec
+
+
+def time_column(values: Sequence[datetime | None]) -> Time:
+    """UTC times, masked where a value is None."""
+    seconds = np.array([value.timestamp() if value is not None else 0.0
+                        for value in values], dtype=float)
+    times = Time(seconds, format='unix', scale='utc')
+    times.format = 'iso'
+    times.precision = 0     # the site gives whole seconds
+    missing = np.array([value is None for value in values], dtype=bool)
+    if missing.any():
+        times[missing] = np.ma.masked
+    return times
+
+
+def _masked(values: Sequence[Any], dtype: Any, **kwargs) -> MaskedColumn:
+    missing = [value is None for value in values]
+    fill = {int: 0, float: np.nan, bool: False, str: ''}[dtype]
+    return MaskedColumn([fill if value is None else value for value in values],
+                        mask=missing, dtype=dtype, **kwargs)
+
+
+def _exposure(values_ms: Sequence[int | None]) -> MaskedColumn:
+    return _masked([None if value is None else value / 1000 for value in values_ms],
+                   float, unit=u.s, description='exposure time')
+
+
+def _coords(object_types: Sequence[str | None], object_ids: Sequence[str | None]) -> SkyCoord:
+    ra, dec = [], []
+    for kind, text in zip(object_types, object_ids):
+        parsed = parse_radec(text) if kind in (None, 'RADEC') else None
+        ra.append(parsed[0] if parsed else np.nan)
+        dec.append(parsed[1] if parsed else np.nan)
+    return SkyCoord(ra=np.array(ra) * u.deg, dec=np.array(dec) * u.deg, frame='icrs')
+
+
+def _ids(values: Sequence[int | None]) -> MaskedColumn:
+    return _masked(values, int)
+
+
+def folders_table(records: Iterable[dict]) -> Table:
+    """Columns ``folder_id``, ``name``, ``count`` (masked when empty), ``created``."""
+    records = list(records)
+    table = Table()
+    table['folder_id'] = Column([r['folder_id'] for r in records], dtype=int)
+    table['name'] = Column([r['name'] for r in records], dtype=str)
+    table['count'] = _masked([r['count'] for r in records], int)
+    table['created'] = time_column([r['created'] for r in records])
+    return table
+
+
+#: Optional columns of a request listing: (column, record key), shown when known.
+_OPTIONAL_REQUEST_COLUMNS = ('object_type', 'object_id', 'coord', 'telescope', 'filter',
+                             'exposure', 'completed', 'jid')
+
+
+def requests_table(records: Iterable[dict], *, with_jid: bool = False) -> Table:
+    """One row per request of a listing (records of `.protocol.user_api.request_record`).
+
+    Always ``rid``, ``object_name``, ``status``, ``status_text``,
+    ``requested``; then each of ``object_type``, ``object_id``, ``coord``,
+    ``telescope``, ``filter``, ``exposure`` [s], ``completed`` when at least
+    one record knows it, and ``jid`` when ``with_jid``.
+    """
+    records = list(records)
+    table = Table()
+    table['rid'] = Column([r['rid'] for r in records], dtype=int)
+    table['object_name'] = Column([r['object_name'] for r in records], dtype=str)
+    table['status'] = _masked([r['status'] for r in records], int)
+    table['status_text'] = Column([r['status_text'] for r in records], dtype=str)
+    table['requested'] = time_column([r['requested'] for r in records])
+
+    def known(key: str) -> bool:
+        return any(r.get(key) is not None for r in records)
+
+    for key in ('object_type', 'object_id'):
+        if known(key):
+            table[key] = _masked([r.get(key) for r in records], str)
+    if known('object_id') and any(parse_radec(r.get('object_id')) for r in records):
+        table['coord'] = _coords([r.get('object_type') for r in records],
+                                 [r.get('object_id') for r in records])
+    for key in ('telescope', 'filter'):
+        if known(key):
+            table[key] = _masked([r.get(key) for r in records], str)
+    if known('exposure_ms'):
+        table['exposure'] = _exposure([r.get('exposure_ms') for r in records])
+    if known('completed'):
+        table['completed'] = time_column([r.get('completed') for r in records])
+    if with_jid:
+        table['jid'] = _ids([r.get('jid') for r in records])
+    return table
+
+
+def request_details_table(records: Iterable[dict]) -> Table:
+    """One row per request view (records of `.protocol.pages.parse_request_view`)."""
+    records = list(records)
+    table = Table()
+    table['rid'] = Column([r['rid'] for r in records], dtype=int)
+    table['jid'] = _ids([r['jid'] for r in records])
+    table['object_name'] = _masked([r['object_name'] for r in records], str)
+    table['object_type'] = _masked([r['object_type'] for r in records], str)
+    table['object_id'] = _masked([r['object_id'] for r in records], str)
+    table['coord'] = _coords([r['object_type'] for r in records],
+                             [r['object_id'] for r in records])
+    table['telescope'] = _masked([r['telescope'] for r in records], str)
+    table['telescope_name'] = _masked([r['telescope_name'] for r in records], str)
+    table['filter'] = _masked([r['filter'] for r in records], str)
+    table['dark_frame'] = _masked([r['dark_frame'] for r in records], bool)
+    table['exposure'] = _exposure([r['exposure_ms'] for r in records])
+    table['requested'] = time_column([r['requested'] for r in records])
+    table['completed'] = time_column([r['completed'] for r in records])
+    table['status'] = _masked([r['status'] for r in records], int)
+    table['status_text'] = _masked([r['status_text'] for r in records], str)
+    table['flat_id'] = _ids([r['flat_id'] for r in records])
+    return table
+
+
+def job_details_table(records: Iterable[dict]) -> Table:
+    """One row per job view (records of `.protocol.pages.parse_job_view`).
+
+    ``rids`` holds, per job, the list of request ids it served.
+    """
+    records = list(records)
+    table = Table()
+    table['jid'] = Column([r['jid'] for r in records], dtype=int)
+    rids = np.empty(len(records), dtype=object)
+    for index, record in enumerate(records):
+        rids[index] = list(record['rids'])
+    table['rids'] = Column(rids, dtype=object)
+    table['object_type'] = _masked([r['object_type'] for r in records], str)
+    table['object_id'] = _masked([r['object_id'] for r in records], str)
+    table['coord'] = _coords([r['object_type'] for r in records],
+                             [r['object_id'] for r in records])
+    table['telescope'] = _masked([r['telescope'] for r in records], str)
+    table['filter'] = _masked([r['filter'] for r in records], str)
+    table['exposure'] = _exposure([r['exposure_ms'] for r in records])
+    table['completed'] = time_column([r['completed'] for r in records])
+    table['success'] = Column([bool(r['success']) for r in records], dtype=bool)
+    table['flat_id'] = _ids([r['flat_id'] for r in records])
+    return table
+
+
+def jobs_table(jids: Sequence[int]) -> Table:
+    """The job search's answer without details: one ``jid`` column."""
+    return Table({'jid': Column(list(jids), dtype=int)})
