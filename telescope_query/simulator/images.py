@@ -39,7 +39,7 @@ from astropy.io import fits
 from .archive import FILTER_PLANES, Job
 from .catalog import sexagesimal
 
-__all__ = ['ProductStore', 'plane_names', 'overscan_width', 'render_plane',
+__all__ = ['ProductStore', 'plane_names', 'overscan_width', 'star_field', 'render_plane',
            'correct_plane', 'product_header', 'TELESCOP']
 
 #: ``TELESCOP`` value per telescope id: the first word is the telescope.
@@ -90,7 +90,7 @@ def _field_key(job: Job) -> str:
     return job.object_name.split('_')[0].strip().lower()
 
 
-def _stars(job: Job, size: int, seed: int) -> tuple[np.ndarray, ...]:
+def star_field(job: Job, size: int, seed: int) -> tuple[np.ndarray, ...]:
     """Positions (pixels), V-band fluxes (ADU per minute) and colours of a field."""
     rng = np.random.default_rng([seed, _seed_of(_field_key(job))])
     n = max(8, round(700 * (size / 1536) ** 2))
@@ -151,7 +151,7 @@ def render_plane(job: Job, plane: str, size: int, seed: int = 1) -> np.ndarray:
     step, throughput, sky_factor = _BANDS.get(plane, (0, 1.0, 1.0))
     minutes = max(job.exposure_ms, 1) / 60000
     rng = np.random.default_rng([seed, job.jid, _seed_of(plane)])
-    x, y, flux, colour = _stars(job, size, seed)
+    x, y, flux, colour = star_field(job, size, seed)
     # Redder stars brighter in red planes; a small shift between filters.
     band_flux = flux * throughput * minutes * 10 ** (0.2 * step * (colour - 0.6))
     fwhm = rng.uniform(2.4, 4.2) * size / 1536

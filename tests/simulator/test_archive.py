@@ -1,0 +1,361 @@
+"""The simulator's synthetic archive: content, consistency, search and the living queue."""
+import re
+import threading
+import time
+from collections import Counter
+
+import pytest
+from hypothesis import given, strategies as st
+
+from telescope_query.simulator import catalog
+from telescope_query.simulator.archive import (FILTERS, MAX_EXPOSURE_MS, STATUS_TEXTS,
+                                               TELESCOPES, Archive, never_rises)
+
+NOW = 1731945600            # 2024-11-18 16:00 UTC
+ACCOUNTS = {'demo': 'demo', 'other': 's3cret-Pa55'}
+SIZE = 120
+RADEC_RE = re.compile(r'^(\d\d):(\d\d):(\d\d\.\d\d) ([+-])(\d\d):(\d\d):(\d\d\.\d\d)$')
+
+
+@pytest.fixture(scope='module')
+def archive():
+    """A small archive, read-only for the tests that use it."""
+    return Archive(ACCOUNTS, requests_per_account=SIZE, seed=3, now=NOW)
+
+
+@pytest.fixture
+def fresh():
+    """An archive a test may change."""
+    return Archive(ACCOUNTS, requests_per_account=SIZE, seed=3, now=NOW)
+
+
+def parse_radec(object_id):
+    h, m, s, sign, d, dm, ds = RADEC_RE.match(object_id).groups()
+    ra = 15 * (int(h) + int(m) / 60 + float(s) / 3600)
+    dec = int(d) + int(dm) / 60 + float(ds) / 3600
+    return ra, -dec if sign == '-' else dec
+
+
+def own_jobs(archive, user):
+    return {r.jid: archive.job(r.jid) for r in archive.requests(user) if r.jid is not None}
+
+
+# -- generation -----------------------------------------------------------------------
+
+def test_generation_is_deterministic():
+    a = Archive(ACCOUNTS, requests_per_account=60, seed=5, now=NOW)
+    b = Archive(ACCOUNTS, requests_per_account=60, seed=5, now=NOW)
+    c = Archive(ACCOUNTS, requests_per_account=60, seed=6, now=NOW)
+    for user in ACCOUNTS:
+        assert a.requests(user) == b.requests(user)
+        assert a.folders(user) == b.folders(user)
+        assert own_jobs(a, user) == own_jobs(b, user)
+        assert a.requests(user) != c.requests(user)
+    assert a.search_jobs(0, NOW) == b.search_jobs(0, NOW)
+
+
+def test_generation_time_is_reported():
+    # Not a timed assertion: the numbers are printed for the record (-s).
+    for n in (120, 2000):
+        start = time.perf_counter()
+        made = Archive({'demo': 'demo'}, requests_per_account=n, now=NOW)
+        print(f'{n} requests: {time.perf_counter() - start:.3f} s')
+        assert len(made.requests('demo')) == n
+
+
+def test_accounts_are_isolated(archive):
+    demo, other = archive.requests('demo'), archive.requests('other')
+    assert len(demo) == len(other) == SIZE
+    assert {r.owner for r in demo} == {'demo'} and {r.owner for r in other} == {'other'}
+    assert not {r.rid for r in demo} & {r.rid for r in other}
+    assert [r.object_name for r in demo] != [r.object_name for r in other]
+    rid = demo[0].rid
+    assert archive.request('other', rid) is None
+    assert archive.request('nobody', rid) is None
+    complete = next(r for r in demo if r.jid is not None)
+    assert archive.job_of_request('other', complete.rid) is None
+    assert archive.job_of_request('demo', complete.rid).jid == complete.jid
+
+
+def test_passwords_are_checked_and_never_shown(archive):
+    assert archive.check_password('other', 's3cret-Pa55')
+    assert not archive.check_password('other', 'demo')
+    assert not archive.check_password('nobody', 'demo')
+    assert not archive.check_password('demo', None)
+    assert archive.users() == ['demo', 'other']
+    assert 's3cret' not in repr(archive)
+
+
+def test_status_table_is_the_protocols():
+    assert set(STATUS_TEXTS) == set(range(1, 11)) | set(range(20, 27))
+    assert STATUS_TEXTS[8] == 'Complete' and STATUS_TEXTS[25] == 'Never rises'
+    assert TELESCOPES[6] == 'COAST' and TELESCOPES[7] == 'PIRATE'
+    assert FILTERS[6] == ('BVR', 'B', 'V', 'R')
+    assert FILTERS[7] == ('Colour', 'Blue', 'Green', 'Red')
+    assert 'BVR' in FILTERS[2]
+
+
+def test_statuses_cover_the_whole_table(archive):
+    for user in ACCOUNTS:
+        counts = Counter(r.status for r in archive.requests(user))
+        assert set(counts) == set(STATUS_TEXTS)
+        assert counts[8] > SIZE / 2
+
+
+def test_status_and_job_are_consistent(archive):
+    for user in ACCOUNTS:
+        for r in archive.requests(user):
+            assert r.request_time <= NOW
+            if r.status == 8:
+                job = archive.job(r.jid)
+                assert r.rid in job.rids and job.success
+                assert r.request_time < r.completion_time == job.completion_time <= NOW
+                assert (job.object_id, job.telescope_id, job.filter_type, job.exposure_ms) \
+                    == (r.object_id, r.telescope_id, r.filter_type, r.exposure_ms)
+            else:
+                assert r.jid is None and r.completion_time == 0
+
+
+def test_never_rises_only_for_far_southern_targets(archive):
+    requests = archive.requests('demo')
+    southern = [r for r in requests if r.status == 25]
+    assert southern and all(never_rises(r.dec_deg) for r in southern)
+    assert not any(never_rises(r.dec_deg) for r in requests if r.status == 8)
+    assert never_rises(-62.0) and not never_rises(-61.0) and not never_rises(None)
+    assert all(never_rises(t.dec_deg) for t in catalog.SOUTHERN)
+
+
+def test_queued_requests_are_recent_and_expired_ones_old(archive):
+    for r in archive.requests('demo'):
+        if r.status < 8:
+            assert NOW - r.request_time < 14 * 86400
+        if r.status in (20, 21):
+            assert NOW - r.request_time > 30 * 86400
+
+
+def test_telescopes_filters_and_exposures(archive):
+    requests = archive.requests('demo') + archive.requests('other')
+    for r in requests:
+        assert r.filter_type in FILTERS[r.telescope_id]
+        assert 0 < r.exposure_ms <= MAX_EXPOSURE_MS[r.telescope_id]
+    telescopes = Counter(r.telescope_id for r in requests)
+    assert telescopes[6] and telescopes[7]
+    assert set(telescopes) - {6, 7}, 'old cameras missing'
+
+
+def test_ids_look_like_the_sites(archive):
+    requests = sorted(archive.requests('demo') + archive.requests('other'),
+                      key=lambda r: r.rid)
+    assert requests[0].rid > 700000
+    # Ids grow with time (the site numbers requests as they come).
+    times = [r.request_time for r in requests]
+    assert times == sorted(times)
+    jobs = sorted({r.jid for r in requests if r.jid})
+    assert jobs[0] > 400000
+    completions = [archive.job(j).completion_time for j in jobs]
+    assert completions == sorted(completions)
+
+
+def test_object_types_names_and_ids(archive):
+    requests = archive.requests('demo') + archive.requests('other')
+    types = Counter(r.object_type for r in requests)
+    assert types['RADEC'] and types['MESSIER']
+    for r in requests:
+        if r.object_type == 'RADEC':
+            ra, dec = parse_radec(r.object_id)
+            assert ra == pytest.approx(r.ra_deg, abs=1e-4)
+            assert dec == pytest.approx(r.dec_deg, abs=1e-4)
+        elif r.object_type == 'MESSIER':
+            assert r.object_id.isdigit() and r.object_name.startswith('M' + r.object_id)
+    names = {r.object_name for r in requests}
+    assert names & {'SS Cyg', 'CH Cyg', 'T CrB', 'EQ Lyr', 'V686 Cyg', 'IP Cyg', 'DX Vul'}
+
+
+def test_suffixed_names_and_comments_exist():
+    big = Archive({'demo': 'demo'}, requests_per_account=600, seed=3, now=NOW)
+    requests = big.requests('demo')
+    assert any('_' in r.object_name for r in requests)
+    assert any(r.comments for r in requests)
+    assert any(not r.dark_frame for r in requests) and any(r.dark_frame for r in requests)
+
+
+def test_jobs_serving_several_requests(archive):
+    for user in ACCOUNTS:
+        shared = [j for j in own_jobs(archive, user).values() if len(j.rids) > 1]
+        assert shared
+        for job in shared:
+            reqs = [archive.request(user, rid) for rid in job.rids]
+            assert all(r is not None and r.jid == job.jid for r in reqs)
+            assert len({(r.object_id, r.completion_time) for r in reqs}) == 1
+            assert len({r.request_time for r in reqs}) == len(reqs)
+
+
+def test_flat_fields_and_recent_completions(archive):
+    jobs = list(own_jobs(archive, 'demo').values())
+    with_flat = [j for j in jobs if j.flat_id is not None]
+    assert len(with_flat) > len(jobs) / 2
+    assert all(j.flat_id > 0 for j in with_flat)
+    recent = [j for j in jobs if NOW - 48 * 3600 <= j.completion_time <= NOW]
+    assert len(recent) >= 3
+    years = {time.gmtime(j.completion_time).tm_year for j in jobs}
+    assert len(years) >= 4
+
+
+# -- folders --------------------------------------------------------------------------
+
+def test_folders_and_counts(archive):
+    for user in ACCOUNTS:
+        folders = archive.folders(user)
+        assert [(f.folder_id, f.name) for f in folders[:4]] == [
+            (1, 'Inbox'), (2, 'Favourites'), (3, 'Archive'), (4, 'Trash')]
+        assert all(f.creation_time == 0 for f in folders[:4])
+        own = folders[4:]
+        assert len(own) == 1 and own[0].folder_id >= 100
+        assert 0 < own[0].creation_time < NOW
+        everything = archive.requests(user)
+        assert archive.requests(user, 1) == everything
+        assert archive.folder_count(user, 1) == len(everything) == SIZE
+        assert archive.folder_count(user, 2) == 0
+        filed = 0
+        for f in folders[2:]:
+            inside = archive.requests(user, f.folder_id)
+            assert inside and archive.folder_count(user, f.folder_id) == len(inside)
+            assert all(r.folder_id == f.folder_id for r in inside)
+            filed += len(inside)
+        assert filed == sum(r.folder_id != 1 for r in everything)
+        assert archive.folder_count(user, 999999) == 0
+    assert archive.folders('demo')[4].folder_id != archive.folders('other')[4].folder_id
+
+
+# -- job search -----------------------------------------------------------------------
+
+def test_search_finds_public_successful_jobs_of_all_users(archive):
+    found = archive.search_jobs(NOW - 2 * 86400, NOW)
+    assert len(found) >= 5
+    assert {j.owner for j in found} - set(ACCOUNTS), 'no other users\' jobs'
+    times = [j.completion_time for j in found]
+    assert times == sorted(times, reverse=True)
+    assert all(j.public and j.success and NOW - 2 * 86400 <= j.completion_time <= NOW
+               for j in found)
+
+
+def test_search_leaves_out_private_jobs(archive):
+    everything = {j.jid for j in archive.search_jobs(0, NOW)}
+    private = [j for user in ACCOUNTS for j in own_jobs(archive, user).values()
+               if not j.public]
+    public = [j for user in ACCOUNTS for j in own_jobs(archive, user).values() if j.public]
+    assert private and public
+    assert not {j.jid for j in private} & everything
+    assert {j.jid for j in public} <= everything
+
+
+def test_search_window_bounds_are_inclusive(archive):
+    job = archive.search_jobs(NOW - 2 * 86400, NOW)[0]
+    t = job.completion_time
+    assert job in archive.search_jobs(t, t)
+    assert job not in archive.search_jobs(t + 1, t + 100)
+    assert archive.search_jobs(NOW + 10, NOW + 1000) == []
+
+
+def test_search_by_telescope_and_filter(archive):
+    window = (NOW - 30 * 86400, NOW)
+    coast = archive.search_jobs(*window, telescope_id=6)
+    assert coast and all(j.telescope_id == 6 for j in coast)
+    bvr = archive.search_jobs(*window, telescope_id=6, filter_type='BVR')
+    assert bvr and all(j.filter_type == 'BVR' for j in bvr)
+    assert len(bvr) < len(coast) < len(archive.search_jobs(*window))
+
+
+# -- the living queue -----------------------------------------------------------------
+
+def submit(archive, user='demo', name='SS Cyg', ra=325.678, dec=43.586, **kw):
+    fields = dict(object_name=name, object_type='RADEC',
+                  object_id=catalog.radec_id(ra, dec), ra_deg=ra, dec_deg=dec,
+                  telescope_id=6, filter_type='BVR', exposure_ms=30000, dark_frame=True,
+                  comments='test')
+    fields.update(kw)
+    return archive.add_request(user, **fields)
+
+
+def test_add_request_queues_in_the_inbox(fresh):
+    before = fresh.requests('demo')
+    highest = max(r.rid for u in ACCOUNTS for r in fresh.requests(u))
+    req = submit(fresh)
+    assert req.rid > highest and req.status == 3 and req.jid is None
+    assert req.completion_time == 0 and req.folder_id == 1
+    assert abs(req.request_time - fresh.current_time()) < 5
+    assert fresh.requests('demo') == before + [req]
+    assert fresh.folder_count('demo', 1) == len(before) + 1
+    assert fresh.request('demo', req.rid) == req and fresh.request('other', req.rid) is None
+    assert submit(fresh).rid == req.rid + 1
+    with pytest.raises(KeyError):
+        submit(fresh, user='nobody')
+
+
+def test_complete_queue_turns_queued_requests_into_jobs(fresh):
+    new = submit(fresh)
+    south = submit(fresh, name='47 Tuc', ra=6.02, dec=-72.08)
+    other_queue = [r.rid for r in fresh.requests('other') if r.status < 8]
+    queued = [r.rid for r in fresh.requests('demo') if r.status < 8 and r.rid != south.rid]
+    assert other_queue and len(queued) > 1
+    highest_jid = max([j.jid for j in fresh.search_jobs(0, NOW + 1000)]
+                      + [j for u in ACCOUNTS for j in own_jobs(fresh, u)])
+
+    pairs = fresh.complete_queue('demo')
+
+    assert sorted(rid for rid, _ in pairs) == sorted(queued)
+    assert fresh.request('demo', south.rid).status == 25
+    assert all(r.status >= 8 for r in fresh.requests('demo'))
+    assert [r.rid for r in fresh.requests('other') if r.status < 8] == other_queue
+    done = fresh.request('demo', new.rid)
+    job = fresh.job(done.jid)
+    assert done.status == 8 and (new.rid, job.jid) in pairs
+    assert job.success and job.public and job.flat_id and job.owner == 'demo'
+    assert job.completion_time == done.completion_time
+    assert abs(job.completion_time - fresh.current_time()) < 5
+    assert fresh.job_of_request('demo', new.rid) == job
+    assert job in fresh.search_jobs(job.completion_time - 60, job.completion_time + 60)
+    assert min(j for _, j in pairs) > highest_jid
+    assert fresh.complete_queue('demo') == []
+
+
+def test_complete_queue_groups_identical_requests(fresh):
+    a, b = submit(fresh, user='other'), submit(fresh, user='other')
+    c = submit(fresh, user='other', filter_type='V')
+    pairs = dict(fresh.complete_queue())
+    assert pairs[a.rid] == pairs[b.rid] != pairs[c.rid]
+    assert fresh.job(pairs[a.rid]).rids == [a.rid, b.rid]
+    assert not any(r.status < 8 for u in ACCOUNTS for r in fresh.requests(u))
+
+
+def test_concurrent_submissions_get_distinct_ids(fresh):
+    made = []
+
+    def worker():
+        for _ in range(20):
+            made.append(submit(fresh).rid)
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(set(made)) == 80
+    assert len(fresh.requests('demo')) == SIZE + 80
+
+
+# -- catalogue ------------------------------------------------------------------------
+
+def test_radec_id_of_the_seed_job():
+    ra, dec = parse_radec('00:42:58.58 +36:28:18.97')
+    assert catalog.radec_id(ra, dec) == '00:42:58.58 +36:28:18.97'
+    assert catalog.radec_id(90.0, -0.5) == '06:00:00.00 -00:30:00.00'
+    assert catalog.radec_id(359.99999999, 89.9999999) == '00:00:00.00 +90:00:00.00'
+
+
+@given(st.floats(0, 359.9999), st.floats(-90, 90))
+def test_radec_id_round_trips(ra, dec):
+    text = catalog.radec_id(ra, dec)
+    back_ra, back_dec = parse_radec(text)
+    assert abs((back_ra - ra + 180) % 360 - 180) < 0.006 / 3600 * 15
+    assert back_dec == pytest.approx(dec, abs=0.006 / 3600)

@@ -1,0 +1,277 @@
+"""The simulator's synthetic FITS products: layout, headers, quirks, store and padding."""
+import threading
+import time
+import warnings
+import zipfile
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from astropy.coordinates import SkyCoord
+from astropy.io import fits
+from astropy.time import Time
+from astropy.wcs import WCS, FITSFixedWarning
+import astropy.units as u
+
+from telescope_query.simulator import catalog, images
+from telescope_query.simulator.archive import Job
+from telescope_query.simulator.images import (ProductStore, overscan_width, plane_names,
+                                              render_plane, star_field)
+
+T_CRB = catalog.VARIABLE_STARS[2]
+assert T_CRB.name == 'T CrB'
+COMPLETED = 1731908469          # 2024-11-18 05:41:09 UTC, as in the seed docs
+
+
+def make_job(jid=418580, filter_type='BVR', telescope_id=6, target=T_CRB, **kw):
+    fields = dict(jid=jid, rids=[766264], owner='demo', public=True,
+                  object_name=target.name + '_M', object_type=target.object_type,
+                  object_id=target.object_id, ra_deg=target.ra_deg, dec_deg=target.dec_deg,
+                  telescope_id=telescope_id, filter_type=filter_type, exposure_ms=120000,
+                  completion_time=COMPLETED, success=True, flat_id=31)
+    fields.update(kw)
+    return Job(**fields)
+
+
+@pytest.fixture
+def store():
+    with ProductStore(image_size=32) as s:
+        yield s
+
+
+def bright_mask(plane):
+    """Pixels well above the sky: where the stars are."""
+    ov = overscan_width(plane.shape[0])
+    data = plane[:-ov, :-ov].astype(float)
+    sky = np.median(data)
+    return data > sky + 8 * np.sqrt(sky - images.BIAS + images.READ_NOISE ** 2)
+
+
+def overlap(a, b):
+    return (a & b).sum() / (a | b).sum()
+
+
+# -- cube -----------------------------------------------------------------------------
+
+def test_cube_layout_and_headers(store):
+    job = make_job()
+    with fits.open(store.path(job, 'cube')) as hdul:
+        assert len(hdul) == 1
+        hdr, data = hdul[0].header, hdul[0].data
+        assert hdr['NAXIS'] == 3 and data.shape == (3, 32, 32)
+        assert hdr['BITPIX'] == 16 and hdr['BZERO'] == 32768 and data.dtype == np.uint16
+        assert hdr['FILTER'] == 'B,V,R'
+        assert hdr['TELESCOP'].split()[0] == 'COAST'
+        assert Time(hdr['DATE-OBS'], scale='utc').unix == pytest.approx(COMPLETED)
+        assert hdr['EXPTIME'] == 120.0
+        pointing = SkyCoord(hdr['OBJCTRA'], hdr['OBJCTDEC'], unit=(u.hourangle, u.deg))
+        assert pointing.separation(SkyCoord(T_CRB.ra_deg, T_CRB.dec_deg, unit='deg')) \
+            < 0.1 * u.arcsec
+        assert hdr['EQUINOX'] == 2000
+        assert hdr['EPOCH'] == 'REAL' and hdr['RADECSYS'] == 'ICRS'
+        assert hdr['OBJECT'] == 'T CrB_M'
+
+
+def test_header_quirks_make_astropy_warn(store):
+    with zipfile.ZipFile(store.path(make_job(), 'zip')) as zf, \
+            fits.open(zf.open(zf.namelist()[0])) as member:
+        header = member[0].header
+    with pytest.warns(FITSFixedWarning) as caught:
+        WCS(header)
+    text = ' '.join(str(w.message) for w in caught)
+    assert 'RADECSYS' in text and 'EPOCH' in text
+
+
+@pytest.mark.parametrize('filter_type, telescope_id, planes', [
+    ('BVR', 6, ('B', 'V', 'R')), ('V', 6, ('V',)),
+    ('Colour', 7, ('Blue', 'Green', 'Red')), ('Red', 7, ('Red',)), ('Clear', 2, ('Clear',)),
+])
+def test_planes_follow_the_filter(store, filter_type, telescope_id, planes):
+    job = make_job(filter_type=filter_type, telescope_id=telescope_id)
+    assert plane_names(job) == planes
+    with fits.open(store.path(job, 'cube')) as hdul:
+        assert hdul[0].data.shape == (len(planes), 32, 32)
+        assert hdul[0].header['FILTER'] == ','.join(planes)
+        first = {6: 'COAST', 7: 'PIRATE', 2: 'Galaxy'}[telescope_id]
+        assert hdul[0].header['TELESCOP'].split()[0] == first
+
+
+def test_plane_order_may_vary_and_data_follow_it(store):
+    straight, reversed_ = make_job(jid=418580), make_job(jid=418583)
+    assert plane_names(straight) == ('B', 'V', 'R')
+    assert plane_names(reversed_) == ('R', 'V', 'B')
+    for job in (straight, reversed_):
+        with fits.open(store.path(job, 'cube')) as hdul:
+            order = hdul[0].header['FILTER'].split(',')
+            sky = dict(zip(order, np.median(hdul[0].data, axis=(1, 2))))
+            # The sky is brighter in R than in B: each plane holds its own filter.
+            assert sky['R'] > sky['V'] > sky['B']
+
+
+def test_target_without_position_has_no_pointing_cards(store):
+    job = make_job(target=catalog.PLANETS[1], object_name='Jupiter')
+    with fits.open(store.path(job, 'cube')) as hdul:
+        assert 'OBJCTRA' not in hdul[0].header and hdul[0].header['EPOCH'] == 'REAL'
+
+
+# -- zip ------------------------------------------------------------------------------
+
+def test_zip_has_one_fits_per_filter_matching_the_cube(store):
+    job = make_job()
+    with zipfile.ZipFile(store.path(job, 'zip')) as zf, \
+            fits.open(store.path(job, 'cube')) as cube:
+        assert zf.namelist() == ['418580_B.fits', '418580_V.fits', '418580_R.fits']
+        for index, name in enumerate(('B', 'V', 'R')):
+            with fits.open(zf.open(f'418580_{name}.fits')) as member:
+                assert len(member) == 1
+                assert member[0].header['FILTER'] == name
+                assert member[0].header['BZERO'] == 32768
+                assert member[0].header['EPOCH'] == 'REAL'
+                assert np.array_equal(member[0].data, cube[0].data[index])
+
+
+# -- pixels ---------------------------------------------------------------------------
+
+def test_overscan_strips_hold_only_bias_and_read_noise():
+    assert overscan_width(1536) == 32 and overscan_width(64) == 2 and overscan_width(32) == 2
+    plane = render_plane(make_job(), 'V', 192).astype(float)
+    ov = overscan_width(192)
+    strips = np.concatenate([plane[:, -ov:].ravel(), plane[-ov:, :].ravel()])
+    assert np.median(strips) == pytest.approx(images.BIAS, abs=2)
+    assert np.std(strips) == pytest.approx(images.READ_NOISE, rel=0.2)
+    assert np.median(plane[:-ov, :-ov]) > images.BIAS + 100
+
+
+def test_star_field_is_the_targets_and_noise_the_jobs():
+    job = make_job()
+    again = render_plane(job, 'V', 128)
+    assert np.array_equal(again, render_plane(job, 'V', 128))
+    later = render_plane(replace(job, jid=419000), 'V', 128)
+    elsewhere = render_plane(replace(job, ra_deg=325.678, dec_deg=43.586,
+                                     object_name='SS Cyg'), 'V', 128)
+    assert not np.array_equal(again, later)
+    assert overlap(bright_mask(again), bright_mask(later)) > 0.8
+    assert overlap(bright_mask(again), bright_mask(elsewhere)) < 0.5
+
+
+def test_star_brightness_spread_is_a_power_law():
+    x, y, flux, _ = star_field(make_job(), 1536, seed=1)
+    assert len(flux) > 300 and ((0 <= x) & (x < 1536)).all()
+    faint = flux < 10 * flux.min()
+    # Many faint stars, few bright ones, over more than two decades.
+    assert faint.sum() > 2 * (~faint).sum() > 0
+    assert flux.max() / flux.min() > 100
+
+
+def test_filters_differ_slightly():
+    job = make_job()
+    b, r = render_plane(job, 'B', 64), render_plane(job, 'R', 64)
+    assert not np.array_equal(b, r)
+    assert overlap(bright_mask(b), bright_mask(r)) > 0.3
+
+
+# -- processed products ---------------------------------------------------------------
+
+def test_processed_products_are_corrected_and_marked(store):
+    job = make_job()
+    raw_path, art_path = store.path(job, 'cube'), store.path(job, 'cube', processed=True)
+    assert raw_path != art_path and art_path.name == 'art_418580.fits'
+    with fits.open(raw_path) as raw, fits.open(art_path) as art:
+        ov = overscan_width(32)
+        assert art[0].data.shape == (3, 32 - ov, 32 - ov)
+        assert 'Artefact corrected' in str(art[0].header['HISTORY'])
+        assert 'HISTORY' not in raw[0].header
+        assert art[0].header['FILTER'] == raw[0].header['FILTER']
+        assert np.median(raw[0].data) - np.median(art[0].data) > images.BIAS / 2
+    with zipfile.ZipFile(store.path(job, 'zip', processed=True)) as zf:
+        assert len(zf.namelist()) == 3
+        with fits.open(zf.open(zf.namelist()[0])) as member:
+            assert member[0].data.shape == (32 - ov, 32 - ov)
+
+
+# -- the store ------------------------------------------------------------------------
+
+@pytest.mark.parametrize('size', [32, 64])
+@pytest.mark.parametrize('kind', ['cube', 'zip'])
+def test_sizes_are_exact_and_products_made_once(kind, size):
+    with ProductStore(image_size=size) as store:
+        job = make_job()
+        path = store.path(job, kind)
+        assert path.parent == store.directory
+        assert store.size(job, kind) == len(path.read_bytes()) == path.stat().st_size
+        made = store.renders
+        assert store.path(job, kind) == path and store.renders == made == 1
+        assert not list(store.directory.glob('*.part'))
+
+
+def test_close_removes_only_its_own_folder(tmp_path):
+    owned = ProductStore(image_size=32)
+    path = owned.path(make_job(), 'cube')
+    owned.close()
+    assert not path.exists()
+    given = ProductStore(tmp_path, image_size=32)
+    path = given.path(make_job(), 'cube')
+    given.close()
+    assert path.exists() and tmp_path in path.parents
+
+
+def test_two_threads_asking_at_once_make_one_product(store, monkeypatch):
+    entered, release = threading.Event(), threading.Event()
+    inside, most = [0], [0]
+    make = store._make
+
+    def slow_make(*args):
+        inside[0] += 1
+        most[0] = max(most[0], inside[0])
+        entered.set()
+        release.wait(5)
+        try:
+            make(*args)
+        finally:
+            inside[0] -= 1
+
+    monkeypatch.setattr(store, '_make', slow_make)
+    job, paths = make_job(), []
+    first = threading.Thread(target=lambda: paths.append(store.path(job, 'cube')))
+    second = threading.Thread(target=lambda: paths.append(store.path(job, 'cube')))
+    first.start()
+    assert entered.wait(5)
+    second.start()
+    second.join(0.2)            # give the second thread time to reach the lock
+    release.set()
+    first.join(5)
+    second.join(5)
+    assert most[0] == 1 and store.renders == 1
+    assert len(paths) == 2 and paths[0] == paths[1]
+
+
+def test_cube_generation_time_is_reported():
+    # Not a timed assertion: printed for the record (-s).
+    with ProductStore(image_size=1536) as store:
+        start = time.perf_counter()
+        size = store.size(make_job(), 'cube')
+        print(f'1536x1536x3 cube: {time.perf_counter() - start:.3f} s')
+        assert size > 1536 * 1536 * 3 * 2
+
+
+# -- padding for benchmarks -----------------------------------------------------------
+
+@pytest.mark.parametrize('kind', ['cube', 'zip'])
+def test_product_mb_pads_to_about_that_size(kind):
+    with ProductStore(image_size=32, product_mb=5) as store:
+        job = make_job()
+        size = store.size(job, kind)
+        assert 5_000_000 <= size < 5_000_000 + 3 * 2880 + 4096
+        path = store.path(job, kind)
+        if kind == 'cube':
+            with fits.open(path) as hdul:
+                assert hdul[0].data.shape == (3, 32, 32) and hdul[0].header['EXTEND']
+                assert hdul[1].name == 'PADDING'
+        else:
+            with zipfile.ZipFile(path) as zf:
+                for name in zf.namelist():
+                    with warnings.catch_warnings():
+                        warnings.simplefilter('error')
+                        with fits.open(zf.open(name)) as member:
+                            assert member[0].data.shape == (32, 32)
+                            assert member[1].name == 'PADDING'
