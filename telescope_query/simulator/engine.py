@@ -105,7 +105,13 @@ class ImageEngine:
             return ('OK_WAIT' if elapsed < self.staging_seconds / 2 else 'PROCESSING'), 0
         with self._lock:
             making = self._making[staging.key]
-        size = making.result()  # waits if the file is still being made; raises its error
+        try:
+            size = making.result()  # waits if the file is still being made
+        except Exception:
+            with self._lock:  # a later staging makes the product afresh
+                if self._making.get(staging.key) is making:
+                    del self._making[staging.key]
+            raise
         with self._lock:
             self._prepared.add(staging.key)
         return 'READY', size

@@ -395,3 +395,178 @@ def test_doubled_slashes_count_as_one(simulator, login, value_rows, method):
 
 def test_unknown_path_is_404(simulator):
     assert requests.get(simulator.url + 'nothing.php', timeout=30).status_code == 404
+
+
+# -- section 2: image engine, section 2/3: downloads ---------------------------------------
+def engine(http, sim, api, request_name, **params):
+    answer = api(http, sim, 'image-engine', request_name, params)
+    assert answer.status_code == 200
+    return answer.json()
+
+
+def stage(http, sim, api, jid, kind='cube'):
+    request_name = '0-create-dl3d' if kind == 'cube' else '0-create-dlzip'
+    return engine(http, sim, api, request_name, jid=jid)
+
+
+def fresh_job(sim, kind='zip', processed=False):
+    """A public job of another user whose product nobody has staged yet."""
+    for req in complete_requests(sim, 'alice'):
+        job = sim.archive.job(req.jid)
+        if job.public and sim.engine.latest(job, kind, processed) is None:
+            return job
+    raise LookupError('no fresh public job left')
+
+
+@pytest.mark.parametrize('kind,size_key,other_key', [('cube', 'fitssize', 'fitsbzsize'),
+                                                     ('zip', 'fitsbzsize', 'fitssize')])
+def test_stage_poll_download(simulator, login, api, kind, size_key, other_key):
+    req, job = own_job(simulator)
+    http = login(simulator)
+    created = stage(http, simulator, api, job.jid, kind)
+    assert created['success'] == 1
+    assert created['status'] in ('OK_WAIT', 'OK_READY')
+    assert set(created['data']) == {'ieID', 'flatID'}
+    assert created['data']['flatID'] == 0
+    ieid = created['data']['ieID']
+    assert isinstance(ieid, str) and ieid.isdigit()
+    ready = engine(http, simulator, api, '0-is-job-ready', ieid=ieid)
+    assert ready['success'] == 1 and ready['status'] == 'READY'
+    assert ready['data']['flatID'] == '0'
+    assert ready['data'][other_key] == '0'
+    size = int(ready['data'][size_key])
+    answer = http.get(simulator.url + 'v3image-download.php',
+                      params={'jid': job.jid, 'ieid': ieid}, timeout=30)
+    assert answer.status_code == 200
+    assert answer.headers['Content-Length'] == str(size) == str(len(answer.content))
+    assert answer.headers['Accept-Ranges'] == 'bytes'
+    # Served from the product file, byte for byte.
+    assert answer.content == simulator.products.path(job, kind).read_bytes()
+    assert answer.content.startswith(b'SIMPLE' if kind == 'cube' else b'PK\x03\x04')
+    # Asked again, the product is already prepared.
+    again = stage(http, simulator, api, job.jid, kind)
+    assert again['status'] == 'OK_READY'
+    assert again['data']['ieID'] != ieid
+
+
+def test_create_answer_is_ok_wait_for_a_new_product(simulator, login, api):
+    job = fresh_job(simulator, 'zip')
+    http = login(simulator)
+    first = stage(http, simulator, api, str(job.jid), 'zip')  # jid as a string too
+    assert first['status'] == 'OK_WAIT'
+
+
+def test_range_requests(simulator, login, api):
+    req, job = own_job(simulator)
+    http = login(simulator)
+    ieid = stage(http, simulator, api, job.jid)['data']['ieID']
+    engine(http, simulator, api, '0-is-job-ready', ieid=int(ieid))  # ieid as a number
+    whole = simulator.products.path(job, 'cube').read_bytes()
+    answer = http.get(simulator.url + 'v3image-download.php', timeout=30,
+                      params={'jid': job.jid, 'ieid': ieid},
+                      headers={'Range': 'bytes=100-'})
+    assert answer.status_code == 206
+    assert answer.content == whole[100:]
+    assert answer.headers['Content-Range'] == f'bytes 100-{len(whole) - 1}/{len(whole)}'
+
+
+def test_download_needs_a_ready_staging_of_that_job(simulator, login, api):
+    req, job = own_job(simulator)
+    other = fresh_job(simulator, 'zip')
+    http = login(simulator)
+    ieid = stage(http, simulator, api, job.jid)['data']['ieID']
+    wrong = http.get(simulator.url + 'v3image-download.php', timeout=30,
+                     params={'jid': other.jid, 'ieid': ieid})
+    assert wrong.status_code == 404
+    unknown = http.get(simulator.url + 'v3image-download.php', timeout=30,
+                       params={'jid': job.jid, 'ieid': '1'})
+    assert unknown.status_code == 404
+    simulator.staging_seconds = 60
+    waiting = stage(http, simulator, api, other.jid, 'zip')
+    early = http.get(simulator.url + 'v3image-download.php', timeout=30,
+                     params={'jid': other.jid, 'ieid': waiting['data']['ieID']})
+    assert early.status_code == 409
+
+
+def test_staging_goes_through_processing(simulator, login, api):
+    job = fresh_job(simulator, 'zip')
+    http = login(simulator)
+    simulator.staging_seconds = 3600
+    created = stage(http, simulator, api, job.jid, 'zip')
+    assert created['status'] == 'OK_WAIT'
+    poll = engine(http, simulator, api, '0-is-job-ready', ieid=created['data']['ieID'])
+    assert poll['success'] == 1 and poll['status'] == 'OK_WAIT'
+    assert poll['data'] == {'flatID': '0', 'fitsbzsize': '0', 'fitssize': '0'}
+    # A run-time change of staging_seconds applies to stagings under way.
+    simulator.staging_seconds = 0
+    poll = engine(http, simulator, api, '0-is-job-ready', ieid=created['data']['ieID'])
+    assert poll['status'] == 'READY' and int(poll['data']['fitsbzsize']) > 0
+
+
+def test_create_takes_a_flatid(simulator, login, api):
+    req, job = own_job(simulator, flat=True)
+    answer = engine(login(simulator), simulator, api, '0-create-dlzip', jid=job.jid,
+                    flatid=job.flat_id)
+    assert answer['success'] == 1 and answer['data']['ieID']
+
+
+def test_engine_refuses_unknown_and_private_jobs(simulator, login, api):
+    private = next(simulator.archive.job(r.jid) for r in complete_requests(simulator, 'alice')
+                   if not simulator.archive.job(r.jid).public)
+    http = login(simulator)
+    for jid in (1, private.jid):
+        answer = stage(http, simulator, api, jid)
+        assert not answer['success'] and answer['status'] == 'ERR_NO_SUCH_JOB'
+    answer = engine(http, simulator, api, '0-is-job-ready', ieid='12')
+    assert not answer['success'] and answer['status']
+    answer = engine(http, simulator, api, '0-is-job-ready')
+    assert not answer['success'] and answer['status'] == 'ERR_BAD_PARAMS'
+
+
+def test_stagings_of_private_jobs_stay_private(simulator, login, api):
+    private = next(simulator.archive.job(r.jid) for r in complete_requests(simulator, 'alice')
+                   if not simulator.archive.job(r.jid).public)
+    alice = login(simulator, 'alice')
+    ieid = stage(alice, simulator, api, private.jid)['data']['ieID']
+    demo = login(simulator)
+    assert not engine(demo, simulator, api, '0-is-job-ready', ieid=ieid)['success']
+    answer = demo.get(simulator.url + 'v3image-download.php', timeout=30,
+                      params={'jid': private.jid, 'ieid': ieid})
+    assert answer.status_code == 404
+
+
+def iframes(html):
+    return BeautifulSoup(html, 'html.parser').find_all('iframe')
+
+
+@pytest.mark.parametrize('type_,kind', [('1', 'cube'), ('3', 'zip')])
+def test_processed_images_page(simulator, login, type_, kind):
+    job = fresh_job(simulator, kind, processed=True)
+    http = login(simulator)
+    simulator.staging_seconds = 3600
+    page = http.get(simulator.url + 'imageengine-request.php', timeout=30,
+                    params={'jid': job.jid, 'type': type_})
+    assert page.status_code == 200
+    assert iframes(page.text) == [] and '<iframe' not in page.text
+    simulator.staging_seconds = 0
+    page = http.get(simulator.url + 'imageengine-request.php', timeout=30,
+                    params={'jid': job.jid, 'type': type_})
+    frames = iframes(page.text)
+    assert frames
+    src = frames[0]['src']
+    assert '://' not in src and not src.startswith('/')
+    expected = simulator.products.path(job, kind, processed=True).read_bytes()
+    assert expected != simulator.products.path(job, kind).read_bytes()
+    for url in (simulator.url + src, simulator.url + '/' + src):
+        answer = http.get(url, timeout=30)
+        assert answer.status_code == 200
+        assert answer.content == expected
+        assert answer.headers['Content-Length'] == str(len(expected))
+
+
+def test_processed_images_of_unknown_job_or_type(simulator, login):
+    http = login(simulator)
+    req, job = own_job(simulator)
+    for params in ({'jid': 1, 'type': '1'}, {'jid': job.jid, 'type': '2'}):
+        page = http.get(simulator.url + 'imageengine-request.php', params=params, timeout=30)
+        assert page.status_code == 200 and not iframes(page.text)
