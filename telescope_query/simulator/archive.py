@@ -556,7 +556,7 @@ class _Generator:
     # -- other users' jobs, for the job search ----------------------------------------
     def _other_users(self, rng: random.Random) -> None:
         n_old = max(50, self.archive.requests_per_account // 2)
-        times = [int(self.now - rng.uniform(60 * 60, 60 * DAY)) for _ in range(6 * 60)]
+        times = [int(self.now - rng.uniform(60 * 60, 60 * DAY)) for _ in range(8 * 60)]
         times += [self._when(rng, min_age=60 * DAY) for _ in range(n_old)]
         for completion in times:
             owner = f'observer{rng.randrange(_OTHER_USERS):02d}'

@@ -40,7 +40,7 @@ from .archive import FILTER_PLANES, Job
 from .catalog import sexagesimal
 
 __all__ = ['ProductStore', 'plane_names', 'overscan_width', 'star_field', 'render_plane',
-           'correct_plane', 'product_header', 'TELESCOP']
+           'correct_plane', 'product_header', 'flat_plane', 'flat_header', 'TELESCOP']
 
 #: ``TELESCOP`` value per telescope id: the first word is the telescope.
 TELESCOP: dict[int, str] = {
@@ -182,6 +182,24 @@ def correct_plane(raw: np.ndarray) -> np.ndarray:
     return np.clip(np.rint(flat), 0, 65535).astype(np.uint16)
 
 
+def flat_plane(flat_id: int, size: int, seed: int = 1) -> np.ndarray:
+    """A twilight flat field: the vignetting at about 30000 ADU, with pixel response."""
+    rng = np.random.default_rng([seed, 7919, flat_id])
+    level = 30000 * rng.uniform(0.8, 1.1)
+    response = 1 + 0.01 * rng.standard_normal((size, size), dtype=np.float32)
+    flat = BIAS + level * _vignetting(size) * response
+    return np.clip(np.rint(flat), 0, 65535).astype(np.uint16)
+
+
+def flat_header(flat_id: int) -> fits.Header:
+    """Header cards of flat field ``flat_id``."""
+    h = fits.Header()
+    h['IMAGETYP'] = ('Flat Field', 'frame type')
+    h['FLATID'] = (flat_id, 'telescope.org flat field id')
+    h['OBSERVAT'] = ('Observatorio del Teide', 'Tenerife')
+    return h
+
+
 def product_header(job: Job, planes: tuple[str, ...] | str,
                    processed: bool = False) -> fits.Header:
     """Header cards of a product (the data cards are added by astropy)."""
@@ -250,7 +268,7 @@ class ProductStore:
         self.image_size = image_size
         self.product_mb = product_mb
         self.seed = seed
-        self.renders = 0            # products made so far (tests count these)
+        self.renders = 0            # files made so far (tests count these)
         self._guard = threading.Lock()
         self._locks: dict[tuple[int, str, bool], threading.Lock] = {}
 
@@ -269,41 +287,56 @@ class ProductStore:
         """The file of a product (made now if needed): ``kind`` is 'cube' or 'zip'."""
         if kind not in KINDS:
             raise ValueError(f'kind must be one of {KINDS}, not {kind!r}')
-        key = (job.jid, kind, bool(processed))
         name = f"{'art_' if processed else ''}{job.jid}.{'fits' if kind == 'cube' else 'zip'}"
-        final = self.directory / name
-        with self._guard:
-            lock = self._locks.setdefault(key, threading.Lock())
-        with lock:
-            if not final.exists():
-                self._make(job, kind, processed, final)
-        return final
+        return self._once((job.jid, kind, bool(processed)), self.directory / name,
+                          lambda tmp: self._write(job, kind, bool(processed), tmp))
 
     def size(self, job: Job, kind: str, processed: bool = False) -> int:
         """Exact byte length of a product's file (made now if needed)."""
         return self.path(job, kind, processed).stat().st_size
 
+    def flat_path(self, flat_id: int) -> Path:
+        """The file of flat field ``flat_id`` (made now if needed): a 2-D FITS image."""
+        flat_id = int(flat_id)
+
+        def write(tmp: Path) -> None:
+            fits.PrimaryHDU(flat_plane(flat_id, self.image_size, self.seed),
+                            header=flat_header(flat_id)).writeto(tmp, overwrite=True)
+
+        return self._once((flat_id, 'flat', False), self.directory / f'flat_{flat_id}.fits',
+                          write)
+
     # -- making ---------------------------------------------------------------------
+    def _once(self, key: tuple, final: Path, write) -> Path:
+        """Make ``final`` with ``write(tmp_path)`` unless it exists; one maker per key."""
+        with self._guard:
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:
+            if final.exists():
+                return final
+            # Write under a temporary name, then rename: no reader sees half a file.
+            fd, tmp = tempfile.mkstemp(dir=self.directory, suffix='.part')
+            os.close(fd)
+            try:
+                write(Path(tmp))
+                os.replace(tmp, final)
+                with self._guard:
+                    self.renders += 1
+            finally:
+                if os.path.exists(tmp):
+                    os.unlink(tmp)
+        return final
+
+    def _write(self, job: Job, kind: str, processed: bool, tmp: Path) -> None:
+        if kind == 'cube':
+            self._write_cube(job, processed, tmp)
+        else:
+            self._write_zip(job, processed, tmp)
+
     def _planes(self, job: Job, processed: bool):
         for name in plane_names(job):
             raw = render_plane(job, name, self.image_size, self.seed)
             yield name, (correct_plane(raw) if processed else raw)
-
-    def _make(self, job: Job, kind: str, processed: bool, final: Path) -> None:
-        # Write under a temporary name, then rename: a reader never sees half a file.
-        fd, tmp = tempfile.mkstemp(dir=self.directory, suffix='.part')
-        os.close(fd)
-        try:
-            if kind == 'cube':
-                self._write_cube(job, processed, Path(tmp))
-            else:
-                self._write_zip(job, processed, Path(tmp))
-            os.replace(tmp, final)
-            with self._guard:
-                self.renders += 1
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
 
     def _write_cube(self, job: Job, processed: bool, path: Path) -> None:
         names, planes = zip(*self._planes(job, processed))

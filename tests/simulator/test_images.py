@@ -218,19 +218,19 @@ def test_close_removes_only_its_own_folder(tmp_path):
 def test_two_threads_asking_at_once_make_one_product(store, monkeypatch):
     entered, release = threading.Event(), threading.Event()
     inside, most = [0], [0]
-    make = store._make
+    write = store._write
 
-    def slow_make(*args):
+    def slow_write(*args):
         inside[0] += 1
         most[0] = max(most[0], inside[0])
         entered.set()
         release.wait(5)
         try:
-            make(*args)
+            write(*args)
         finally:
             inside[0] -= 1
 
-    monkeypatch.setattr(store, '_make', slow_make)
+    monkeypatch.setattr(store, '_write', slow_write)
     job, paths = make_job(), []
     first = threading.Thread(target=lambda: paths.append(store.path(job, 'cube')))
     second = threading.Thread(target=lambda: paths.append(store.path(job, 'cube')))
@@ -243,6 +243,18 @@ def test_two_threads_asking_at_once_make_one_product(store, monkeypatch):
     second.join(5)
     assert most[0] == 1 and store.renders == 1
     assert len(paths) == 2 and paths[0] == paths[1]
+
+
+def test_flat_fields(store):
+    path = store.flat_path(31)
+    assert store.flat_path(31) == path and path.name == 'flat_31.fits'
+    with fits.open(path) as hdul:
+        assert hdul[0].header['FLATID'] == 31 and hdul[0].data.shape == (32, 32)
+        data = hdul[0].data.astype(float)
+        # Brightest in the centre, darker in the corners (the vignetting it corrects).
+        assert data[14:18, 14:18].mean() > data[:3, :3].mean() > 10000
+    with fits.open(store.flat_path(24)) as other:
+        assert not np.array_equal(other[0].data, data)
 
 
 def test_cube_generation_time_is_reported():
