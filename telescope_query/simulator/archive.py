@@ -187,6 +187,9 @@ class Archive:
             self._next_rid = max(self._next_rid, max(job.rids, default=0) + 1)
         self._next_jid = max(self._jobs, default=FIRST_JID) + 1
 
+    #: Whether a declination never rises at Teide (the module's `never_rises`).
+    never_rises = staticmethod(never_rises)
+
     def __repr__(self) -> str:
         return (f'<Archive users={self.users()} requests_per_account='
                 f'{self.requests_per_account} seed={self.seed}>')

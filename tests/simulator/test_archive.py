@@ -122,6 +122,7 @@ def test_never_rises_only_for_far_southern_targets(archive):
     assert southern and all(never_rises(r.dec_deg) for r in southern)
     assert not any(never_rises(r.dec_deg) for r in requests if r.status == 8)
     assert never_rises(-62.0) and not never_rises(-61.0) and not never_rises(None)
+    assert archive.never_rises(-70.0) and not archive.never_rises(10.0)
     assert all(never_rises(t.dec_deg) for t in catalog.SOUTHERN)
 
 
