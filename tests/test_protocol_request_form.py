@@ -66,3 +66,20 @@ def test_form_steps_in_order_with_their_fields():
                          telescope_id=6, exposure_ms=1, dark_frame=True, filter='BVR',
                          comment='')
     assert dark[6]['newDarkFrame'] == '1'
+
+
+def test_submitted_rid_from_the_final_page():
+    done = ('<html><body><p>Your request <a href="v4request-view.php?rid=770812">R770812</a>'
+            ' has been submitted.</p></body></html>')
+    assert rf.parse_submitted_rid(done) == 770812
+    assert rf.parse_submitted_rid('<a href="v4request-view.php?x=1&rid=12&y=2">R12</a>') == 12
+    # No link, another link, or the form back again (nothing submitted): None.
+    assert rf.parse_submitted_rid('<p>Thank you.</p>') is None
+    assert rf.parse_submitted_rid('<a href="v3job-view.php?jid=5">J5</a>') is None
+    assert rf.parse_submitted_rid(PAGE.format(ticket=7) + done) is None
+
+
+def test_page_error_text():
+    page = '<p class="error">Still to be set:\n exposure.</p>' + PAGE.format(ticket=3)
+    assert rf.page_error(page) == 'Still to be set: exposure.'
+    assert rf.page_error(PAGE.format(ticket=3)) is None

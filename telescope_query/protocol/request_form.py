@@ -17,12 +17,13 @@ from bs4 import BeautifulSoup
 from ..exceptions import SubmissionError
 
 __all__ = ['PAGE', 'NEW_PARAMS', 'SUBMIT_ACTION', 'extract_ticket', 'radec_fields',
-           'form_steps']
+           'form_steps', 'parse_submitted_rid', 'page_error']
 
 PAGE = 'request-constructor.php'
 NEW_PARAMS = {'action': 'new'}   # GET PAGE?action=new opens a new request
 SUBMIT_ACTION = 'main-submit'
 
+_RID_LINK = re.compile(r'[?&]rid=(\d+)(?:&|$)')
 _OBJECT_ID = re.compile(r'^(\d{2}):(\d{2}):(\d{2})\.(\d{2}) ([+-]\d{2}):(\d{2}):(\d{2})\.(\d{2})$')
 
 
@@ -87,3 +88,35 @@ def form_steps(*, object_id: str, object_name: str, telescope_id: int,
          'newRequestComments': comment},
         {'action': SUBMIT_ACTION},
     ]
+
+
+def parse_submitted_rid(html: str) -> int | None:
+    """The new request id on the answer of ``main-submit``, or None.
+
+    Only an HTTP 200 is [seen] for that answer; a link to the new request's
+    view (``v4request-view.php?rid=R``) is [assumed]. Without one the caller
+    looks for the request in the queue.
+    """
+    soup = BeautifulSoup(html, 'html.parser')
+    if soup.find('input', attrs={'name': 'ticket'}) is not None:
+        return None     # the form came back: nothing was submitted
+    for link in soup.find_all('a', href=True):
+        href = str(link['href'])
+        if 'request-view' in href:
+            match = _RID_LINK.search(href)
+            if match:
+                return int(match.group(1))
+    return None
+
+
+def page_error(html: str) -> str | None:
+    """The text of an error note on a constructor page (``class="error"``), if any.
+
+    The markup of the site's messages is [assumed]: None when there is none.
+    """
+    soup = BeautifulSoup(html, 'html.parser')
+    note = soup.find(class_='error')
+    if note is None:
+        return None
+    text = ' '.join(note.get_text(' ').split())
+    return text or None

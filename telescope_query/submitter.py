@@ -1,0 +1,497 @@
+"""Submission I/O: the request basket that never submits twice, the batch, the form flow.
+
+This module talks to the site only through the client's private methods of
+``docs/internals.rst`` (``_api_call``, ``_page``) and its public
+``get_requests``; the validation and payloads it sends come from the pure
+modules `telescope_query.submission`, `telescope_query.protocol.basket` and
+`telescope_query.protocol.request_form`.
+
+Never twice
+-----------
+``0-rb-clear`` and ``0-rb-set`` only change this session's basket: they go
+through the retrying transport. ``0-rb-submit`` creates a request: it is sent
+once (``idempotent=False``). When its answer is lost (a timeout, a cut
+connection, an HTTP 5xx, a broken body) the request may or may not exist, so
+before sending again the queue is searched for it: a request of the same
+object, telescope, filter and exposure that was not in the queue just before
+the submission. The comparison uses request ids, not clocks, so a server
+whose clock differs from ours changes nothing. Only when no such request is
+found is the basket filled and submitted once more.
+"""
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+import numpy as np
+import astropy.units as u
+from astropy.coordinates import SkyCoord
+from astropy.table import MaskedColumn, Table
+
+from . import submission
+from .exceptions import LoginError, RemoteServiceError, SubmissionError
+from .protocol import basket, request_form
+from .submission import SubmissionPlan
+
+__all__ = ['basket_params', 'submit_plan', 'submit_form', 'submit_missing',
+           'QueueEntry', 'read_queue', 'find_submitted', 'MATCH_RADIUS',
+           'SUBMIT_ATTEMPTS']
+
+#: A queued request this close to a target counts as the same target.
+MATCH_RADIUS = 5 * u.arcsec
+#: Submissions of one request at most; the second only after the queue showed
+#: that the first did not create it.
+SUBMIT_ATTEMPTS = 2
+#: Statuses of a refused 0-rb-submit after which the basket is filled again and
+#: the submission repeated once: the server created nothing. ERR_BASKET_EMPTY
+#: follows a session renewed between 0-rb-set and 0-rb-submit (the basket
+#: belongs to the old session). These words are [assumed] (the simulator's).
+_REFILL_STATUSES = ('ERR_BASKET_EMPTY',)
+
+
+def basket_params(plan: SubmissionPlan) -> dict[str, Any]:
+    """The ``0-rb-set`` parameters of a validated plan."""
+    return basket.set_params(telescope_id=plan.telescope_id, exposure_ms=plan.exposure_ms,
+                             filter=plan.filter, object_name=plan.object_name,
+                             object_id=plan.object_id, comment=plan.comment,
+                             dark_frame=plan.dark_frame)
+
+
+# --- The queue -------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class QueueEntry:
+    """A request of the listing, as far as the site told us about it.
+
+    Only ``rid``, ``object_name`` and ``status`` are [seen] fields; the others
+    are [assumed] and None when the listing lacks them.
+    """
+
+    rid: int
+    object_name: str
+    status: int | None
+    object_id: str | None = None
+    ra_deg: float | None = None
+    dec_deg: float | None = None
+    telescope: str | None = None
+    filter: str | None = None
+    exposure_ms: int | None = None
+
+    @property
+    def queued(self) -> bool:
+        """Still waiting (status below 8) [seen]."""
+        return self.status is not None and self.status < 8
+
+    @property
+    def coord(self) -> SkyCoord | None:
+        """The position, when the listing gave one."""
+        if self.ra_deg is None or self.dec_deg is None:
+            return None
+        return SkyCoord(self.ra_deg * u.deg, self.dec_deg * u.deg, frame='icrs')
+
+
+def _column(table: Table, name: str) -> list[Any]:
+    """A column as Python values, None where masked or missing."""
+    if name not in table.colnames:
+        return [None] * len(table)
+    column = table[name]
+    mask = np.ma.getmaskarray(column)
+    return [None if masked else value
+            for value, masked in zip(np.ma.getdata(column).tolist(), mask)]
+
+
+def _exposures_ms(table: Table) -> list[int | None]:
+    """The ``exposure`` column (seconds, or its own time unit) in milliseconds."""
+    if 'exposure' not in table.colnames:
+        return [None] * len(table)
+    factor = (1 * (table['exposure'].unit or u.s)).to_value(u.ms)
+    return [None if value is None or not math.isfinite(value) else round(value * factor)
+            for value in _column(table, 'exposure')]
+
+
+def _positions(table: Table) -> list[tuple[float | None, float | None]]:
+    if 'coord' not in table.colnames or not isinstance(table['coord'], SkyCoord):
+        return [(None, None)] * len(table)
+    return [(ra, dec) if math.isfinite(ra) and math.isfinite(dec) else (None, None)
+            for ra, dec in zip(table['coord'].ra.deg.tolist(),
+                               table['coord'].dec.deg.tolist())]
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None or str(value).strip() == '' else str(value).strip()
+
+
+def read_queue(client: Any) -> list[QueueEntry]:
+    """Every request of the Inbox, newest id first (``get_requests`` sorted by rid)."""
+    table = client.get_requests('Inbox', sort='rid')
+    names = _column(table, 'object_name')
+    statuses = _column(table, 'status')
+    object_ids = _column(table, 'object_id')
+    telescopes = _column(table, 'telescope')
+    filters = _column(table, 'filter')
+    exposures = _exposures_ms(table)
+    positions = _positions(table)
+    entries = [QueueEntry(rid=int(rid), object_name=str(names[i] or ''),
+                          status=None if statuses[i] is None else int(statuses[i]),
+                          object_id=_text(object_ids[i]), ra_deg=positions[i][0],
+                          dec_deg=positions[i][1], telescope=_text(telescopes[i]),
+                          filter=_text(filters[i]), exposure_ms=exposures[i])
+               for i, rid in enumerate(_column(table, 'rid'))]
+    entries.sort(key=lambda entry: entry.rid, reverse=True)
+    return entries
+
+
+def _same_request(entry: QueueEntry, plan: SubmissionPlan) -> bool:
+    """Whether a listed request is the one ``plan`` describes.
+
+    The name is [seen] and must match; each [assumed] field is compared when
+    the listing carries it.
+    """
+    if not submission.same_name(entry.object_name, plan.object_name):
+        return False
+    if entry.object_id is not None and entry.object_id != plan.object_id:
+        return False
+    if entry.object_id is None and entry.coord is not None and \
+            entry.coord.separation(plan.coord) > 1 * u.arcsec:
+        return False
+    if entry.telescope is not None and entry.telescope.upper() not in (
+            plan.telescope, str(plan.telescope_id)):
+        return False
+    if entry.filter is not None and entry.filter.lower() != plan.filter.lower():
+        return False
+    if entry.exposure_ms is not None and abs(entry.exposure_ms - plan.exposure_ms) > 1:
+        return False
+    return True
+
+
+def find_submitted(client: Any, plan: SubmissionPlan, before: set[int]) -> int | None:
+    """The id of a request matching ``plan`` that was not among ``before``, or None.
+
+    ``before`` holds the ids listed just before the submission began: a
+    matching request outside it can only have been made by this submission.
+    """
+    for entry in read_queue(client):
+        if entry.rid not in before and _same_request(entry, plan):
+            return entry.rid
+    return None
+
+
+# --- The basket ------------------------------------------------------------------
+
+def _ambiguous(error: BaseException) -> bool:
+    """A failure after which the request may exist: the answer was lost or broken.
+
+    The client turns timeouts, cut connections, HTTP errors and unreadable
+    answers into `RemoteServiceError`. A refusal (`SubmissionError`) and a
+    session problem (`LoginError`) are definite: nothing was created.
+    """
+    return isinstance(error, RemoteServiceError) and not isinstance(
+        error, (SubmissionError, LoginError))
+
+
+def _call(client: Any, call: basket.BasketCall, *, idempotent: bool = True) -> dict:
+    return client._api_call(call.module, call.request, call.params,
+                            idempotent=idempotent, allow_failure=True)
+
+
+def _fill_basket(client: Any, params: dict[str, Any]) -> None:
+    """``0-rb-clear`` then ``0-rb-set``: safe to repeat, retried by the transport."""
+    basket.check_answer(_call(client, basket.clear_call()), basket.CLEAR)
+    basket.check_answer(_call(client, basket.set_call(params)), basket.SET)
+
+
+def submit_plan(client: Any, plan: SubmissionPlan, *, before: set[int] | None = None) -> int:
+    """Put one validated request in the queue; return its request id.
+
+    Parameters
+    ----------
+    client : `~telescope_query.core.TelescopeClass`
+        A logged-in client.
+    plan : `~telescope_query.submission.SubmissionPlan`
+        What to submit.
+    before : set of int, optional
+        Ids of the Inbox listed just before (a batch passes its own listing);
+        read here when not given.
+
+    Raises
+    ------
+    SubmissionError
+        The server refused (``status`` holds its word), or the outcome stays
+        unknown after the queue was searched (``status`` is ``'AMBIGUOUS'``).
+    """
+    client._require_login()
+    params = basket_params(plan)
+    if before is None:
+        before = {entry.rid for entry in read_queue(client)}
+    failures: list[str] = []
+    refilled = False
+    attempt = 0
+    while attempt < SUBMIT_ATTEMPTS:
+        attempt += 1
+        _fill_basket(client, params)
+        try:
+            answer = _call(client, basket.submit_call(), idempotent=False)
+        except Exception as error:
+            if not _ambiguous(error):
+                raise
+            failures.append(str(error))
+            try:
+                rid = find_submitted(client, plan, before)
+            except Exception as lookup_error:
+                raise SubmissionError(
+                    f"the submission of {plan.object_name!r} got no clear answer "
+                    f"({error}) and the queue could not be read to see whether the "
+                    f"request was made ({lookup_error}); check get_requests() before "
+                    f"submitting again", status='AMBIGUOUS') from error
+            if rid is not None:
+                return rid
+            continue        # the queue shows it was not made: safe to send again
+        try:
+            rid = basket.parse_submit(answer)
+        except SubmissionError as refusal:
+            if refusal.status in _REFILL_STATUSES and not refilled:
+                refilled = True
+                attempt -= 1    # a refusal made nothing: this try does not count
+                continue
+            raise
+        if rid is None:
+            # Accepted without a usable id: the request exists, find it.
+            rid = find_submitted(client, plan, before)
+            if rid is None:
+                raise SubmissionError(
+                    f"the server accepted {plan.object_name!r} but gave no request id, "
+                    f"and no such request is in the queue", status=answer.get('status'))
+        return rid
+    raise SubmissionError(
+        f"the submission of {plan.object_name!r} failed {len(failures)} times without a "
+        f"clear answer, and the queue shows no such request: {'; '.join(failures)}",
+        status='AMBIGUOUS')
+
+
+# --- The legacy form flow ----------------------------------------------------------
+
+def submit_form(client: Any, plan: SubmissionPlan) -> int:
+    """Submit through the ticketed ``request-constructor.php`` forms (legacy).
+
+    Every step is a page fetch; the final ``main-submit`` is sent once and, if
+    its answer is lost or shows no new request, the queue is searched. Returns
+    the new request id.
+
+    Raises
+    ------
+    SubmissionError
+        A step had no ticket, or no new request can be found after the final step.
+    """
+    client._require_login()
+    before = {entry.rid for entry in read_queue(client)}
+    html = client._page(request_form.PAGE, params=request_form.NEW_PARAMS, method='GET')
+    ticket = request_form.extract_ticket(html, 'new')
+    steps = request_form.form_steps(object_id=plan.object_id, object_name=plan.object_name,
+                                    telescope_id=plan.telescope_id,
+                                    exposure_ms=plan.exposure_ms,
+                                    dark_frame=plan.dark_frame, filter=plan.filter,
+                                    comment=plan.comment)
+    for step in steps[:-1]:
+        html = client._page(request_form.PAGE, data={'ticket': ticket, **step})
+        ticket = request_form.extract_ticket(html, step['action'])
+    final = {'ticket': ticket, **steps[-1]}
+    problem = None
+    try:
+        # Not through _page: its transport retries POSTs, and this one creates
+        # a request. The contract has no one-shot page call, so the private
+        # _send of core is used with idempotent=False.
+        response = client._send('POST', client._url(request_form.PAGE),
+                                what=f'{request_form.PAGE} {request_form.SUBMIT_ACTION}',
+                                data=final, idempotent=False)
+        rid = request_form.parse_submitted_rid(response.text)
+        if rid is not None:
+            return rid
+        problem = request_form.page_error(response.text)
+    except Exception as error:
+        if not _ambiguous(error):
+            raise
+        problem = str(error)
+    rid = find_submitted(client, plan, before)
+    if rid is not None:
+        return rid
+    raise SubmissionError(f"the request constructor did not make the request for "
+                          f"{plan.object_name!r}: {problem or 'no new request in the queue'}",
+                          status=problem or 'NOT_CREATED')
+
+
+# --- The batch ----------------------------------------------------------------------
+
+@dataclass
+class _Target:
+    label: str
+    target: Any
+    exposure: Any
+    filter: Any
+    comment: Any
+    plan: SubmissionPlan | None = None
+    error: str = ''
+    notes: str = ''
+
+
+def _label(target: Any) -> str:
+    if isinstance(target, SkyCoord) and target.isscalar:
+        try:
+            return submission.format_objectid(target.icrs)
+        except Exception:
+            return str(target)
+    return str(target)
+
+
+def _targets(targets: Any, exposure: Any, filter: Any) -> list[_Target]:
+    """Targets given as a list (or SkyCoord array) or a Table, with per-row settings."""
+    if isinstance(targets, Table):
+        column = next((name for name in ('target', 'name') if name in targets.colnames), None)
+        if column is None:
+            raise ValueError(f"targets: the table needs a 'target' (or 'name') column; it "
+                             f"has {', '.join(targets.colnames) or 'none'}")
+        extra = {'exposure', 'filter', 'comment'} & set(targets.colnames)
+        rows = []
+        for row in targets:
+            value = row[column]
+            if np.ma.is_masked(value):
+                raise ValueError("targets: a row has no target (masked cell)")
+            settings = {name: row[name] for name in extra if not np.ma.is_masked(row[name])}
+            if 'exposure' in settings and targets['exposure'].unit is not None:
+                settings['exposure'] = settings['exposure'] * targets['exposure'].unit
+            rows.append(_Target(_label(value), value if isinstance(value, SkyCoord)
+                                else str(value),
+                                _plain(settings.get('exposure', exposure)),
+                                _plain(settings.get('filter', filter)),
+                                _plain(settings.get('comment', ''))))
+        return rows
+    if isinstance(targets, SkyCoord):
+        items = [targets] if targets.isscalar else list(targets)
+    elif isinstance(targets, (str, bytes)) or not isinstance(targets, Iterable):
+        raise TypeError(f"targets must be a list of targets (names, coordinate strings, "
+                        f"SkyCoords) or a Table with a 'target' column; got "
+                        f"{type(targets).__name__}")
+    else:
+        items = list(targets)
+    return [_Target(_label(item), item, exposure, filter, '') for item in items]
+
+
+def _plain(value: Any) -> Any:
+    """numpy scalars from Table cells as Python values (str, float)."""
+    if isinstance(value, np.str_):
+        return str(value)
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _plan(item: _Target, telescope: str) -> None:
+    """Validate one target; a problem is kept as its error, warnings as notes."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter('always', submission.LowAltitudeWarning)
+        try:
+            item.plan = submission.plan_submission(item.target, exposure=item.exposure,
+                                                   telescope=telescope, filter=item.filter,
+                                                   comment=item.comment)
+        except (ValueError, TypeError) as error:
+            item.error = str(error)
+    for warning in caught:
+        item.notes = str(warning.message)
+        warnings.warn_explicit(warning.message, warning.category, warning.filename,
+                               warning.lineno)
+
+
+def _queued_match(item: _Target, queue: list[QueueEntry]) -> QueueEntry | None:
+    """A queued request for this target: same name, or within `MATCH_RADIUS`."""
+    waiting = [entry for entry in queue if entry.queued]
+    names = [item.target] if isinstance(item.target, str) else []
+    if item.plan is not None:
+        names.append(item.plan.object_name)
+    for entry in waiting:
+        if any(submission.same_name(entry.object_name, name) for name in names):
+            return entry
+    if item.plan is not None:
+        for entry in waiting:
+            coord = entry.coord
+            if coord is None and entry.object_id is not None:
+                try:
+                    coord = SkyCoord(entry.object_id, unit=(u.hourangle, u.deg))
+                except ValueError:
+                    coord = None
+            if coord is not None and coord.separation(item.plan.coord) <= MATCH_RADIUS:
+                return entry
+    return None
+
+
+def submit_missing(client: Any, targets: Any, *, exposure: Any = submission.DEFAULT_EXPOSURE,
+                   telescope: Any = 'COAST', filter: Any = 'BVR',
+                   dry_run: bool = False) -> Table:
+    """Submit the targets that are not waiting in the queue; report on each.
+
+    See `~telescope_query.core.TelescopeClass.submit_missing`.
+    """
+    telescope_name, _ = submission.normalize_telescope(telescope)
+    submission.normalize_filter(filter, telescope_name)
+    submission.exposure_to_ms(exposure, telescope_name)
+    if not isinstance(dry_run, (bool, np.bool_)):
+        raise TypeError(f"dry_run must be True or False, got {dry_run!r}")
+    items = _targets(targets, exposure, filter)
+    if not items:
+        raise ValueError("targets is empty: give at least one target")
+    # Cheap checks first, so that nothing is sent for a batch of bad rows;
+    # names are resolved later, and only when the queue does not have them.
+    for item in items:
+        if not isinstance(item.target, str) or submission._looks_like_coordinates(
+                item.target.strip()):
+            _plan(item, telescope_name)
+        else:
+            try:
+                submission.normalize_filter(item.filter, telescope_name)
+                submission.exposure_to_ms(item.exposure, telescope_name)
+                submission.check_comment(item.comment)
+                submission.check_name(item.target)
+            except (ValueError, TypeError) as error:
+                item.error = str(error)
+    client._require_login()
+    queue = read_queue(client)
+    before = {entry.rid for entry in queue}
+    rows = []
+    for item in items:
+        action, rid, message = 'failed', None, item.error
+        if not item.error:
+            match = _queued_match(item, queue)
+            if match is None and item.plan is None:
+                _plan(item, telescope_name)
+                match = None if item.error else _queued_match(item, queue)
+            if item.error:
+                message = item.error
+            elif match is not None:
+                action, rid = 'queued', match.rid
+                message = f'already waiting in the queue as R{match.rid} ({match.object_name})'
+            elif dry_run:
+                action, message = 'would submit', 'dry run: not submitted'
+            else:
+                try:
+                    rid = submit_plan(client, item.plan, before=before)
+                except RemoteServiceError as error:    # refusals and lost answers
+                    if isinstance(error, LoginError):
+                        raise
+                    message = str(error)
+                else:
+                    action, message = 'submitted', ''
+                    before.add(rid)
+                    queue.insert(0, QueueEntry(rid, item.plan.object_name, 1,
+                                               item.plan.object_id,
+                                               float(item.plan.coord.ra.deg),
+                                               float(item.plan.coord.dec.deg)))
+            if item.notes:
+                message = f'{message}; {item.notes}' if message else item.notes
+        rows.append((item.label, action, rid, message))
+    table = Table()
+    table['target'] = [row[0] for row in rows]
+    table['action'] = [row[1] for row in rows]
+    table['rid'] = MaskedColumn([row[2] or 0 for row in rows], dtype=int,
+                                mask=[row[2] is None for row in rows])
+    table['message'] = [row[3] for row in rows]
+    return table
