@@ -24,9 +24,11 @@ import requests
 from astroquery import log
 from astropy.table import Table
 from astropy.time import Time
+import astropy.units as u
 from astroquery.query import QueryWithLogin
 
 from . import conf, credentials, http, tables
+from . import submission, submitter
 from .exceptions import LoginError, NoSuchJobError, NoSuchRequestError, RemoteServiceError
 from .legacy import LegacyMixin
 from .protocol import pages, user_api
@@ -642,6 +644,99 @@ class TelescopeClass(LegacyMixin, QueryWithLogin):
     # --- Images (issue 4): get_images, download_data, preview -------------
 
     # --- Submission (issue 5): submit, submit_missing -----------------------
+
+    def submit(self, target: Any, *, exposure: Any = 60 * u.s, telescope: str = 'COAST',
+               filter: str = 'BVR', dark_frame: bool = True, name: str | None = None,
+               comment: str = '', get_query_payload: bool = False) -> int | dict:
+        """Put a new observation request in the queue.
+
+        Everything is checked before anything is sent. The final submission
+        is sent once: when its answer is lost, the queue is searched for the
+        request before trying again, so one call never makes two requests.
+
+        Parameters
+        ----------
+        target : `~astropy.coordinates.SkyCoord` or str
+            Coordinates, a coordinate string (``'20:42:59.6 +43:35:10'``: RA in
+            hours; ``'310.75 43.58'``: degrees) or a name, resolved with
+            astropy's name resolver (needs the network; offline, a
+            `ValueError` says to pass coordinates).
+        exposure : `~astropy.units.Quantity` or float, optional
+            Exposure time; a number is seconds. At most 600 s.
+        telescope : str, optional
+            ``'COAST'`` or ``'PIRATE'`` (any case).
+        filter : str, optional
+            ``BVR``/``B``/``V``/``R`` or ``Colour``/``Blue``/``Green``/``Red``
+            (any case): translated to the telescope's own names.
+        dark_frame : bool, optional
+            Ask for a dark frame.
+        name : str, optional
+            Object name shown in the listing (at most 64 characters); defaults
+            to the target's name, or its coordinates.
+        comment : str, optional
+            Comment stored with the request (at most 255 characters).
+        get_query_payload : bool, optional
+            Return the ``0-rb-set`` parameters that would be sent, sending
+            nothing (no login needed).
+
+        Returns
+        -------
+        int or dict
+            The new request id (the payload with ``get_query_payload``).
+
+        Raises
+        ------
+        ValueError, TypeError
+            Bad input, naming the parameter and what is allowed.
+        `~telescope_query.exceptions.SubmissionError`
+            The site refused (``status`` holds its word) or the outcome stayed
+            unknown (``status == 'AMBIGUOUS'``).
+
+        Warns
+        -----
+        `~telescope_query.submission.LowAltitudeWarning`
+            The target never gets above 30° at the Observatorio del Teide.
+        """
+        plan = submission.plan_submission(target, exposure=exposure, telescope=telescope,
+                                          filter=filter, dark_frame=dark_frame, name=name,
+                                          comment=comment)
+        if get_query_payload:
+            return submitter.basket_params(plan)
+        return submitter.submit_plan(self, plan)
+
+    def submit_missing(self, targets: Any, *, exposure: Any = 60 * u.s,
+                       telescope: str = 'COAST', filter: str = 'BVR',
+                       dry_run: bool = False) -> Table:
+        """Submit the targets that are not already waiting in the queue.
+
+        The monitoring workflow of the original batch script: a target with
+        a queued request (status below 8) of the same name (case and spaces
+        ignored) or within 5 arcsec is left alone; the others are submitted
+        as `submit` would. Names are resolved only when the queue does not
+        already hold them.
+
+        Parameters
+        ----------
+        targets : list or `~astropy.table.Table`
+            Names, coordinate strings or SkyCoords; or a Table with a
+            ``target`` column and optional per-target ``exposure`` (Quantity
+            or seconds), ``filter`` and ``comment`` columns.
+        exposure, telescope, filter
+            Defaults for every target, as in `submit`.
+        dry_run : bool, optional
+            Report what would be done without submitting.
+
+        Returns
+        -------
+        `~astropy.table.Table`
+            One row per target: ``target``, ``action`` (``'queued'``,
+            ``'submitted'``, ``'failed'``, or ``'would submit'`` in a dry run),
+            ``rid`` (masked when none) and ``message`` (why it failed, and any
+            low-altitude warning).
+        """
+        return submitter.submit_missing(self, targets, exposure=exposure,
+                                        telescope=telescope, filter=filter,
+                                        dry_run=dry_run)
 
 
 @functools.wraps(TelescopeClass._login)

@@ -5,9 +5,10 @@ the original API lives in its own mixin (no ``__init__`` in any of them) and is
 added to the bases below.
 """
 from .listings import ListingsLegacy
+from .submission import SubmissionLegacy
 
 __all__ = ['LegacyMixin']
 
 
-class LegacyMixin(ListingsLegacy):
+class LegacyMixin(ListingsLegacy, SubmissionLegacy):
     """All the original library's methods and attributes."""
