@@ -45,8 +45,8 @@ PAGES = frozenset({'v4request-view.php', 'v3job-search-query.php',
                    'imageengine-request.php', 'request-constructor.php'})
 PROCESSED_TYPES = {'1': 'cube', '3': 'zip'}
 
-_OBJECT_ID = re.compile(r'^(\d{1,2}):(\d{1,2}):(\d{1,2}(?:\.\d+)?)\s+([+-]?)'
-                        r'(\d{1,2}):(\d{1,2}):(\d{1,2}(?:\.\d+)?)$')
+# 'HH:MM:SS.ss +DD:MM:SS.ss': zero padded, two decimals, Dec always signed.
+_OBJECT_ID = re.compile(r'^(\d\d):(\d\d):(\d\d\.\d\d) ([+-])(\d\d):(\d\d):(\d\d\.\d\d)$')
 
 
 @dataclass
@@ -106,7 +106,7 @@ def _as_number(value: Any) -> float | None:
 
 def _parse_object_id(text: Any) -> tuple[float, float] | None:
     """``'HH:MM:SS.ss +DD:MM:SS.ss'`` -> (ra_deg, dec_deg), or None if malformed."""
-    match = _OBJECT_ID.match(text.strip()) if isinstance(text, str) else None
+    match = _OBJECT_ID.match(text) if isinstance(text, str) else None
     if not match:
         return None
     h, m, s, sign, d, dm, ds = match.groups()
@@ -458,7 +458,7 @@ class SimulatorApp:
             raise ApiError('ERR_BAD_OBJECTID')
         session.basket = dict(
             object_name=str(params.get('objectname') or params['objectid']),
-            object_type='RADEC', object_id=params['objectid'].strip(),
+            object_type='RADEC', object_id=params['objectid'],
             ra_deg=position[0], dec_deg=position[1], telescope_id=telescope,
             filter_type=filter_name, exposure_ms=int(round(exposure)),
             dark_frame=bool(_as_number(params.get('darkframe', 1))),

@@ -298,9 +298,11 @@ def test_completion_time_cell_reads_for_the_original_client(simulator, login, va
                           '(' + when.strftime('%H:%M:%S'), 'UTC)']
 
 
-def test_request_view_of_an_unfinished_request(simulator, login, value_rows):
-    req = next(r for r in simulator.archive.requests('demo') if r.status == 3)
-    html = view(login(simulator), simulator, f'rid={req.rid}')
+def test_request_view_of_an_unfinished_request(simulator, login, api, value_rows):
+    http = login(simulator)
+    # A request of its own: the shared simulator's queue may have been completed.
+    rid = submit(http, simulator, api, basket_item())['data']['id']
+    html = view(http, simulator, f'rid={rid}')
     rows = value_rows(html)
     assert rows['Status'] == 'Waiting'
     assert 'Completion Time' not in rows and 'Job ID' not in rows
@@ -570,3 +572,332 @@ def test_processed_images_of_unknown_job_or_type(simulator, login):
     for params in ({'jid': 1, 'type': '1'}, {'jid': job.jid, 'type': '2'}):
         page = http.get(simulator.url + 'imageengine-request.php', params=params, timeout=30)
         assert page.status_code == 200 and not iframes(page.text)
+
+
+# -- section 3: job search -----------------------------------------------------------------
+def search_form(earliest, latest, *, telescope='', filter_name='', per_page=1000):
+    """The original client's form: unpadded day, month, year, hour, minute."""
+    import datetime as dt
+
+    def parts(seconds):
+        when = dt.datetime.fromtimestamp(seconds, dt.timezone.utc)
+        return [str(when.day), str(when.month), str(when.year), str(when.hour),
+                str(when.minute)]
+
+    return {'sort1': 'completetime', 'sort1order': 'desc',
+            'searchearliestcom[]': parts(earliest), 'searchlatestcom[]': parts(latest),
+            'searchstatus[]': '1', 'resultsperpage': str(per_page),
+            'searchfilter': filter_name, 'searchtelescope': telescope, 'submit': 'Go'}
+
+
+def search(http, sim, form):
+    answer = http.post(sim.url + 'v3job-search-query.php', data=form, timeout=30)
+    assert answer.status_code == 200
+    return answer.text
+
+
+def result_jids(html):
+    """The jid of the first link of each row, as the original client read them."""
+    jids = []
+    for tr in BeautifulSoup(html, 'html.parser').find_all('tr'):
+        link = tr.find('a')
+        if link is not None and 'jid=' in link.get('href', ''):
+            match = re.search(r'jid=(\d+)(?:&|$)', link['href'])
+            assert match and match.start() > 0
+            jids.append(int(match.group(1)))
+    return jids
+
+
+def section_after(html, heading):
+    soup = BeautifulSoup(html, 'html.parser')
+    h3 = next(h for h in soup.find_all('h3') if heading in h.get_text())
+    return h3.find_next_sibling()
+
+
+def test_job_search(simulator, login):
+    now = simulator.archive.current_time()
+    earliest, latest = now - 2 * 86400, now
+    html = search(login(simulator), simulator, search_form(earliest, latest))
+    jids = result_jids(html)
+    assert jids
+    jobs = [simulator.archive.job(jid) for jid in jids]
+    times = [job.completion_time for job in jobs]
+    assert times == sorted(times, reverse=True)
+    for job in jobs:
+        assert job.public and job.success
+        assert earliest - 60 <= job.completion_time <= latest + 60
+    count = section_after(html, 'Results').get_text()
+    assert re.search(r'\b(\d+) jobs\b', count).group(1) == str(len(jids))
+    params = section_after(html, 'Parameters')
+    assert params.name != 'h3'
+    text = params.get_text()
+    for line in ('Job status values of:', '\xa0 - Success', 'Private jobs excluded',
+                 '1000 results per page',
+                 'Sorted by Completion time in descending order'):
+        assert line in text
+    assert re.search(r'Earliest completion time: \d\d/\d\d/\d\d \d\d:\d\d:00', text)
+    assert re.search(r'Latest completion time: \d\d/\d\d/\d\d \d\d:\d\d:59', text)
+
+
+def test_job_search_window_includes_the_whole_latest_minute(simulator, login):
+    now = simulator.archive.current_time()
+    jids = result_jids(search(login(simulator), simulator,
+                              search_form(now - 2 * 86400, now)))
+    job = next(simulator.archive.job(j) for j in jids
+               if simulator.archive.job(j).completion_time % 60)
+    minute = job.completion_time - job.completion_time % 60
+    http = login(simulator)
+    inside = result_jids(search(http, simulator, search_form(minute, minute)))
+    assert job.jid in inside
+    after = result_jids(search(http, simulator, search_form(minute + 60, minute + 120)))
+    assert job.jid not in after
+    before = result_jids(search(http, simulator, search_form(minute - 120, minute - 60)))
+    assert job.jid not in before
+
+
+def test_job_search_excludes_private_and_failed_jobs(simulator, login):
+    private = next(simulator.archive.job(r.jid) for r in complete_requests(simulator, 'alice')
+                   if not simulator.archive.job(r.jid).public)
+    t = private.completion_time
+    # Seen by its owner's search too: the search is of public jobs only.
+    jids = result_jids(search(login(simulator, 'alice'), simulator,
+                              search_form(t - 60, t)))
+    assert private.jid not in jids
+    for jid in jids:
+        assert simulator.archive.job(jid).public
+
+
+@pytest.mark.parametrize('telescope,filter_name', [('6', ''), ('7', ''), ('', 'V'),
+                                                   ('6', 'BVR')])
+def test_job_search_selectors(simulator, login, telescope, filter_name):
+    now = simulator.archive.current_time()
+    http = login(simulator)
+    everything = result_jids(search(http, simulator, search_form(now - 60 * 86400, now)))
+    html = search(http, simulator, search_form(now - 60 * 86400, now, telescope=telescope,
+                                               filter_name=filter_name))
+    jids = result_jids(html)
+    expected = [jid for jid in everything
+                if (not telescope or simulator.archive.job(jid).telescope_id == int(telescope))
+                and (not filter_name or simulator.archive.job(jid).filter_type == filter_name)]
+    assert jids == expected and jids
+
+
+def test_job_search_results_per_page(simulator, login):
+    now = simulator.archive.current_time()
+    html = search(login(simulator), simulator,
+                  search_form(now - 60 * 86400, now, per_page=5))
+    assert len(result_jids(html)) == 5
+    total = int(re.search(r'(\d+) jobs', section_after(html, 'Results').get_text()).group(1))
+    assert total > 5
+
+
+def test_job_search_rows_other_than_jobs_have_no_jid_links(simulator, login):
+    now = simulator.archive.current_time()
+    html = search(login(simulator), simulator, search_form(now - 86400, now))
+    soup = BeautifulSoup(html, 'html.parser')
+    rows = soup.find_all('tr')
+    first_links = [tr.find('a') for tr in rows]
+    with_jid = [a for a in first_links if a is not None and 'jid' in a.get('href', '')]
+    assert len(with_jid) == len(result_jids(html)) == len(rows) - 1  # minus the header
+
+
+# -- section 2: the request basket ---------------------------------------------------------
+def basket_item(**changes):
+    item = {'telescopeid': 6, 'telescopetype': 2, 'exposuretime': 30000,
+            'filtertype': 'BVR', 'objecttype': 'RADEC', 'objectname': 'M 31 test',
+            'objectid': '00:42:44.33 +41:16:07.50', 'usercomments': 'AutoSubmit'}
+    item.update(changes)
+    return item
+
+
+def submit(http, sim, api, item):
+    assert api(http, sim, 'request-constructor', '0-rb-clear').json()['success']
+    answer = api(http, sim, 'request-constructor', '0-rb-set', item).json()
+    if not answer['success']:
+        return answer
+    return api(http, sim, 'request-constructor', '0-rb-submit').json()
+
+
+def test_basket_submission_joins_the_queue(simulator, login, api, value_rows):
+    http = login(simulator)
+    before = len(simulator.archive.requests('demo'))
+    answer = submit(http, simulator, api, basket_item(objectname='Basket star'))
+    assert answer['success'] is True and answer['status']
+    rid = int(answer['data']['id'])
+    assert len(simulator.archive.requests('demo')) == before + 1
+    listed = {r['id']: r for r in list_own(http, simulator, api)['data']['requests']}
+    record = listed[str(rid)]
+    assert record['status'] == '3'
+    assert record['objectname'] == 'Basket star'
+    assert record['objectid'] == '00:42:44.33 +41:16:07.50'
+    assert (record['telescopeid'], record['filtertype'], record['exposuretime']) == (
+        '6', 'BVR', '30000')
+    assert record['usercomments'] == 'AutoSubmit'
+    rows = value_rows(view(http, simulator, f'rid={rid}'))
+    assert rows['Status'] == 'Waiting' and 'Completion Time' not in rows
+    truth = simulator.archive.request('demo', rid)
+    assert truth.ra_deg == pytest.approx(10.684708, abs=1e-5)
+    assert truth.dec_deg == pytest.approx(41.26875, abs=1e-5)
+    # Not in another user's listing.
+    assert str(rid) not in {r['id'] for r in list_own(login(simulator, 'alice'), simulator,
+                                                      api)['data']['requests']}
+
+
+def test_basket_accepts_numbers_as_strings(simulator, login, api):
+    answer = submit(login(simulator), simulator, api,
+                    basket_item(telescopeid='7', exposuretime='60000', filtertype='Red',
+                                objectid='23:59:59.99 -05:00:00.00'))
+    assert answer['success'] is True
+    truth = simulator.archive.request('demo', int(answer['data']['id']))
+    assert (truth.telescope_id, truth.exposure_ms, truth.filter_type) == (7, 60000, 'Red')
+    assert truth.dec_deg == pytest.approx(-5.0)
+
+
+@pytest.mark.parametrize('changes,status', [
+    ({'telescopeid': 99}, 'ERR_BAD_TELESCOPE'),
+    ({'telescopeid': 'COAST'}, 'ERR_BAD_TELESCOPE'),
+    ({'filtertype': 'Colour'}, 'ERR_BAD_FILTER'),
+    ({'telescopeid': 7, 'filtertype': 'BVR'}, 'ERR_BAD_FILTER'),
+    ({'exposuretime': 0}, 'ERR_BAD_EXPOSURE'),
+    ({'exposuretime': -1000}, 'ERR_BAD_EXPOSURE'),
+    ({'exposuretime': 600001}, 'ERR_BAD_EXPOSURE'),
+    ({'exposuretime': 'long'}, 'ERR_BAD_EXPOSURE'),
+    ({'objectid': '00:42:44 +41:16:07'}, 'ERR_BAD_OBJECTID'),
+    ({'objectid': '24:00:00.00 +41:16:07.50'}, 'ERR_BAD_OBJECTID'),
+    ({'objectid': '00:42:44.33 +91:00:00.00'}, 'ERR_BAD_OBJECTID'),
+    ({'objectid': 'M31'}, 'ERR_BAD_OBJECTID'),
+    ({'objectid': '00:42:44.33 41:16:07.50'}, 'ERR_BAD_OBJECTID'),
+    ({'objectid': '0:42:44.33 +41:16:07.50'}, 'ERR_BAD_OBJECTID'),
+])
+def test_basket_refuses_bad_values(simulator, login, api, changes, status):
+    http = login(simulator)
+    before = len(simulator.archive.requests('demo'))
+    answer = api(http, simulator, 'request-constructor', '0-rb-set',
+                 basket_item(**changes)).json()
+    assert answer['success'] is False
+    assert answer['status'] == status
+    # Nothing was put in the basket: a submit now finds it empty.
+    submitted = api(http, simulator, 'request-constructor', '0-rb-submit').json()
+    assert submitted['success'] is False and submitted['status'] == 'ERR_BASKET_EMPTY'
+    assert len(simulator.archive.requests('demo')) == before
+
+
+def test_exposure_limit_is_the_telescopes(simulator, login, api):
+    from telescope_query.simulator.archive import MAX_EXPOSURE_MS
+    http = login(simulator)
+    at_limit = submit(http, simulator, api, basket_item(exposuretime=MAX_EXPOSURE_MS[6]))
+    assert at_limit['success'] is True
+
+
+def test_basket_is_per_session(simulator, login, api):
+    first, second = login(simulator), login(simulator)
+    assert api(first, simulator, 'request-constructor', '0-rb-set',
+               basket_item()).json()['success'] is True
+    answer = api(second, simulator, 'request-constructor', '0-rb-submit').json()
+    assert answer == {'success': False, 'status': 'ERR_BASKET_EMPTY', 'data': None}
+    # And the clear empties it.
+    api(first, simulator, 'request-constructor', '0-rb-clear')
+    assert api(first, simulator, 'request-constructor',
+               '0-rb-submit').json()['status'] == 'ERR_BASKET_EMPTY'
+
+
+def test_queue_completes_into_jobs_with_images(simulator_factory, login, api, value_rows):
+    sim = simulator_factory(requests=20)
+    http = login(sim)
+    rid = int(submit(http, sim, api, basket_item(objectname='Queued'))['data']['id'])
+    south = int(submit(http, sim, api, basket_item(
+        objectname='South', objectid='12:00:00.00 -75:00:00.00'))['data']['id'])
+    done = dict(sim.complete_queue('demo'))
+    assert rid in done and south not in done
+    listed = {r['id']: r for r in list_own(http, sim, api)['data']['requests']}
+    assert listed[str(rid)]['status'] == '8'
+    assert listed[str(south)]['status'] == '25'
+    html = view(http, sim, f'rid={rid}')
+    assert value_rows(html)['Job ID'] == f'J{done[rid]}'
+    assert f'"jid": {done[rid]}' in html
+    ieid = stage(http, sim, api, done[rid])['data']['ieID']
+    assert engine(http, sim, api, '0-is-job-ready', ieid=ieid)['status'] == 'READY'
+
+
+# -- section 3: the form-based request constructor ----------------------------------------
+def ticket_of(html):
+    field = BeautifulSoup(html, 'html.parser').find('input', attrs={'name': 'ticket',
+                                                                     'type': 'hidden'})
+    assert field is not None, html
+    return int(field['value'])
+
+
+FORM_STEPS = [
+    {'action': 'main-go-part1'},
+    {'action': 'part1-go-radec'},
+    {'action': 'part1-radec-save', 'raHours': '20', 'raMins': '42', 'raSecs': '59',
+     'raFract': '60', 'decDegrees': '-05', 'decMins': '35', 'decSecs': '10',
+     'decFract': '00', 'newObjectName': 'Form star'},
+    {'action': 'main-go-part2'},
+    {'action': 'part2-save', 'submittype': 'Save', 'newTelescopeSelection': '7'},
+    {'action': 'main-go-part3'},
+    {'action': 'part3-save', 'submittype': 'Save', 'newExposureTime': '45000',
+     'newDarkFrame': '0', 'newFilterSelection': 'Green',
+     'newRequestComments': 'Form comment'},
+]
+
+
+def run_form(http, sim, steps):
+    answer = http.get(sim.url + '/request-constructor.php?action=new', timeout=30)
+    assert answer.status_code == 200
+    for step in steps:
+        ticket = ticket_of(answer.text)
+        answer = http.post(sim.url + '/request-constructor.php', timeout=30,
+                           data={'ticket': str(ticket), **step})
+        assert answer.status_code == 200
+    return answer
+
+
+def test_form_flow_creates_a_request(simulator, login):
+    http = login(simulator)
+    before = {r.rid for r in simulator.archive.requests('demo')}
+    answer = run_form(http, simulator, FORM_STEPS)
+    ticket_of(answer.text)  # still there after part3-save
+    done = http.post(simulator.url + '/request-constructor.php', timeout=30,
+                     data={'ticket': str(ticket_of(answer.text)), 'action': 'main-submit'})
+    assert done.status_code == 200
+    new = [r for r in simulator.archive.requests('demo') if r.rid not in before]
+    assert len(new) == 1
+    req = new[0]
+    assert f'R{req.rid}' in done.text
+    assert (req.object_type, req.object_id, req.object_name) == (
+        'RADEC', '20:42:59.60 -05:35:10.00', 'Form star')
+    assert (req.telescope_id, req.exposure_ms, req.filter_type, req.dark_frame) == (
+        7, 45000, 'Green', False)
+    assert req.comments == 'Form comment' and req.status == 3
+
+
+def test_form_flow_refuses_bad_values(simulator, login):
+    http = login(simulator)
+    steps = [dict(step) for step in FORM_STEPS]
+    steps[2]['raHours'] = '25'
+    before = len(simulator.archive.requests('demo'))
+    answer = run_form(http, simulator, steps)
+    done = http.post(simulator.url + 'request-constructor.php', timeout=30,
+                     data={'ticket': str(ticket_of(answer.text)), 'action': 'main-submit'})
+    assert done.status_code == 200
+    assert 'Still to be set: object' in done.text
+    assert len(simulator.archive.requests('demo')) == before
+
+
+def test_form_filter_must_be_the_telescopes(simulator, login):
+    http = login(simulator)
+    steps = [dict(step) for step in FORM_STEPS]
+    steps[6]['newFilterSelection'] = 'BVR'  # a COAST filter, PIRATE chosen
+    answer = run_form(http, simulator, steps)
+    assert 'class="error"' in answer.text
+    ticket_of(answer.text)
+
+
+def test_form_ticket_of_another_session_is_refused(simulator, login):
+    first, second = login(simulator), login(simulator)
+    page = first.get(simulator.url + 'request-constructor.php?action=new', timeout=30)
+    answer = second.post(simulator.url + 'request-constructor.php', timeout=30,
+                         data={'ticket': str(ticket_of(page.text)), 'action': 'main-go-part1'})
+    assert answer.status_code == 200
+    assert 'name="ticket"' not in answer.text and 'expired' in answer.text
