@@ -373,7 +373,7 @@ class TelescopeClass(LegacyMixin, QueryWithLogin):
             ``object_id``, ``coord``, ``telescope``, ``filter``, ``exposure``,
             ``completed``.
         """
-        sort = _check_sort(sort)
+        sort = user_api.check_sort(sort)
         wanted = _status_filter(status)
         self._require_login()
         folder_id, folder_name = self._resolve_folder(folder)
@@ -512,8 +512,8 @@ class TelescopeClass(LegacyMixin, QueryWithLogin):
         if start_time >= end_time:
             raise ValueError(f"start must be before end, got start={start_time:%Y-%m-%d %H:%M} "
                              f"and end={end_time:%Y-%m-%d %H:%M} (UTC)")
-        telescope_id = _telescope_id(telescope, 'telescope')
-        filter_name = _filter_name(filter, telescope_id, 'filter')
+        telescope_id = user_api.check_telescope(telescope, 'telescope')
+        filter_name = user_api.check_filter(filter, telescope_id, 'filter')
         self._require_login()
         found = self._job_search(start_time, end_time, telescope_id, filter_name)
         table = (self.get_job_details(found['jids']) if details and found['jids']
@@ -751,13 +751,6 @@ _login_entry.__name__ = _login_entry.__qualname__ = 'login'
 TelescopeClass.login = _login_entry
 
 
-def _check_sort(sort: Any) -> str:
-    if sort not in user_api.SORT_COLUMNS:
-        raise ValueError(f"sort must be one of {', '.join(map(repr, user_api.SORT_COLUMNS))}, "
-                         f"got {sort!r}")
-    return sort
-
-
 def _status_filter(status: Any) -> set[int] | None:
     """The status codes a ``status`` argument asks for (None: all)."""
     if status is None:
@@ -816,40 +809,6 @@ def _utc_datetime(value: Any, name: str) -> datetime:
         except ValueError:
             raise ValueError(f"{allowed}, got {value!r}") from None
     raise TypeError(f"{allowed}, got {type(value).__name__} {value!r}")
-
-
-def _telescope_id(telescope: Any, name: str) -> int | None:
-    """A telescope name or id -> its id, checked."""
-    if telescope is None or telescope == '':
-        return None
-    allowed = (f"{name} must be one of "
-               f"{', '.join(user_api.TELESCOPE_NAMES[i] for i in sorted(user_api.TELESCOPE_NAMES))}"
-               f" or its id ({', '.join(map(str, sorted(user_api.TELESCOPE_NAMES)))})")
-    if isinstance(telescope, (bool, np.bool_)):
-        raise TypeError(f"{allowed}, got {telescope!r}")
-    if isinstance(telescope, (int, np.integer)) or (isinstance(telescope, str)
-                                                    and telescope.strip().isdigit()):
-        if int(telescope) in user_api.TELESCOPE_NAMES:
-            return int(telescope)
-    elif isinstance(telescope, str) and telescope.strip().lower() in user_api.TELESCOPE_IDS:
-        return user_api.TELESCOPE_IDS[telescope.strip().lower()]
-    raise ValueError(f"{allowed}, got {telescope!r}")
-
-
-def _filter_name(filter_name: Any, telescope_id: int | None, name: str) -> str | None:
-    """A filter name checked against the telescope's filters, in the site's spelling."""
-    if filter_name is None or filter_name == '':
-        return None
-    telescope = user_api.TELESCOPE_NAMES.get(telescope_id, '').lower()
-    known = (user_api.FILTERS[telescope] if telescope in user_api.FILTERS
-             else tuple(f for names in user_api.FILTERS.values() for f in names))
-    if isinstance(filter_name, str):
-        for spelling in known:
-            if spelling.lower() == filter_name.strip().lower():
-                return spelling
-    where = f" for {user_api.TELESCOPE_NAMES[telescope_id]}" if telescope_id else ''
-    raise ValueError(f"{name} must be one of {', '.join(map(repr, known))}{where}, "
-                     f"got {filter_name!r}")
 
 
 def _has_secret(data: Any) -> bool:

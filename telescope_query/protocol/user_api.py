@@ -7,6 +7,7 @@ PROTOCOL.md section 2. Nothing here does I/O or builds Tables.
 from __future__ import annotations
 
 import json
+import numbers
 from datetime import datetime, timezone
 from typing import Any, Iterable
 
@@ -17,7 +18,8 @@ __all__ = ['ENDPOINT', 'NOT_LOGGED_IN', 'STATUS_TEXTS', 'STATUS_COMPLETE',
            'SORT_COLUMNS', 'api_form', 'parse_answer', 'succeeded', 'answer_status', 'is_not_logged_in', 'quote_body',
            'status_text', 'status_code', 'is_queued', 'telescope_name',
            'folder_record', 'parse_folders', 'list_own_params', 'parse_request_list',
-           'request_record', 'unix_time', 'to_int', 'legacy_strings']
+           'request_record', 'unix_time', 'to_int', 'legacy_strings',
+           'check_sort', 'check_telescope', 'check_filter']
 
 ENDPOINT = 'api-user.php'
 NOT_LOGGED_IN = 'ERR_NOT_LOGGED_IN'   # [assumed] status of a call without a session
@@ -275,3 +277,47 @@ def legacy_strings(records: Iterable[dict]) -> list[dict]:
     return [{key: (value if value is None or isinstance(value, str) else
                    json.dumps(value) if isinstance(value, (dict, list)) else str(value))
              for key, value in raw.items()} for raw in records]
+
+
+def check_sort(sort: Any) -> str:
+    """``sort`` of ``1-get-list-own``, checked: ValueError naming what is allowed."""
+    if sort not in SORT_COLUMNS:
+        raise ValueError(f"sort must be one of {', '.join(map(repr, SORT_COLUMNS))}, "
+                         f"got {sort!r}")
+    return sort
+
+
+def check_telescope(telescope: Any, name: str = 'telescope') -> int | None:
+    """A telescope name (any case) or id -> its id; ValueError naming ``name``."""
+    if telescope is None or telescope == '':
+        return None
+    allowed = (f"{name} must be one of "
+               f"{', '.join(TELESCOPE_NAMES[i] for i in sorted(TELESCOPE_NAMES))}"
+               f" or its id ({', '.join(map(str, sorted(TELESCOPE_NAMES)))})")
+    if isinstance(telescope, bool):
+        raise TypeError(f"{allowed}, got {telescope!r}")
+    if isinstance(telescope, numbers.Integral) or (isinstance(telescope, str)
+                                                    and telescope.strip().isdigit()):
+        if int(telescope) in TELESCOPE_NAMES:
+            return int(telescope)
+    elif isinstance(telescope, str) and telescope.strip().lower() in TELESCOPE_IDS:
+        return TELESCOPE_IDS[telescope.strip().lower()]
+    raise ValueError(f"{allowed}, got {telescope!r}")
+
+
+def check_filter(filter_name: Any, telescope_id: int | None, name: str = 'filter') -> str | None:
+    """A filter name checked against the telescope's filters [seen] (all known
+    names when the telescope is not given or is an old camera); returns the
+    site's spelling. ValueError naming ``name``."""
+    if filter_name is None or filter_name == '':
+        return None
+    telescope = TELESCOPE_NAMES.get(telescope_id, '').lower()
+    known = (FILTERS[telescope] if telescope in FILTERS
+             else tuple(f for names in FILTERS.values() for f in names))
+    if isinstance(filter_name, str):
+        for spelling in known:
+            if spelling.lower() == filter_name.strip().lower():
+                return spelling
+    where = f" for {TELESCOPE_NAMES[telescope_id]}" if telescope_id else ''
+    raise ValueError(f"{name} must be one of {', '.join(map(repr, known))}{where}, "
+                     f"got {filter_name!r}")

@@ -1,0 +1,112 @@
+"""Plain records -> astropy Tables: units, Time, masks, SkyCoord (no server)."""
+from datetime import datetime, timezone
+
+import astropy.units as u
+import numpy as np
+import pytest
+from astropy.coordinates import SkyCoord
+from astropy.time import Time
+
+from telescope_query import tables
+from telescope_query.protocol import user_api
+
+# The seed documentation's real answer of 0-get-my-folders.
+SEED_FOLDERS = [{'id': '1', 'creationtime': '0', 'name': 'Inbox', 'count': '1849'},
+                {'id': '2', 'creationtime': '0', 'name': 'Favourites', 'count': None},
+                {'id': '3', 'creationtime': '0', 'name': 'Archive', 'count': '447'},
+                {'id': '4', 'creationtime': '0', 'name': 'Trash', 'count': '63'},
+                {'id': '461', 'creationtime': '1407254495', 'name': 'Complete',
+                 'count': '13'}]
+
+
+def test_parse_radec():
+    ra, dec = tables.parse_radec('00:42:58.58 +36:28:18.97')
+    expected = SkyCoord('00h42m58.58s +36d28m18.97s')
+    assert ra == pytest.approx(expected.ra.deg) and dec == pytest.approx(expected.dec.deg)
+    assert tables.parse_radec('12:00:00.00 -00:30:00.00')[1] == pytest.approx(-0.5)
+    assert tables.parse_radec('109') is None and tables.parse_radec(None) is None
+    assert tables.parse_radec('25:00:00 +00:00:00') is None
+
+
+def test_time_column_is_utc_and_masked_where_unknown():
+    when = datetime(2024, 11, 18, 5, 41, 9, tzinfo=timezone.utc)
+    times = tables.time_column([when, None])
+    assert isinstance(times, Time) and times.scale == 'utc'
+    assert times[0].isot == '2024-11-18T05:41:09'
+    assert list(times.mask) == [False, True]
+
+
+def test_folders_table_from_the_seed_answer():
+    table = tables.folders_table(user_api.parse_folders(SEED_FOLDERS))
+    assert table.colnames == ['folder_id', 'name', 'count', 'created']
+    assert list(table['folder_id']) == [1, 2, 3, 4, 461]
+    assert table['count'][0] == 1849 and table['count'].mask[1]
+    assert table['created'].mask[0] and not table['created'].mask[4]
+    assert str(table['created'][4].iso) == '2014-08-05 16:01:35'
+
+
+def raw_request(rid, **extra):
+    return user_api.request_record({'id': str(rid), 'objectname': f'obj {rid}',
+                                    'status': '8', 'requesttime': '1700000000', **extra})
+
+
+def test_requests_table_shows_optional_columns_only_when_known():
+    bare = tables.requests_table([raw_request(1), raw_request(2)])
+    assert bare.colnames == ['rid', 'object_name', 'status', 'status_text', 'requested']
+    full = tables.requests_table([
+        raw_request(1, objecttype='RADEC', objectid='20:42:59.60 +43:35:10.00',
+                    telescopeid='6', filtertype='BVR', exposuretime='30000',
+                    completiontime='1700003600'),
+        raw_request(2, objecttype='MESSIER', objectid='109', telescopeid='7')],
+        with_jid=True)
+    assert full.colnames == ['rid', 'object_name', 'status', 'status_text', 'requested',
+                             'object_type', 'object_id', 'coord', 'telescope', 'filter',
+                             'exposure', 'completed', 'jid']
+    assert full['exposure'].unit == u.s and full['exposure'][0] == 30
+    assert full['exposure'].mask[1] and full['completed'].mask[1]
+    assert list(full['telescope']) == ['COAST', 'PIRATE']
+    assert isinstance(full['coord'], SkyCoord)
+    assert full['coord'][0].ra.deg == pytest.approx(310.748333, abs=1e-5)
+    assert np.isnan(full['coord'][1].ra.deg)          # MESSIER 109: not resolved
+    assert full['jid'].mask.all()
+
+
+def test_empty_tables_keep_their_columns():
+    assert len(tables.requests_table([])) == 0
+    assert tables.job_details_table([]).colnames[:2] == ['jid', 'rids']
+    assert tables.request_details_table([]).colnames[:2] == ['rid', 'jid']
+    assert tables.jobs_table([]).colnames == ['jid']
+
+
+def job(jid, rids, **extra):
+    record = {'jid': jid, 'rids': rids, 'object_type': 'RADEC',
+              'object_id': '00:42:58.58 +36:28:18.97', 'telescope': 'Galaxy',
+              'filter': 'BVR', 'exposure_ms': 120000,
+              'completed': datetime(2020, 12, 22, 23, 34, 10, tzinfo=timezone.utc),
+              'success': True, 'flat_id': 24}
+    record.update(extra)
+    return record
+
+
+def test_job_details_table():
+    table = tables.job_details_table([job(369256, [706248]),
+                                      job(423183, [771716, 771970], object_type='MESSIER',
+                                          object_id='109', flat_id=None, success=False)])
+    assert table.colnames == ['jid', 'rids', 'object_type', 'object_id', 'coord',
+                              'telescope', 'filter', 'exposure', 'completed', 'success',
+                              'flat_id']
+    assert table['rids'][1] == [771716, 771970]
+    assert table['exposure'].to(u.min)[0] == 2 * u.min
+    assert table['completed'][0].iso == '2020-12-22 23:34:10'
+    assert list(table['success']) == [True, False]
+    assert table['flat_id'][0] == 24 and table['flat_id'].mask[1]
+
+
+def test_request_details_table_masks_what_the_view_lacks():
+    record = {'rid': 5, 'jid': None, 'object_name': 'SS Cyg', 'object_type': None,
+              'object_id': None, 'telescope': None, 'telescope_name': None,
+              'filter': None, 'dark_frame': None, 'exposure_ms': None, 'requested': None,
+              'completed': None, 'status': 3, 'status_text': 'Waiting', 'flat_id': None}
+    table = tables.request_details_table([record])
+    assert table['jid'].mask[0] and table['dark_frame'].mask[0]
+    assert table['status'][0] == 3 and table['status_text'][0] == 'Waiting'
