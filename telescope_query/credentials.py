@@ -96,8 +96,10 @@ def find_username(username: str | None, *, default: str = '',
     """The user name: argument, ``conf.username`` (``default``), environment, config file."""
     if username is not None and not isinstance(username, str):
         raise TypeError(f"username must be a string, got {type(username).__name__}")
-    for candidate in (username, default, os.environ.get(ENV_USER),
-                      read_config_file(config).get('user')):
+    sources = (lambda: username, lambda: default, lambda: os.environ.get(ENV_USER),
+               lambda: read_config_file(config).get('user'))
+    for source in sources:              # lazily: the config file only when needed
+        candidate = source()
         if candidate and candidate.strip():
             return candidate.strip()
     raise LoginError(

@@ -1,0 +1,77 @@
+"""Fixtures of the client's tests, and the guard of tests that change the live account.
+
+``simulator`` (one small simulated telescope.org per test session) comes from
+the package's pytest plugin, ``telescope_query.simulator.pytest_plugin``.
+
+``telescope``
+    A fresh `~telescope_query.TelescopeClass` pointed at the simulator (through
+    ``TELESCOPE_QUERY_SERVER``), with its own cache folder under ``tmp_path``,
+    logged in as ``demo``. Retries do not wait (``conf.backoff_factor = 0``).
+``login_as``
+    ``login_as(user, password)``: another such client (``alice`` for example).
+
+Tests marked ``changes_live_account`` run only with ``--live-submit`` (on top
+of ``--remote-data``, which pytest-remotedata handles for ``remote_data``).
+"""
+from __future__ import annotations
+
+from typing import Callable, Iterator
+
+import pytest
+
+from telescope_query import TelescopeClass, conf
+
+PASSWORDS = {'demo': 'demo', 'alice': 'alice-Secret-42'}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption('--live-submit', action='store_true', default=False,
+                     help='also run the tests marked changes_live_account: they submit '
+                          'real requests with the live account (needs --remote-data)')
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption('--live-submit'):
+        return
+    skip = pytest.mark.skip(reason='changes the live account: run with --live-submit '
+                                   '(and --remote-data) to include it')
+    for item in items:
+        if item.get_closest_marker('changes_live_account') is not None:
+            item.add_marker(skip)
+
+
+@pytest.fixture
+def client_env(simulator, monkeypatch: pytest.MonkeyPatch, tmp_path) -> Iterator[None]:
+    """The environment of a client under test: the simulator, no stray credentials,
+    no waiting between retries, no config file of the machine's user."""
+    monkeypatch.setenv('TELESCOPE_QUERY_SERVER', simulator.url)
+    for name in ('TELESCOPE_QUERY_USER', 'TELESCOPE_QUERY_PASSWORD'):
+        monkeypatch.delenv(name, raising=False)
+    home = tmp_path / 'home'
+    home.mkdir()
+    monkeypatch.setenv('HOME', str(home))      # ~/.config/telescope.ini is read when present
+    with conf.set_temp('backoff_factor', 0.0), conf.set_temp('username', ''):
+        yield
+
+
+@pytest.fixture
+def login_as(client_env, tmp_path) -> Iterator[Callable[..., TelescopeClass]]:
+    """``login_as(user='demo', password=None)``: a fresh client logged in to the simulator."""
+    made: list[TelescopeClass] = []
+
+    def make(user: str = 'demo', password: str | None = None) -> TelescopeClass:
+        client = TelescopeClass()
+        client.cache_location = tmp_path / 'cache'
+        client.login(user, password=PASSWORDS[user] if password is None else password)
+        made.append(client)
+        return client
+
+    yield make
+    for client in made:
+        client._session.close()
+
+
+@pytest.fixture
+def telescope(login_as) -> TelescopeClass:
+    """A fresh client logged in to the simulator as ``demo``."""
+    return login_as('demo')
