@@ -16,7 +16,10 @@ before sending again the queue is searched for it: a request of the same
 object, telescope, filter and exposure that was not in the queue just before
 the submission. The comparison uses request ids, not clocks, so a server
 whose clock differs from ours changes nothing. Only when no such request is
-found is the basket filled and submitted once more.
+found is the basket filled and submitted once more. After a *timeout* the
+server may still be working on the call, so an empty search proves nothing:
+then no second submission is made and `SubmissionError` (status
+``'AMBIGUOUS'``) asks the user to look at the queue.
 """
 from __future__ import annotations
 
@@ -26,6 +29,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable
 
 import numpy as np
+import requests
 import astropy.units as u
 from astropy.coordinates import SkyCoord
 from astropy.table import MaskedColumn, Table
@@ -191,6 +195,17 @@ def _ambiguous(error: BaseException) -> bool:
         error, (SubmissionError, LoginError))
 
 
+def _may_still_happen(error: BaseException) -> bool:
+    """A read timeout: the server may still be handling the call, and create it later.
+
+    The client chains the transport's exception as ``__cause__``. A connect
+    timeout means nothing was sent.
+    """
+    cause = error.__cause__
+    return isinstance(cause, requests.Timeout) and not isinstance(
+        cause, requests.ConnectTimeout)
+
+
 def _call(client: Any, call: basket.BasketCall, *, idempotent: bool = True) -> dict:
     return client._api_call(call.module, call.request, call.params,
                             idempotent=idempotent, allow_failure=True)
@@ -247,6 +262,12 @@ def submit_plan(client: Any, plan: SubmissionPlan, *, before: set[int] | None = 
                     f"submitting again", status='AMBIGUOUS') from error
             if rid is not None:
                 return rid
+            if _may_still_happen(error):
+                raise SubmissionError(
+                    f"the submission of {plan.object_name!r} got no answer in time "
+                    f"({error}); it is not in the queue yet but the server may still "
+                    f"make it: check get_requests() before submitting again",
+                    status='AMBIGUOUS') from error
             continue        # the queue shows it was not made: safe to send again
         try:
             rid = basket.parse_submit(answer)
