@@ -1,0 +1,229 @@
+"""Telescope.submit against the simulator over loopback HTTP.
+
+Each test submits under names of its own, so the session's shared simulator
+can hold what earlier tests made. Name resolution is switched off in astropy:
+nothing here may leave this machine.
+"""
+import uuid
+import warnings
+
+import pytest
+import astropy.units as u
+from astropy.coordinates import SkyCoord
+from astropy.utils import data as astropy_data
+
+from telescope_query import conf, submission
+from telescope_query.core import TelescopeClass
+from telescope_query.exceptions import LoginError, SubmissionError
+from telescope_query.submission import LowAltitudeWarning
+
+SUBMIT = 'api-user.php/request-constructor/0-rb-submit'
+
+
+@pytest.fixture(autouse=True)
+def no_internet():
+    with astropy_data.conf.set_temp('allow_internet', False):
+        yield
+
+
+def unique(prefix: str) -> str:
+    return f'{prefix} {uuid.uuid4().hex[:8]}'
+
+
+def made(simulator, name: str) -> list:
+    """The demo account's requests of that name, in the simulator's archive."""
+    return [r for r in simulator.archive.requests('demo') if r.object_name == name]
+
+
+def listed(telescope, rid: int):
+    table = telescope.get_requests(sort='rid')
+    rows = table[table['rid'] == rid]
+    assert len(rows) == 1, f'R{rid} is not listed once'
+    return rows[0]
+
+
+# --- What arrives --------------------------------------------------------------------
+
+def test_submission_appears_in_the_listing(telescope, simulator):
+    name = unique('Coast star')
+    rid = telescope.submit('20:42:59.6 +43:35:10', exposure=2 * u.min, name=name,
+                           comment='first light')
+    assert isinstance(rid, int)
+    row = listed(telescope, rid)
+    assert row['object_name'] == name and row['status'] < 8
+    assert row['telescope'] == 'COAST' and row['filter'] == 'BVR'
+    assert row['exposure'] == 120
+    assert row['object_id'] == '20:42:59.60 +43:35:10.00'
+    assert row['coord'].separation(SkyCoord('20h42m59.6s +43d35m10s')) < 0.02 * u.arcsec
+    assert simulator.counters[SUBMIT] == 1
+    stored = made(simulator, name)
+    assert len(stored) == 1 and stored[0].comments == 'first light' and stored[0].dark_frame
+
+
+@pytest.mark.parametrize('given, expected', [('V', 'Green'), ('bvr', 'Colour'),
+                                              ('Blue', 'Blue'), ('r', 'Red')])
+def test_pirate_filter_names_arrive_translated(telescope, given, expected):
+    rid = telescope.submit('05:35:17.3 -05:23:28', telescope='pirate', filter=given,
+                           exposure=30, name=unique('Pirate'))
+    row = listed(telescope, rid)
+    assert row['telescope'] == 'PIRATE' and row['filter'] == expected
+    assert row['exposure'] == 30
+
+
+def test_coast_takes_pirate_names_too(telescope):
+    rid = telescope.submit('05:35:17.3 -05:23:28', telescope='COAST', filter='Green',
+                           name=unique('Coast'))
+    assert listed(telescope, rid)['filter'] == 'V'
+
+
+def test_skycoord_target_dark_frame_and_default_name(telescope, simulator):
+    target = SkyCoord(l=74.0 * u.deg, b=-8.5 * u.deg, frame='galactic')
+    rid = telescope.submit(target, exposure=1500 * u.ms, dark_frame=False)
+    row = listed(telescope, rid)
+    objectid = submission.format_objectid(target.icrs)
+    assert row['object_name'] == objectid == row['object_id']      # named by position
+    assert row['exposure'] == 1.5
+    details = telescope.get_request_details(rid)
+    assert bool(details['dark_frame'][0]) is False
+
+
+def test_low_target_is_submitted_with_a_warning(telescope):
+    with pytest.warns(LowAltitudeWarning, match='never gets higher'):
+        rid = telescope.submit('12:00:00 -45:00:00', name=unique('Low'))
+    assert listed(telescope, rid)['object_id'] == '12:00:00.00 -45:00:00.00'
+
+
+# --- What is refused before anything is sent --------------------------------------------
+
+@pytest.mark.parametrize('kwargs, error, match', [
+    ({'target': '12:00:00 -70:00:00'}, ValueError, 'never rises'),
+    ({'target': '25:00:00 +10:00:00'}, ValueError, 'target'),
+    ({'target': 'SS Cyg'}, ValueError, 'pass coordinates'),          # offline name
+    ({'target': 3.5}, TypeError, 'target'),
+    ({'telescope': 'Galaxy'}, ValueError, 'retired'),
+    ({'telescope': 'Hubble'}, ValueError, 'telescope must be'),
+    ({'filter': 'Ha'}, ValueError, 'filter'),
+    ({'exposure': 0}, ValueError, 'exposure'),
+    ({'exposure': -3 * u.s}, ValueError, 'exposure'),
+    ({'exposure': float('nan')}, ValueError, 'exposure'),
+    ({'exposure': 11 * u.min}, ValueError, 'exposure'),
+    ({'exposure': 5 * u.kg}, ValueError, 'exposure'),
+    ({'exposure': '60'}, TypeError, 'exposure'),
+    ({'name': 'x' * 65}, ValueError, 'name'),
+    ({'name': 42}, TypeError, 'name'),
+    ({'comment': 'c' * 256}, ValueError, 'comment'),
+    ({'dark_frame': 'no'}, TypeError, 'dark_frame'),
+])
+def test_bad_input_sends_nothing(telescope, simulator, kwargs, error, match):
+    arguments = {'target': '20:42:59.6 +43:35:10', **kwargs}
+    before = len(simulator.archive.requests('demo'))
+    simulator.counters.reset()
+    with pytest.raises(error, match=match):
+        telescope.submit(arguments.pop('target'), **arguments)
+    assert simulator.counters.total() == 0
+    assert len(simulator.archive.requests('demo')) == before
+
+
+def test_query_payload_sends_nothing_not_even_a_login_check(simulator, monkeypatch):
+    monkeypatch.setenv('TELESCOPE_QUERY_SERVER', simulator.url)
+    simulator.counters.reset()
+    client = TelescopeClass()                       # nobody logged in
+    payload = client.submit('20:42:59.6 +43:35:10', telescope='PIRATE', filter='V',
+                            exposure=90, name='Payload', comment='c', dark_frame=False,
+                            get_query_payload=True)
+    assert payload == {'telescopeid': 7, 'telescopetype': 2, 'exposuretime': 90000,
+                       'filtertype': 'Green', 'objecttype': 'RADEC',
+                       'objectname': 'Payload', 'objectid': '20:42:59.60 +43:35:10.00',
+                       'usercomments': 'c', 'darkframe': 0}
+    assert simulator.counters.total() == 0
+    with pytest.raises(LoginError):
+        client.submit('20:42:59.6 +43:35:10')
+    assert simulator.counters.total() == 0
+
+
+# --- What the server refuses ----------------------------------------------------------
+
+def test_server_refusal_carries_its_status(telescope, simulator, monkeypatch):
+    # Let a too-long exposure through our own check so that the site refuses it.
+    monkeypatch.setitem(submission.MAX_EXPOSURE, 'COAST', 20 * u.min)
+    name = unique('Refused')
+    with pytest.raises(SubmissionError) as info:
+        telescope.submit('20:42:59.6 +43:35:10', exposure=15 * u.min, name=name)
+    assert info.value.status == 'ERR_BAD_EXPOSURE'
+    assert 'ERR_BAD_EXPOSURE' in str(info.value)
+    assert simulator.counters[SUBMIT] == 0 and made(simulator, name) == []
+
+
+def test_session_expiring_before_the_final_call(telescope, simulator):
+    # The session ends at 0-rb-submit: the client logs in again, the new
+    # session's basket is empty (ERR_BASKET_EMPTY), so it is filled again.
+    simulator.faults.add('expire_session', endpoint=SUBMIT, count=1)
+    name = unique('Expired')
+    rid = telescope.submit('20:42:59.6 +43:35:10', name=name)
+    assert [r.rid for r in made(simulator, name)] == [rid]
+
+
+# --- Never twice ------------------------------------------------------------------------
+
+def test_500_before_the_request_is_made_is_retried_once(telescope, simulator):
+    simulator.faults.add('http_500', endpoint=SUBMIT, count=1)
+    name = unique('Before')
+    rid = telescope.submit('21:42:42.8 +43:35:10', name=name)
+    assert [r.rid for r in made(simulator, name)] == [rid]
+    assert simulator.counters[SUBMIT] == 2          # the lost one, then the real one
+
+
+def test_500_after_the_request_is_made_is_not_repeated(telescope, simulator):
+    simulator.faults.add('http_500', endpoint=SUBMIT, count=1, after=True)
+    name = unique('After')
+    rid = telescope.submit('21:42:42.8 +43:35:10', name=name)
+    assert [r.rid for r in made(simulator, name)] == [rid]
+    assert simulator.counters[SUBMIT] == 1
+
+
+@pytest.mark.parametrize('kind, params', [
+    ('cut_connection', {'after_bytes': 10}),
+    ('non_json', {}),
+    ('truncated_json', {}),
+])
+def test_broken_answers_after_the_request_is_made(telescope, simulator, kind, params):
+    simulator.faults.add(kind, endpoint=SUBMIT, count=1, **params)
+    name = unique(kind)
+    rid = telescope.submit('21:42:42.8 +43:35:10', name=name)
+    assert [r.rid for r in made(simulator, name)] == [rid]
+    assert simulator.counters[SUBMIT] == 1
+
+
+def test_identical_earlier_request_is_not_taken_for_the_lost_one(telescope, simulator):
+    name = unique('Twin')
+    first = telescope.submit('21:42:42.8 +43:35:10', name=name)
+    simulator.faults.add('http_500', endpoint=SUBMIT, count=1)
+    second = telescope.submit('21:42:42.8 +43:35:10', name=name)
+    assert second != first
+    assert sorted(r.rid for r in made(simulator, name)) == sorted([first, second])
+
+
+def test_every_attempt_failing_says_so(telescope, simulator):
+    simulator.faults.add('http_500', endpoint=SUBMIT, count=5)
+    name = unique('Down')
+    with pytest.raises(SubmissionError) as info:
+        telescope.submit('21:42:42.8 +43:35:10', name=name)
+    assert info.value.status == 'AMBIGUOUS' and 'HTTP 500' in str(info.value)
+    assert simulator.counters[SUBMIT] == 2 and made(simulator, name) == []
+
+
+def test_timeout_is_never_resent(telescope, simulator):
+    # The server sleeps before handling the call: the client gives up first,
+    # finds nothing yet, and must not submit again (the server makes it later).
+    simulator.faults.add('latency', endpoint=SUBMIT, count=1, ms=1300)
+    name = unique('Slow')
+    with conf.set_temp('timeout', 1):          # conf.timeout is whole seconds
+        with pytest.raises(SubmissionError, match='may still make it') as info:
+            telescope.submit('21:42:42.8 +43:35:10', name=name)
+    assert info.value.status == 'AMBIGUOUS'
+    assert simulator.counters[SUBMIT] == 1
+    import time
+    deadline = time.monotonic() + 5
+    while not made(simulator, name) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(made(simulator, name)) == 1
