@@ -642,6 +642,110 @@ class TelescopeClass(LegacyMixin, QueryWithLogin):
         return found
 
     # --- Images (issue 4): get_images, download_data, preview -------------
+    # Thin: the work is in telescope_query.staging (imported here, not at the top,
+    # so that this block stays self-contained).
+
+    def get_images(self, jids: Any, *, cube: bool = True, processed: bool = False,
+                   show_progress: bool = True) -> list:
+        """The images of jobs, one `~astropy.io.fits.HDUList` per job.
+
+        Products are staged by the site's image engine, downloaded, verified
+        and kept in the cache: a product already there opens with no HTTP
+        call at all. Many jobs are staged together and downloaded as each
+        becomes ready (``conf.max_workers`` at a time).
+
+        Parameters
+        ----------
+        jids : int, str, list, `~astropy.table.Table`, `~astropy.table.Row` or `~astropy.table.Column`
+            Job ids (a table contributes its ``jid`` column).
+        cube : bool, optional
+            True: the 3-D cube as it is (one plane per filter, ``FILTER`` lists
+            them). False: the zip of per-filter files, as one HDUList with an
+            empty primary HDU and one image extension per filter (``EXTNAME``
+            = the filter, the original headers kept).
+        processed : bool, optional
+            The artefact-corrected images instead of the raw ones.
+        show_progress : bool, optional
+            Progress bars (jobs with their staging state, and bytes) when
+            someone can see them.
+
+        Returns
+        -------
+        list of `~astropy.io.fits.HDUList`
+            In the order of ``jids``. The site's header quirks are fixed
+            (``EPOCH = 'REAL'`` removed, ``RADECSYS`` renamed ``RADESYS``,
+            ``MJD-OBS`` added) with the original values in ``HISTORY``.
+
+        Raises
+        ------
+        `~telescope_query.exceptions.NoSuchJobError`
+            A job does not exist.
+        `~telescope_query.exceptions.ProductNotReadyError`
+            The image engine did not make a product ready within ``conf.max_poll_time``.
+        `~telescope_query.exceptions.DownloadError`
+            A job has no images, the image engine refused, or the product could
+            not be downloaded intact. Raised after every other product was
+            fetched (they stay cached).
+        """
+        from . import staging
+        return staging.get_images(self, jids, cube=cube, processed=processed,
+                                  show_progress=show_progress)
+
+    def download_data(self, jids: Any, *, path: str | os.PathLike = '.', cube: bool = True,
+                      processed: bool = False, show_progress: bool = True) -> Table:
+        """Download the images of jobs into a folder.
+
+        As `get_images`, but the files are put into ``path`` under the original
+        library's names (``369256.fits``, ``369256.zip``, ``art_369256.zip``).
+        Files are complete or absent: never half-written under their name.
+
+        Parameters
+        ----------
+        jids : int, str, list or Table
+            Job ids.
+        path : str or path-like, optional
+            Folder for the files (made when missing); the current one by default.
+        cube, processed, show_progress : bool, optional
+            As for `get_images`.
+
+        Returns
+        -------
+        manifest : `~astropy.table.Table`
+            One row per job: ``jid``, ``product`` (``cube``, ``zip``,
+            ``processed cube``...), ``local_path``, ``status`` (``COMPLETE``:
+            downloaded; ``CACHED``: taken from the cache with no HTTP call;
+            ``ERROR``), ``message`` (why it failed) and ``size`` [byte]. One
+            failed job never stops the others.
+        """
+        from . import staging
+        return staging.download_data(self, jids, path=path, cube=cube, processed=processed,
+                                     show_progress=show_progress)
+
+    def preview(self, jid_or_hdul: Any, **options: Any):
+        """A quick-look colour composite: a matplotlib `~matplotlib.figure.Figure`.
+
+        Parameters
+        ----------
+        jid_or_hdul : int, str or `~astropy.io.fits.HDUList`
+            A job id (its raw cube is fetched, or taken from the cache) or a
+            product from `get_images`.
+        **options
+            Passed to `telescope_query.preview.preview` (``crop_overscan``,
+            ``stretch``, ``q``, ``title``, figure options).
+
+        Raises
+        ------
+        ImportError
+            matplotlib (the ``plot`` extra) is not installed.
+        """
+        from astropy.io import fits
+        from . import preview as quick_look
+        if isinstance(jid_or_hdul, fits.HDUList):
+            return quick_look.preview(jid_or_hdul, **options)
+        quick_look._figure_class()  # a missing matplotlib is said before any download
+        (jid,), _ = normalize_ids(jid_or_hdul, 'jid_or_hdul', column='jid')
+        hdul = self.get_images([jid], show_progress=False)[0]
+        return quick_look.preview(hdul, **options)
 
     # --- Submission (issue 5): submit, submit_missing -----------------------
 

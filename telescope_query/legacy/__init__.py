@@ -4,11 +4,12 @@
 the original API lives in its own mixin (no ``__init__`` in any of them) and is
 added to the bases below.
 """
+from .downloads import DownloadsLegacy
 from .listings import ListingsLegacy
 from .submission import SubmissionLegacy
 
 __all__ = ['LegacyMixin']
 
 
-class LegacyMixin(ListingsLegacy, SubmissionLegacy):
+class LegacyMixin(ListingsLegacy, SubmissionLegacy, DownloadsLegacy):
     """All the original library's methods and attributes."""

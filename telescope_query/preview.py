@@ -1,0 +1,203 @@
+"""Quick look: a colour composite of a job's filters as a matplotlib Figure.
+
+matplotlib is an optional dependency (the ``plot`` extra). The figure is made
+with the object-oriented API (`matplotlib.figure.Figure`), so it works with any
+backend, Agg included, and leaves pyplot's global state alone.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+from astropy.io import fits
+from astropy.visualization import make_lupton_rgb
+
+__all__ = ['preview', 'filter_planes', 'overscan_width', 'composite']
+
+# Filter names of both telescopes (PROTOCOL.md section 2) and common others,
+# by the colour channel they feed.
+_CHANNELS = {
+    'red': {'r', 'red', 'i', 'rc', 'ic', 'h-alpha', 'ha'},
+    'green': {'v', 'green', 'g', 'clear', 'l', 'lum', 'luminance'},
+    'blue': {'b', 'blue', 'u'},
+}
+
+
+def overscan_width(size: int) -> int:
+    """Pixels of overscan along one axis of ``size`` pixels.
+
+    The site's raw frames are 1536 pixels wide and their last 32 columns and
+    rows are overscan [seen]. Smaller images are taken to be scaled copies:
+    ``ceil(size / 48)`` pixels, i.e. 32 at 1536, 2 at 64, and at least one
+    pixel for any image of 2 pixels or more.
+    """
+    return math.ceil(size / 48) if size >= 2 else 0
+
+
+def filter_planes(hdul: fits.HDUList) -> list[tuple[str, np.ndarray]]:
+    """``(filter, 2-D image)`` for every plane of a cube or image extension.
+
+    A cube's planes are named from its comma-separated ``FILTER``; an extension
+    by ``EXTNAME`` (set to the filter by `~telescope_query.products.open_product`)
+    or its own ``FILTER``. Padding extensions and non-image HDUs are skipped.
+    """
+    planes = []
+    for index, hdu in enumerate(hdul):
+        if not isinstance(hdu, (fits.PrimaryHDU, fits.ImageHDU)) or hdu.data is None:
+            continue
+        header = hdu.header
+        if str(header.get('EXTNAME', '')).upper() == 'PADDING':
+            continue
+        data = np.asarray(hdu.data)
+        if data.ndim == 3:
+            names = [name.strip() for name in str(header.get('FILTER', '')).split(',')]
+            if len(names) != data.shape[0] or not all(names):
+                names = [f'plane {i + 1}' for i in range(data.shape[0])]
+            planes.extend(zip(names, data))
+        elif data.ndim == 2:
+            name = (header.get('FILTER') or header.get('EXTNAME') or f'HDU {index}')
+            planes.append((str(name).strip(), data))
+    return planes
+
+
+def _channel(name: str) -> str | None:
+    lowered = name.strip().lower()
+    for channel, names in _CHANNELS.items():
+        if lowered in names:
+            return channel
+    return None
+
+
+def _normalise(image: np.ndarray) -> np.ndarray:
+    """The image in units of its sky noise, the sky level at 0.
+
+    Sky level and noise are the median and the scaled median absolute
+    deviation, which stars hardly move; every filter then gets the same weight.
+    """
+    image = image.astype(np.float32)
+    finite = image[np.isfinite(image)]
+    if finite.size == 0:
+        return np.zeros_like(image)
+    sky = float(np.median(finite))
+    noise = 1.4826 * float(np.median(np.abs(finite - sky)))
+    if not noise > 0:
+        noise = float(np.std(finite)) or 1.0
+    return np.nan_to_num((image - sky) / noise)
+
+
+def composite(hdul: fits.HDUList, *, crop_overscan: bool = True, q: float = 8.0,
+              stretch: float = 20.0) -> tuple[np.ndarray, list[str]]:
+    """The RGB image (uint8, rows x columns x 3) and the filters used.
+
+    Red, green and blue come from the filters of those colours (``R``/``Red``,
+    ``V``/``Green``, ``B``/``Blue``); filters of unknown colour fill the
+    missing channels in order; one filter alone gives a grey image, two give
+    their mean as the middle channel.
+    """
+    planes = filter_planes(hdul)
+    if not planes:
+        raise ValueError("preview: the HDUList holds no 2-D or 3-D image")
+    shape = planes[0][1].shape
+    planes = [(name, data) for name, data in planes if data.shape == shape]
+    channels: dict[str, tuple[str, np.ndarray]] = {}
+    unknown = []
+    for name, data in planes:
+        channel = _channel(name)
+        if channel and channel not in channels:
+            channels[channel] = (name, data)
+        else:
+            unknown.append((name, data))
+    for channel in ('red', 'green', 'blue'):
+        if channel not in channels and unknown:
+            channels[channel] = unknown.pop(0)
+    if crop_overscan:
+        rows, columns = shape
+        crop = (slice(0, rows - overscan_width(rows)), slice(0, columns - overscan_width(columns)))
+    else:
+        crop = (slice(None), slice(None))
+    images = {channel: _normalise(data[crop]) for channel, (name, data) in channels.items()}
+    if len(images) == 1:
+        grey = next(iter(images.values()))
+        red = green = blue = grey
+    else:
+        red = images.get('red')
+        blue = images.get('blue')
+        green = images.get('green')
+        if green is None:
+            green = (red + blue) / 2
+        red = green if red is None else red
+        blue = green if blue is None else blue
+    with np.errstate(divide='ignore', invalid='ignore'):  # astropy divides by 0 in a where()
+        rgb = make_lupton_rgb(red, green, blue, minimum=0.0, stretch=stretch, Q=q)
+    used = [channels[c][0] for c in ('red', 'green', 'blue') if c in channels]
+    return rgb, used
+
+
+def _figure_class():
+    try:
+        from matplotlib.figure import Figure
+    except ImportError:
+        raise ImportError("preview() needs matplotlib, an optional dependency of "
+                          "telescope_query: install it with "
+                          "pip install 'telescope_query[plot]' (or pip install matplotlib)"
+                          ) from None
+    return Figure
+
+
+def preview(hdul: fits.HDUList, *, crop_overscan: bool = True, q: float = 8.0,
+            stretch: float = 20.0, title: str | None = None, **figure_options: Any):
+    """A colour composite of a product as a matplotlib Figure.
+
+    Parameters
+    ----------
+    hdul : `~astropy.io.fits.HDUList`
+        A product as `~telescope_query.core.TelescopeClass.get_images` returns
+        it: a cube, or one image extension per filter.
+    crop_overscan : bool, optional
+        Drop the overscan strips (see `overscan_width`) along the last columns
+        and rows. Processed products have none: pass False for them.
+    q, stretch : float, optional
+        Softening and linear range of `astropy.visualization.make_lupton_rgb`
+        (an asinh stretch). Each filter is first measured in units of its sky
+        noise from its sky level, so ``stretch`` is in those units: the sky is
+        dark grey, faint stars show, bright ones do not burn out.
+    title : str, optional
+        Default: the object, job id and filters used.
+    **figure_options
+        Passed to `matplotlib.figure.Figure` (``figsize``, ``dpi``...).
+
+    Returns
+    -------
+    `matplotlib.figure.Figure`
+        Not attached to pyplot: show it in a notebook by returning it, or save
+        it with ``fig.savefig(...)``.
+
+    Raises
+    ------
+    ImportError
+        matplotlib is not installed.
+    TypeError, ValueError
+        ``hdul`` is not an HDUList with images.
+    """
+    if not isinstance(hdul, fits.HDUList):
+        raise TypeError(f"preview needs an astropy HDUList (or, through Telescope.preview, "
+                        f"a job id), got {type(hdul).__name__}")
+    Figure = _figure_class()
+    rgb, used = composite(hdul, crop_overscan=crop_overscan, q=q, stretch=stretch)
+    figure_options.setdefault('figsize', (6, 6))
+    figure = Figure(**figure_options)
+    axes = figure.add_subplot()
+    axes.imshow(rgb, origin='lower', interpolation='nearest')
+    axes.set_axis_off()
+    if title is None:
+        header = hdul[0].header
+        if len(hdul) > 1 and 'OBJECT' not in header:
+            header = hdul[1].header
+        parts = [str(header.get('OBJECT', '')).strip(),
+                 f"job {header['JOBID']}" if 'JOBID' in header else '',
+                 '+'.join(used)]
+        title = '  '.join(part for part in parts if part)
+    axes.set_title(title)
+    figure.tight_layout()
+    return figure
