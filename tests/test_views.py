@@ -1,0 +1,134 @@
+"""Request and job views as Tables: values, missing ids, batches, the record cache."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from astropy.coordinates import SkyCoord
+
+from telescope_query import NoSuchJobError, NoSuchRequestError, conf
+
+
+def completed(simulator, user='demo', count=3):
+    return [r for r in simulator.archive.requests(user) if r.status == 8 and r.jid][:count]
+
+
+def test_request_details_match_the_archive(telescope, simulator):
+    requests = completed(simulator)
+    table = telescope.get_request_details([r.rid for r in requests])
+    assert list(table['rid']) == [r.rid for r in requests]
+    assert list(table['jid']) == [r.jid for r in requests]
+    for row, request in zip(table, requests):
+        assert row['object_name'] == request.object_name
+        assert row['object_type'] == request.object_type
+        assert row['filter'] == request.filter_type
+        assert row['exposure'] == request.exposure_ms / 1000
+        assert row['dark_frame'] == request.dark_frame
+        assert row['status'] == 8 and row['status_text'] == 'Complete'
+        assert row['completed'].unix == pytest.approx(request.completion_time)
+        job = simulator.archive.job(request.jid)
+        assert (np.ma.is_masked(row['flat_id']) if not job.flat_id
+                else row['flat_id'] == job.flat_id)
+    assert isinstance(table['coord'], SkyCoord)
+
+
+def test_ids_in_many_forms(telescope, simulator):
+    request = completed(simulator, count=1)[0]
+    by_int = telescope.get_request_details(request.rid)
+    by_text = telescope.get_request_details(f'R{request.rid}')
+    by_table = telescope.get_request_details(by_int)
+    assert by_int['rid'][0] == by_text['rid'][0] == by_table['rid'][0] == request.rid
+
+
+def test_queued_request_has_no_jid(telescope, simulator):
+    queued = next(r for r in simulator.archive.requests('demo') if r.status < 8)
+    row = telescope.get_request_details(queued.rid)[0]
+    assert np.ma.is_masked(row['jid']) and row['completed'].mask
+    assert row['status'] == queued.status
+
+
+def test_job_details_match_the_archive(telescope, simulator):
+    jobs = [simulator.archive.job(r.jid) for r in completed(simulator)]
+    several = next(j for j in (simulator.archive.job(r.jid)
+                               for r in simulator.archive.requests('demo') if r.jid)
+                   if len(j.rids) > 1)
+    jobs.append(several)
+    table = telescope.get_job_details([j.jid for j in jobs])
+    for row, job in zip(table, jobs):
+        assert row['jid'] == job.jid and list(row['rids']) == list(job.rids)
+        assert row['filter'] == job.filter_type
+        assert row['exposure'] == job.exposure_ms / 1000
+        assert row['success'] == job.success
+        assert row['completed'].unix == pytest.approx(job.completion_time)
+
+
+def test_unknown_ids_say_so(telescope, simulator):
+    rid = completed(simulator, count=1)[0].rid
+    with pytest.raises(NoSuchRequestError, match='No request R1 '):
+        telescope.get_request_details(1)
+    with pytest.raises(NoSuchRequestError, match=r'2 of the ids do not exist: 1, 2'):
+        telescope.get_request_details([rid, 1, 2])
+    with pytest.raises(NoSuchJobError, match='No job J3 '):
+        telescope.get_job_details(3)
+
+
+def test_another_users_request_does_not_exist_for_you(login_as, simulator):
+    alice = login_as('alice')
+    rid = completed(simulator, 'demo', 1)[0].rid
+    with pytest.raises(NoSuchRequestError):
+        alice.get_request_details(rid)
+
+
+@pytest.mark.parametrize('ids, error', [('abc', ValueError), ([1, 'x'], ValueError),
+                                        ([], ValueError), (-5, ValueError),
+                                        (1.5, TypeError), (None, TypeError)])
+def test_bad_ids_fail_before_any_request(telescope, simulator, ids, error):
+    simulator.counters.reset()
+    with pytest.raises(error, match='rids'):
+        telescope.get_request_details(ids)
+    assert simulator.counters.total() == 0
+
+
+def test_completed_views_are_cached_per_account_and_queued_ones_never(login_as, simulator,
+                                                                      tmp_path):
+    demo = login_as('demo')
+    done = completed(simulator, count=2)
+    queued = next(r for r in simulator.archive.requests('demo') if r.status < 8)
+    jids = [r.jid for r in done]
+    ids = [r.rid for r in done] + [queued.rid]
+    first = demo.get_request_details(ids)
+    demo.get_job_details(jids)
+    simulator.counters.reset()
+    again = demo.get_request_details(ids)
+    demo.get_job_details(jids)
+    assert simulator.counters['v4request-view.php'] == 1        # only the queued one
+    assert list(again['jid'][:2]) == list(first['jid'][:2])
+    # The same cache folder, another account: nothing of demo's is served to alice.
+    alice = login_as('alice')
+    simulator.counters.reset()
+    with pytest.raises(NoSuchRequestError):
+        alice.get_request_details(done[0].rid)
+    assert simulator.counters['v4request-view.php'] == 1
+    files = list((tmp_path / 'cache').rglob('*'))
+    assert files and not any('alice-Secret-42' in f.read_text(errors='replace')
+                             for f in files if f.is_file())
+    assert not list((tmp_path / 'cache').rglob('*.pickle'))     # astroquery's cache unused
+
+
+def test_batches_run_in_parallel_on_the_bounded_pool(telescope, simulator):
+    rids = [r.rid for r in completed(simulator, count=12)]
+    simulator.latency_ms = 50
+    with conf.set_temp('max_workers', 6):
+        simulator.counters.reset()
+        table = telescope.get_request_details(rids)
+    assert list(table['rid']) == rids                         # results in order
+    assert simulator.counters['v4request-view.php'] == len(rids)
+
+
+def test_a_failing_view_in_a_batch_is_raised(telescope, simulator):
+    rids = [r.rid for r in completed(simulator, count=3)]
+    simulator.faults.add('http_500', endpoint='v4request-view.php', count=None)
+    with conf.set_temp('retries', 0):
+        with pytest.raises(Exception, match='HTTP 500'):
+            telescope.get_request_details(rids)
+    simulator.faults.clear()
+    assert len(telescope.get_request_details(rids)) == 3       # nothing bad was cached
