@@ -3,58 +3,25 @@
 Name resolution never leaves this machine: astropy's Sesame resolver is pointed
 at a tiny local stand-in, or internet access is switched off in astropy.
 """
-import http.server
-import threading
 import warnings
 
 import numpy as np
 import pytest
 import astropy.units as u
-from astropy.coordinates import SkyCoord, name_resolve
+from astropy.coordinates import SkyCoord
 from astropy.utils import data as astropy_data
 from hypothesis import given, strategies as st
 
 from telescope_query import submission as sub
 from telescope_query.submission import LowAltitudeWarning
 
-
-# --- A local Sesame stand-in --------------------------------------------------------
-
-KNOWN = {'SS Cyg': (325.67892, 43.58617), 'V1223 Sgr': (283.75917, -31.16311)}
-
-
-class _Sesame(http.server.BaseHTTPRequestHandler):
-    calls: list = []
-
-    def do_GET(self):
-        from urllib.parse import unquote
-        name = unquote(self.path.split('?', 1)[1])
-        type(self).calls.append(name)
-        if name in KNOWN:
-            ra, dec = KNOWN[name]
-            body = f"# {name}\n#=S=Simbad:    1\n%J {ra} {dec:+} = whatever\n"
-        else:
-            body = f"# {name}\n#! *** Nothing found *** \n"
-        payload = body.encode()
-        self.send_response(200)
-        self.send_header('Content-Type', 'text/plain')
-        self.send_header('Content-Length', str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    def log_message(self, *args):
-        pass
+from sesame_stub import local_sesame
 
 
 @pytest.fixture(scope='module')
 def sesame():
-    server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), _Sesame)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    url = f'http://127.0.0.1:{server.server_address[1]}/sesame/'
-    with name_resolve.sesame_url.set([url]):
-        yield _Sesame.calls
-    server.shutdown()
+    with local_sesame() as calls:
+        yield calls
 
 
 @pytest.fixture

@@ -1,0 +1,197 @@
+"""Telescope.submit_missing (the monitoring batch) against the simulator.
+
+Names resolve through a local Sesame stand-in or not at all: nothing here
+leaves this machine.
+"""
+import uuid
+
+import numpy as np
+import pytest
+import astropy.units as u
+from astropy.coordinates import SkyCoord
+from astropy.table import Table
+from astropy.utils import data as astropy_data
+
+from telescope_query import submission
+
+from sesame_stub import local_sesame
+
+SET = 'api-user.php/request-constructor/0-rb-set'
+SUBMIT = 'api-user.php/request-constructor/0-rb-submit'
+
+
+@pytest.fixture(autouse=True)
+def no_internet():
+    with astropy_data.conf.set_temp('allow_internet', False):
+        yield
+
+
+@pytest.fixture
+def sesame():
+    with astropy_data.conf.set_temp('allow_internet', True), local_sesame() as calls:
+        yield calls
+
+
+def unique(prefix: str) -> str:
+    return f'{prefix} {uuid.uuid4().hex[:8]}'
+
+
+def made(simulator, name: str, user: str = 'demo') -> list:
+    return [r for r in simulator.archive.requests(user) if r.object_name == name]
+
+
+def rows_by_target(table: Table) -> dict:
+    return {row['target']: row for row in table}
+
+
+def test_queued_targets_are_left_alone_and_the_rest_submitted(telescope, simulator):
+    by_name = unique('Mira')
+    queued_rid = telescope.submit('19:50:33.9 +32:54:50', name=by_name)
+    near_rid = telescope.submit('18:00:00 +20:00:00', name=unique('Near'))
+    new = '03:00:00 +10:00:00'
+    never = '12:00:00 -75:00:00'
+    targets = ['  ' + by_name.upper().replace(' ', '  '),   # case and spaces ignored
+               '18:00:00.1 +20:00:02',                       # 2.5 arcsec away
+               new, never]
+    simulator.counters.reset()
+    table = telescope.submit_missing(targets)
+    assert table.colnames == ['target', 'action', 'rid', 'message']
+    assert list(table['action']) == ['queued', 'queued', 'submitted', 'failed']
+    assert table['rid'][0] == queued_rid and table['rid'][1] == near_rid
+    assert 'never rises' in table['message'][3] and np.ma.is_masked(table['rid'][3])
+    assert simulator.counters[SUBMIT] == 1
+    listing = telescope.get_requests()
+    row = listing[listing['rid'] == table['rid'][2]][0]
+    assert row['object_id'] == '03:00:00.00 +10:00:00.00'
+    assert row['telescope'] == 'COAST' and row['filter'] == 'BVR' and row['exposure'] == 60
+    assert len(made(simulator, by_name)) == 1
+
+
+def test_names_are_resolved_only_when_not_queued(telescope, simulator, sesame):
+    telescope.submit('21:42:42.9 +43:35:10', name='CH Cyg')    # queued under the name
+    sesame.clear()
+    table = telescope.submit_missing(['ch cyg', 'EQ Lyr', 'No Such Star'],
+                                     exposure=3 * u.min, telescope='PIRATE', filter='B')
+    rows = rows_by_target(table)
+    assert rows['ch cyg']['action'] == 'queued'
+    assert rows['EQ Lyr']['action'] == 'submitted'
+    assert rows['No Such Star']['action'] == 'failed'
+    assert 'pass coordinates' in rows['No Such Star']['message']
+    assert sesame == ['EQ Lyr', 'No Such Star']             # CH Cyg never asked for
+    request = simulator.archive.request('demo', int(rows['EQ Lyr']['rid']))
+    assert request.object_name == 'EQ Lyr' and request.telescope_id == 7
+    assert request.filter_type == 'Blue' and request.exposure_ms == 180000
+    assert request.object_id == submission.format_objectid(SkyCoord(283.92892, 39.88261,
+                                                                    unit='deg'))
+    # The next run finds it queued.
+    again = telescope.submit_missing(['EQ Lyr'], telescope='PIRATE')
+    assert again['action'][0] == 'queued' and again['rid'][0] == rows['EQ Lyr']['rid']
+
+
+def test_offline_names_fail_with_advice_and_send_nothing(telescope, simulator):
+    name = unique('Offline star')
+    simulator.counters.reset()
+    table = telescope.submit_missing([name])
+    assert table['action'][0] == 'failed'
+    assert 'pass coordinates' in table['message'][0]
+    assert simulator.counters[SET] == 0 and simulator.counters[SUBMIT] == 0
+
+
+def test_table_with_per_target_settings(telescope, simulator):
+    targets = Table({'target': ['01:00:00 +30:00:00', '02:00:00 +30:00:00',
+                                '04:00:00 +30:00:00'],
+                     'exposure': [30, 120, 45] * u.s,
+                     'filter': ['V', 'Colour', 'r'],
+                     'comment': ['first', 'second', 'third']})
+    table = telescope.submit_missing(targets, telescope='PIRATE')
+    assert list(table['action']) == ['submitted'] * 3
+    got = [simulator.archive.request('demo', int(rid)) for rid in table['rid']]
+    assert [r.filter_type for r in got] == ['Green', 'Colour', 'Red']
+    assert [r.exposure_ms for r in got] == [30000, 120000, 45000]
+    assert [r.comments for r in got] == ['first', 'second', 'third']
+    assert all(r.telescope_id == 7 for r in got)
+
+
+def test_table_masked_cells_take_the_defaults(telescope, simulator):
+    targets = Table({'target': ['05:00:00 +31:00:00', '05:10:00 +31:00:00'],
+                     'exposure': np.ma.array([20.0, 0.0], mask=[False, True])},
+                    masked=True)
+    table = telescope.submit_missing(targets, exposure=90 * u.s)
+    got = [simulator.archive.request('demo', int(rid)) for rid in table['rid']]
+    assert [r.exposure_ms for r in got] == [20000, 90000]
+
+
+def test_bad_rows_fail_alone(telescope, simulator):
+    targets = Table({'target': ['06:00:00 +31:00:00', '06:10:00 +31:00:00',
+                                '06:20:00 +31:00:00'],
+                     'filter': ['V', 'Ha', 'B'],
+                     'exposure': [10, 10, 10000]})
+    simulator.counters.reset()
+    table = telescope.submit_missing(targets)
+    assert list(table['action']) == ['submitted', 'failed', 'failed']
+    assert 'filter' in table['message'][1] and 'exposure' in table['message'][2]
+    assert simulator.counters[SUBMIT] == 1
+
+
+def test_server_refusal_of_one_target(telescope, simulator, monkeypatch):
+    monkeypatch.setitem(submission.MAX_EXPOSURE, 'COAST', 20 * u.min)
+    targets = Table({'target': ['07:00:00 +31:00:00', '07:10:00 +31:00:00'],
+                     'exposure': [15 * 60, 60]})
+    table = telescope.submit_missing(targets)
+    assert list(table['action']) == ['failed', 'submitted']
+    assert 'ERR_BAD_EXPOSURE' in table['message'][0]
+
+
+def test_dry_run_reports_without_submitting(telescope, simulator):
+    queued = telescope.submit('08:00:00 +31:00:00', name=unique('Dry'))
+    before = len(simulator.archive.requests('demo'))
+    simulator.counters.reset()
+    table = telescope.submit_missing(['08:00:00 +31:00:00', '08:30:00 +31:00:00',
+                                      '08:40:00 -80:00:00'], dry_run=True)
+    assert list(table['action']) == ['queued', 'would submit', 'failed']
+    assert table['rid'][0] == queued and np.ma.is_masked(table['rid'][1])
+    assert simulator.counters[SET] == 0 and simulator.counters[SUBMIT] == 0
+    assert len(simulator.archive.requests('demo')) == before
+
+
+def test_repeated_target_is_submitted_once(telescope, simulator):
+    target = '09:00:00 +31:00:00'
+    table = telescope.submit_missing([target, SkyCoord('09h00m00s +31d00m00s')])
+    assert list(table['action']) == ['submitted', 'queued']
+    assert table['rid'][0] == table['rid'][1]
+    assert table['target'][1] == '09:00:00.00 +31:00:00.00'
+
+
+def test_completed_requests_do_not_count_as_queued(login_as, simulator):
+    alice = login_as('alice')
+    name = unique('Done')
+    first = alice.submit('10:00:00 +31:00:00', name=name)
+    simulator.complete_queue('alice')
+    table = alice.submit_missing([name], dry_run=True)
+    assert table['action'][0] == 'failed'        # the name is not resolvable offline
+    table = alice.submit_missing(['10:00:00 +31:00:00'])
+    assert table['action'][0] == 'submitted' and table['rid'][0] != first
+
+
+def test_low_targets_are_submitted_with_the_warning_in_the_message(telescope):
+    with pytest.warns(submission.LowAltitudeWarning):
+        table = telescope.submit_missing(['11:00:00 -50:00:00'])
+    assert table['action'][0] == 'submitted'
+    assert 'never gets higher' in table['message'][0]
+
+
+@pytest.mark.parametrize('kwargs, error, match', [
+    ({'telescope': 'Galaxy'}, ValueError, 'retired'),
+    ({'filter': 'Ha'}, ValueError, 'filter'),
+    ({'exposure': -1}, ValueError, 'exposure'),
+    ({'dry_run': 'yes'}, TypeError, 'dry_run'),
+    ({'targets': []}, ValueError, 'empty'),
+    ({'targets': 'SS Cyg'}, TypeError, 'list of targets'),
+    ({'targets': Table({'ra': [1.0]})}, ValueError, "'target'"),
+])
+def test_bad_arguments_send_nothing(telescope, simulator, kwargs, error, match):
+    arguments = {'targets': ['12:00:00 +31:00:00'], **kwargs}
+    simulator.counters.reset()
+    with pytest.raises(error, match=match):
+        telescope.submit_missing(arguments.pop('targets'), **arguments)
+    assert simulator.counters.total() == 0
