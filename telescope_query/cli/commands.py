@@ -279,11 +279,15 @@ def read_targets(path: str) -> Table:
     formats = {'.csv': 'ascii.csv', '.ecsv': 'ascii.ecsv'}
     try:
         if suffix in formats:
-            return Table.read(file, format=formats[suffix])
-        return Table.read(file)
+            table = Table.read(file, format=formats[suffix])
+        else:
+            table = Table.read(file)
     except Exception as exc:
         raise ValueError(f"{path}: cannot read it as a CSV or ECSV table "
-                         f"({type(exc).__name__}: {exc})") from None
+                         f"({type(exc).__name__}: {' '.join(str(exc).split())})") from None
+    if len(table) == 0:
+        raise ValueError(f"{path}: the table has no targets (no rows under its header)")
+    return table
 
 
 def cmd_submit_missing(args: argparse.Namespace, console: Console) -> int:

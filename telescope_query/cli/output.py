@@ -38,11 +38,13 @@ def _time_strings(column: Time, separator: str) -> list[str | None]:
 
 
 def _coord_strings(column: SkyCoord) -> list[str]:
-    """Sexagesimal RA/Dec, as the site prints object ids (``00:42:58.6 +36:28:19``)."""
+    """Sexagesimal RA/Dec, as the site prints object ids; blank where unknown (NaN)."""
     icrs = column.icrs
-    ra = icrs.ra.to_string(unit='hourangle', sep=':', precision=1, pad=True)
-    dec = icrs.dec.to_string(unit='deg', sep=':', precision=0, pad=True, alwayssign=True)
-    return [f'{r} {d}' for r, d in zip(np.atleast_1d(ra), np.atleast_1d(dec))]
+    ra = np.atleast_1d(icrs.ra.to_string(unit='hourangle', sep=':', precision=1, pad=True))
+    dec = np.atleast_1d(icrs.dec.to_string(unit='deg', sep=':', precision=0, pad=True,
+                                           alwayssign=True))
+    known = np.atleast_1d(np.isfinite(icrs.ra.deg) & np.isfinite(icrs.dec.deg))
+    return [f'{r} {d}' if ok else '' for r, d, ok in zip(ra, dec, known)]
 
 
 def _text_of(value: Any) -> str:
@@ -56,16 +58,19 @@ def _is_object_column(column: Any) -> bool:
     return isinstance(column, Column) and column.dtype.kind == 'O'
 
 
-def display_table(table: Table) -> Table:
+def display_table(table: Table, *, compact: bool = True) -> Table:
     """A copy of ``table`` made for reading in a terminal.
 
     Times are shown as ``YYYY-MM-DD HH:MM:SS``, sky coordinates as sexagesimal
-    strings, and cells holding lists as space-separated text. Units stay in the
-    header line.
+    strings (blank when unknown), and cells holding lists as space-separated text.
+    Units stay in the header line. With ``compact``, a ``coord`` column is left
+    out when there is an ``object_id`` column, which shows RA/Dec targets already.
     """
     out = Table(meta=table.meta)
     for name in table.colnames:
         column = table[name]
+        if compact and name == 'coord' and 'object_id' in table.colnames:
+            continue  # the object id already shows RA/Dec targets; keep tables narrow
         if isinstance(column, Time):
             values = _time_strings(column, ' ')
             out[name] = MaskedColumn(['' if v is None else v for v in values],
@@ -169,7 +174,7 @@ def format_record(row: Row | Table, fmt: str = 'table') -> str:
     table = row if isinstance(row, Table) else row.table[row.index:row.index + 1]
     if fmt != 'table':
         return format_table(table, fmt)
-    shown = display_table(table)
+    shown = display_table(table, compact=False)
     width = max(len(name) for name in shown.colnames)
     lines = []
     for name in shown.colnames:

@@ -107,6 +107,15 @@ def port_number(text: str) -> int:
     return value
 
 
+class _RefusePassword(argparse.Action):
+    """A hidden ``--password``: refuse it without echoing what followed it."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        parser.error('a password is never taken from the command line (it would stay in '
+                     'the shell history and the process list): you are asked for it, '
+                     "or use 'login --password-stdin'")
+
+
 def _common_options(suppress: bool) -> argparse.ArgumentParser:
     """The shared options; with ``suppress`` they leave no default behind.
 
@@ -114,8 +123,10 @@ def _common_options(suppress: bool) -> argparse.ArgumentParser:
     sub-command copies must not overwrite a value given before the sub-command
     name, hence ``SUPPRESS`` there.
     """
-    parent = argparse.ArgumentParser(add_help=False)
+    parent = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
     default = argparse.SUPPRESS if suppress else None
+    parent.add_argument('--password', '--passwd', nargs='?', action=_RefusePassword,
+                        default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     group = parent.add_argument_group('common options')
     group.add_argument('--server', metavar='URL', default=default,
                        help='base URL of the site or of a simulator '
@@ -134,7 +145,7 @@ def _common_options(suppress: bool) -> argparse.ArgumentParser:
 
 
 def _output_options() -> argparse.ArgumentParser:
-    parent = argparse.ArgumentParser(add_help=False)
+    parent = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
     parent.add_argument('--format', choices=FORMATS, default='table',
                         help='output format: aligned table for people (default), '
                              'csv, ecsv or json for scripts')
@@ -162,7 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
     from .. import __version__
 
     parser = argparse.ArgumentParser(
-        prog=PROG, description=DESCRIPTION, epilog=EPILOG,
+        prog=PROG, description=DESCRIPTION, epilog=EPILOG, allow_abbrev=False,
         formatter_class=argparse.RawDescriptionHelpFormatter,
         parents=[_common_options(suppress=False)])
     parser.add_argument('--version', action='version', version=f'%(prog)s {__version__}')
@@ -175,7 +186,7 @@ def build_parser() -> argparse.ArgumentParser:
         return commands.add_parser(
             name, help=help, description=help[0].upper() + help[1:] + '.',
             epilog=epilog, formatter_class=argparse.RawDescriptionHelpFormatter,
-            parents=[common, output] if listing else [common])
+            allow_abbrev=False, parents=[common, output] if listing else [common])
 
     sub = command('login', 'log in once and store the password in the keyring', """\
 examples:

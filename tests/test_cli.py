@@ -1,0 +1,520 @@
+"""The ``telescope-query`` command line, against the simulator over loopback HTTP.
+
+Commands run in-process through ``cli.main`` (fast, output captured); a few
+run as real processes to check the entry points and Ctrl-C. Every test has its
+own keyring (in memory), astropy cache and home folder: the machine's are never
+touched.
+"""
+from __future__ import annotations
+
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import astropy.units as u
+import keyring
+import keyring.backend
+import pytest
+from astropy.config import paths
+from astropy.table import Table
+
+import telescope_query
+from telescope_query import TelescopeClass
+from telescope_query.cli import main
+from telescope_query.cli.output import format_table, table_records
+from telescope_query.credentials import KEYRING_SERVICE
+
+SECRET = 'demo'        # the simulator's password of the demo account
+
+
+class MemoryKeyring(keyring.backend.KeyringBackend):
+    """A keyring that lives in this process only."""
+
+    priority = 1
+
+    def __init__(self):
+        super().__init__()
+        self.passwords: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service, username):
+        return self.passwords.get((service, username))
+
+    def set_password(self, service, username, password):
+        self.passwords[(service, username)] = password
+
+    def delete_password(self, service, username):
+        self.passwords.pop((service, username), None)
+
+
+@dataclass
+class Run:
+    status: int
+    out: str
+    err: str
+
+    def json(self):
+        return json.loads(self.out)
+
+
+@pytest.fixture
+def memory_keyring():
+    saved = keyring.get_keyring()
+    ring = MemoryKeyring()
+    keyring.set_keyring(ring)
+    try:
+        yield ring
+    finally:
+        keyring.set_keyring(saved)
+
+
+@pytest.fixture
+def cli(client_env, memory_keyring, tmp_path, capsys, monkeypatch):
+    """``cli(*argv, stdin='')`` runs telescope-query in-process and returns a `Run`.
+
+    The simulator is the server (``client_env``); the cache is under ``tmp_path``;
+    standard input is not a terminal unless a test says otherwise.
+    """
+    cache = tmp_path / 'astropy-cache'
+    cache.mkdir()
+    monkeypatch.chdir(tmp_path)
+
+    def run(*argv: str, stdin: str = '') -> Run:
+        capsys.readouterr()
+        monkeypatch.setattr(sys, 'stdin', io.StringIO(stdin))
+        with paths.set_temp_cache(cache):
+            status = main(list(argv))
+        captured = capsys.readouterr()
+        return Run(status, captured.out, captured.err)
+
+    return run
+
+
+@pytest.fixture
+def as_demo(monkeypatch):
+    """The demo account's password in the environment, as a cron job would have it."""
+    monkeypatch.setenv('TELESCOPE_QUERY_USER', 'demo')
+    monkeypatch.setenv('TELESCOPE_QUERY_PASSWORD', SECRET)
+
+
+@pytest.fixture
+def api(telescope):
+    """The public API as the reference the command line must agree with."""
+    return telescope
+
+
+# ------------------------------------------------------------------ usage (exit 2)
+
+def test_version(cli):
+    result = cli('--version')
+    assert result.status == 0
+    assert result.out.strip() == f'telescope-query {telescope_query.__version__}'
+
+
+def test_help_lists_every_command_with_examples(cli):
+    result = cli('--help')
+    assert result.status == 0
+    for command in ('login', 'folders', 'requests', 'jobs', 'show', 'download', 'submit',
+                    'submit-missing', 'simulate', 'demo'):
+        assert f'\n    {command}' in result.out
+        assert f'telescope-query {command}' in result.out    # an example in the epilog
+    assert 'Exit status: 0 success, 1 a failed operation, 2 wrong usage' in result.out
+
+
+@pytest.mark.parametrize('command', ['requests', 'jobs', 'download', 'submit', 'simulate'])
+def test_command_help_has_examples(cli, command):
+    result = cli(command, '--help')
+    assert result.status == 0
+    assert 'example' in result.out and f'telescope-query {command}' in result.out
+
+
+@pytest.mark.parametrize('argv, message', [
+    ([], 'the following arguments are required: COMMAND'),
+    (['frobnicate'], "invalid choice: 'frobnicate'"),
+    (['folders', '--format', 'xml'], "invalid choice: 'xml'"),
+    (['download', 'R706248'], "'R706248' is a request id"),
+    (['download', 'J12x'], "'J12x' is not an id"),
+    (['show', '418581'], 'say R418581 for a request or J418581 for a job'),
+    (['show', 'J5', '--request'], "'J5' contradicts --request"),
+    (['submit', '20:00:00 +40:00:00', '--exposure', '-5'], 'positive number of seconds'),
+    (['submit', '20:00:00 +40:00:00', '--exposure', 'long'], "'long' is not a number"),
+    (['requests', '--limit', '0'], 'must be greater than zero'),
+    (['--server', 'localhost', 'folders'], "'localhost' is not a URL"),
+    (['login', '--password-s'], 'unrecognized arguments: --password-s'),
+])
+def test_wrong_usage_exits_2_with_one_message(cli, simulator, argv, message):
+    result = cli(*argv)
+    assert result.status == 2
+    assert message in result.err
+    assert 'Traceback' not in result.err
+    assert result.out == ''
+    assert simulator.counters.total() == 0          # nothing was sent
+
+
+@pytest.mark.parametrize('argv', [['login', '--password', 'hunter2'],
+                                  ['folders', '--passwd=hunter2'],
+                                  ['--password', 'hunter2', 'requests']])
+def test_a_password_on_the_command_line_is_refused_unechoed(cli, simulator, argv):
+    result = cli(*argv)
+    assert result.status == 2
+    assert 'a password is never taken from the command line' in result.err
+    assert 'hunter2' not in result.err + result.out
+    assert simulator.counters.total() == 0
+
+
+def test_common_options_go_before_or_after_the_command(cli, as_demo, simulator):
+    before = cli('--server', simulator.url, '-q', 'folders', '--format', 'json')
+    after = cli('folders', '--format', 'json', '-q', '--server', simulator.url)
+    assert before.status == after.status == 0
+    assert before.json() == after.json()
+
+
+def test_server_option_points_at_another_server(cli, as_demo, simulator_factory):
+    other = simulator_factory(requests=7)
+    result = cli('--server', other.url, 'requests', '--format', 'json')
+    assert result.status == 0
+    assert len(result.json()) == 7
+    assert os.environ['TELESCOPE_QUERY_SERVER'] != other.url   # restored afterwards
+
+
+# ------------------------------------------------------------------ listings
+
+def test_folders_table_and_formats(cli, as_demo, api):
+    expected = api.get_folders()
+    table = cli('folders')
+    assert table.status == 0
+    lines = table.out.splitlines()
+    assert lines[0].split() == ['folder_id', 'name', 'count', 'created']
+    assert set(lines[1]) == {'-', ' '}            # no units line: folders have none
+    assert len(lines) == len(expected) + 2
+    for row, line in zip(expected, lines[2:]):
+        assert line.split()[:2] == [str(row['folder_id']), row['name']]
+    records = cli('folders', '--format', 'json').json()
+    assert [r['name'] for r in records] == list(expected['name'])
+    assert [r['count'] for r in records] == [None if c is None else int(c)
+                                             for c in expected['count'].tolist()]
+    csv = Table.read(cli('folders', '--format', 'csv').out, format='ascii.csv')
+    assert list(csv['folder_id']) == list(expected['folder_id'])
+
+
+def test_requests_lists_the_whole_inbox(cli, as_demo, api):
+    inbox = api.get_requests()
+    result = cli('requests', '--format', 'csv')
+    assert result.status == 0
+    table = Table.read(result.out, format='ascii.csv')
+    assert len(table) == len(inbox) > 100
+    assert list(table['rid']) == list(inbox['rid'])
+    # Coordinates become ra/dec degrees, times ISO 8601, for scripts.
+    assert {'ra', 'dec', 'requested'} <= set(table.colnames)
+    assert 'T' in str(table['requested'][0])
+
+
+def test_requests_aligned_table_has_every_row(cli, as_demo, api):
+    inbox = api.get_requests()
+    result = cli('requests')
+    lines = result.out.splitlines()
+    assert len(lines) == len(inbox) + 3          # names, units, dashes, rows
+    assert lines[0].split()[:3] == ['rid', 'object_name', 'status']
+    assert str(inbox['rid'][-1]) == lines[-1].split()[0]
+
+
+def test_requests_filters_and_sort(cli, as_demo, api):
+    queued = cli('requests', '--status', 'queued', '--format', 'json').json()
+    assert queued and all(r['status'] < 8 for r in queued)
+    assert len(queued) == sum(1 for s in api.get_requests()['status'] if s < 8)
+    by_completion = cli('requests', '--status', 'complete', '--sort', 'completion',
+                        '--limit', '5', '--format', 'json').json()
+    assert len(by_completion) == 5
+    done = [r['completed'] for r in by_completion]
+    assert done == sorted(done, reverse=True)
+    archive = cli('requests', '--folder', 'Archive', '--format', 'json').json()
+    assert len(archive) == len(api.get_requests('Archive'))
+
+
+def test_requests_by_object(cli, as_demo, api):
+    name = str(api.get_requests(status='complete')['object_name'][0])
+    result = cli('requests', '--object', name.lower(), '--format', 'json')
+    assert result.status == 0
+    records = result.json()
+    assert records and {r['object_name'] for r in records} == {name}
+    assert all(r['jid'] for r in records if r['status'] == 8)
+
+
+@pytest.mark.parametrize('argv, message', [
+    (['requests', '--folder', 'Nowhere'], "no folder 'Nowhere'"),
+    (['requests', '--status', 'sleepy'], "status must be a status code"),
+    (['requests', '--object', 'M 31', '--folder', 'Archive'], 'drop --folder'),
+    (['jobs', '--since', 'yesterday-ish'], 'start must be an astropy Time'),
+    (['jobs', '--since', '2024-11-18', '--until', '2024-11-17'], 'start must be before end'),
+    (['jobs', '--telescope', 'Hubble'], 'telescope'),
+])
+def test_refused_arguments_exit_2(cli, as_demo, argv, message):
+    result = cli(*argv)
+    assert result.status == 2
+    assert message in result.err
+    assert result.err.count('\n') == 1 and result.out == ''
+
+
+def test_jobs_agree_with_the_api(cli, as_demo, api):
+    expected = api.query_jobs('2000-01-01', None)
+    result = cli('jobs', '--since', '2000-01-01', '--format', 'json')
+    assert result.status == 0
+    assert [r['jid'] for r in result.json()] == list(expected['jid'])
+
+
+def test_jobs_with_details_and_telescope(cli, as_demo, api):
+    result = cli('jobs', '--since', '2000-01-01', '--telescope', 'PIRATE', '--details',
+                 '--format', 'json')
+    assert result.status == 0
+    records = result.json()
+    assert records and {r['telescope'] for r in records} == {'PIRATE'}
+    assert all(r['completed'] for r in records)
+
+
+def test_show_request_and_job(cli, as_demo, api):
+    done = api.get_requests(status='complete')
+    rid = int(done['rid'][0])
+    jid = int(api.get_request_details(rid)['jid'][0])
+    result = cli('show', f'R{rid}', f'J{jid}')
+    assert result.status == 0
+    assert f'Request R{rid}\n' in result.out and f'Job J{jid}\n' in result.out
+    fields = dict(line.strip().split(': ', 1) for line in result.out.splitlines()
+                  if ': ' in line)
+    assert fields['jid'] == str(jid)
+    assert fields['status_text'] == 'Complete'
+    records = cli('show', '--request', str(rid), '--format', 'json').json()
+    assert records[0]['rid'] == rid and records[0]['jid'] == jid
+
+
+def test_show_mixed_kinds_need_the_table_format(cli, as_demo):
+    result = cli('show', 'R1', 'J1', '--format', 'csv')
+    assert result.status == 2
+    assert 'ids of one kind' in result.err
+
+
+# ------------------------------------------------------------------ failures (exit 1)
+
+def test_missing_request_is_one_line_on_stderr(cli, as_demo):
+    result = cli('show', 'R999999999')
+    assert result.status == 1
+    assert result.out == ''
+    assert result.err == ("telescope-query show: error: No request R999999999 in the "
+                          "account of 'demo' (its view is empty).\n")
+
+
+def test_verbose_adds_the_traceback(cli, as_demo):
+    result = cli('-v', 'show', 'J999999999')
+    assert result.status == 1
+    assert 'Traceback (most recent call last)' in result.err
+    assert result.err.rstrip().splitlines()[-1].startswith('telescope-query show: error:')
+
+
+def test_no_password_and_no_terminal_is_a_clear_error(cli, monkeypatch):
+    monkeypatch.setenv('TELESCOPE_QUERY_USER', 'demo')
+    result = cli('folders')
+    assert result.status == 1
+    assert "No password for telescope.org user 'demo'" in result.err
+    assert 'no prompt' in result.err
+    assert result.out == ''
+
+
+def test_server_down_is_a_failure(cli, as_demo):
+    result = cli('--server', 'http://127.0.0.1:9/', 'folders')
+    assert result.status == 1
+    assert 'no answer from http://127.0.0.1:9/' in result.err
+
+
+# ------------------------------------------------------------------ login
+
+def test_login_stores_the_password_and_later_commands_use_it(cli, memory_keyring):
+    result = cli('login', '--user', 'demo', '--password-stdin', stdin=SECRET + '\n')
+    assert result.status == 0, result.err
+    assert memory_keyring.passwords == {(KEYRING_SERVICE, 'demo'): SECRET}
+    assert 'stored in the keyring' in result.err
+    assert SECRET + '\n' not in result.err + result.out
+    listing = cli('--user', 'demo', 'folders', '--format', 'json')
+    assert listing.status == 0
+    assert listing.json()[0]['name'] == 'Inbox'
+
+
+def test_login_with_a_wrong_password_stores_nothing(cli, memory_keyring):
+    wrong = 'not-the-Password-77'
+    result = cli('login', '--user', 'demo', '--password-stdin', stdin=wrong + '\n')
+    assert result.status == 1
+    assert "as 'demo' failed" in result.err
+    assert wrong not in result.err + result.out
+    assert memory_keyring.passwords == {}
+
+
+def test_login_never_prompts_without_a_terminal(cli, memory_keyring):
+    result = cli('login', '--user', 'demo', stdin=SECRET + '\n')
+    assert result.status == 2
+    assert '--password-stdin' in result.err
+    assert memory_keyring.passwords == {}
+
+
+def test_login_needs_a_user_name(cli):
+    result = cli('login', '--password-stdin', stdin=SECRET + '\n')
+    assert result.status == 2
+    assert 'give --user NAME' in result.err
+
+
+def test_login_prompts_in_a_terminal(cli, memory_keyring, monkeypatch):
+    typed = []
+    monkeypatch.setattr('telescope_query.cli.commands._stdin_is_terminal', lambda: True)
+    monkeypatch.setattr('getpass.getpass', lambda prompt: typed.append(prompt) or SECRET)
+    result = cli('login', '--user', 'demo')
+    assert result.status == 0, result.err
+    assert typed == ['telescope.org password for demo: ']
+    assert memory_keyring.passwords[(KEYRING_SERVICE, 'demo')] == SECRET
+
+
+# ------------------------------------------------------------------ submission
+
+def test_submit_dry_run_sends_nothing(cli, simulator):
+    result = cli('submit', '20:42:59.6 +43:35:10', '--exposure', '90', '--telescope',
+                 'PIRATE', '--filter', 'BVR', '--name', 'V1500 Cyg', '--dry-run',
+                 '--format', 'json')
+    assert result.status == 0, result.err
+    payload = result.json()[0]
+    assert payload['objectid'] == '20:42:59.60 +43:35:10.00'
+    assert payload['exposuretime'] == 90000
+    assert payload['filtertype'] == 'Colour'          # translated for PIRATE
+    assert payload['objectname'] == 'V1500 Cyg'
+    assert 'nothing was sent' in result.err
+    assert simulator.counters.total() == 0
+
+
+def test_submit_puts_a_request_in_the_queue(cli, as_demo, api):
+    result = cli('submit', '21:10:00 +47:00:00', '--exposure', '45', '--name',
+                 'CLI submit test', '--comment', 'from test_cli', '--format', 'json')
+    assert result.status == 0, result.err
+    rid = result.json()[0]['rid']
+    assert f'Submitted request R{rid}' in result.err
+    queued = api.get_requests(status='queued')
+    row = queued[queued['rid'] == rid]
+    assert len(row) == 1
+    assert row['object_name'][0] == 'CLI submit test'
+    assert u.Quantity(row['exposure'])[0] == 45 * u.s
+
+
+def test_submit_bad_filter_is_usage_and_sends_nothing(cli, as_demo, simulator):
+    result = cli('submit', '21:10:00 +47:00:00', '--telescope', 'COAST', '--filter', 'Hα')
+    assert result.status == 2
+    assert 'filter' in result.err
+    assert simulator.counters['api-user.php/request-constructor/0-rb-submit'] == 0
+
+
+def _targets_file(path: Path, rows: list[tuple[str, str]]) -> Path:
+    Table(rows=rows, names=['target', 'name']).write(path, format='ascii.csv')
+    return path
+
+
+def test_submit_missing_from_csv(cli, as_demo, api, tmp_path):
+    targets = _targets_file(tmp_path / 'targets.csv', [
+        ('19:50:00 +32:54:00', 'CLI missing A'), ('20:10:00 +38:00:00', 'CLI missing B')])
+    dry = cli('submit-missing', str(targets), '--dry-run', '--format', 'json')
+    assert dry.status == 0, dry.err
+    assert [r['action'] for r in dry.json()] == ['would submit'] * 2
+    first = cli('submit-missing', str(targets), '--exposure', '30', '--format', 'json')
+    assert first.status == 0, first.err
+    rids = [r['rid'] for r in first.json()]
+    assert [r['action'] for r in first.json()] == ['submitted'] * 2 and all(rids)
+    again = cli('submit-missing', str(targets), '--format', 'json')
+    assert [r['action'] for r in again.json()] == ['queued'] * 2
+    assert [r['rid'] for r in again.json()] == rids
+
+
+def test_submit_missing_reports_failures_with_status_1(cli, as_demo, tmp_path):
+    targets = tmp_path / 'targets.ecsv'
+    Table(rows=[('20:20:00 +40:00:00', 'CLI ok'), ('12:00:00 -85:00:00', 'CLI south')],
+          names=['target', 'name']).write(targets, format='ascii.ecsv')
+    result = cli('submit-missing', str(targets), '--format', 'csv')
+    assert result.status == 1
+    table = Table.read(result.out, format='ascii.csv')
+    assert list(table['action']) == ['submitted', 'failed']
+    assert result.err.splitlines()[-1].startswith('12:00:00 -85:00:00:')
+
+
+def test_submit_missing_needs_a_readable_file(cli, as_demo, tmp_path):
+    assert cli('submit-missing', str(tmp_path / 'none.csv')).status == 1
+    empty = tmp_path / 'empty.csv'
+    empty.write_text('target,name\n')
+    result = cli('submit-missing', str(empty))
+    assert result.status == 2 and 'the table has no targets' in result.err
+    garbage = tmp_path / 'garbage.ecsv'
+    garbage.write_text('# %ECSV 1.0\n# ---\n# datatype: [oops\n')
+    result = cli('submit-missing', str(garbage))
+    assert result.status == 2 and 'cannot read it as a CSV or ECSV table' in result.err
+
+
+# ------------------------------------------------------------------ formats
+
+def test_ecsv_round_trips(cli, as_demo, api):
+    result = cli('requests', '--limit', '10', '--format', 'ecsv')
+    table = Table.read(result.out, format='ascii.ecsv')
+    expected = api.get_requests()[:10]
+    assert list(table['rid']) == list(expected['rid'])
+    assert table['exposure'].unit == expected['exposure'].unit
+    assert (table['requested'] == expected['requested']).all()
+
+
+def test_json_records_are_plain_values():
+    from astropy.coordinates import SkyCoord
+    from astropy.table import MaskedColumn
+    from astropy.time import Time
+
+    table = Table({'rid': [1, 2], 'exposure': [60, 90] * u.s,
+                   'completed': Time(['2024-11-18T05:41:09.4', '2024-11-19T00:00:00']),
+                   'coord': SkyCoord([10.5, 20], [-30, 40.25], unit='deg'),
+                   'jid': MaskedColumn([7, 0], mask=[False, True])})
+    assert table_records(table) == [
+        {'rid': 1, 'exposure': 60.0, 'completed': '2024-11-18T05:41:09', 'ra': 10.5,
+         'dec': -30.0, 'jid': 7},
+        {'rid': 2, 'exposure': 90.0, 'completed': '2024-11-19T00:00:00', 'ra': 20.0,
+         'dec': 40.25, 'jid': None}]
+    text = format_table(table)
+    assert '00:42:00.0 -30:00:00' in text and '2024-11-18 05:41:09' in text
+    assert format_table(table[:0]) == '(no rows)\n'
+
+
+# ------------------------------------------------------------------ real processes
+
+def _run(*argv: str, env: dict | None = None, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, '-m', 'telescope_query', *argv],
+                          capture_output=True, text=True, timeout=60,
+                          env={**os.environ, **(env or {})}, **kwargs)
+
+
+def test_python_m_entry_point_and_usage_status():
+    assert _run('--version').stdout.strip() == f'telescope-query {telescope_query.__version__}'
+    wrong = _run('requests', '--sort', 'size')
+    assert wrong.returncode == 2
+    assert "invalid choice: 'size'" in wrong.stderr
+
+
+def test_simulate_serves_until_ctrl_c(tmp_path, monkeypatch):
+    process = subprocess.Popen(
+        [sys.executable, '-m', 'telescope_query', 'simulate', '--port', '0',
+         '--accounts', 'carol:Carol-pw-1', '--requests', '12', '--size', '16'],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = process.stdout.readline()
+        assert line.startswith('Simulator of telescope.org serving http://127.0.0.1:')
+        url = line.split()[-1]
+        client = TelescopeClass()
+        client.cache_location = tmp_path
+        monkeypatch.setenv('TELESCOPE_QUERY_SERVER', url)
+        client.login('carol', password='Carol-pw-1')
+        assert len(client.get_requests()) == 12
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=30) == 0
+        assert 'Stopped.' in process.stderr.read()
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
