@@ -1,0 +1,120 @@
+"""The original library's submission calls against the simulator.
+
+``submit_job_api`` (JSON basket), ``submit_RADEC_job`` (ticketed forms) and
+``submit_variable_star`` / ``submitVarStar`` (by name, through a local Sesame
+stand-in). Nothing here leaves this machine.
+"""
+import uuid
+
+import pytest
+import astropy.units as u
+from astropy.coordinates import SkyCoord
+from astropy.utils import data as astropy_data
+
+from telescope_query import submission
+
+from sesame_stub import KNOWN, local_sesame
+
+FORM = 'request-constructor.php'
+BASKET_SUBMIT = 'api-user.php/request-constructor/0-rb-submit'
+
+
+@pytest.fixture(autouse=True)
+def no_internet():
+    with astropy_data.conf.set_temp('allow_internet', False):
+        yield
+
+
+def unique(prefix: str) -> str:
+    return f'{prefix} {uuid.uuid4().hex[:8]}'
+
+
+def stored(simulator, rid: int):
+    request = simulator.archive.request('demo', rid)
+    assert request is not None, f'R{rid} was not made'
+    return request
+
+
+def test_submit_job_api_defaults(telescope, simulator):
+    target = SkyCoord('20h42m59.6s +43d35m10s')
+    ok, rid = telescope.submit_job_api(target)
+    assert ok is True and isinstance(rid, int)
+    request = stored(simulator, rid)
+    assert (request.object_name, request.comments) == ('RaDec object', 'AutoSubmit')
+    assert (request.telescope_id, request.filter_type, request.exposure_ms) == (6, 'BVR', 30000)
+    assert request.object_id == '20:42:59.60 +43:35:10.00' and request.dark_frame
+    assert simulator.counters[BASKET_SUBMIT] == 1
+
+
+def test_submit_job_api_translates_filters(telescope, simulator):
+    ok, rid = telescope.submit_job_api('05:35:17.3 -05:23:28', exposure=45000,
+                                       tele='PIRATE', filt='BVR', darkframe=False,
+                                       name=unique('Orion'), comment='x')
+    assert ok
+    request = stored(simulator, rid)
+    assert (request.telescope_id, request.filter_type) == (7, 'Colour')
+    assert request.exposure_ms == 45000 and request.dark_frame is False
+    listing = telescope.get_requests()
+    assert listing[listing['rid'] == rid]['filter'][0] == 'Colour'
+
+
+def test_submit_job_api_refusal_returns_the_status(telescope, simulator, monkeypatch):
+    monkeypatch.setitem(submission.MAX_EXPOSURE, 'COAST', 20 * u.min)
+    ok, status = telescope.submit_job_api('05:35:17.3 -05:23:28', exposure=900000)
+    assert (ok, status) == (False, 'ERR_BAD_EXPOSURE')
+    assert simulator.counters[BASKET_SUBMIT] == 0
+
+
+@pytest.mark.parametrize('kwargs, error', [
+    ({'tele': 'Galaxy'}, ValueError), ({'filt': 'Ha'}, ValueError),
+    ({'exposure': 0}, ValueError), ({'exposure': '30000'}, TypeError),
+    ({'exposure': 700000}, ValueError), ({'obj': '12:00:00 -80:00:00'}, ValueError),
+])
+def test_legacy_bad_input_raises_and_sends_nothing(telescope, simulator, kwargs, error):
+    arguments = {'obj': '12:00:00 +10:00:00', **kwargs}
+    for call in (telescope.submit_job_api, telescope.submit_RADEC_job):
+        simulator.counters.reset()
+        with pytest.raises(error):
+            call(**arguments)
+        assert simulator.counters.total() == 0
+
+
+@pytest.mark.parametrize('target, objectid', [
+    ('20:42:59.6 -05:35:10', '20:42:59.60 -05:35:10.00'),
+    (SkyCoord('12h00m00s -00d30m00s'), '12:00:00.00 -00:30:00.00'),
+])
+def test_submit_radec_job_through_the_forms(telescope, simulator, target, objectid):
+    name = unique('Form')
+    ok, rid = telescope.submit_RADEC_job(target, exposure=20000, tele='pirate', filt='V',
+                                         darkframe=False, name=name, comment='by form')
+    assert ok is True
+    request = stored(simulator, rid)
+    assert request.object_name == name and request.object_id == objectid
+    assert (request.telescope_id, request.filter_type) == (7, 'Green')
+    assert request.exposure_ms == 20000 and request.dark_frame is False
+    assert request.comments == 'by form'
+    assert simulator.counters[FORM] == 9                # GET ?action=new, then 8 steps
+    assert simulator.counters[BASKET_SUBMIT] == 0
+    listing = telescope.get_requests()
+    assert listing[listing['rid'] == rid]['object_id'][0] == objectid
+
+
+def test_submit_variable_star_by_name(telescope, simulator):
+    with astropy_data.conf.set_temp('allow_internet', True), local_sesame() as calls:
+        ok, rid = telescope.submit_variable_star('SS Cyg', expos=120, comm='Mira',
+                                                 tele='PIRATE')
+        ok2, rid2 = telescope.submitVarStar('V1223 Sgr', expos=180, comm='AAVSO')
+    assert ok and ok2 and calls == ['SS Cyg', 'V1223 Sgr']
+    request = stored(simulator, rid)
+    assert request.object_name == 'SS Cyg' and request.comments == 'Mira'
+    assert request.exposure_ms == 120000 and request.filter_type == 'Colour'
+    ra, dec = KNOWN['SS Cyg']
+    assert request.object_id == submission.format_objectid(SkyCoord(ra, dec, unit='deg'))
+    assert stored(simulator, rid2).exposure_ms == 180000
+
+
+def test_submit_variable_star_offline(telescope, simulator):
+    simulator.counters.reset()
+    with pytest.raises(ValueError, match='pass coordinates'):
+        telescope.submit_variable_star('SS Cyg')
+    assert simulator.counters.total() == 0
