@@ -33,7 +33,7 @@ __all__ = ['TELESCOPES', 'FILTERS', 'MAX_EXPOSURE', 'MAX_NAME_LENGTH',
            'MAX_COMMENT_LENGTH', 'MIN_ALTITUDE', 'SITE_LATITUDE',
            'LowAltitudeWarning', 'SubmissionPlan', 'plan_submission',
            'resolve_target', 'parse_coordinates', 'normalize_telescope',
-           'normalize_filter', 'exposure_to_ms', 'check_name', 'check_comment',
+           'normalize_filter', 'exposure_to_ms', 'looks_like_coordinates', 'check_name', 'check_comment',
            'max_altitude', 'check_observable', 'format_objectid', 'same_name',
            'DEFAULT_EXPOSURE']
 
@@ -248,7 +248,8 @@ _COORD_EXAMPLES = ("'20:42:59.6 +43:35:10' (RA hours, Dec degrees), "
                    "'20h42m59.6s +43d35m10s' or '310.75 43.58' (degrees)")
 
 
-def _looks_like_coordinates(text: str) -> bool:
+def looks_like_coordinates(text: str) -> bool:
+    """Whether ``text`` is meant as coordinates (digits, signs, separators) rather than a name."""
     return bool(_COORD_START.match(text) and _COORD_CHARS.match(text))
 
 
@@ -313,7 +314,8 @@ def _resolve_name(name: str) -> SkyCoord:
         raise ValueError(
             f"target {name!r} could not be resolved to coordinates by astropy's name "
             f"resolver (no network, or an unknown name): pass coordinates instead, "
-            f"e.g. a SkyCoord or {_COORD_EXAMPLES}. Resolver said: {exc}") from None
+            f"e.g. a SkyCoord or {_COORD_EXAMPLES}. Resolver said: {' '.join(str(exc).split())}"
+        ) from None
     except OSError as exc:  # network trouble not wrapped by astropy
         raise ValueError(
             f"target {name!r} could not be resolved (network error: {exc}): pass "
@@ -361,7 +363,7 @@ def resolve_target(target: Any) -> tuple[SkyCoord, str | None]:
     text = target.strip()
     if not text:
         raise ValueError("target must not be empty: give a SkyCoord, coordinates or a name")
-    if _looks_like_coordinates(text):
+    if looks_like_coordinates(text):
         return parse_coordinates(text), None
     check_name(text)  # a name must also be usable as the request's object name
     return _resolve_name(text), text

@@ -463,7 +463,7 @@ def submit_missing(client: Any, targets: Any, *, exposure: Any = submission.DEFA
     # Cheap checks first, so that nothing is sent for a batch of bad rows;
     # names are resolved later, and only when the queue does not have them.
     for item in items:
-        if not isinstance(item.target, str) or submission._looks_like_coordinates(
+        if not isinstance(item.target, str) or submission.looks_like_coordinates(
                 item.target.strip()):
             _plan(item, telescope_name)
         else:

@@ -5,7 +5,6 @@ can hold what earlier tests made. Name resolution is switched off in astropy:
 nothing here may leave this machine.
 """
 import uuid
-import warnings
 
 import pytest
 import astropy.units as u
