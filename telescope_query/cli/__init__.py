@@ -55,11 +55,18 @@ def _configure_logging(verbose: int, quiet: bool) -> None:
 
 
 def _one_line(exc: BaseException) -> str:
-    """The exception as one readable line."""
+    """The exception as one readable line.
+
+    The package's errors and the usual operating-system ones speak for
+    themselves; anything else (a bug, most likely) is named by its type too.
+    """
     text = ' '.join(str(exc).split())
-    if isinstance(exc, (FileNotFoundError, PermissionError)) and exc.filename:
-        text = f"{exc.strerror}: {exc.filename}" if exc.strerror else text
-    return text or type(exc).__name__
+    if isinstance(exc, OSError) and exc.filename and exc.strerror:
+        text = f"{exc.strerror}: {exc.filename}"
+    plain = (OSError, ValueError, RuntimeError, TimeoutError, UsageError)
+    if not text or (type(exc).__module__ == 'builtins' and not isinstance(exc, plain)):
+        text = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    return text
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import signal
 import sys
-import time
 from pathlib import Path
 from typing import Any, Callable, TextIO
 
@@ -307,29 +307,39 @@ def cmd_submit_missing(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_simulate(args: argparse.Namespace, console: Console) -> int:
-    """Serve a simulator on 127.0.0.1 until interrupted."""
+    """Serve a simulator on 127.0.0.1 until interrupted (Ctrl-C or SIGTERM)."""
     from ..simulator import Simulator
 
     accounts = {}
-    for text in args.accounts:
+    for text in args.accounts or ['demo:demo']:
         user, sep, password = text.partition(':')
         if not sep or not user or not password:
             raise UsageError(f"--accounts: {text!r} is not USER:PASSWORD")
         accounts[user] = password
-    options = {name: getattr(args, name) for name in
-               ('staging_seconds', 'latency_ms', 'seed') if getattr(args, name) is not None}
-    with Simulator(accounts=accounts, port=args.port, requests=args.requests,
-                   image_size=args.image_size, **options) as sim:
+    sim = Simulator(accounts, port=args.port, requests=args.requests,
+                    image_size=args.image_size, product_mb=args.product_mb,
+                    staging_seconds=args.staging_seconds, latency_ms=args.latency_ms,
+                    seed=args.seed, now=args.now, log_requests=console.verbose > 0)
+    try:
+        sim.start()
         console.result(f"Simulator of telescope.org serving {sim.url}\n")
-        console.say(f"Accounts: {', '.join(accounts)}. Point the client at it with "
-                    f"--server {sim.url} or TELESCOPE_QUERY_SERVER={sim.url}. "
-                    "Ctrl-C stops it.")
+        console.say(f"Accounts: {', '.join(accounts)} ({args.requests} requests each). "
+                    f"Point the client at it with --server {sim.url} or "
+                    f"TELESCOPE_QUERY_SERVER={sim.url}. Ctrl-C stops it.")
+        previous = signal.signal(signal.SIGTERM, _interrupt)
         try:
-            while True:
-                time.sleep(3600)
+            sim.serve_forever()
         except KeyboardInterrupt:
             console.say('Stopped.')
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+    finally:
+        sim.stop()
     return 0
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
 
 
 def cmd_demo(args: argparse.Namespace, console: Console) -> int:

@@ -7,12 +7,13 @@ and testable. The options every command shares (``--server``, ``--user``,
 from __future__ import annotations
 
 import argparse
+import datetime
 import re
 
 from .output import FORMATS
 
 __all__ = ['build_parser', 'COMMON_DEFAULTS', 'parse_id', 'positive_seconds',
-           'positive_int', 'port_number']
+           'positive_int', 'port_number', 'moment']
 
 PROG = 'telescope-query'
 
@@ -105,6 +106,23 @@ def port_number(text: str) -> int:
     if not 0 <= value <= 65535:
         raise argparse.ArgumentTypeError(f"port must be 0-65535, got {value}")
     return value
+
+
+def moment(text: str) -> float:
+    """Unix seconds, or an ISO 8601 date/time (UTC unless it says otherwise)."""
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    try:
+        when = datetime.datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is neither Unix seconds nor an ISO date like 2024-11-18T16:00"
+        ) from None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=datetime.timezone.utc)
+    return when.timestamp()
 
 
 class _RefusePassword(argparse.Action):
@@ -313,25 +331,34 @@ others are submitted. Prints one row per target: queued, submitted or failed."""
 examples:
   telescope-query simulate --port 8080
   telescope-query simulate --accounts alice:secret bob:hunter2 --requests 5000
+  telescope-query simulate --staging-seconds 5 --latency-ms 50 --now 2024-11-18T16:00
 
 Then point the client at it: --server http://127.0.0.1:8080/ or the environment
-variable TELESCOPE_QUERY_SERVER. It serves only the loopback interface.""")
+variable TELESCOPE_QUERY_SERVER. It serves only the loopback interface. The
+options are those of 'python -m telescope_query.simulator'.""")
     sub.add_argument('--port', type=port_number, default=8080,
                      help='port on 127.0.0.1 (default: 8080; 0 for any free port)')
-    sub.add_argument('--accounts', nargs='+', metavar='USER:PASSWORD',
-                     default=['demo:demo'],
+    sub.add_argument('--accounts', '--account', dest='accounts', action='extend',
+                     nargs='+', metavar='USER:PASSWORD',
                      help='accounts to create (default: demo:demo)')
     sub.add_argument('--requests', type=positive_int, default=2000, metavar='N',
                      help='synthetic requests per account (default: 2000)')
     sub.add_argument('--size', '--image-size', dest='image_size', type=positive_int,
                      default=512, metavar='PIXELS',
-                     help='side of the synthetic images in pixels (default: 512)')
-    sub.add_argument('--staging-seconds', type=float, default=None, metavar='S',
-                     help='how long the image engine takes to prepare a product')
-    sub.add_argument('--latency-ms', type=float, default=None, metavar='MS',
-                     help='delay added to every answer')
-    sub.add_argument('--seed', type=int, default=None,
-                     help='random seed of the synthetic archive')
+                     help='side of the synthetic images in pixels (default: 512; the '
+                          'real cameras give 1536)')
+    sub.add_argument('--product-mb', type=float, default=None, metavar='MB',
+                     help='pad each image product to about this size (benchmarks)')
+    sub.add_argument('--staging-seconds', type=float, default=0.0, metavar='S',
+                     help='how long the image engine takes to prepare a product '
+                          '(default: 0)')
+    sub.add_argument('--latency-ms', type=float, default=0.0, metavar='MS',
+                     help='delay added to every answer (default: 0)')
+    sub.add_argument('--seed', type=int, default=1,
+                     help='seed of the synthetic archive (default: 1)')
+    sub.add_argument('--now', type=moment, default=None, metavar='WHEN',
+                     help='anchor the archive to this time: Unix seconds or an ISO date, '
+                          'UTC (default: now)')
 
     sub = command('demo', 'run a narrated tour of the package on a built-in simulator', """\
 Needs no account and no network: it starts a simulator on a free loopback port,
