@@ -21,6 +21,7 @@ import keyring
 import keyring.backend
 import pytest
 from astropy.config import paths
+from astropy.io import fits
 from astropy.table import Table
 
 import telescope_query
@@ -518,3 +519,52 @@ def test_simulate_serves_until_ctrl_c(tmp_path, monkeypatch):
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+# ------------------------------------------------------------------ downloads
+
+@pytest.fixture
+def own_jids(api):
+    """Two job ids of the demo account's completed requests."""
+    done = api.get_requests(status='complete')
+    return [int(j) for j in api.get_request_details(done['rid'][:2])['jid']]
+
+
+def test_download_cube_then_cached(cli, as_demo, own_jids, tmp_path):
+    jid = own_jids[0]
+    result = cli('download', f'J{jid}', '--dir', 'images', '--format', 'json')
+    assert result.status == 0, result.err
+    (row,) = result.json()
+    assert row['jid'] == jid and row['status'] == 'COMPLETE' and row['product'] == 'cube'
+    path = tmp_path / 'images' / f'{jid}.fits'
+    assert Path(row['local_path']).resolve() == path.resolve()
+    assert row['size'] == path.stat().st_size
+    assert 'Downloading the cube of 1 job into images' in result.err
+    with fits.open(path) as hdul:
+        assert hdul[0].data.ndim == 3
+    again = cli('download', str(jid), '--dir', 'images', '--format', 'json')
+    assert again.json()[0]['status'] == 'CACHED'
+
+
+def test_download_zip_and_processed(cli, as_demo, own_jids, tmp_path):
+    result = cli('download', *map(str, own_jids), '--zip', '--processed', '--dir', 'z',
+                 '-q', '--format', 'csv')
+    assert result.status == 0, result.err
+    assert result.err == ''                                     # --quiet
+    manifest = Table.read(result.out, format='ascii.csv')
+    assert list(manifest['jid']) == own_jids
+    assert set(manifest['status']) == {'COMPLETE'}
+    assert set(manifest['product']) == {'processed zip'}
+    for jid in own_jids:
+        assert (tmp_path / 'z' / f'art_{jid}.zip').is_file()
+
+
+def test_download_failure_names_the_job_and_exits_1(cli, as_demo, own_jids, tmp_path):
+    result = cli('download', f'J{own_jids[0]}', 'J999999999', '--dir', 'd')
+    assert result.status == 1
+    lines = result.out.splitlines()
+    assert any(line.split()[:1] == [str(own_jids[0])] and 'COMPLETE' in line
+               for line in lines)
+    assert any(line.split()[:1] == ['999999999'] and 'ERROR' in line for line in lines)
+    assert result.err.splitlines()[-1].startswith('J999999999: ')
+    assert (tmp_path / 'd' / f'{own_jids[0]}.fits').is_file()
