@@ -84,10 +84,11 @@ def _match_label(cell_text: str, labels: tuple[str, ...]) -> str | None:
     return max(contained, key=len) if contained else None
 
 
-def view_rows(html: str, labels: tuple[str, ...]) -> dict[str, Tag]:
+def view_rows(html: str | BeautifulSoup, labels: tuple[str, ...]) -> dict[str, Tag]:
     """Map each known label to its value cell (the ``<td>`` after the label's ``<td>``)."""
+    soup = html if isinstance(html, BeautifulSoup) else _soup(html)
     rows: dict[str, Tag] = {}
-    for row in _soup(html).find_all('tr'):
+    for row in soup.find_all('tr'):
         cells = row.find_all('td', recursive=False)
         if len(cells) < 2:
             continue
@@ -199,7 +200,8 @@ def parse_job_view(html: str, jid: int) -> dict | None:
     ``completion_words``, ``status``, ``success`` (``Status`` is exactly
     ``Success`` [seen]), ``flat_id``.
     """
-    rows = view_rows(html, JOB_LABELS)
+    soup = _soup(html)
+    rows = view_rows(soup, JOB_LABELS)
     if not rows:
         return None
     rid_text = _value(rows, 'Request ID') or ''
@@ -221,7 +223,7 @@ def parse_job_view(html: str, jid: int) -> dict | None:
         'completion_words': words,
         'status': status,
         'success': status == 'Success',
-        'flat_id': _flat_id_from_buttons(_soup(html)),
+        'flat_id': _flat_id_from_buttons(soup),
     }
 
 
@@ -247,7 +249,8 @@ def parse_request_view(html: str, rid: int) -> dict | None:
     ``completed``, ``completion_words``, ``status_text``, ``status`` (code, None when the
     text is not a known status), ``flat_id``, ``info``.
     """
-    rows = view_rows(html, REQUEST_LABELS)
+    soup = _soup(html)
+    rows = view_rows(soup, REQUEST_LABELS)
     info = parse_var_info(html)
     if not rows and info is None:
         return None
@@ -277,7 +280,7 @@ def parse_request_view(html: str, rid: int) -> dict | None:
         'completion_words': completion_words,
         'status_text': text,
         'status': status_code(text) if text else None,
-        'flat_id': _flat_id_from_links(_soup(html)),
+        'flat_id': _flat_id_from_links(soup),
         'info': info,
     }
 
