@@ -40,9 +40,8 @@ __all__ = ['SimulatorApp', 'SESSION_COOKIE']
 SESSION_COOKIE = 'PHPSESSID'
 API = 'api-user.php'
 DOWNLOAD = 'v3image-download.php'
-#: HTML pages behind the login (the ``login_page`` fault may replace them).
-PAGES = frozenset({'v4request-view.php', 'v3job-search-query.php',
-                   'imageengine-request.php', 'request-constructor.php'})
+#: Endpoints of the HTML pages behind the login (``login_page`` may replace them).
+PAGE_ENDPOINTS = frozenset({'view', 'search', 'processed', 'constructor'})
 PROCESSED_TYPES = {'1': 'cube', '3': 'zip'}
 
 # 'HH:MM:SS.ss +DD:MM:SS.ss': zero padded, two decimals, Dec always signed.
@@ -227,8 +226,7 @@ class SimulatorApp:
         self.counters.hit(name, api_request)
 
         delay = float(self.latency_ms or 0)
-        while (fault := self.faults.take('latency', keys)) is not None:
-            delay += float(fault.params['ms'])
+        delay += sum(float(f.params['ms']) for f in self.faults.take_all('latency', keys))
         if delay > 0:
             self._sleep(delay / 1000)
 
@@ -248,7 +246,7 @@ class SimulatorApp:
             endpoint, _ = adapter.match(path, method=request.method)
         except HTTPException as error:
             return error.get_response(request.environ)
-        if endpoint in ('view', 'search', 'processed', 'constructor'):
+        if endpoint in PAGE_ENDPOINTS:
             if self.faults.take('login_page', keys) is not None:
                 return _html(pages.login_form())
         return getattr(self, f'_on_{endpoint}')(request, keys)

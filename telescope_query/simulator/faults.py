@@ -162,6 +162,15 @@ class Faults:
                 return fault
         return None
 
+    def take_all(self, kind: str, keys: Iterable[str]) -> list[Fault]:
+        """Fire every armed fault of ``kind`` matching this call, once each."""
+        keys = tuple(keys)
+        with self._lock:
+            fired = [f for f in self._faults if f.kind == kind and f.matches(keys)]
+            for fault in fired:
+                self._use(fault)
+        return fired
+
     def session_expires(self, keys: Iterable[str]) -> bool:
         """Count one authenticated call; True when an ``expire_session`` fault fires."""
         keys = tuple(keys)

@@ -167,6 +167,18 @@ def test_latency_fault_delays_matching_calls(simulator, login, api):
     assert slow >= 0.3 and fast < slow
 
 
+def test_latency_until_cleared_adds_up_with_latency_ms(simulator, login, api):
+    http = login(simulator)
+    simulator.faults.add('latency', ms=150, count=None)
+    simulator.faults.add('latency', endpoint='api-user.php', ms=100, count=None)
+    simulator.latency_ms = 50
+    for _ in range(2):
+        start = time.perf_counter()
+        folders(http, simulator, api)
+        assert time.perf_counter() - start >= 0.3
+    assert len(simulator.faults) == 2
+
+
 def test_latency_ms_adds_to_every_call(simulator, login, api):
     http = login(simulator)
     simulator.latency_ms = 250
