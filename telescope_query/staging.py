@@ -345,23 +345,28 @@ def _copy_body(response: requests.Response, transfer: _Transfer,
     ``cut`` is the error that ended the body early (None when it ended
     normally); ``login_page`` is True when the server sent its login form
     instead of the product.
+
+    ``read1`` hands over whatever has arrived (up to `BLOCK_SIZE`), so the
+    bytes before a cut are kept and a resumed download starts right after
+    them; ``read`` (urllib3 < 2) waits for whole blocks.
     """
+    raw = response.raw
+    read = getattr(raw, 'read1', None) or raw.read
     check_start = transfer.offset == 0
-    blocks = response.iter_content(BLOCK_SIZE)
     while True:
         try:
-            block = next(blocks)
-        except StopIteration:
-            return None, False
+            block = read(BLOCK_SIZE, decode_content=False)
         except _CUT_ERRORS as exc:
             return exc, False
-        if check_start and block:
+        if not block:
+            return None, False
+        if check_start:
             check_start = False
             if sniff(block[:16]) is None:
                 if pages.is_login_form(_text(block)):
                     return None, True
-                raise DownloadError(f"{product}: the server sent something that is "
-                                    f"neither FITS nor zip: {_quote_bytes(block)}")
+                raise ProductFormatError(f"{product}: the server sent something that is "
+                                         f"neither FITS nor zip: {_quote_bytes(block)}")
         transfer.write(block)
 
 
@@ -392,9 +397,10 @@ def _stream_to(client: Any, url: str, out, product: Product,
                                 f"({transfer.offset} of {total or '?'} bytes received)")
 
     while True:
-        headers = None
+        # Plain bytes: lengths and ranges then count the file's own bytes.
+        headers = {'Accept-Encoding': 'identity'}
         if transfer.offset and ranges:
-            headers = {'Range': f'bytes={transfer.offset}-'}
+            headers['Range'] = f'bytes={transfer.offset}-'
             if etag:
                 headers['If-Range'] = etag  # the same file, or else the whole of it
         elif transfer.offset:
@@ -475,10 +481,11 @@ def _download(client: Any, task: _Task, progress: Callable[[int], None]) -> Fetc
             fd, temporary = tempfile.mkstemp(dir=final.parent, prefix=f'.{final.name}.',
                                              suffix='.part')
             try:
-                with os.fdopen(fd, 'wb', buffering=0) as out:
-                    written, crc, total = _stream_to(client, url, out, product, progress)
-                _verify_length(product, written, total, task.expected_size)
+                written = 0
                 try:
+                    with os.fdopen(fd, 'wb', buffering=0) as out:
+                        written, crc, total = _stream_to(client, url, out, product, progress)
+                    _verify_length(product, written, total, task.expected_size)
                     check_product(temporary, product.file_type)
                 except ProductFormatError as exc:
                     progress(-written)

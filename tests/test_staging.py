@@ -1,0 +1,441 @@
+"""Staging, polling, streaming, verification and the product cache, over real
+loopback HTTP against the simulator (and its faults)."""
+from __future__ import annotations
+
+import json
+import os
+import threading
+import zlib
+from pathlib import Path
+
+import pytest
+import requests
+from urllib.parse import parse_qsl
+from werkzeug.serving import make_server
+from werkzeug.wrappers import Request, Response
+
+from telescope_query import conf, staging
+from telescope_query.exceptions import (DownloadError, NoSuchJobError, ProductNotReadyError,
+                                        RemoteServiceError)
+from telescope_query.staging import Product
+
+DOWNLOAD = 'v3image-download.php'
+CREATE_CUBE = 'api-user.php/image-engine/0-create-dl3d'
+POLL = 'api-user.php/image-engine/0-is-job-ready'
+
+
+def demo_jids(sim):
+    """Successful jobs of the demo account, in id order."""
+    return sorted({r.jid for r in sim.archive.requests('demo') if r.jid})
+
+
+def served_bytes(sim, jid, kind='cube', processed=False):
+    """The product file exactly as the simulator serves it."""
+    return Path(sim.products.path(sim.archive.job(jid), kind, processed)).read_bytes()
+
+
+def record(client):
+    """Every request the client's session sends (method, url, headers, body), in order."""
+    seen = []
+    lock = threading.Lock()
+
+    def hook(response, *args, **kwargs):
+        with lock:
+            seen.append(response.request)
+    client._session.hooks['response'].append(hook)
+    return seen
+
+
+def leftovers(folder):
+    """Temporary files anywhere under ``folder``."""
+    return [p for p in Path(folder).rglob('*') if p.name.endswith(('.part', '.tmp'))]
+
+
+@pytest.fixture
+def fast(telescope, simulator):
+    """Quick polls; the counters start after the client's login."""
+    simulator.counters.reset()
+    with conf.set_temp('poll_interval', 0.01), conf.set_temp('max_poll_time', 30):
+        yield
+
+
+@pytest.fixture
+def fresh(simulator_factory, login_as, monkeypatch):
+    """A simulator of its own (nothing staged yet, 0.2 s staging) and a client on it."""
+    sim = simulator_factory(staging_seconds=0.2)
+    monkeypatch.setenv('TELESCOPE_QUERY_SERVER', sim.url)
+    client = login_as('demo')
+    sim.counters.reset()
+    with conf.set_temp('poll_interval', 0.01), conf.set_temp('max_poll_time', 30):
+        yield sim, client
+
+
+def test_fetch_cube_stores_the_verified_product(telescope, simulator, fast):
+    jid = demo_jids(simulator)[0]
+    fetched = staging.fetch_one(telescope, Product(jid))
+    assert not fetched.cached
+    assert fetched.path == staging.cached_path(telescope, Product(jid))
+    assert fetched.path.name == f'{jid}.fits'
+    assert fetched.path.read_bytes() == served_bytes(simulator, jid)
+    assert fetched.size == fetched.path.stat().st_size
+    meta = json.loads(fetched.path.with_name(f'{jid}.fits.json').read_text())
+    assert meta['size'] == fetched.size and meta['jid'] == jid
+    assert simulator.counters[CREATE_CUBE] == 1 and simulator.counters[DOWNLOAD] == 1
+    assert not leftovers(telescope.product_cache)
+
+
+def test_flat_field_is_sent_with_the_create_call(telescope, simulator, fast):
+    jids = demo_jids(simulator)
+    with_flat = next(j for j in jids if simulator.archive.job(j).flat_id)
+    seen = record(telescope)
+    staging.fetch_one(telescope, Product(with_flat, cube=False))
+    bodies = [r.body for r in seen if 'api-user.php' in r.url and 'create' in (r.body or '')]
+    assert len(bodies) == 1
+    params = json.loads(dict(parse_qsl(bodies[0]))['params'])
+    assert params == {'jid': with_flat, 'flatid': simulator.archive.job(with_flat).flat_id}
+
+
+def test_create_without_flat_field_sends_only_the_jid(telescope, simulator, fast):
+    jids = demo_jids(simulator)
+    without = [j for j in jids if not simulator.archive.job(j).flat_id]
+    if not without:
+        pytest.skip('no job without a flat field in this archive')
+    seen = record(telescope)
+    staging.fetch_one(telescope, Product(without[0]))
+    body = next(r.body for r in seen if 'create' in (r.body or ''))
+    assert json.loads(dict(parse_qsl(body))['params']) == {'jid': without[0]}
+
+
+def test_zip_polls_through_processing_until_ready(fresh):
+    simulator, telescope = fresh
+    jid = demo_jids(simulator)[1]
+    statuses = []
+    staging.fetch_one(telescope, Product(jid, cube=False),
+                      on_status=lambda p, s, engine: engine and statuses.append(s))
+    assert statuses[0] == 'OK_WAIT' and statuses[-1] == 'READY'
+    assert 'PROCESSING' in statuses
+    # The backoff starts fast: several polls within the short staging time.
+    assert simulator.counters[POLL] >= 3
+    assert staging.cached_path(telescope, Product(jid, cube=False)).read_bytes() == \
+        served_bytes(simulator, jid, 'zip')
+
+
+@pytest.mark.parametrize('fault, params', [('cut_connection', {'after_bytes': 5000}),
+                                           ('short_body', {'missing_bytes': 100})])
+def test_a_cut_download_is_resumed_with_range(telescope, simulator, fast, fault, params):
+    jid = demo_jids(simulator)[2]
+    simulator.faults.add(fault, endpoint=DOWNLOAD, count=1, **params)
+    seen = record(telescope)
+    fetched = staging.fetch_one(telescope, Product(jid))
+    assert fetched.path.read_bytes() == served_bytes(simulator, jid)
+    downloads = [r for r in seen if DOWNLOAD in r.url]
+    assert len(downloads) == 2
+    assert 'Range' not in downloads[0].headers
+    expected_start = params.get('after_bytes') or len(served_bytes(simulator, jid)) - 100
+    assert downloads[1].headers['Range'] == f'bytes={expected_start}-'
+    assert downloads[1].headers.get('If-Range')
+    assert not leftovers(telescope.product_cache)
+
+
+def test_a_connection_that_keeps_breaking_leaves_nothing(telescope, simulator, fast):
+    jid = demo_jids(simulator)[3]
+    simulator.faults.add('cut_connection', endpoint=DOWNLOAD, count=None, after_bytes=0)
+    with pytest.raises(DownloadError, match=f'job {jid}.*connection broke'):
+        staging.fetch_one(telescope, Product(jid))
+    assert simulator.counters[DOWNLOAD] == staging.MAX_STALLS
+    assert not staging.cached_path(telescope, Product(jid)).exists()
+    assert not leftovers(telescope.product_cache)
+
+
+def test_a_corrupt_transfer_is_fetched_again(telescope, simulator, fast):
+    jid = demo_jids(simulator)[4]
+    simulator.faults.add('corrupt_product', endpoint=DOWNLOAD, count=1)
+    fetched = staging.fetch_one(telescope, Product(jid))
+    assert fetched.path.read_bytes() == served_bytes(simulator, jid)
+    assert simulator.counters[DOWNLOAD] == 2
+
+
+@pytest.mark.parametrize('cube', [True, False])
+def test_a_product_always_corrupt_is_an_error_and_nothing_is_kept(telescope, simulator,
+                                                                    fast, cube):
+    jid = demo_jids(simulator)[5]
+    # Bytes flipped in the middle of the file: a zip's CRC sees them, a cube's
+    # FITS header at offset 0 does.
+    simulator.faults.add('corrupt_product', endpoint=DOWNLOAD, count=None,
+                         offset=0 if cube else 3000, nbytes=64)
+    with pytest.raises(DownloadError, match='corrupt'):
+        staging.fetch_one(telescope, Product(jid, cube=cube))
+    assert not staging.cached_path(telescope, Product(jid, cube=cube)).exists()
+    assert not leftovers(telescope.product_cache)
+
+
+def test_http_500_on_the_download_is_retried(telescope, simulator, fast):
+    jid = demo_jids(simulator)[6]
+    simulator.faults.add('http_500', endpoint=DOWNLOAD, count=2)
+    fetched = staging.fetch_one(telescope, Product(jid))
+    assert fetched.path.read_bytes() == served_bytes(simulator, jid)
+
+
+def test_http_500_for_ever_is_a_download_error(telescope, simulator, fast):
+    jid = demo_jids(simulator)[6]
+    simulator.faults.add('http_500', endpoint=DOWNLOAD, count=None)
+    with conf.set_temp('retries', 0):
+        with pytest.raises(DownloadError, match='HTTP 500'):
+            staging.fetch_one(telescope, Product(jid))
+    assert simulator.counters[DOWNLOAD] == staging.MAX_STALLS
+    assert not leftovers(telescope.product_cache)
+
+
+def test_a_product_never_ready_times_out_naming_the_job(telescope, simulator):
+    jid = demo_jids(simulator)[7]
+    simulator.faults.add('never_ready', count=None, jid=jid)
+    with conf.set_temp('poll_interval', 0.01), conf.set_temp('max_poll_time', 0.2):
+        with pytest.raises(ProductNotReadyError, match=f'job {jid}.*PROCESSING') as info:
+            staging.fetch_one(telescope, Product(jid))
+    assert isinstance(info.value, TimeoutError)
+    assert 'max_poll_time' in str(info.value)
+    assert simulator.counters[DOWNLOAD] == 0
+    # Polling backed off up to poll_interval: a bounded number of polls.
+    assert 2 <= simulator.counters[POLL] <= 0.2 / 0.01 + 5
+
+
+def test_poll_backoff_grows_to_poll_interval(telescope, simulator):
+    jid = demo_jids(simulator)[7]
+    simulator.faults.add('never_ready', count=None, jid=jid)
+    seen = record(telescope)
+    with conf.set_temp('poll_interval', 0.05), conf.set_temp('max_poll_time', 0.4):
+        with pytest.raises(ProductNotReadyError):
+            staging.fetch_one(telescope, Product(jid))
+    polls = [r for r in seen if '0-is-job-ready' in (r.body or '')]
+    # Waits of 0.05 s at most: about 8 polls in 0.4 s, not hundreds.
+    assert 4 <= len(polls) <= 12
+
+
+def test_session_expiring_before_the_download_is_renewed(telescope, simulator, fast):
+    jid = demo_jids(simulator)[8]
+    # The session ends on the download call itself: it answers the login form.
+    simulator.faults.add('expire_session', endpoint=DOWNLOAD, count=1)
+    fetched = staging.fetch_one(telescope, Product(jid))
+    assert fetched.path.read_bytes() == served_bytes(simulator, jid)
+    assert simulator.counters[DOWNLOAD] == 2
+    assert simulator.counters['login.php'] == 1
+
+
+def test_session_expiring_while_polling_is_renewed(telescope, simulator, fast):
+    jid = demo_jids(simulator)[9]
+    simulator.staging_seconds = 0.1
+    simulator.faults.add('expire_session', endpoint=POLL, count=1, after_calls=1)
+    fetched = staging.fetch_one(telescope, Product(jid))
+    assert fetched.path.read_bytes() == served_bytes(simulator, jid)
+    assert simulator.counters['login.php'] == 1
+
+
+def test_job_that_does_not_exist(telescope, simulator, fast):
+    with pytest.raises(NoSuchJobError, match='job 12345 does not exist'):
+        staging.fetch_one(telescope, Product(12345))
+    assert simulator.counters['api-user.php'] == 0   # nothing asked of the engine
+    assert not leftovers(telescope.product_cache)
+
+
+def test_job_without_images(telescope, simulator, fast):
+    failed = next(jid for jid in range(400000, 402000)
+                  if (job := simulator.archive.job(jid)) is not None
+                  and job.public and not job.success)
+    with pytest.raises(DownloadError, match=f'job {failed} has no images'):
+        staging.fetch_one(telescope, Product(failed))
+    assert simulator.counters['api-user.php'] == 0
+
+
+def test_broken_image_engine_answer(telescope, simulator, fast):
+    jid = demo_jids(simulator)[10]
+    simulator.faults.add('non_json', endpoint=CREATE_CUBE, count=None)
+    with pytest.raises(RemoteServiceError, match='image-engine/0-create-dl3d'):
+        staging.fetch_one(telescope, Product(jid))
+    simulator.faults.clear()
+    simulator.faults.add('truncated_json', endpoint=POLL, count=None)
+    with pytest.raises(RemoteServiceError, match='image-engine/0-is-job-ready'):
+        staging.fetch_one(telescope, Product(jid))
+    assert simulator.counters[DOWNLOAD] == 0
+    assert not staging.cached_path(telescope, Product(jid)).exists()
+
+
+def test_cache_hit_makes_no_http_call_even_logged_out(telescope, simulator, fast):
+    jid = demo_jids(simulator)[11]
+    staging.fetch_one(telescope, Product(jid, cube=False))
+    telescope.logout()
+    simulator.counters.reset()
+    again = staging.fetch_one(telescope, Product(jid, cube=False))
+    assert again.cached
+    assert simulator.counters.total() == 0
+
+
+@pytest.mark.parametrize('damage', ['flip', 'truncate', 'no_meta', 'meta_garbage'])
+def test_a_damaged_cached_product_is_fetched_again(telescope, simulator, fast, damage):
+    jid = demo_jids(simulator)[12]
+    path = staging.fetch_one(telescope, Product(jid)).path
+    meta = path.with_name(path.name + '.json')
+    if damage == 'flip':
+        data = bytearray(path.read_bytes())
+        data[-10] ^= 0xFF        # in the pixel data: only the recorded CRC sees it
+        path.write_bytes(bytes(data))
+    elif damage == 'truncate':
+        path.write_bytes(path.read_bytes()[:-2880])
+    elif damage == 'no_meta':
+        meta.unlink()
+    else:
+        meta.write_text('{not json')
+    simulator.counters.reset()
+    fetched = staging.fetch_one(telescope, Product(jid))
+    assert not fetched.cached
+    assert simulator.counters[DOWNLOAD] == 1
+    assert path.read_bytes() == served_bytes(simulator, jid)
+
+
+def test_two_threads_asking_for_one_product_download_it_once(telescope, simulator, fast):
+    jid = demo_jids(simulator)[13]
+    simulator.staging_seconds = 0.2     # both threads are staging at the same time
+    barrier = threading.Barrier(2)
+    results = []
+
+    def ask():
+        barrier.wait()
+        results.append(staging.fetch_one(telescope, Product(jid)))
+    threads = [threading.Thread(target=ask) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert len(results) == 2
+    assert simulator.counters[DOWNLOAD] == 1
+    assert sorted(r.cached for r in results) == [False, True]
+    assert results[0].path == results[1].path
+
+
+def test_bulk_stages_everything_before_downloading(fresh):
+    simulator, telescope = fresh
+    jids = demo_jids(simulator)[14:20]
+    seen = record(telescope)
+    with conf.set_temp('max_workers', 2):
+        results = staging.fetch(telescope, [Product(j) for j in jids])
+    assert all(isinstance(r, staging.Fetched) and not r.cached for r in results)
+    assert [r.product.jid for r in results] == jids
+    kinds = ['create' if 'create' in (r.body or '') else
+             'download' if DOWNLOAD in r.url else 'other' for r in seen]
+    assert kinds.count('create') == len(jids) and kinds.count('download') == len(jids)
+    last_create = max(i for i, k in enumerate(kinds) if k == 'create')
+    first_download = kinds.index('download')
+    assert last_create < first_download
+
+
+def test_bulk_failure_of_one_does_not_stop_the_others(telescope, simulator, fast):
+    jids = demo_jids(simulator)[20:23]
+    products = [Product(jids[0]), Product(99999999), Product(jids[1]), Product(jids[0])]
+    results = staging.fetch(telescope, products)
+    assert isinstance(results[1], NoSuchJobError)
+    assert results[0].path == results[3].path      # repeated products fetched once
+    assert isinstance(results[2], staging.Fetched)
+    assert simulator.counters[DOWNLOAD] == 2
+
+
+@pytest.mark.parametrize('cube, suffix', [(True, 'fits'), (False, 'zip')])
+def test_processed_products(fresh, cube, suffix):
+    simulator, telescope = fresh
+    jid = demo_jids(simulator)[23]
+    fetched = staging.fetch_one(telescope, Product(jid, cube=cube, processed=True))
+    assert fetched.path.name == f'art_{jid}.{suffix}'
+    assert fetched.path.read_bytes() == served_bytes(
+        simulator, jid, 'cube' if cube else 'zip', processed=True)
+    assert simulator.counters['imageengine-request.php'] >= 2   # waited for the iframe
+    assert simulator.counters['api-user.php'] == 0
+
+
+def test_processed_product_never_ready(telescope, simulator):
+    jid = demo_jids(simulator)[24]
+    simulator.faults.add('never_ready', count=None, jid=jid)
+    with conf.set_temp('poll_interval', 0.01), conf.set_temp('max_poll_time', 0.1):
+        with pytest.raises(ProductNotReadyError, match=f'processed zip of job {jid}'):
+            staging.fetch_one(telescope, Product(jid, cube=False, processed=True))
+
+
+def test_processed_page_showing_the_login_form_is_renewed(telescope, simulator, fast):
+    jid = demo_jids(simulator)[25]
+    simulator.faults.add('login_page', endpoint='imageengine-request.php', count=1)
+    fetched = staging.fetch_one(telescope, Product(jid, processed=True))
+    assert fetched.path.read_bytes() == served_bytes(simulator, jid, 'cube', processed=True)
+
+
+def test_not_logged_in_and_not_cached(simulator, login_as):
+    client = login_as('demo')
+    client.logout()
+    with pytest.raises(Exception, match='[Nn]ot logged in'):
+        staging.fetch_one(client, Product(demo_jids(simulator)[0]))
+
+
+# --- a server without byte ranges: the download starts again --------------------
+
+class _NoRangeServer:
+    """A tiny loopback server sending a body that is cut the first ``cuts`` times."""
+
+    def __init__(self, body: bytes, cuts: int):
+        self.body, self.cuts, self.calls, self.ranges = body, cuts, 0, []
+        self.server = make_server('127.0.0.1', 0, self.app, threaded=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.02,),
+                                       daemon=True)
+
+    def app(self, environ, start_response):
+        request = Request(environ)
+        self.calls += 1
+        self.ranges.append(request.headers.get('Range'))
+        if self.calls <= self.cuts:
+            def cut():
+                yield self.body[:len(self.body) // 2]
+                environ['werkzeug.socket'].shutdown(2)
+            start_response('200 OK', [('Content-Length', str(len(self.body)))])
+            return cut()
+        return Response(self.body)(environ, start_response)
+
+    def __enter__(self):
+        self.thread.start()
+        return f'http://127.0.0.1:{self.server.server_port}/product.fits'
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+
+
+class _PlainClient:
+    """Just the `_stream` of the client contract, on a plain session."""
+
+    def __init__(self):
+        self.session = requests.Session()
+
+    def _stream(self, url, *, headers=None):
+        return self.session.get(url, headers=headers, stream=True, timeout=10)
+
+
+def big_body():
+    # Longer than one block, so that the first, cut, answer leaves bytes to throw away.
+    return b'SIMPLE  =' + os.urandom(3 * staging.BLOCK_SIZE)
+
+
+def test_without_ranges_a_cut_download_starts_again(tmp_path):
+    body = big_body()
+    fake = _NoRangeServer(body, cuts=1)
+    counted = []
+    with fake as url, open(tmp_path / 'out', 'wb') as out:
+        written, crc, total = staging._stream_to(_PlainClient(), url, out, Product(1),
+                                                 counted.append)
+    assert written == total == len(body)
+    assert (tmp_path / 'out').read_bytes() == body
+    assert crc == zlib.crc32(body)
+    assert fake.calls == 2 and fake.ranges == [None, None]
+    # The bytes of the cut answer were thrown away (and taken off the progress).
+    assert sum(counted) == len(body) and min(counted) < 0
+
+
+def test_without_ranges_gives_up_when_no_answer_gets_further(tmp_path):
+    fake = _NoRangeServer(big_body(), cuts=10)
+    with fake as url, open(tmp_path / 'out', 'wb') as out:
+        with pytest.raises(DownloadError, match='connection broke'):
+            staging._stream_to(_PlainClient(), url, out, Product(1), lambda n: None)
+    # The first cut brought bytes; then MAX_STALLS answers that got no further.
+    assert fake.calls == 1 + staging.MAX_STALLS
