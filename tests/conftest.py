@@ -9,6 +9,9 @@ the package's pytest plugin, ``telescope_query.simulator.pytest_plugin``.
     logged in as ``demo``. Retries do not wait (``conf.backoff_factor = 0``).
 ``login_as``
     ``login_as(user, password)``: another such client (``alice`` for example).
+``astroquery_log``
+    The records of astroquery's log during the test, at every level (the
+    level is set to DEBUG for the test and restored after).
 
 Tests marked ``changes_live_account`` run only with ``--live-submit`` (on top
 of ``--remote-data``, which pytest-remotedata handles for ``remote_data``).
@@ -75,3 +78,16 @@ def login_as(client_env, tmp_path) -> Iterator[Callable[..., TelescopeClass]]:
 def telescope(login_as) -> TelescopeClass:
     """A fresh client logged in to the simulator as ``demo``."""
     return login_as('demo')
+
+
+@pytest.fixture
+def astroquery_log() -> Iterator[list]:
+    """astroquery's log records during the test, DEBUG and up."""
+    from astroquery import log
+    previous = log.level
+    log.setLevel('DEBUG')
+    try:
+        with log.log_to_list() as records:
+            yield records
+    finally:
+        log.setLevel(previous)

@@ -9,7 +9,6 @@ import pickle
 import keyring
 import keyring.backend
 import pytest
-from astroquery import log
 
 from telescope_query import LoginError, RemoteServiceError, Telescope, TelescopeClass, conf
 from telescope_query import credentials
@@ -116,13 +115,12 @@ def test_reenter_password_skips_the_keyring(client, memory_keyring, monkeypatch)
 
 
 def test_no_keyring_backend_is_a_warning_and_the_environment_is_used(
-        client, broken_keyring, monkeypatch):
+        client, broken_keyring, monkeypatch, astroquery_log):
     monkeypatch.setenv('TELESCOPE_QUERY_USER', 'alice')
     monkeypatch.setenv('TELESCOPE_QUERY_PASSWORD', SECRET)
-    with log.log_to_list() as messages:
-        assert client.login() is True             # user from the environment too
+    assert client.login() is True             # user from the environment too
     assert client.user == 'alice'
-    warnings = [m.getMessage() for m in messages if m.levelname == 'WARNING']
+    warnings = [m.getMessage() for m in astroquery_log if m.levelname == 'WARNING']
     assert any('keyring' in text for text in warnings)
 
 
@@ -294,15 +292,10 @@ def test_failed_api_call_names_its_status(telescope):
     assert not answer['success'] and 'status' in answer
 
 
-def test_password_never_reaches_the_log_repr_or_a_pickle(client):
-    log.setLevel('DEBUG')
-    try:
-        with log.log_to_list() as messages:
-            client.login('alice', password=SECRET)
-            client.get_folders()
-    finally:
-        log.setLevel('INFO')
-    text = '\n'.join(m.getMessage() for m in messages)
+def test_password_never_reaches_the_log_repr_or_a_pickle(client, astroquery_log):
+    client.login('alice', password=SECRET)
+    client.get_folders()
+    text = '\n'.join(m.getMessage() for m in astroquery_log)
     assert 'username=alice' in text and 'action=login' in text     # bodies are logged...
     assert SECRET not in text                                       # ...redacted
     assert 'PHPSESSID=' not in text or 'Cookie: ********' in text
