@@ -480,8 +480,9 @@ class TelescopeClass(LegacyMixin, QueryWithLogin):
         table.meta['object'] = name
         return table
 
-    def query_jobs(self, start: Any = None, end: Any = None, *, telescope: str | int | None = None,
-                   filter: str | None = None, details: bool = False) -> Table:
+    def query_jobs(self, start: Any = None, end: Any = None, *,
+                   telescope: str | int | None = None, filter: str | None = None,
+                   details: bool = False) -> Table:
         """Public successful jobs of all users completed in a time window.
 
         Parameters

@@ -147,7 +147,8 @@ Private jobs excluded<br>1000 results per page</div>
 <h3>Results</h3><p>3 jobs</p>
 <table>
 <tr><th>Job</th><th>Object</th></tr>
-<tr><td><a href="v4request-view.php?jid=423342">J423342</a></td><td><a href="x.php?rid=1">R1</a></td></tr>
+<tr><td><a href="v4request-view.php?jid=423342">J423342</a></td>
+    <td><a href="x.php?rid=1">R1</a></td></tr>
 <tr><td><a href="v4request-view.php?jid=423200&amp;x=1">J423200</a></td></tr>
 <tr><td><a href="v4request-view.php?jid=423183">J423183</a></td></tr>
 <tr><td><a href="help.php">help</a> <a href="v.php?jid=5">not first</a></td></tr>

@@ -15,7 +15,8 @@ from ..exceptions import RemoteServiceError
 
 __all__ = ['ENDPOINT', 'NOT_LOGGED_IN', 'STATUS_TEXTS', 'STATUS_COMPLETE',
            'TELESCOPE_IDS', 'TELESCOPE_NAMES', 'FILTERS', 'STANDARD_FOLDERS',
-           'SORT_COLUMNS', 'api_form', 'parse_answer', 'succeeded', 'answer_status', 'is_not_logged_in', 'quote_body',
+           'SORT_COLUMNS', 'api_form', 'parse_answer', 'succeeded', 'answer_status',
+           'is_not_logged_in', 'quote_body',
            'status_text', 'status_code', 'is_queued', 'telescope_name',
            'folder_record', 'parse_folders', 'list_own_params', 'parse_request_list',
            'request_record', 'unix_time', 'to_int', 'legacy_strings',
