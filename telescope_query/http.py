@@ -12,7 +12,7 @@ Two ways to send, sharing one cookie jar (one login):
 
 astroquery's ``BaseQuery._response_hook`` logs every request body at DEBUG
 level; :func:`redacting_hook` wraps it so that a password (the login form) or
-a session cookie never reaches the log.
+a session cookie never reaches the log, even at astroquery's level 5.
 """
 from __future__ import annotations
 
@@ -91,8 +91,8 @@ def redacting_hook(log_hook: Callable) -> Callable:
     """Wrap astroquery's response-logging hook so it sees a redacted request.
 
     The real request is left untouched (a 307 redirect would resend its body);
-    the logging hook gets a shallow copy whose body has no password and whose
-    ``Cookie`` header is masked.
+    the logging hook gets a view whose request body has no password and whose
+    ``Cookie`` and ``Set-Cookie`` headers are masked.
     """
     def hook(response: requests.Response, *args, **kwargs):
         request = response.request.copy()
@@ -114,6 +114,9 @@ class _RedactedView:
     def __init__(self, response: requests.Response, request: requests.PreparedRequest):
         self._response = response
         self.request = request
+        # The session cookie is as good as the password while it lives.
+        self.headers = {key: (REDACTED if key.lower() == 'set-cookie' else value)
+                        for key, value in response.headers.items()}
 
     def __getattr__(self, name):
         return getattr(self._response, name)
