@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-__all__ = ['Row', 'best_time', 'check', 'PeakMemory', 'RawSite', 'fetch_baseline',
+__all__ = ['Row', 'timed', 'check', 'PeakMemory', 'RawSite', 'fetch_baseline',
            'baseline_tool', 'new_client', 'scratch', 'python_seconds', 'USER', 'PASSWORD',
            'MB', 'QUICK_SETTINGS']
 
@@ -80,22 +80,16 @@ class Row:
 
 # --- timing and memory ---------------------------------------------------------------
 
-def best_time(function: Callable[[], Any], repeat: int,
-              setup: Callable[[], Any] | None = None) -> float:
-    """The shortest of ``repeat`` timed calls (``setup`` runs untimed before each).
+def timed(function: Callable[[], Any]) -> float:
+    """Seconds one call of ``function`` takes.
 
-    The best of several is the figure least disturbed by other work on the
-    machine; the cases interleave project and baseline runs so that both
-    see the same conditions.
+    The cases call it several times, alternating the project's runs with the
+    baseline's so that both see the same machine, and keep the best of each:
+    the figure least disturbed by other work.
     """
-    times = []
-    for _ in range(max(1, repeat)):
-        if setup is not None:
-            setup()
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return min(times)
+    start = time.perf_counter()
+    function()
+    return time.perf_counter() - start
 
 
 def check(condition: bool, message: str) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from astropy.io import fits
 
-from common import QUICK_SETTINGS, Row, best_time, check, new_client, scratch
+from common import QUICK_SETTINGS, Row, check, new_client, scratch, timed
 
 NAME = 'cache'
 
@@ -44,8 +44,8 @@ def run(server, quick: bool) -> list[Row]:
         server.reset()
         times, base = [], []
         for _ in range(repeat):             # alternate, so both see the same machine
-            times.append(best_time(project, 1))
-            base.append(best_time(baseline, 1))
+            times.append(timed(project))
+            base.append(timed(baseline))
         calls = server.counters()['total']
     size_mb = manifest['size'][0] / 1e6
     best, best_base = min(times), min(base)

@@ -23,7 +23,8 @@ from __future__ import annotations
 
 from time import perf_counter
 
-from common import QUICK_SETTINGS, MB, RawSite, Row, baseline_tool, check, fetch_baseline, new_client, scratch
+from common import (MB, QUICK_SETTINGS, RawSite, Row, baseline_tool, check, fetch_baseline,
+                    new_client, scratch)
 
 NAME = 'staging'
 
