@@ -67,6 +67,8 @@ POLL_GROWTH = 1.5
 #: Connections of one download that may end without delivering a byte before
 #: it is given up.
 MAX_STALLS = 3
+#: Connections one download may use in all (resumptions after cuts included).
+MAX_CONNECTIONS = 50
 #: Whole downloads of one product that may fail verification before giving up
 #: (a corrupt transfer is fetched again once).
 MAX_CORRUPT = 2
@@ -377,7 +379,8 @@ def _stream_to(client: Any, url: str, out, product: Product,
     After a cut the download goes on with an HTTP ``Range`` request when the
     server offered ranges (``Accept-Ranges: bytes``), guarded by ``If-Range``
     with the product's ETag; else it starts again. It gives up after
-    `MAX_STALLS` connections in a row that brought nothing.
+    `MAX_STALLS` connections in a row that got no further, or `MAX_CONNECTIONS`
+    in all.
 
     Returns ``(bytes written, crc32, full length announced or None)``.
     """
@@ -396,7 +399,7 @@ def _stream_to(client: Any, url: str, out, product: Product,
             raise DownloadError(f"{product}: {reason}; gave up after {stalls} tries "
                                 f"({transfer.offset} of {total or '?'} bytes received)")
 
-    while True:
+    for _ in range(MAX_CONNECTIONS):
         # Plain bytes: lengths and ranges then count the file's own bytes.
         headers = {'Accept-Encoding': 'identity'}
         if transfer.offset and ranges:
@@ -443,6 +446,8 @@ def _stream_to(client: Any, url: str, out, product: Product,
             stalls = 0  # progress: a cut that brought bytes is not held against it
         else:
             stall(f"the connection broke ({type(cut).__name__ if cut else 'short body'})")
+    raise DownloadError(f"{product}: the connection broke {MAX_CONNECTIONS} times "
+                        f"({transfer.offset} of {total or '?'} bytes received)")
 
 
 def _renew_session(client: Any, product: Product) -> None:

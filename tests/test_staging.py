@@ -147,6 +147,16 @@ def test_a_connection_that_keeps_breaking_leaves_nothing(telescope, simulator, f
     assert not leftovers(telescope.product_cache)
 
 
+def test_resuming_has_a_limit(telescope, simulator, fast):
+    jid = demo_jids(simulator)[3]
+    # Every answer brings 100 more bytes, then breaks: progress, but too slow.
+    simulator.faults.add('cut_connection', endpoint=DOWNLOAD, count=None, after_bytes=100)
+    with pytest.raises(DownloadError, match=f'broke {staging.MAX_CONNECTIONS} times'):
+        staging.fetch_one(telescope, Product(jid))
+    assert simulator.counters[DOWNLOAD] == staging.MAX_CONNECTIONS
+    assert not leftovers(telescope.product_cache)
+
+
 def test_a_corrupt_transfer_is_fetched_again(telescope, simulator, fast):
     jid = demo_jids(simulator)[4]
     simulator.faults.add('corrupt_product', endpoint=DOWNLOAD, count=1)
