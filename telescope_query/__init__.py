@@ -25,7 +25,8 @@ class Conf(_config.ConfigNamespace):
         'Base URL of telescope.org (or of a simulator). The environment '
         'variable TELESCOPE_QUERY_SERVER overrides it.')
     timeout = _config.ConfigItem(
-        60, 'Time limit in seconds for one HTTP call to the server.')
+        60.0, 'Time limit in seconds for one HTTP call to the server '
+        '(fractions allowed).')
     username = _config.ConfigItem(
         '', 'Default telescope.org user name for login().')
     poll_interval = _config.ConfigItem(
