@@ -93,7 +93,8 @@ def _figure(value: float | None, unit: str = '') -> str:
 
 
 def table_lines(rows: list[Row], errors: dict[str, str]) -> list[str]:
-    """The compact table: one line per figure, one per case that could not run."""
+    """The compact table: one line per figure, one per case that could not run,
+    then the notes of the figures (sizes, repeats, what the baseline is made of)."""
     header = ('case', 'measure', 'project', 'baseline', 'ratio', 'target', 'result')
     lines = []
     for row in rows:
@@ -111,7 +112,9 @@ def table_lines(rows: list[Row], errors: dict[str, str]) -> list[str]:
     def render(cells) -> str:
         return '  '.join(str(cell).ljust(width) for cell, width in zip(cells, widths)).rstrip()
 
-    return [render(header), render(['-' * w for w in widths]), *map(render, lines)]
+    notes = [f'  {row.case} / {row.measure}: {row.note}' for row in rows if row.note]
+    return [render(header), render(['-' * w for w in widths]), *map(render, lines),
+            *(['', 'notes:', *notes] if notes else [])]
 
 
 def machine() -> dict[str, Any]:

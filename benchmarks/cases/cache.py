@@ -51,7 +51,7 @@ def run(server, quick: bool) -> list[Row]:
     best, best_base = min(times), min(base)
     return [
         Row(NAME, 'get_images of a cached product: HTTP calls', calls, 'calls',
-            target=('value', '==', 0), note=f'{repeat} calls'),
+            target=('value', '==', 0), note=f'counted over {repeat} get_images calls'),
         Row(NAME, 'get_images of a cached product: time', best * 1000, 'ms',
             best_base * 1000, 'fits.open', best / best_base,
             note=f'{size_mb:.0f} MB file; best of {repeat}'),
