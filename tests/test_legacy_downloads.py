@@ -1,0 +1,136 @@
+"""The original library's download calls, against the simulator."""
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from telescope_query import conf, staging
+
+DOWNLOAD = 'v3image-download.php'
+
+
+def demo_jids(sim):
+    return sorted({r.jid for r in sim.archive.requests('demo') if r.jid})
+
+
+def served_bytes(sim, jid, kind='cube', processed=False):
+    return Path(sim.products.path(sim.archive.job(jid), kind, processed)).read_bytes()
+
+
+@pytest.fixture
+def fresh(simulator_factory, login_as, monkeypatch):
+    """A simulator where nothing is staged yet, so the engine says OK_WAIT first."""
+    sim = simulator_factory(staging_seconds=0.1)
+    monkeypatch.setenv('TELESCOPE_QUERY_SERVER', sim.url)
+    client = login_as('demo')
+    with conf.set_temp('poll_interval', 0.01):
+        yield sim, client
+
+
+@pytest.fixture
+def quick(telescope, simulator):
+    simulator.counters.reset()
+    with conf.set_temp('poll_interval', 0.01), conf.set_temp('max_poll_time', 30):
+        yield
+
+
+def test_download_obs_cube_and_zip_with_verbose_statuses(fresh, tmp_path, capsys):
+    sim, scope = fresh
+    jid = demo_jids(sim)[0]
+    obs = scope.get_job(jid)
+    assert scope.download_obs(obs, directory=str(tmp_path), cube=True, verbose=True) == \
+        f'{jid}.fits'
+    lines = capsys.readouterr().out.split()
+    assert lines[0] == 'OK_WAIT' and lines[-1] == 'READY'
+    assert (tmp_path / f'{jid}.fits').read_bytes() == served_bytes(sim, jid)
+    fn = scope.download_obs(obs, directory=tmp_path, cube=False, pbar=True, verbose=True)
+    assert fn == f'{jid}.zip'
+    lines = capsys.readouterr().out.split()
+    assert lines[0] == 'OK_WAIT' and 'PROCESSING' in lines and lines[-1] == 'READY'
+    assert (tmp_path / fn).read_bytes() == served_bytes(sim, jid, 'zip')
+
+
+def test_download_obs_quiet_by_default_and_takes_a_jid(telescope, simulator, quick,
+                                                       tmp_path, capsys):
+    jid = demo_jids(simulator)[1]
+    assert telescope.download_obs(jid, directory=tmp_path / 'new') == f'{jid}.fits'
+    assert capsys.readouterr().out == ''
+    assert (tmp_path / 'new' / f'{jid}.fits').exists()
+
+
+def test_download_obs_failure_returns_none(telescope, simulator, quick, tmp_path, capsys):
+    out = tmp_path / 'out'
+    out.mkdir()
+    assert telescope.download_obs(9999999, directory=out) is None
+    said = capsys.readouterr()
+    assert 'job 9999999 does not exist' in said.out + said.err   # a warning says why
+    simulator.faults.add('never_ready', count=None, jid=demo_jids(simulator)[2])
+    with conf.set_temp('max_poll_time', 0.05):
+        assert telescope.download_obs(demo_jids(simulator)[2], directory=out) is None
+    assert list(out.iterdir()) == []
+
+
+@pytest.mark.parametrize('obs, error', [(None, TypeError), ({'rid': 5}, ValueError),
+                                        ('abc', ValueError)])
+def test_bad_obs_is_refused(telescope, simulator, quick, obs, error):
+    with pytest.raises(error, match='obs'):
+        telescope.download_obs(obs)
+    assert simulator.counters.total() == 0
+
+
+def test_get_obs_cube_is_an_open_file_from_the_cache(telescope, simulator, quick):
+    jid = demo_jids(simulator)[3]
+    with telescope.get_obs(telescope.get_job(jid)) as handle:
+        assert isinstance(handle, io.BufferedReader)
+        assert Path(handle.name) == staging.cached_path(telescope, staging.Product(jid))
+        assert handle.read() == served_bytes(simulator, jid)
+    simulator.counters.reset()
+    with telescope.get_obs(jid) as handle:       # from the cache: no HTTP call
+        assert handle.read(9) == b'SIMPLE  ='
+    assert simulator.counters.total() == 0
+
+
+def test_get_obs_zip_is_a_zipfile(telescope, simulator, quick):
+    jid = demo_jids(simulator)[4]
+    with telescope.get_obs(jid, cube=False, verbose=False) as archive:
+        assert isinstance(archive, zipfile.ZipFile)
+        names = archive.namelist()
+        assert names and all(name.endswith('.fits') for name in names)
+        assert all(archive.read(n).startswith(b'SIMPLE') for n in names)
+
+
+def test_get_obs_without_recurse_only_looks_in_the_cache(telescope, simulator, quick):
+    jid = demo_jids(simulator)[5]
+    assert telescope.get_obs(jid, recurse=False) is None
+    assert simulator.counters.total() == 0
+    telescope.download_obs(jid, directory=telescope.cache_location / 'elsewhere')
+    with telescope.get_obs(jid, recurse=False) as handle:
+        assert handle.read() == served_bytes(simulator, jid)
+
+
+def test_get_obs_failure_returns_none(telescope, simulator, quick):
+    assert telescope.get_obs(9999999) is None
+
+
+def test_processed_downloads(telescope, simulator, quick, tmp_path):
+    jid = demo_jids(simulator)[6]
+    obs = telescope.get_job(jid)
+    assert telescope.download_obs_processed(obs, directory=tmp_path, cube=True, pbar=True) \
+        == f'art_{jid}.fits'
+    assert telescope.download_obs_processed(obs, directory=tmp_path) == f'art_{jid}.zip'
+    assert (tmp_path / f'art_{jid}.zip').read_bytes() == \
+        served_bytes(simulator, jid, 'zip', processed=True)
+    data = telescope.get_obs_processed(obs, cube=True)
+    assert isinstance(data, io.BytesIO)
+    assert data.getvalue() == served_bytes(simulator, jid, 'cube', processed=True)
+    archive = telescope.get_obs_processed(obs)
+    assert isinstance(archive, zipfile.ZipFile) and isinstance(archive.fp, io.BytesIO)
+    assert archive.testzip() is None
+
+
+def test_processed_failure_returns_none(telescope, simulator, quick, tmp_path):
+    assert telescope.download_obs_processed(9999999, directory=tmp_path) is None
+    assert telescope.get_obs_processed(9999999) is None
