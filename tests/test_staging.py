@@ -17,6 +17,7 @@ from werkzeug.wrappers import Request, Response
 from telescope_query import conf, staging
 from telescope_query.exceptions import (DownloadError, NoSuchJobError, ProductNotReadyError,
                                         RemoteServiceError)
+from telescope_query.protocol import image_engine as ie
 from telescope_query.staging import Product
 
 DOWNLOAD = 'v3image-download.php'
@@ -254,6 +255,18 @@ def test_job_without_images(telescope, simulator, fast):
     with pytest.raises(DownloadError, match=f'job {failed} has no images'):
         staging.fetch_one(telescope, Product(failed))
     assert simulator.counters['api-user.php'] == 0
+
+
+def test_image_engine_refusal_is_a_clear_error(telescope, simulator, fast, monkeypatch):
+    # Skip the job check, so that the engine itself is asked about a job it
+    # does not know and answers with an error status.
+    monkeypatch.setattr(staging, '_check_job', lambda client, jid: None)
+    with pytest.raises(ie.ImageEngineError, match='job 7654321.*ERR_') as info:
+        staging.fetch_one(telescope, Product(7654321))
+    assert info.value.status.startswith('ERR_')
+    assert isinstance(info.value, DownloadError)
+    assert simulator.counters[DOWNLOAD] == 0
+    assert not leftovers(telescope.product_cache)
 
 
 def test_broken_image_engine_answer(telescope, simulator, fast):
