@@ -8,7 +8,8 @@ the page then runs the way a reader's session would after ``telescope-query logi
 - ``TELESCOPE_QUERY_SERVER`` points at the simulator;
 - the keyring (an in-memory one, never the machine's) holds the password of the
   ``demo`` account, so ``Telescope.login('demo')`` finds it;
-- the current folder, the astropy cache and the home folder are temporary;
+- the current folder, the astropy cache and the home folder are temporary (the
+  home folder holds the original library's ``~/.config/telescope.ini`` for ``demo``);
 - the shared ``Telescope`` instance starts logged out, with its own cache.
 
 Examples that need the live site are marked ``# doctest: +SKIP`` in the pages.
@@ -73,6 +74,9 @@ def docs_session(docs_simulator, tmp_path, monkeypatch, doctest_namespace) -> It
     monkeypatch.setenv('TELESCOPE_QUERY_SERVER', docs_simulator.url)
     home = tmp_path / 'home'
     (home / '.config').mkdir(parents=True)
+    # The demo user also has a config file of the original library (docs/migrating.rst).
+    (home / '.config' / 'telescope.ini').write_text(
+        '[telescope.org]\nuser = demo\npassword = demo\n')
     monkeypatch.setenv('HOME', str(home))
     work = tmp_path / 'work'
     work.mkdir()
