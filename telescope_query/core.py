@@ -14,6 +14,7 @@ import json
 import os
 import tempfile
 import threading
+import time
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -133,9 +134,11 @@ class TelescopeClass(LegacyMixin, QueryWithLogin):
         self._ensure_transport()
         session = self._session if idempotent else self._once_session
         try:
-            response = session.request(method, url, params=params, data=data,
-                                       headers=headers, stream=stream,
-                                       timeout=float(conf.timeout))
+            response = _with_cut_retries(
+                lambda: session.request(method, url, params=params, data=data,
+                                        headers=headers, stream=stream,
+                                        timeout=float(conf.timeout)),
+                retries=int(conf.retries) if idempotent and not stream else 0)
         except requests.RequestException as exc:
             message = f"{what}: no answer from {url.split('?')[0]} ({type(exc).__name__}: {exc})"
             if _has_secret(data):
@@ -914,6 +917,22 @@ def _utc_datetime(value: Any, name: str) -> datetime:
         except ValueError:
             raise ValueError(f"{allowed}, got {value!r}") from None
     raise TypeError(f"{allowed}, got {type(value).__name__} {value!r}")
+
+
+def _with_cut_retries(send, retries: int) -> requests.Response:
+    """``send()``, sent again up to ``retries`` times when the answer's body is cut short.
+
+    urllib3's ``Retry`` on the session's adapter covers failures before an
+    answer arrives; a body that ends before its ``Content-Length``
+    (``ChunkedEncodingError``) shows only after, so reads are asked again
+    here, with the same backoff. Never used for calls that change something.
+    """
+    for attempt in range(max(0, retries)):
+        try:
+            return send()
+        except requests.exceptions.ChunkedEncodingError:
+            time.sleep(float(conf.backoff_factor) * 2 ** attempt)
+    return send()
 
 
 def _has_secret(data: Any) -> bool:
