@@ -36,7 +36,7 @@ from astropy.table import MaskedColumn, Table
 
 from . import submission
 from .exceptions import LoginError, RemoteServiceError, SubmissionError
-from .protocol import basket, request_form
+from .protocol import basket, pages, request_form
 from .submission import SubmissionPlan
 
 __all__ = ['basket_params', 'submit_plan', 'submit_form', 'submit_missing',
@@ -300,6 +300,11 @@ def submit_form(client: Any, plan: SubmissionPlan) -> int:
     its answer is lost or shows no new request, the queue is searched. Returns
     the new request id.
 
+    A session that ends midway takes its tickets with it: the page fetch
+    renews the session, and the next step finds no ticket. A final step
+    answered by the login form made nothing either. In both cases, once the
+    queue shows no such request, the forms are gone through once more.
+
     Raises
     ------
     SubmissionError
@@ -307,6 +312,23 @@ def submit_form(client: Any, plan: SubmissionPlan) -> int:
     """
     client._require_login()
     before = {entry.rid for entry in read_queue(client)}
+    for attempt in (1, 2):
+        generation = client._session_generation
+        try:
+            return _submit_form_once(client, plan, before)
+        except SubmissionError as error:
+            renewed = client._session_generation != generation
+            if attempt == 2 or not (error.status == _LOGGED_OUT or (
+                    renewed and error.status == 'NO_TICKET')):
+                raise
+    raise AssertionError('unreachable')  # pragma: no cover
+
+
+#: Status of a final form step that the login form answered: nothing was made.
+_LOGGED_OUT = 'LOGGED_OUT'
+
+
+def _submit_form_once(client: Any, plan: SubmissionPlan, before: set[int]) -> int:
     html = client._page(request_form.PAGE, params=request_form.NEW_PARAMS, method='GET')
     ticket = request_form.extract_ticket(html, 'new')
     steps = request_form.form_steps(object_id=plan.object_id, object_name=plan.object_name,
@@ -329,7 +351,8 @@ def submit_form(client: Any, plan: SubmissionPlan) -> int:
         rid = request_form.parse_submitted_rid(response.text)
         if rid is not None:
             return rid
-        problem = request_form.page_error(response.text)
+        problem = (_LOGGED_OUT if pages.is_login_form(response.text)
+                   else request_form.page_error(response.text))
     except Exception as error:
         if not _ambiguous(error):
             raise
