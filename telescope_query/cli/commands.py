@@ -255,10 +255,11 @@ def cmd_submit(args: argparse.Namespace, console: Console) -> int:
     client = logged_in_client(args, console)
     rid = client.submit(args.target, **options)
     console.say(f"Submitted request R{rid}.")
-    row = {'rid': rid, 'target': args.target, 'name': args.name or '',
-           'telescope': args.telescope, 'filter': args.filter,
-           'exposure': args.exposure}
-    console.result(format_record(_one_row(row), args.format))
+    row = _one_row({'rid': rid, 'target': args.target, 'name': args.name or '',
+                    'telescope': args.telescope, 'filter': args.filter,
+                    'exposure': args.exposure})
+    row['exposure'].unit = u.s
+    console.result(format_record(row, args.format))
     return 0
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 import json
 import math
-from typing import Any, Iterable, TextIO
+from typing import Any
 
 import numpy as np
 from astropy.coordinates import SkyCoord
@@ -89,8 +89,9 @@ def plain_table(table: Table) -> Table:
 
     Times become ISO 8601 strings (``2024-11-18T05:41:09``), a ``SkyCoord`` column
     ``c`` becomes two float columns ``c_ra`` and ``c_dec`` in degrees (``ra`` and
-    ``dec`` when the column is called ``coord``), quantities their plain values in the
-    column's unit, and cells holding lists space-separated text.
+    ``dec`` when the column is called ``coord``; missing where unknown), quantities
+    their plain values in the column's unit, and cells holding lists space-separated
+    text.
     """
     out = Table(meta=table.meta)
     for name in table.colnames:
@@ -102,8 +103,9 @@ def plain_table(table: Table) -> Table:
         elif isinstance(column, SkyCoord):
             prefix = '' if name == 'coord' else f'{name}_'
             icrs = column.icrs
-            out[f'{prefix}ra'] = np.round(icrs.ra.deg, 6)
-            out[f'{prefix}dec'] = np.round(icrs.dec.deg, 6)
+            unknown = ~(np.isfinite(icrs.ra.deg) & np.isfinite(icrs.dec.deg))
+            out[f'{prefix}ra'] = MaskedColumn(np.round(icrs.ra.deg, 6), mask=unknown)
+            out[f'{prefix}dec'] = MaskedColumn(np.round(icrs.dec.deg, 6), mask=unknown)
         elif isinstance(column, Quantity):
             out[name] = column.value
         elif _is_object_column(column):
@@ -185,14 +187,3 @@ def format_record(row: Row | Table, fmt: str = 'table') -> str:
             text = f'{text} {unit}'
         lines.append(f'{name:>{width}}: {text}'.rstrip())
     return '\n'.join(lines) + '\n'
-
-
-def write(text: str, stream: TextIO) -> None:
-    """Write ``text`` and flush, so that pipes see whole outputs promptly."""
-    stream.write(text)
-    stream.flush()
-
-
-def join_lines(lines: Iterable[str]) -> str:
-    """Join lines with newlines, ending with one."""
-    return ''.join(f'{line}\n' for line in lines)

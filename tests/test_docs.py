@@ -1,0 +1,184 @@
+"""The documentation runs: the console examples of docs/cli.rst, the pytest example of
+docs/simulator.rst, and the tutorial notebook, all against the simulator.
+
+(The ``>>>`` examples of the docs pages run as doctests through docs/conftest.py.)
+"""
+from __future__ import annotations
+
+import contextlib
+import doctest
+import importlib.util
+import io
+import os
+import re
+import shlex
+import subprocess
+import sys
+import textwrap
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import keyring
+import keyring.backend
+import pytest
+from astropy.config import paths
+
+from telescope_query.cli import main
+from telescope_query.credentials import KEYRING_SERVICE
+
+DOCS = Path(__file__).resolve().parent.parent / 'docs'
+
+
+def _docs_conftest():
+    """docs/conftest.py, for its simulator settings (``import conftest`` would be ours)."""
+    spec = importlib.util.spec_from_file_location('telescope_query_docs_conftest',
+                                                  DOCS / 'conftest.py')
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_settings = _docs_conftest()
+DOCS_ACCOUNTS, DOCS_SETTINGS, MemoryKeyring = (
+    _settings.DOCS_ACCOUNTS, _settings.DOCS_SETTINGS, _settings.MemoryKeyring)
+
+CHECKER = doctest.OutputChecker()
+FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
+
+
+@dataclass
+class ConsoleBlock:
+    """One ``.. code-block:: console`` of a page: commands and their expected output."""
+
+    line: int
+    steps: list[tuple[str, str]] = field(default_factory=list)  # (command, output)
+
+
+def console_blocks(page: Path) -> list[ConsoleBlock]:
+    """The console blocks of ``page``, except those after a ``.. not run:`` comment."""
+    lines = page.read_text(encoding='utf-8').splitlines()
+    blocks = []
+    skip = False
+    index = 0
+    while index < len(lines):
+        text = lines[index]
+        if text.startswith('.. not run:'):
+            skip = True
+        elif text.strip() == '.. code-block:: console':
+            body, index = _indented_body(lines, index + 1)
+            if not skip:
+                blocks.append(_steps(body, index))
+            skip = False
+            continue
+        elif text.strip() and not text.startswith('..'):
+            skip = False
+        index += 1
+    return blocks
+
+
+def _indented_body(lines: list[str], index: int) -> tuple[list[str], int]:
+    body = []
+    while index < len(lines) and (not lines[index].strip() or lines[index].startswith(' ')):
+        body.append(lines[index])
+        index += 1
+    return textwrap.dedent('\n'.join(body)).strip('\n').splitlines(), index
+
+
+def _steps(body: list[str], line: int) -> ConsoleBlock:
+    block = ConsoleBlock(line)
+    for text in body:
+        if text.startswith('$ '):
+            block.steps.append((text[2:], ''))
+        elif block.steps:
+            command, output = block.steps[-1]
+            block.steps[-1] = (command, output + text + '\n')
+    return block
+
+
+def run_console(command: str, last_status: int) -> tuple[str, int]:
+    """Run one ``$`` line in-process: ``telescope-query ...`` or ``echo $?``."""
+    if command == 'echo $?':
+        return f'{last_status}\n', last_status
+    argv = shlex.split(command)
+    assert argv[0] == 'telescope-query', f'the docs may only run telescope-query: {command}'
+    both = io.StringIO()       # stdout and stderr interleaved, as a terminal shows them
+    with contextlib.redirect_stdout(both), contextlib.redirect_stderr(both):
+        status = main(argv[1:])
+    return both.getvalue(), status
+
+
+@pytest.fixture
+def docs_cli(monkeypatch, tmp_path):
+    """The session the CLI page describes: its simulator, user demo, password in the keyring."""
+    from telescope_query.simulator import Simulator
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv('HOME', str(tmp_path))
+    monkeypatch.delenv('TELESCOPE_QUERY_USER', raising=False)
+    monkeypatch.delenv('TELESCOPE_QUERY_PASSWORD', raising=False)
+    saved = keyring.get_keyring()
+    keyring.set_keyring(MemoryKeyring({(KEYRING_SERVICE, 'demo'): 'demo'}))
+    cache = tmp_path / 'cache'
+    cache.mkdir()
+    try:
+        with Simulator(dict(DOCS_ACCOUNTS), **DOCS_SETTINGS) as sim, \
+                paths.set_temp_cache(cache):
+            monkeypatch.setenv('TELESCOPE_QUERY_SERVER', sim.url)
+            yield sim
+    finally:
+        keyring.set_keyring(saved)
+
+
+def test_cli_page_has_runnable_examples():
+    blocks = console_blocks(DOCS / 'cli.rst')
+    commands = [command for block in blocks for command, _ in block.steps]
+    assert len(commands) >= 10
+    for name in ('folders', 'requests', 'jobs', 'show', 'download', 'submit'):
+        assert any(c.split()[:4].count(name) for c in commands), name
+
+
+def test_cli_page_examples_print_what_the_page_says(docs_cli):
+    status = 0
+    for block in console_blocks(DOCS / 'cli.rst'):
+        for command, expected in block.steps:
+            got, status = run_console(command, status)
+            assert CHECKER.check_output(expected, got, FLAGS), (
+                f'docs/cli.rst line {block.line}: $ {command}\n'
+                + CHECKER.output_difference(doctest.Example(command, expected), got, FLAGS))
+
+
+def test_console_block_parser(tmp_path):
+    page = tmp_path / 'page.rst'
+    page.write_text(textwrap.dedent('''\
+        Text.
+
+        .. code-block:: console
+
+            $ telescope-query folders
+            a b
+            $ echo $?
+            0
+
+        .. not run: a reason
+
+        .. code-block:: console
+
+            $ telescope-query login
+        '''))
+    (block,) = console_blocks(page)
+    assert block.steps == [('telescope-query folders', 'a b\n'), ('echo $?', '0\n')]
+
+
+def test_simulator_page_pytest_example_passes(tmp_path):
+    """The test file shown in docs/simulator.rst, run by pytest as a user would."""
+    text = (DOCS / 'simulator.rst').read_text(encoding='utf-8')
+    start = text.index('.. code-block:: python', text.index('In your own tests'))
+    body, _ = _indented_body(text.splitlines(), text[:start].count('\n') + 1)
+    test_file = tmp_path / 'test_my_monitoring.py'
+    test_file.write_text('\n'.join(body) + '\n')
+    result = subprocess.run(
+        [sys.executable, '-m', 'pytest', '-q', '-p', 'no:cacheprovider', str(test_file)],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+        env={**os.environ, 'HOME': str(tmp_path)})
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert re.search(r'\b2 passed\b', result.stdout)
