@@ -1,0 +1,53 @@
+"""Helpers of the reliability suite.
+
+Every test here runs against the session's simulator over loopback HTTP
+(``simulator`` from the package's pytest plugin, ``client_env``/``login_as``
+from ``tests/conftest.py``) with settings that keep it fast: retries without
+backoff, quick polls, and nothing that may leave this machine (astropy's
+downloads and IERS updates are off).
+
+``make_client(user='demo', cache=None)``
+    A fresh client logged in as ``user``, with its own cache folder (or the
+    one given): tests that compare a faulted run with a clean one use two
+    caches, so the clean run's cached views cannot hide the fault.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable, Iterator
+
+import pytest
+from astropy.utils import data as astropy_data
+from astropy.utils import iers
+
+from telescope_query import TelescopeClass, conf
+
+from .helpers import PASSWORDS
+
+
+@pytest.fixture(autouse=True)
+def quick_and_offline(client_env) -> Iterator[None]:
+    """Fast retries and polls; no name resolution or IERS download may leave the machine."""
+    with conf.set_temp('retries', 2), conf.set_temp('timeout', 5.0), \
+            conf.set_temp('poll_interval', 0.01), conf.set_temp('max_poll_time', 5.0), \
+            conf.set_temp('max_workers', 4), \
+            astropy_data.conf.set_temp('allow_internet', False), \
+            iers.conf.set_temp('auto_download', False):
+        yield
+
+
+@pytest.fixture
+def make_client(client_env, tmp_path) -> Iterator[Callable[..., TelescopeClass]]:
+    """``make_client(user='demo', cache=None)``: a fresh logged-in client."""
+    made: list[TelescopeClass] = []
+
+    def make(user: str = 'demo', cache: Path | None = None) -> TelescopeClass:
+        client = TelescopeClass()
+        client.cache_location = Path(cache) if cache is not None else tmp_path / f'cache-{len(made)}'
+        client.login(user, password=PASSWORDS[user])
+        made.append(client)
+        return client
+
+    yield make
+    for client in made:
+        client._session.close()

@@ -1,0 +1,314 @@
+"""Every public operation under every fault the simulator can inject (issue 7, item 1).
+
+The property: an operation hit by a fault either completes with exactly the
+result a clean run gives (reads retried, sessions renewed, downloads resumed)
+or raises a specific, named error; afterwards the cache holds nothing partial
+or corrupt, and no submission exists twice.
+
+Each case runs the operation once on a clean client (its own cache) for the
+expected result, then arms one fault and runs it on a second client with an
+empty cache, so that nothing cached can hide the fault. A case also checks
+that its fault really fired: a test whose fault never met a call proves
+nothing.
+"""
+from __future__ import annotations
+
+import hashlib
+import random
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any, Callable
+
+import numpy as np
+import pytest
+
+from telescope_query import conf
+from telescope_query.exceptions import (DownloadError, LoginError, ProductNotReadyError,
+                                        RemoteServiceError)
+
+from .helpers import cache_problems, demo_jids, unique
+
+LOGIN = 'login.php'
+DOWNLOAD = 'v3image-download.php'
+
+
+# --- what the operations are run on -------------------------------------------------
+
+@dataclass
+class Ids:
+    """Ids of the demo account that the operations use (picked from the archive)."""
+
+    rids: list[int]
+    done_rid: int
+    jids: list[int]
+    object_name: str
+    window: tuple[datetime, datetime]
+
+
+@pytest.fixture
+def ids(simulator) -> Ids:
+    requests = sorted(simulator.archive.requests('demo'), key=lambda r: r.rid)
+    done = [r for r in requests if r.status == 8 and r.jid]
+    waiting = [r for r in requests if r.status != 8]
+    names = {}
+    for r in requests:
+        names.setdefault(r.object_name, []).append(r)
+    # An object with a completed request and few requests in all: query_object stays cheap.
+    name = min((n for n, rs in names.items() if any(r.status == 8 for r in rs)),
+               key=lambda n: (len(names[n]), n))
+    # A window that ends an hour ago: the living queue cannot change it meanwhile.
+    now = datetime.fromtimestamp(simulator.archive.current_time(), timezone.utc)
+    end = now.replace(second=0, microsecond=0) - timedelta(hours=1)
+    return Ids(rids=[done[0].rid, done[1].rid, waiting[0].rid, waiting[1].rid],
+               done_rid=done[0].rid, jids=demo_jids(simulator)[:2], object_name=name,
+               window=(end - timedelta(hours=12), end))
+
+
+class ManifestError(Exception):
+    """A download_data manifest with ERROR rows (download_data reports, never raises)."""
+
+
+def _rows(table, *names) -> list[tuple]:
+    return [tuple(np.ma.getdata(row[n]).item() if hasattr(row[n], 'item') else row[n]
+                  for n in names) for row in table]
+
+
+def _digest(hdul) -> tuple:
+    return tuple(hashlib.sha256(np.ascontiguousarray(hdu.data).tobytes()).hexdigest()[:16]
+                 for hdu in hdul if hdu.data is not None)
+
+
+def _made(sim, name: str) -> list:
+    return [r for r in sim.archive.requests('demo') if r.object_name == name]
+
+
+def _coords() -> str:
+    """Random coordinates well above Teide's horizon, so no two runs share a target."""
+    rng = random.Random()
+    return f'{rng.randrange(24):02d}:{rng.randrange(60):02d}:{rng.randrange(60):02d} ' \
+           f'+{rng.randrange(20, 60):02d}:{rng.randrange(60):02d}:{rng.randrange(60):02d}'
+
+
+def _submitted_once(sim, name: str, rid: int) -> bool:
+    made = _made(sim, name)
+    return len(made) == 1 and made[0].rid == rid
+
+
+def op_login(client, ids, sim, tmp_path):
+    return client.login('demo', password='demo')
+
+
+def op_get_folders(client, ids, sim, tmp_path):
+    return _rows(client.get_folders(), 'folder_id', 'name')
+
+
+def op_get_requests(client, ids, sim, tmp_path):
+    return _rows(client.get_requests('Archive', sort='object'), 'rid', 'status')
+
+
+def op_get_request_details(client, ids, sim, tmp_path):
+    return _rows(client.get_request_details(ids.rids), 'rid', 'jid', 'status')
+
+
+def op_get_job_details(client, ids, sim, tmp_path):
+    table = client.get_job_details(ids.jids)
+    return [(row['jid'], tuple(row['rids']), bool(row['success'])) for row in table]
+
+
+def op_query_object(client, ids, sim, tmp_path):
+    return _rows(client.query_object(ids.object_name), 'rid', 'jid')
+
+
+def op_query_jobs(client, ids, sim, tmp_path):
+    return list(client.query_jobs(*ids.window, telescope='COAST')['jid'])
+
+
+def op_get_images(client, ids, sim, tmp_path):
+    return [_digest(hdul) for hdul in client.get_images(ids.jids, cube=False,
+                                                        show_progress=False)]
+
+
+def op_download_data(client, ids, sim, tmp_path):
+    folder = tmp_path / unique('files').replace(' ', '-')
+    table = client.download_data(ids.jids, path=folder, show_progress=False)
+    errors = [m for m, s in zip(table['message'], table['status']) if s == 'ERROR']
+    if errors:
+        raise ManifestError('; '.join(errors))
+    return [(row['jid'], (folder / f"{row['jid']}.fits").stat().st_size) for row in table]
+
+
+def op_submit(client, ids, sim, tmp_path):
+    name = unique('Fault submit')
+    rid = client.submit(_coords(), exposure=30, name=name)
+    return _submitted_once(sim, name, rid)
+
+
+def op_submit_missing(client, ids, sim, tmp_path):
+    target = _coords()
+    table = client.submit_missing([target], exposure=30)
+    row = table[0]
+    if row['action'] != 'submitted':
+        return (row['action'], row['message'])
+    return _submitted_once(sim, client.submit(target, exposure=30, get_query_payload=True)
+                           ['objectname'], int(row['rid']))
+
+
+def op_legacy_get_user_requests(client, ids, sim, tmp_path):
+    return [r['id'] for r in client.get_user_requests(3, sort='object')]
+
+
+def op_legacy_get_job(client, ids, sim, tmp_path):
+    job = client.get_job(ids.jids[0])
+    return job['jid'], job['rid'], job['status']
+
+
+def op_legacy_get_request(client, ids, sim, tmp_path):
+    request = client.get_request(ids.done_rid)
+    return request['rid'], request['jid'], request['status']
+
+
+def op_legacy_get_jid_for_req(client, ids, sim, tmp_path):
+    return client.get_jid_for_req(ids.done_rid)
+
+
+def op_legacy_get_obs_list(client, ids, sim, tmp_path):
+    end = ids.window[1]
+    return client.get_obs_list(t=end.timestamp(), dt=0.5, camera='COAST', hour=end.hour,
+                               minute=end.minute)
+
+
+def op_legacy_submit_job_api(client, ids, sim, tmp_path):
+    name = unique('Fault basket')
+    ok, rid = client.submit_job_api(_coords(), exposure=30000, name=name)
+    return ok and _submitted_once(sim, name, rid)
+
+
+def op_legacy_submit_RADEC_job(client, ids, sim, tmp_path):
+    name = unique('Fault form')
+    ok, rid = client.submit_RADEC_job(_coords(), exposure=30000, name=name)
+    return ok and _submitted_once(sim, name, rid)
+
+
+@dataclass(frozen=True)
+class Operation:
+    run: Callable
+    api: bool = True          # calls api-user.php (non_json, truncated_json apply)
+    pages: bool = False       # fetches HTML pages (login_page applies)
+    creates: bool = False     # submits: a lost answer must never make two requests
+    sessions: bool = False    # makes several authenticated calls (a session may expire midway)
+    authenticated: bool = True    # needs the session it starts with (all but login)
+
+
+OPERATIONS = {
+    'login': Operation(op_login, authenticated=False),
+    'get_folders': Operation(op_get_folders),
+    'get_requests': Operation(op_get_requests),
+    'get_request_details': Operation(op_get_request_details, api=False, pages=True,
+                                     sessions=True),
+    'get_job_details': Operation(op_get_job_details, api=False, pages=True, sessions=True),
+    'query_object': Operation(op_query_object, pages=True, sessions=True),
+    'query_jobs': Operation(op_query_jobs, api=False, pages=True),
+    'get_images': Operation(op_get_images, pages=True, sessions=True),
+    'download_data': Operation(op_download_data, pages=True, sessions=True),
+    'submit': Operation(op_submit, creates=True, sessions=True),
+    'submit_missing': Operation(op_submit_missing, creates=True, sessions=True),
+    'legacy get_user_requests': Operation(op_legacy_get_user_requests),
+    'legacy get_job': Operation(op_legacy_get_job, api=False, pages=True),
+    'legacy get_request': Operation(op_legacy_get_request, api=False, pages=True),
+    'legacy get_jid_for_req': Operation(op_legacy_get_jid_for_req, api=False, pages=True),
+    'legacy get_obs_list': Operation(op_legacy_get_obs_list, api=False, pages=True),
+    'legacy submit_job_api': Operation(op_legacy_submit_job_api, creates=True,
+                                       sessions=True),
+    'legacy submit_RADEC_job': Operation(op_legacy_submit_RADEC_job, pages=True,
+                                         creates=True, sessions=True),
+}
+
+
+# --- the faults ----------------------------------------------------------------------
+
+SAME = 'same result'
+
+
+@dataclass(frozen=True)
+class Fault:
+    kind: str
+    count: int | None
+    params: dict = field(default_factory=dict)
+    expect: Any = SAME                 # SAME, or the error class(es) allowed
+    settings: dict = field(default_factory=dict)    # conf while the operation runs
+    needs: str = ''                    # an Operation flag that must be set
+
+
+FAULTS = {
+    'HTTP 500 burst': Fault('http_500', 2),
+    'HTTP 500 until cleared': Fault('http_500', None, expect=RemoteServiceError),
+    'latency beyond the timeout, once': Fault('latency', 1, {'ms': 1500},
+                                              settings={'timeout': 0.5}),
+    'latency beyond the timeout, always': Fault('latency', None, {'ms': 500},
+                                                expect=RemoteServiceError,
+                                                settings={'timeout': 0.15, 'retries': 1}),
+    'connection cut mid-answer, once': Fault('cut_connection', 1, {'after_bytes': 40}),
+    'body shorter than Content-Length, once': Fault('short_body', 1, {'missing_bytes': 3}),
+    'connection cut mid-answer, always': Fault('cut_connection', None, {'after_bytes': 40},
+                                               expect=RemoteServiceError),
+    'non-JSON answer': Fault('non_json', 1, expect=RemoteServiceError, needs='api'),
+    'truncated JSON': Fault('truncated_json', 1, expect=RemoteServiceError, needs='api'),
+    'session expired before the call': Fault('expire_session', 1, needs='authenticated'),
+    'session expires midway': Fault('expire_session', 1, {'after_calls': 1},
+                                    needs='sessions'),
+    'login page instead of a page, once': Fault('login_page', 1, needs='pages'),
+    'login page instead of a page, always': Fault('login_page', None, expect=LoginError,
+                                                  needs='pages'),
+}
+
+
+def _cases():
+    for op_name, op in OPERATIONS.items():
+        for fault_name, fault in FAULTS.items():
+            if fault.needs and not getattr(op, fault.needs):
+                continue
+            yield pytest.param(op_name, fault_name, id=f'{op_name}-{fault_name}')
+
+
+def _outcome(run: Callable) -> tuple[str, Any]:
+    try:
+        return 'ok', run()
+    except Exception as exc:       # judged by the caller
+        return 'error', exc
+
+
+@pytest.mark.parametrize('op_name, fault_name', list(_cases()))
+def test_operation_under_fault(op_name, fault_name, make_client, simulator, ids, tmp_path):
+    """The operation completes as a clean run does, or raises the named error;
+    the cache stays sound; a submission never exists twice."""
+    op, fault = OPERATIONS[op_name], FAULTS[fault_name]
+    if fault.expect is SAME and not op.creates:
+        expected = op.run(make_client(), ids, simulator, tmp_path)
+    else:
+        expected = True            # a submission op reports whether it made exactly one
+    client = make_client()
+    before = len(simulator.archive.requests('demo'))
+    logins = simulator.counters[LOGIN]
+    armed = simulator.faults.add(fault.kind, count=fault.count, **fault.params)
+    with conf.set_temp('timeout', fault.settings.get('timeout', 5.0)), \
+            conf.set_temp('retries', fault.settings.get('retries', 2)):
+        kind, value = _outcome(lambda: op.run(client, ids, simulator, tmp_path))
+    simulator.faults.clear()
+    if fault.count is not None:
+        assert armed.remaining < fault.count, 'the fault never fired: the case proves nothing'
+
+    if fault.expect is SAME:
+        assert kind == 'ok', f'{op_name} failed under {fault_name}: {value!r}'
+        assert value == expected
+        if fault.kind == 'expire_session':
+            assert simulator.counters[LOGIN] == logins + 1, 'the session was not renewed once'
+    else:
+        assert kind == 'error', f'{op_name} returned {value!r} under {fault_name}'
+        if isinstance(value, ManifestError):       # download_data reports in its manifest
+            assert fault.expect.__name__ in str(value) or 'DownloadError' in str(value)
+        else:
+            assert isinstance(value, fault.expect), repr(value)
+        if op.creates:
+            assert len(simulator.archive.requests('demo')) == before
+    assert not cache_problems(client.cache_location)
+    assert not cache_problems(tmp_path)
