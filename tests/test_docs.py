@@ -182,3 +182,58 @@ def test_simulator_page_pytest_example_passes(tmp_path):
         env={**os.environ, 'HOME': str(tmp_path)})
     assert result.returncode == 0, result.stdout + result.stderr
     assert re.search(r'\b2 passed\b', result.stdout)
+
+
+# ------------------------------------------------------------------ the tutorial notebook
+
+def _outputs(cell) -> str:
+    """The text a code cell showed (streams and plain-text results)."""
+    parts = []
+    for output in cell.get('outputs', []):
+        if output['output_type'] == 'stream':
+            parts.append(output['text'])
+        elif 'data' in output:
+            parts.append(output['data'].get('text/plain', ''))
+    return ''.join(parts)
+
+
+@pytest.mark.parametrize('given_server', [False, True],
+                         ids=['starts-its-simulator', 'uses-TELESCOPE_QUERY_SERVER'])
+def test_tutorial_notebook_runs(given_server, simulator_factory, tmp_path):
+    """docs/tutorial.ipynb executes cell by cell: on its own simulator, or on a given one."""
+    nbformat = pytest.importorskip('nbformat')
+    nbclient = pytest.importorskip('nbclient')
+    pytest.importorskip('ipykernel')
+
+    notebook = nbformat.read(DOCS / 'tutorial.ipynb', as_version=4)
+    assert not any(cell.get('outputs') for cell in notebook.cells), \
+        'commit the tutorial without outputs'
+    env = {key: value for key, value in os.environ.items()
+           if not key.startswith('TELESCOPE_QUERY_')}
+    # The kernel's own home (astropy cache, config file) and no real keyring.
+    env.update(HOME=str(tmp_path), PYTHON_KEYRING_BACKEND='keyring.backends.null.Keyring')
+    if given_server:
+        sim = simulator_factory()
+        env.update(TELESCOPE_QUERY_SERVER=sim.url, TELESCOPE_QUERY_USER='alice',
+                   TELESCOPE_QUERY_PASSWORD='alice-Secret-42')
+    client = nbclient.NotebookClient(notebook, timeout=120, kernel_name='python3',
+                                     resources={'metadata': {'path': str(tmp_path)}})
+    client.execute(env=env)         # the kernel's environment (jupyter_client's start_kernel)
+
+    code = [cell for cell in notebook.cells if cell.cell_type == 'code']
+    text = [_outputs(cell) for cell in code]
+    assert ('Logged in as alice' if given_server else 'Logged in as demo') in text[1]
+    if given_server:
+        assert f'Server: {sim.url}' in text[0]
+        assert sim.counters['api-user.php/request-constructor/0-rb-submit'] == 1
+    else:
+        assert 'Server: http://127.0.0.1:' in text[0]
+    done = re.search(r'Done: request (\d+) is waiting in the queue', text[-1])
+    assert done, text[-1]
+    assert re.search(rf'\b{done.group(1)}\s+V1500 Cyg\s+Waiting', '\n'.join(text))
+    manifest = next(t for t in text if 'tutorial-images/' in t)
+    assert 'ERROR' not in manifest
+    assert len(list((tmp_path / 'tutorial-images').glob('*.fits'))) >= 1
+    figures = [output for cell in code for output in cell.get('outputs', [])
+               if 'image/png' in output.get('data', {})]
+    assert figures, 'the preview is shown as an image'
