@@ -16,6 +16,23 @@ it was filed in (3 Archive, 4 Trash, or the user's own folder, id >= 100).
 Favourites (2) is empty in a generated archive, so its count is 0 (the
 server shows ``null``).
 
+The seed documentation's records
+--------------------------------
+The account named ``demo`` (and only an account of that name) also carries
+the real records that the original library's documentation shows
+(``seed-telescope-api.txt``), with their literal ids, so that its examples
+run unchanged: requests 766264-767380 (ten variable stars, status 8, jobs
+418581-419547, completed 4-8 November 2024) and request 706248 (job 369256,
+22 December 2020), see :data:`SEED_REQUESTS`.  Other users' public jobs
+423183 (requests 771716 and 771970, M109) to 423342 are the six jobs that the
+documented job search of 17/11/24 16:00 - 18/11/24 16:00:59 finds
+(:data:`SEED_SEARCH_WINDOW`); no generated job completes in that window.
+These records are added whatever ``requests_per_account`` is, once the
+archive's ``now`` reaches :data:`SEED_EPOCH` (18 November 2024, 06:24:20
+UTC); ``demo``'s history is then ``requests_per_account`` requests of which
+eleven are the seed's (eleven when it asks for fewer).  Generated ids skip
+theirs.  Generated ids grow with time; the seed's keep their real values.
+
 Objects handed out (:class:`Folder`, :class:`Request`, :class:`Job`) are
 frozen: a state change (``complete_queue``) replaces them, so a reader never
 sees one half-updated.
@@ -38,7 +55,8 @@ from .catalog import Target
 
 __all__ = ['STATUS_TEXTS', 'QUEUED_STATUSES', 'TELESCOPES', 'FILTERS', 'FILTER_PLANES',
            'MAX_EXPOSURE_MS', 'MIN_EXPOSURE_MS', 'Folder', 'Request', 'Job', 'Archive',
-           'never_rises']
+           'never_rises', 'SEED_ACCOUNT', 'SEED_REQUESTS', 'SEED_JOBS', 'SEED_EPOCH',
+           'SEED_SEARCH_WINDOW']
 
 STATUS_TEXTS: dict[int, str] = {
     1: 'New', 2: 'New, allocated', 3: 'Waiting', 4: 'In progress', 5: 'Reallocate',
@@ -348,6 +366,111 @@ def _flat_id(telescope_id: int, filter_type: str, when: float) -> int:
 
 
 # ----------------------------------------------------------------------------------
+# The seed documentation's records (see the module's docstring)
+# ----------------------------------------------------------------------------------
+
+#: The only account that carries the seed documentation's requests and jobs.
+SEED_ACCOUNT = 'demo'
+
+
+def _utc(text: str) -> int:
+    """Unix seconds of a UTC time written ``'YYYY-MM-DD HH:MM:SS'``."""
+    return calendar.timegm(time.strptime(text, '%Y-%m-%d %H:%M:%S'))
+
+
+def _catalogue_target(name: str) -> Target:
+    for pool in (catalog.VARIABLE_STARS, catalog.MESSIER, catalog.NGC, catalog.FIELDS):
+        for target in pool:
+            if target.name == name:
+                return target
+    raise KeyError(name)
+
+
+def _seed_records() -> tuple[tuple[Request, ...], tuple[Job, ...]]:
+    # demo's requests: the documented rids, names, status 8 and jids; the
+    # documented job 369256 of request 706248.  The ten November requests were
+    # sent in batches by a script (hence the consecutive rids) and observed
+    # with COAST; their completions are in the documented newest-first order
+    # 767380, 767374, 767376, 767375, 767373, 766438, 766436, 766435, 766437, 766264.
+    demo = (
+        # rid, object name, target, telescope, filter, exposure (ms), requested,
+        # jid, completed, flat (None: the month's flat of that telescope and filter)
+        (706248, 'RaDec object', 'RaDec object', 2, 'BVR', 120000, '2020-12-21 11:27:45',
+         369256, '2020-12-22 23:34:10', 24),
+        (766264, 'T CrB_M', 'T CrB', 6, 'BVR', 30000, '2024-11-03 18:52:07',
+         418581, '2024-11-04 19:47:31', None),
+        (766435, 'T CrB', 'T CrB', 6, 'BVR', 20000, '2024-11-05 20:14:02',
+         418736, '2024-11-06 19:31:20', None),
+        (766436, 'CH Cyg', 'CH Cyg', 6, 'BVR', 10000, '2024-11-05 20:14:05',
+         418737, '2024-11-06 20:05:53', None),
+        (766437, 'SS Cyg', 'SS Cyg', 6, 'BVR', 30000, '2024-11-05 20:14:08',
+         418738, '2024-11-06 19:12:44', None),
+        (766438, 'DX Vul', 'DX Vul', 6, 'BVR', 60000, '2024-11-05 20:14:11',
+         418739, '2024-11-06 20:40:16', None),
+        (767373, 'CH Cyg', 'CH Cyg', 6, 'BVR', 10000, '2024-11-07 19:03:40',
+         419540, '2024-11-08 19:50:27', None),
+        (767374, 'SS Cyg', 'SS Cyg', 6, 'BVR', 30000, '2024-11-07 19:03:43',
+         419541, '2024-11-08 21:02:35', None),
+        (767375, 'IP Cyg', 'IP Cyg', 6, 'BVR', 90000, '2024-11-07 19:03:46',
+         419542, '2024-11-08 20:14:09', None),
+        (767376, 'V686 Cyg', 'V686 Cyg', 6, 'BVR', 60000, '2024-11-07 19:03:49',
+         419543, '2024-11-08 20:37:58', None),
+        (767380, 'EQ Lyr', 'EQ Lyr', 6, 'BVR', 60000, '2024-11-07 19:26:12',
+         419547, '2024-11-08 21:25:50', None),
+    )
+    # Other users' public successful jobs: what the documented job search of
+    # 17/11/24 16:00 - 18/11/24 16:00:59 finds, 423342 first and 423183 last.
+    public = (
+        # jid, rids, owner, target, telescope, filter, exposure (ms), completed, flat
+        (423183, (771716, 771970), 'observer17', 'M109', 2, 'BVR', 120000,
+         '2024-11-18 05:41:09', 31),
+        (423219, (771808,), 'observer05', 'M1', 6, 'BVR', 60000, '2024-11-18 05:49:52', None),
+        (423256, (771874,), 'observer31', 'Algol', 7, 'Colour', 10000,
+         '2024-11-18 05:58:36', None),
+        (423297, (771925,), 'observer05', 'M42', 6, 'R', 30000, '2024-11-18 06:07:03', None),
+        (423318, (771951,), 'observer22', 'NGC 891', 7, 'Colour', 180000,
+         '2024-11-18 06:15:47', None),
+        (423342, (771989,), 'observer09', 'M45', 6, 'BVR', 20000, '2024-11-18 06:24:20',
+         None),
+    )
+    requests, jobs = [], []
+    for (rid, name, target_name, tele, filt, exposure, asked, jid, done, flat) in demo:
+        t = _catalogue_target(target_name)
+        completed = _utc(done)
+        jobs.append(Job(
+            jid=jid, rids=[rid], owner=SEED_ACCOUNT, public=False, object_name=name,
+            object_type=t.object_type, object_id=t.object_id, ra_deg=t.ra_deg,
+            dec_deg=t.dec_deg, telescope_id=tele, filter_type=filt, exposure_ms=exposure,
+            completion_time=completed, success=True,
+            flat_id=flat or _flat_id(tele, filt, completed)))
+        requests.append(Request(
+            rid=rid, owner=SEED_ACCOUNT, object_name=name, object_type=t.object_type,
+            object_id=t.object_id, ra_deg=t.ra_deg, dec_deg=t.dec_deg, telescope_id=tele,
+            filter_type=filt, exposure_ms=exposure, dark_frame=True, status=COMPLETE,
+            request_time=_utc(asked), completion_time=completed, comments='AutoSubmit',
+            folder_id=1, jid=jid))
+    for (jid, rids, owner, target_name, tele, filt, exposure, done, flat) in public:
+        t = _catalogue_target(target_name)
+        completed = _utc(done)
+        jobs.append(Job(
+            jid=jid, rids=list(rids), owner=owner, public=True, object_name=t.name,
+            object_type=t.object_type, object_id=t.object_id, ra_deg=t.ra_deg,
+            dec_deg=t.dec_deg, telescope_id=tele, filter_type=filt, exposure_ms=exposure,
+            completion_time=completed, success=True,
+            flat_id=flat or _flat_id(tele, filt, completed)))
+    return tuple(requests), tuple(jobs)
+
+
+#: ``demo``'s documented requests, and the documented jobs (``demo``'s, private,
+#: and other users' public ones).
+SEED_REQUESTS, SEED_JOBS = _seed_records()
+#: The archive's ``now`` from which the seed records are present.
+SEED_EPOCH = max(job.completion_time for job in SEED_JOBS)
+#: The documented job search's window (inclusive): only seed jobs complete in it.
+SEED_SEARCH_WINDOW = (_utc('2024-11-17 16:00:00'), _utc('2024-11-18 16:00:59'))
+
+
+# ----------------------------------------------------------------------------------
 # Generation
 # ----------------------------------------------------------------------------------
 
@@ -401,13 +524,26 @@ class _Generator:
         self.now = int(archive.now)
         self.drafts: list[_Draft] = []
         self.jobs: list[_JobDraft] = []
+        # The seed documentation's records, once the archive reaches their date;
+        # demo's only when there is an account of that name.
+        self.seeded = self.now >= SEED_EPOCH
+        has_demo = SEED_ACCOUNT in archive._passwords
+        self.seed_requests = SEED_REQUESTS if self.seeded and has_demo else ()
+        self.seed_jobs = tuple(j for j in SEED_JOBS if self.seeded
+                               and (j.owner != SEED_ACCOUNT or has_demo))
+        # Their ids are never generated, whether demo exists or not.
+        reserved = SEED_JOBS if self.seeded else ()
+        self.reserved_rids = {rid for j in reserved for rid in j.rids}
+        self.reserved_jids = {j.jid for j in reserved}
 
     def run(self) -> None:
         n = self.archive.requests_per_account
         for index, user in enumerate(self.archive._passwords):
             rng = random.Random(f'telescope-sim:{self.archive.seed}:{user}:{n}:{self.now}')
             own_folder = FIRST_FOLDER + 7 * index + rng.randrange(7)
-            self._account(rng, user, n, own_folder)
+            # demo's seed requests are part of its requests_per_account.
+            size = max(0, n - len(self.seed_requests)) if user == SEED_ACCOUNT else n
+            self._account(rng, user, size, own_folder)
         self._other_users(random.Random(f'telescope-sim:{self.archive.seed}:others:{n}'))
         self._assign_ids(random.Random(f'telescope-sim:{self.archive.seed}:ids'))
         self._materialise()
@@ -457,6 +593,14 @@ class _Generator:
                 chosen[i] = code
         return chosen
 
+    def _clear(self, completion: int) -> int:
+        """A generated completion time kept out of the seed's search window
+        (mirrored to before it), so that window finds the documented jobs only."""
+        lo, hi = SEED_SEARCH_WINDOW
+        if self.seeded and lo <= completion <= hi:
+            return lo - 1 - (completion - lo)
+        return completion
+
     def _when(self, rng: random.Random, min_age: float = 0.0) -> int:
         """A past time, more likely recent: users were more active lately."""
         age = min_age + (HISTORY_YEARS * YEAR - min_age) * rng.random() ** 1.6
@@ -500,6 +644,7 @@ class _Generator:
             completion = int(self.now - rng.uniform(0.5, 40.0) * 3600)
         else:
             completion = self._when(rng, min_age=2 * DAY)
+        completion = self._clear(completion)
         telescope, filt, exposure = self._setup(rng, target, completion)
         name = self._name(rng, target)
         dark = rng.random() < 0.85
@@ -562,6 +707,7 @@ class _Generator:
         times = [int(self.now - rng.uniform(60 * 60, 60 * DAY)) for _ in range(8 * 60)]
         times += [self._when(rng, min_age=60 * DAY) for _ in range(n_old)]
         for completion in times:
+            completion = self._clear(completion)
             owner = f'observer{rng.randrange(_OTHER_USERS):02d}'
             target = self._target(rng)
             telescope, filt, exposure = self._setup(rng, target, completion)
@@ -582,17 +728,22 @@ class _Generator:
     def _assign_ids(self, rng: random.Random) -> None:
         # Ids grow with time, with gaps left by the site's other users; spans
         # resemble the live site's (rids ~700000-770000, jids ~400000-425000).
+        # The seed records' ids are skipped.
         self.drafts.sort(key=lambda d: d.request_time)
         gap = max(1, 2 * 70000 // max(1, len(self.drafts)))
         rid = FIRST_RID
         for d in self.drafts:
             rid += rng.randint(1, gap)
+            while rid in self.reserved_rids:
+                rid += 1
             d.rid = rid
         self.jobs.sort(key=lambda j: j.completion_time)
         gap = max(1, 2 * 25000 // max(1, len(self.jobs)))
         jid = FIRST_JID
         for j in self.jobs:
             jid += rng.randint(1, gap)
+            while jid in self.reserved_jids:
+                jid += 1
             j.jid = jid
 
     def _materialise(self) -> None:
@@ -620,3 +771,10 @@ class _Generator:
                 request_time=d.request_time, completion_time=d.completion_time,
                 comments=d.comments, folder_id=d.folder_id,
                 jid=d.job.jid if d.job is not None else None)
+        # The seed documentation's records, beside the generated ones.
+        for job in self.seed_jobs:
+            arch._add_job(replace(job, rids=list(job.rids)))
+        if self.seed_requests:
+            own = arch._requests[SEED_ACCOUNT]
+            own.update((r.rid, r) for r in self.seed_requests)
+            arch._requests[SEED_ACCOUNT] = dict(sorted(own.items()))

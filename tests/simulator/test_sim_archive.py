@@ -8,7 +8,9 @@ import pytest
 from hypothesis import given, strategies as st
 
 from telescope_query.simulator import catalog
-from telescope_query.simulator.archive import (FILTERS, MAX_EXPOSURE_MS, STATUS_TEXTS,
+from telescope_query.simulator.archive import (FILTERS, MAX_EXPOSURE_MS, SEED_EPOCH,
+                                               SEED_JOBS, SEED_REQUESTS,
+                                               SEED_SEARCH_WINDOW, STATUS_TEXTS,
                                                TELESCOPES, Archive, never_rises)
 
 NOW = 1731945600            # 2024-11-18 16:00 UTC
@@ -145,8 +147,10 @@ def test_telescopes_filters_and_exposures(archive):
 
 
 def test_ids_look_like_the_sites(archive):
-    requests = sorted(archive.requests('demo') + archive.requests('other'),
-                      key=lambda r: r.rid)
+    # Generated ids; the seed documentation's records keep their real ones.
+    seed_rids = {r.rid for r in SEED_REQUESTS}
+    requests = sorted((r for r in archive.requests('demo') + archive.requests('other')
+                       if r.rid not in seed_rids), key=lambda r: r.rid)
     assert requests[0].rid > 700000
     # Ids grow with time (the site numbers requests as they come).
     times = [r.request_time for r in requests]
@@ -200,6 +204,70 @@ def test_flat_fields_and_recent_completions(archive):
     assert len(recent) >= 3
     years = {time.gmtime(j.completion_time).tm_year for j in jobs}
     assert len(years) >= 4
+
+
+# -- the seed documentation's records -------------------------------------------------
+
+SEED_TEN = [(767380, 'EQ Lyr', 419547), (767374, 'SS Cyg', 419541),
+            (767376, 'V686 Cyg', 419543), (767375, 'IP Cyg', 419542),
+            (767373, 'CH Cyg', 419540), (766438, 'DX Vul', 418739),
+            (766436, 'CH Cyg', 418737), (766435, 'T CrB', 418736),
+            (766437, 'SS Cyg', 418738), (766264, 'T CrB_M', 418581)]
+
+
+@pytest.mark.parametrize('size', [0, 5, SIZE, 600])
+def test_seed_records_are_demos_whatever_the_size(size):
+    made = Archive(ACCOUNTS, requests_per_account=size, seed=3, now=NOW)
+    demo = made.requests('demo')
+    assert len(demo) == max(size, 11) and made.folder_count('demo', 1) == len(demo)
+    assert len(made.requests('other')) == size
+    assert [r.rid for r in demo] == sorted(r.rid for r in demo)
+    newest = sorted(demo, key=lambda r: (r.completion_time, r.rid), reverse=True)
+    ten = {rid for rid, _, _ in SEED_TEN}
+    assert [(r.rid, r.object_name, r.jid) for r in newest if r.rid in ten] == SEED_TEN
+    assert all(made.request('demo', rid).status == 8 for rid in ten)
+    assert all(made.request('other', r.rid) is None for r in SEED_REQUESTS)
+    # Generated ids skip the seed's.
+    seed_jobs = {j.jid: j for j in SEED_JOBS}
+    seed_rids = {rid for j in SEED_JOBS for rid in j.rids}
+    jobs = made.search_jobs(0, NOW) + [made.job(r.jid) for u in ACCOUNTS
+                                       for r in made.requests(u) if r.jid]
+    assert all(j == seed_jobs[j.jid] for j in jobs if j.jid in seed_jobs)
+    assert all(made.job(jid) == job for jid, job in seed_jobs.items())
+    assert not {rid for j in jobs if j.jid not in seed_jobs for rid in j.rids} & seed_rids
+
+
+def test_seed_jobs_are_the_documented_ones(archive):
+    job = archive.job(369256)
+    assert (job.rids, job.object_type, job.object_id, job.exposure_ms, job.filter_type,
+            job.telescope_id, job.flat_id, job.success) == (
+        [706248], 'RADEC', '00:42:58.58 +36:28:18.97', 120000, 'BVR', 2, 24, True)
+    assert time.strftime('%d %B %Y %H:%M:%S', time.gmtime(job.completion_time)) == \
+        '22 December 2020 23:34:10'
+    assert archive.job_of_request('demo', 706248) == job and job.owner == 'demo'
+    job = archive.job(423183)
+    assert (job.rids, job.object_type, job.object_id, job.exposure_ms, job.filter_type,
+            job.telescope_id, job.flat_id, job.success, job.public) == (
+        [771716, 771970], 'MESSIER', '109', 120000, 'BVR', 2, 31, True, True)
+    assert time.strftime('%d %B %Y %H:%M:%S', time.gmtime(job.completion_time)) == \
+        '18 November 2024 05:41:09'
+    assert job.owner not in ACCOUNTS
+    found = [j.jid for j in archive.search_jobs(*SEED_SEARCH_WINDOW)]
+    assert found[0] == 423342 and found[-1] == 423183 and len(found) == 6
+    assert set(found) == {j.jid for j in SEED_JOBS if j.public}
+
+
+def test_seed_records_only_for_demo_and_from_their_date():
+    no_demo = Archive({'alice': 'a', 'other': 'b'}, requests_per_account=60, seed=3,
+                      now=NOW)
+    assert no_demo.job(369256) is None and no_demo.job(418581) is None
+    found = [j.jid for j in no_demo.search_jobs(*SEED_SEARCH_WINDOW)]
+    assert found[0] == 423342 and found[-1] == 423183 and len(found) == 6
+    assert all(no_demo.request(u, r.rid) is None
+               for u in ('alice', 'other') for r in SEED_REQUESTS)
+    before = Archive(ACCOUNTS, requests_per_account=60, seed=3, now=SEED_EPOCH - 1)
+    assert before.job(423183) is None and before.request('demo', 706248) is None
+    assert len(before.requests('demo')) == 60
 
 
 # -- folders --------------------------------------------------------------------------
