@@ -1,8 +1,10 @@
 """The original library's listing methods, and the seed documentation's examples run
-unchanged (after changing the import) against the simulator."""
+against the simulator with their literal ids (the simulator's ``demo`` account
+carries the documented records) and give the documented outputs."""
 from __future__ import annotations
 
 import re
+from datetime import datetime, timezone
 
 import pytest
 from astropy.config import paths
@@ -20,24 +22,30 @@ def seed_config(client_env, tmp_path):
         yield config
 
 
-def one_request_job(simulator):
-    """A job of demo's serving one request: it plays the seed's job 369256,
-    which the synthetic archive does not have."""
-    for request in simulator.archive.requests('demo'):
-        job = simulator.archive.job_of_request('demo', request.rid)
-        if job is not None and len(job.rids) == 1 and job.flat_id:
-            return job.jid
-    raise AssertionError('the simulator has no job of one request')
+#: The seed's get_obs_list example ran on 18 November 2024 (t = 16:00 UTC that day).
+SEED_T = datetime(2024, 11, 18, 16, 0, tzinfo=timezone.utc).timestamp()
+#: The seed's "Recent few" requests, with the jids it printed for them.
+SEED_REQUESTS = [(767380, 'EQ Lyr', 419547), (767374, 'SS Cyg', 419541),
+                 (767376, 'V686 Cyg', 419543), (767375, 'IP Cyg', 419542),
+                 (767373, 'CH Cyg', 419540), (766438, 'DX Vul', 418739),
+                 (766436, 'CH Cyg', 418737), (766435, 'T CrB', 418736),
+                 (766437, 'SS Cyg', 418738), (766264, 'T CrB_M', 418581)]
 
 
 def test_seed_examples_run_unchanged(seed_config, simulator, capsys):
-    SEED_JOB = one_request_job(simulator)
+    # The simulator's account demo carries the seed's records with their
+    # literal ids. Two departures from the verbatim text: its newest ten are
+    # the simulator's own recent requests, so the loops take the seed's ten
+    # (in the listing's order); and the job search looks at the documented
+    # day (t = 18 Nov 2024 16:00 UTC) instead of today.
+    seed_rids = {str(rid) for rid, _, _ in SEED_REQUESTS}
     # ---- the seed documentation's examples, verbatim but for the import -------
     from telescope_query import Telescope
     scope = Telescope(config='~/.config/telescope.ini')
 
     reqs = scope.get_user_requests(sort='completion')
     print(f'User {scope.user} has {len(reqs)} requests. Recent few:')
+    reqs = [rq for rq in reqs if rq['id'] in seed_rids]          # (departure)
     for rq in reqs[:10]:
         print(f'{rq["id"]}: {rq["objectname"]:15}'
               f' ({Telescope.REQUESTSTATUS_TEXTS[int(rq["status"])]})')
@@ -52,12 +60,12 @@ def test_seed_examples_run_unchanged(seed_config, simulator, capsys):
 
     dt = 1
     while True:
-        jobs = scope.get_obs_list(dt=dt, verb=False)
+        jobs = scope.get_obs_list(t=SEED_T, dt=dt, verb=False)   # (departure: t)
         if jobs:
             break
         else:
             dt += 1
-    jobs = scope.get_obs_list(dt=dt, verb=True)
+    jobs = scope.get_obs_list(t=SEED_T, dt=dt, verb=True)       # (departure: t)
     assert jobs
     print(jobs[0], f'... ({len(jobs)-2} jobs) ...', jobs[-1])
 
@@ -65,7 +73,7 @@ def test_seed_examples_run_unchanged(seed_config, simulator, capsys):
     for k, v in obs.items():
         print(f'{k}: {v}')
 
-    obs = scope.get_job(SEED_JOB)
+    obs = scope.get_job(369256)
     for k, v in obs.items():
         print(f'{k}: {v}')
     rsp1 = scope.__do_api_call("image-engine", "0-create-dlzip", {'jid': obs['jid'], })
@@ -82,19 +90,46 @@ def test_seed_examples_run_unchanged(seed_config, simulator, capsys):
 
     out = capsys.readouterr().out
     total = len(simulator.archive.requests('demo', 1))
-    assert f'User demo has {total} requests. Recent few:' in out
-    assert re.search(r'^\d{6}: .{15} \(Complete\) jid: \d{6}$', out, re.M)
-    assert "{'id': '1', 'creationtime': '0', 'name': 'Inbox', 'count': " in out
-    assert re.search(r'^Params:\nEarliest completion time: \d\d/\d\d/\d\d 16:00:00\n'
-                     r'Latest completion time: \d\d/\d\d/\d\d 16:00:59\n', out, re.M)
-    assert re.search(r'^\d+ \.\.\. \(-?\d+ jobs\) \.\.\. \d+$', out, re.M)
-    assert re.search(r"^completion: \['\d{1,2}', '[A-Z][a-z]+', '\d{4}', "
-                     r"'\d\d:\d\d:\d\d', 'UTC'\]$", out, re.M)
-    assert f'jid: {SEED_JOB}\n' in out and re.search(r'^exp: \d+ ms$', out, re.M)
+    assert f'User demo has {total} requests. Recent few:\n' in out
+    listing = ''.join(f'{rid}: {name:15} (Complete)\n' for rid, name, _ in SEED_REQUESTS)
+    assert listing in out
+    with_jids = ''.join(f'{rid}: {name:15} (Complete) jid: {jid}\n'
+                        for rid, name, jid in SEED_REQUESTS)
+    assert with_jids in out
+    assert "[{'id': '1', 'creationtime': '0', 'name': 'Inbox', 'count': " \
+           f"'{total}'}}, {{'id': '2', 'creationtime': '0', 'name': 'Favourites', " \
+           "'count': None}" in out
+    assert ('Params:\nEarliest completion time: 17/11/24 16:00:00\n'
+            'Latest completion time: 18/11/24 16:00:59\n'
+            'Job status values of:\n') in out
+    assert 'Sorted by Completion time in descending order\nPrivate jobs excluded\n' \
+           '1000 results per page\n423342 ... (4 jobs) ... 423183\n' in out
+    assert ('jid: 423183\nrid: R771716 R771970\ntype: MESSIER\noid: 109\n'
+            'exp: 120000 ms\nfilter: BVR\ntele: Galaxy\n'
+            "completion: ['18', 'November', '2024', '05:41:09', 'UTC']\n"
+            'status: True\nflatid: 31\n') in out
+    assert ('jid: 369256\nrid: 706248\ntype: RADEC\noid: 00:42:58.58 +36:28:18.97\n'
+            'exp: 120000 ms\nfilter: BVR\ntele: Galaxy\n'
+            "completion: ['22', 'December', '2020', '23:34:10', 'UTC']\n"
+            'status: True\nflatid: 24\n') in out
     assert re.search(r"^\{'success': 1, 'status': 'OK_(READY|WAIT)', 'data': "
-                     r"\{'ieID': '\d+'", out, re.M)
-    assert f'Last complete jid: {last_complete}' in out
+                     r"\{'ieID': '\d+', 'flatID': 0\}\}$", out, re.M)
+    assert re.search(r"^\{'success': 1, 'status': '[A-Z_]+', 'data': "
+                     r"\{'flatID': '0', 'fitsbzsize': '\d+', 'fitssize': '\d+'\}\}$",
+                     out, re.M)
+    assert 'Last complete jid: 418581\n' in out
     assert not scope.authenticated()
+
+
+def test_seed_records_are_demos_only(login_as):
+    alice = login_as('alice')
+    assert not {int(r['id']) for r in alice.get_user_requests()} & {
+        rid for rid, _, _ in SEED_REQUESTS}
+    with pytest.raises(NoSuchRequestError):
+        alice.get_request(706248)
+    with pytest.raises(NoSuchJobError):
+        alice.get_job(369256)                   # demo's own, private
+    assert alice.get_job(423183)['rid'] == 'R771716 R771970'      # public
 
 
 def test_get_user_requests_and_folders_are_the_sites_dicts(telescope, simulator):
