@@ -42,6 +42,9 @@ SERVER_ENV = 'TELESCOPE_QUERY_SERVER'
 # real account (the original's second call asked for all but 100 at once).
 _FIRST_PAGE = 100_000
 _PROGRESS_FROM = 20     # batches longer than this show a progress bar
+# Renewals of the session one call may make: in a long bulk job a session may
+# expire again before a call renewed once is answered (other threads go on).
+_MAX_RENEWALS = 3
 
 
 class TelescopeClass(LegacyMixin, QueryWithLogin):
@@ -74,6 +77,8 @@ class TelescopeClass(LegacyMixin, QueryWithLogin):
         # Counts logins, so that threads which all find the session expired
         # renew it once between them.
         self._session_generation = 0
+        # The newest generation on which a call was answered (not logged out).
+        self._confirmed_generation = 0
         # astroquery's DEBUG hook logs request bodies: show it a redacted copy.
         self._session.hooks['response'] = [http.redacting_hook(self._response_hook)]
         self._once_session = http.one_shot_session(self._session)
@@ -180,14 +185,16 @@ class TelescopeClass(LegacyMixin, QueryWithLogin):
         """
         self._require_login()
         call = f'{module}/{request}'
-        generation = self._session_generation
-        answer = self._api_once(module, request, params, idempotent)
-        if user_api.is_not_logged_in(answer):
-            self._renew_session(generation, call)
+        for renewals in range(_MAX_RENEWALS + 1):
+            generation = self._session_generation
             answer = self._api_once(module, request, params, idempotent)
-            if user_api.is_not_logged_in(answer):
+            if not user_api.is_not_logged_in(answer):
+                self._confirmed_generation = max(self._confirmed_generation, generation)
+                break
+            if renewals == _MAX_RENEWALS or not self._renewal_worked(generation, renewals):
                 raise LoginError(f"{call}: still not logged in after logging in again as "
                                  f"{self._user!r}; call Telescope.login() again.")
+            self._renew_session(generation, call)
         if not allow_failure and not user_api.succeeded(answer):
             raise RemoteServiceError(
                 f"{call} failed: status {user_api.answer_status(answer)!r} "
@@ -208,15 +215,17 @@ class TelescopeClass(LegacyMixin, QueryWithLogin):
             cached = self._records.get(key)
             if isinstance(cached, str):
                 return cached
-        generation = self._session_generation
         url = self._url(path)
-        text = self._send(method, url, what=path, params=params, data=data).text
-        if pages.is_login_form(text):
-            self._renew_session(generation, path)
+        for renewals in range(_MAX_RENEWALS + 1):
+            generation = self._session_generation
             text = self._send(method, url, what=path, params=params, data=data).text
-            if pages.is_login_form(text):
+            if not pages.is_login_form(text):
+                self._confirmed_generation = max(self._confirmed_generation, generation)
+                break
+            if renewals == _MAX_RENEWALS or not self._renewal_worked(generation, renewals):
                 raise LoginError(f"{path}: the site shows its login form although "
                                  f"{self._user!r} logged in again; call Telescope.login().")
+            self._renew_session(generation, path)
         if cache:
             self._records.put(key, text)
         return text
@@ -290,6 +299,7 @@ class TelescopeClass(LegacyMixin, QueryWithLogin):
             self._credentials = found
             self._user = name
             self._session_generation += 1
+            self._confirmed_generation = self._session_generation
             self._authenticated = True
         if store_password and not found.from_keyring:
             credentials.store_in_keyring(found)
@@ -315,6 +325,16 @@ class TelescopeClass(LegacyMixin, QueryWithLogin):
             self._session.cookies.clear()
             self._post_login(self._credentials)
             self._session_generation += 1
+
+    def _renewal_worked(self, generation: int, renewals: int) -> bool:
+        """Whether renewing again makes sense after a call of ``generation`` failed.
+
+        Yes for the first renewal of a call. After that, only when some call
+        was answered on the session that then expired (a session that worked
+        and expired again, as in a long bulk job); a session that expires at
+        once, every time, is not renewed in a loop.
+        """
+        return renewals == 0 or self._confirmed_generation >= generation
 
     def _forget_session(self) -> None:
         self._authenticated = False

@@ -69,6 +69,9 @@ POLL_GROWTH = 1.5
 MAX_STALLS = 3
 #: Connections one download may use in all (resumptions after cuts included).
 MAX_CONNECTIONS = 50
+#: Renewals of the session one download may ask for: in a bulk job a session
+#: may expire again, while other products go on, before this one is answered.
+MAX_RENEWALS = 3
 #: Whole downloads of one product that may fail verification before giving up
 #: (a corrupt transfer is fetched again once).
 MAX_CORRUPT = 2
@@ -390,7 +393,7 @@ def _stream_to(client: Any, url: str, out, product: Product,
     etag = None
     stalls = 0
     best = 0          # the most bytes any connection has brought so far
-    renewed = False
+    renewals = 0
 
     def stall(reason: str) -> None:
         nonlocal stalls
@@ -432,11 +435,11 @@ def _stream_to(client: Any, url: str, out, product: Product,
             total = _total_length(response, transfer.offset) or total
             cut, login_page = _copy_body(response, transfer, product)
         if login_page:
-            if renewed:
+            if renewals >= MAX_RENEWALS:
                 raise DownloadError(f"{product}: the server keeps sending its login "
                                     f"form instead of the product")
             # The session ended (PROTOCOL.md section 1 [assumed]): renew it, try again.
-            renewed = True
+            renewals += 1
             _renew_session(client, product)
             continue
         if cut is None and (total is None or transfer.offset >= total):
