@@ -232,9 +232,9 @@ def test_session_expiring_before_the_download_is_renewed(telescope, simulator, f
     assert simulator.counters['login.php'] == 1
 
 
-def test_session_expiring_while_polling_is_renewed(telescope, simulator, fast):
+def test_session_expiring_while_polling_is_renewed(fresh):
+    simulator, telescope = fresh       # nothing staged yet: several polls
     jid = demo_jids(simulator)[9]
-    simulator.staging_seconds = 0.1
     simulator.faults.add('expire_session', endpoint=POLL, count=1, after_calls=1)
     fetched = staging.fetch_one(telescope, Product(jid))
     assert fetched.path.read_bytes() == served_bytes(simulator, jid)
