@@ -497,3 +497,64 @@ def test_session_expiring_in_the_middle_of_a_bulk_download(make_client, simulato
     assert sorted(p.name for p in (tmp_path / 'bulk').iterdir()) == sorted(
         f'{jid}.fits' for jid in jids), 'a product is missing or doubled'
     assert not cache_problems(client.cache_location)
+
+
+# --- the final submission call: never twice --------------------------------------------
+
+RB_SUBMIT = 'api-user.php/request-constructor/0-rb-submit'
+
+SUBMIT_FAULTS = {
+    'HTTP 500 before it is handled': Fault('http_500', 1),
+    'HTTP 500 after it is handled': Fault('http_500', 1, {'after': True}),
+    'HTTP 500 after it is handled, always': Fault('http_500', None, {'after': True}),
+    'answer cut': Fault('cut_connection', 1, {'after_bytes': 5}),
+    'answer short': Fault('short_body', 1),
+    'answer not JSON': Fault('non_json', 1),
+    'answer truncated JSON': Fault('truncated_json', 1),
+    'session expired at the final call': Fault('expire_session', 1),
+    'answer later than the timeout': Fault('latency', 1, {'ms': 1200},
+                                           settings={'timeout': 0.4}),
+}
+
+
+def _submit_via(how: str, client, name: str):
+    target = _coords()
+    if how == 'submit':
+        return client.submit(target, exposure=30, name=name)
+    if how == 'legacy submit_job_api':
+        ok, value = client.submit_job_api(target, exposure=30000, name=name)
+        if not ok:
+            raise LookupError(value)       # the original's (False, status)
+        return value
+    from astropy.table import Table
+    table = client.submit_missing(Table({'target': [target], 'comment': [name]}), exposure=30)
+    if table['action'][0] != 'submitted':
+        raise LookupError(table['message'][0])
+    return int(table['rid'][0])
+
+
+@pytest.mark.parametrize('fault_name', list(SUBMIT_FAULTS))
+@pytest.mark.parametrize('how', ['submit', 'legacy submit_job_api', 'submit_missing'])
+def test_lost_answer_of_the_final_submission_never_makes_two(how, fault_name, make_client,
+                                                             server_for):
+    """Whatever happens to the answer of ``0-rb-submit``, the request exists at
+    most once; a returned id is that request; otherwise the error says what
+    happened (the server's status, or AMBIGUOUS)."""
+    fault = SUBMIT_FAULTS[fault_name]
+    simulator = server_for(fault)
+    client = make_client()
+    name = unique('Never twice')
+    armed = simulator.faults.add(fault.kind, endpoint=RB_SUBMIT, count=fault.count,
+                                 **fault.params)
+    with conf.set_temp('timeout', fault.settings.get('timeout', 5.0)):
+        kind, value = _outcome(lambda: _submit_via(how, client, name))
+    simulator.faults.clear()
+    assert armed.remaining is None or armed.remaining < fault.count
+    made = [r for r in simulator.archive.requests('demo')
+            if name in (r.object_name, r.comments)]
+    assert len(made) <= 1, f'{len(made)} requests made by one call'
+    if kind == 'ok':
+        assert [r.rid for r in made] == [value]
+    else:
+        assert isinstance(value, (RemoteServiceError, LookupError)), repr(value)
+        assert 'AMBIGUOUS' in str(getattr(value, 'status', value)) or not made
