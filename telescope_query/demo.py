@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Iterator, TextIO
 
 import astropy.units as u
+import numpy as np
 from astropy.io import fits
 from astropy.table import Table
 
@@ -35,6 +36,9 @@ DEMO_FOLDER = 'telescope-demo'
 
 #: The demo's own account on its simulator.
 DEMO_USER, DEMO_PASSWORD = 'demo', 'demo'
+
+#: The three-colour filter of COAST and of PIRATE: their cubes make colour previews.
+THREE_COLOUR = ('BVR', 'Colour')
 
 #: A target that rises high above Teide most of the year (the Andromeda galaxy).
 DEMO_TARGET = '00:42:44.3 +41:16:09'
@@ -162,11 +166,13 @@ def run_demo(folder: str | os.PathLike = DEMO_FOLDER, *, requests: int = 2000,
                                            'requested', 'telescope', 'filter',
                                            'exposure']))
 
-        say.step('The newest completed request and the job that observed it '
-                 '(get_requests sorted by completion, then get_request_details):')
+        say.step('The newest completed three-colour request and the job that observed '
+                 'it (get_requests sorted by completion, then get_request_details):')
         done = client.get_requests(sort='completion', status='complete')
+        if 'filter' in done.colnames:  # a colour preview needs the three-colour filter
+            done = done[np.isin(np.ma.filled(done['filter'], ''), THREE_COLOUR)]
         if len(done) == 0:
-            raise RuntimeError('the demo account has no completed request')
+            raise RuntimeError('the demo account has no completed three-colour request')
         details = client.get_request_details(done['rid'][0])
         result.jid = int(details['jid'][0])
         say.show(_table_text(details, ['rid', 'jid', 'object_name', 'completed',

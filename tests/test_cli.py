@@ -174,10 +174,12 @@ def test_common_options_go_before_or_after_the_command(cli, as_demo, simulator):
     assert before.json() == after.json()
 
 
-def test_server_option_points_at_another_server(cli, as_demo, simulator_factory):
-    other = simulator_factory(requests=7)
+def test_server_option_points_at_another_server(cli, simulator_factory, monkeypatch):
+    other = simulator_factory(accounts={'carol': 'Carol-pw-1'}, requests=7)
+    monkeypatch.setenv('TELESCOPE_QUERY_USER', 'carol')
+    monkeypatch.setenv('TELESCOPE_QUERY_PASSWORD', 'Carol-pw-1')
     result = cli('--server', other.url, 'requests', '--format', 'json')
-    assert result.status == 0
+    assert result.status == 0, result.err
     assert len(result.json()) == 7
     assert os.environ['TELESCOPE_QUERY_SERVER'] != other.url   # restored afterwards
 

@@ -16,7 +16,7 @@ from telescope_query.cli import main
 from telescope_query.demo import run_demo
 
 STEPS = ['Starting a simulator', 'Logging in as "demo"', 'Your folders',
-         'The account has 2000 requests', 'The newest completed request',
+         'The account has 2000 requests', 'The newest completed three-colour request',
          'Downloading the 3-D FITS cube', 'Opening it as an HDUList',
          'A quick-look colour composite', 'Submitting a new request',
          'It is waiting in the queue']
