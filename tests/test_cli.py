@@ -316,6 +316,15 @@ def test_verbose_adds_the_traceback(cli, as_demo):
     assert result.err.rstrip().splitlines()[-1].startswith('telescope-query show: error:')
 
 
+def test_verbose_says_who_logged_in_and_quiet_says_nothing(cli, as_demo, simulator):
+    loud = cli('-v', 'folders', '--format', 'csv')
+    assert loud.status == 0
+    assert f'Logged in as demo on {simulator.url}' in loud.err
+    quiet = cli('-q', 'folders', '--format', 'csv')
+    assert quiet.status == 0 and quiet.err == ''
+    assert quiet.out == loud.out
+
+
 def test_no_password_and_no_terminal_is_a_clear_error(cli, monkeypatch):
     monkeypatch.setenv('TELESCOPE_QUERY_USER', 'demo')
     result = cli('folders')
@@ -491,6 +500,15 @@ def _run(*argv: str, env: dict | None = None, **kwargs) -> subprocess.CompletedP
     return subprocess.run([sys.executable, '-m', 'telescope_query', *argv],
                           capture_output=True, text=True, timeout=60,
                           env={**os.environ, **(env or {})}, **kwargs)
+
+
+def test_console_script_is_declared():
+    from importlib.metadata import entry_points
+
+    (script,) = [e for e in entry_points(group='console_scripts')
+                 if e.name == 'telescope-query']
+    assert script.value == 'telescope_query.cli:main'
+    assert script.load() is main
 
 
 def test_python_m_entry_point_and_usage_status():

@@ -45,13 +45,40 @@ def server_override(url: str | None) -> Iterator[None]:
             os.environ['TELESCOPE_QUERY_SERVER'] = saved
 
 
-def _configure_logging(verbose: int, quiet: bool) -> None:
-    """``-v`` informs, ``-vv`` shows the (password-redacted) HTTP calls, ``-q`` hushes."""
+class _StderrHandler(logging.Handler):
+    """Log records as ``LEVEL: message`` on the current ``sys.stderr``."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            print(f'{record.levelname}: {record.getMessage()}', file=sys.stderr)
+        except Exception:
+            self.handleError(record)
+
+
+@contextlib.contextmanager
+def cli_logging(verbose: int, quiet: bool) -> Iterator[None]:
+    """``-v`` informs, ``-vv`` shows the (password-redacted) HTTP calls, ``-q`` hushes.
+
+    astropy's logger prints INFO to standard output; a command's standard output
+    is its result (a CSV, say), so while it runs every log line goes to standard
+    error instead. The logger is restored afterwards.
+    """
     from astroquery import log
 
     level = 'ERROR' if quiet else {0: 'WARNING', 1: 'INFO'}.get(verbose, 'DEBUG')
+    saved_level, saved_handlers = log.level, list(log.handlers)
+    for handler in saved_handlers:
+        log.removeHandler(handler)
+    handler = _StderrHandler()
+    log.addHandler(handler)
     log.setLevel(level)
-    logging.getLogger('telescope_query').setLevel(getattr(logging, level))
+    try:
+        yield
+    finally:
+        log.removeHandler(handler)
+        for saved in saved_handlers:
+            log.addHandler(saved)
+        log.setLevel(saved_level)
 
 
 def _one_line(exc: BaseException) -> str:
@@ -88,8 +115,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     console = Console(quiet=args.quiet, verbose=args.verbose)
     prefix = f'{PROG} {args.command}'
     try:
-        _configure_logging(args.verbose, args.quiet)
-        with server_override(args.server):
+        with cli_logging(args.verbose, args.quiet), server_override(args.server):
             return COMMANDS[args.command](args, console)
     except (UsageError, ValueError) as exc:
         # The API raises ValueError for arguments it refuses before sending anything.
