@@ -13,6 +13,9 @@ import numpy as np
 
 __all__ = ['normalize_ids', 'run_batch', 'progress_wanted']
 
+#: Largest id accepted: ids beyond a signed 64-bit integer cannot exist on the site.
+MAX_ID = 2 ** 63 - 1
+
 T = TypeVar('T')
 R = TypeVar('R')
 
@@ -29,7 +32,12 @@ def _one_id(value: Any, name: str) -> int:
         if text[:1] in ('R', 'J', 'r', 'j') and text[1:].isdigit():
             text = text[1:]
         if not text.isdigit() or not text.isascii():
-            raise ValueError(f"{name} must be an integer id (like 418581), got {value!r}")
+            raise ValueError(f"{name} must be an integer id (like 418581), got "
+                             f"{_shorten(value)}")
+        if len(text.lstrip('0')) > len(str(MAX_ID)):
+            # int() of thousands of digits is slow, or refused by Python itself.
+            raise ValueError(f"{name} must be an id below 2**63 (the site's largest), got "
+                             f"{_shorten(value)}")
         number = int(text)
     elif isinstance(value, numbers.Real) and float(value).is_integer():
         number = int(value)
@@ -38,7 +46,15 @@ def _one_id(value: Any, name: str) -> int:
                         f"got {type(value).__name__} {value!r}")
     if number <= 0:
         raise ValueError(f"{name} must be a positive integer id, got {value!r}")
+    if number > MAX_ID:
+        raise ValueError(f"{name} must be an id below 2**63 (the site's largest), got "
+                         f"{_shorten(value)}")
     return number
+
+
+def _shorten(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else f"{text[:40]}... ({len(text)} characters)"
 
 
 def normalize_ids(ids: Any, name: str, column: str | None = None) -> tuple[list[int], bool]:
