@@ -280,9 +280,19 @@ def legacy_strings(records: Iterable[dict]) -> list[dict]:
              for key, value in raw.items()} for raw in records]
 
 
+def _is_text_or_number(value: Any) -> bool:
+    """A scalar a name or id may be given as (not a list, array, or other object)."""
+    return isinstance(value, (str, numbers.Number))
+
+
+def _ascii_digits(text: str) -> bool:
+    """Digits ``int()`` reads as the site's ids: ASCII only (``'²'.isdigit()`` is True)."""
+    return text.isascii() and text.isdigit()
+
+
 def check_sort(sort: Any) -> str:
     """``sort`` of ``1-get-list-own``, checked: ValueError naming what is allowed."""
-    if sort not in SORT_COLUMNS:
+    if not isinstance(sort, str) or sort not in SORT_COLUMNS:
         raise ValueError(f"sort must be one of {', '.join(map(repr, SORT_COLUMNS))}, "
                          f"got {sort!r}")
     return sort
@@ -290,15 +300,15 @@ def check_sort(sort: Any) -> str:
 
 def check_telescope(telescope: Any, name: str = 'telescope') -> int | None:
     """A telescope name (any case) or id -> its id; ValueError naming ``name``."""
-    if telescope is None or telescope == '':
+    if telescope is None or (isinstance(telescope, str) and telescope == ''):
         return None
     allowed = (f"{name} must be one of "
                f"{', '.join(TELESCOPE_NAMES[i] for i in sorted(TELESCOPE_NAMES))}"
                f" or its id ({', '.join(map(str, sorted(TELESCOPE_NAMES)))})")
-    if isinstance(telescope, bool):
-        raise TypeError(f"{allowed}, got {telescope!r}")
+    if isinstance(telescope, bool) or not _is_text_or_number(telescope):
+        raise TypeError(f"{allowed}, got {type(telescope).__name__} {telescope!r}")
     if isinstance(telescope, numbers.Integral) or (isinstance(telescope, str)
-                                                    and telescope.strip().isdigit()):
+                                                    and _ascii_digits(telescope.strip())):
         if int(telescope) in TELESCOPE_NAMES:
             return int(telescope)
     elif isinstance(telescope, str) and telescope.strip().lower() in TELESCOPE_IDS:
@@ -310,7 +320,7 @@ def check_filter(filter_name: Any, telescope_id: int | None, name: str = 'filter
     """A filter name checked against the telescope's filters [seen] (all known
     names when the telescope is not given or is an old camera); returns the
     site's spelling. ValueError naming ``name``."""
-    if filter_name is None or filter_name == '':
+    if filter_name is None or (isinstance(filter_name, str) and filter_name == ''):
         return None
     telescope = TELESCOPE_NAMES.get(telescope_id, '').lower()
     known = (FILTERS[telescope] if telescope in FILTERS
