@@ -565,16 +565,18 @@ class TelescopeClass(LegacyMixin, QueryWithLogin):
             raise TypeError(f"folder must be a folder name or id, got "
                             f"{type(folder).__name__} {folder!r}")
         text = str(folder).strip()
+        digits = text.isascii() and text.isdigit()     # '²'.isdigit() is True
         standard = {v: k.capitalize() for k, v in user_api.STANDARD_FOLDERS.items()}
-        if text.isdigit() and int(text) in standard:
+        if digits and int(text) in standard:
             return int(text), standard[int(text)]
         if text.lower() in user_api.STANDARD_FOLDERS:
             return user_api.STANDARD_FOLDERS[text.lower()], text.lower().capitalize()
-        if not text or (text.isdigit() and int(text) <= 0):
+        if not text or (digits and int(text) <= 0) or (
+                not isinstance(folder, str) and folder <= 0):
             raise ValueError(f"folder must be a folder name or a positive id, got {folder!r}")
         folders = user_api.parse_folders(self._folders_raw())
         for record in folders:
-            if (text.isdigit() and record['folder_id'] == int(text)) or (
+            if (digits and record['folder_id'] == int(text)) or (
                     _name_key(record['name']) == _name_key(text)):
                 return record['folder_id'], record['name']
         known = ', '.join(f"{r['name']!r} ({r['folder_id']})" for r in folders)
@@ -892,6 +894,7 @@ def _status_filter(status: Any) -> set[int] | None:
     if isinstance(status, (bool, np.bool_)):
         raise TypeError(f"{allowed}, got {status!r}")
     if isinstance(status, (int, np.integer)) or (isinstance(status, str)
+                                                 and status.strip().isascii()
                                                  and status.strip().isdigit()):
         code = int(status)
         if code not in user_api.STATUS_TEXTS:
