@@ -15,6 +15,7 @@ import os
 import tempfile
 import threading
 import time
+import warnings
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -933,7 +934,13 @@ def _utc_datetime(value: Any, name: str) -> datetime:
     if isinstance(value, Time):
         if not value.isscalar:
             raise ValueError(f"{allowed}, got a Time array")
-        return value.utc.to_datetime(timezone=timezone.utc)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter('ignore')    # ERFA's 'dubious year': refused below
+                return value.utc.to_datetime(timezone=timezone.utc)
+        except (ValueError, OverflowError):        # ErfaError is a ValueError
+            raise ValueError(f"{allowed}, got a time out of range (JD "
+                             f"{value.utc.jd:.1f})") from None
     if isinstance(value, str):
         try:
             return _utc_datetime(Time(value.strip(), scale='utc'), name)
