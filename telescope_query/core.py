@@ -539,6 +539,8 @@ class TelescopeClass(LegacyMixin, QueryWithLogin):
                              f"and end={end_time:%Y-%m-%d %H:%M} (UTC)")
         telescope_id = user_api.check_telescope(telescope, 'telescope')
         filter_name = user_api.check_filter(filter, telescope_id, 'filter')
+        if not isinstance(details, (bool, np.bool_)):
+            raise TypeError(f"details must be True or False, got {details!r}")
         self._require_login()
         found = self._job_search(start_time, end_time, telescope_id, filter_name)
         table = (self.get_job_details(found['jids']) if details and found['jids']
