@@ -111,14 +111,23 @@ class ListingsLegacy:
             t = time.time()
         if isinstance(t, bool) or not isinstance(t, (int, float)):
             raise TypeError(f"t must be seconds since the epoch (as time.time()), got {t!r}")
-        if isinstance(dt, bool) or not isinstance(dt, (int, float)) or dt <= 0:
+        if isinstance(dt, bool) or not isinstance(dt, (int, float)) or not dt > 0:
             raise ValueError(f"dt must be a positive number of days, got {dt!r}")
-        if not (isinstance(hour, int) and 0 <= hour <= 23
-                and isinstance(minute, int) and 0 <= minute <= 59):
+        if not (isinstance(hour, int) and not isinstance(hour, bool) and 0 <= hour <= 23
+                and isinstance(minute, int) and not isinstance(minute, bool)
+                and 0 <= minute <= 59):
             raise ValueError(f"hour must be 0-23 and minute 0-59, got {hour!r}:{minute!r}")
-        end = datetime.fromtimestamp(t, timezone.utc).replace(
-            hour=hour, minute=minute, second=0, microsecond=0)
-        start = end - timedelta(days=dt)
+        try:
+            end = datetime.fromtimestamp(t, timezone.utc).replace(
+                hour=hour, minute=minute, second=0, microsecond=0)
+        except (ValueError, OverflowError, OSError):    # NaN, infinite, beyond year 9999
+            raise ValueError(f"t must be seconds since the epoch (as time.time()), got "
+                             f"{t!r}") from None
+        try:
+            start = end - timedelta(days=dt)
+        except (ValueError, OverflowError):
+            raise ValueError(f"dt must be a positive number of days reaching no further "
+                             f"back than year 1, got {dt!r}") from None
         telescope_id = user_api.check_telescope(camera, 'camera')
         filter_name = user_api.check_filter(filtertype, telescope_id, 'filtertype')
         self._require_login()
