@@ -365,7 +365,11 @@ def resolve_target(target: Any) -> tuple[SkyCoord, str | None]:
         raise ValueError("target must not be empty: give a SkyCoord, coordinates or a name")
     if looks_like_coordinates(text):
         return parse_coordinates(text), None
-    check_name(text)  # a name must also be usable as the request's object name
+    try:
+        check_name(text)  # a name must also be usable as the request's object name
+    except ValueError as exc:
+        raise ValueError(f"target: as a name, its {exc} (it becomes the request's "
+                         f"object name)") from None
     return _resolve_name(text), text
 
 
