@@ -33,7 +33,8 @@ __all__ = ['TELESCOPES', 'FILTERS', 'MAX_EXPOSURE', 'MAX_NAME_LENGTH',
            'MAX_COMMENT_LENGTH', 'MIN_ALTITUDE', 'SITE_LATITUDE',
            'LowAltitudeWarning', 'SubmissionPlan', 'plan_submission',
            'resolve_target', 'parse_coordinates', 'normalize_telescope',
-           'normalize_filter', 'exposure_to_ms', 'looks_like_coordinates', 'check_name', 'check_comment',
+           'normalize_filter', 'exposure_to_ms', 'looks_like_coordinates', 'check_name',
+           'check_target_name', 'check_comment',
            'max_altitude', 'check_observable', 'format_objectid', 'same_name',
            'DEFAULT_EXPOSURE']
 
@@ -365,12 +366,23 @@ def resolve_target(target: Any) -> tuple[SkyCoord, str | None]:
         raise ValueError("target must not be empty: give a SkyCoord, coordinates or a name")
     if looks_like_coordinates(text):
         return parse_coordinates(text), None
-    try:
-        check_name(text)  # a name must also be usable as the request's object name
-    except ValueError as exc:
-        raise ValueError(f"target: as a name, its {exc} (it becomes the request's "
-                         f"object name)") from None
+    check_target_name(text)
     return _resolve_name(text), text
+
+
+def check_target_name(text: Any) -> str:
+    """A target given by name: it must also be usable as the request's object name.
+
+    Raises
+    ------
+    TypeError, ValueError
+        Naming the parameter ``target``.
+    """
+    try:
+        return check_name(text)
+    except (ValueError, TypeError) as exc:
+        raise type(exc)(f"target: as a name, its {exc} (it becomes the request's "
+                        f"object name)") from None
 
 
 # --- Observability from the Observatorio del Teide -----------------------------

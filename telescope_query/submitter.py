@@ -494,7 +494,7 @@ def submit_missing(client: Any, targets: Any, *, exposure: Any = submission.DEFA
                 submission.normalize_filter(item.filter, telescope_name)
                 submission.exposure_to_ms(item.exposure, telescope_name)
                 submission.check_comment(item.comment)
-                submission.check_name(item.target)
+                submission.check_target_name(item.target)
             except (ValueError, TypeError) as error:
                 item.error = str(error)
     client._require_login()
