@@ -498,7 +498,8 @@ def submit_missing(client: Any, targets: Any, *, exposure: Any = submission.DEFA
             except (ValueError, TypeError) as error:
                 item.error = str(error)
     client._require_login()
-    queue = read_queue(client)
+    # A batch of nothing but bad rows has nothing to ask the site.
+    queue = [] if all(item.error for item in items) else read_queue(client)
     before = {entry.rid for entry in queue}
     rows = []
     for item in items:
