@@ -71,6 +71,8 @@ class TelescopeClass(LegacyMixin, QueryWithLogin):
                  cache: str = '.cache/jobs'):
         super().__init__()
         self._user = ''
+        # The account whose products the product cache holds: the last one logged in.
+        self._products_owner = ''
         self._credentials: credentials.Credentials | None = None
         self._auth_lock = threading.RLock()
         self._transport_lock = threading.Lock()
@@ -106,9 +108,16 @@ class TelescopeClass(LegacyMixin, QueryWithLogin):
 
     @property
     def product_cache(self) -> Path:
-        """Folder of verified image products of this server, in the cache location."""
+        """Folder of verified image products of this server and account, in the cache location.
+
+        Per account: a product of one account's private job is never served
+        from the cache to another account sharing the cache folder. After a
+        logout the products of the last account stay available (a cached
+        product needs no login).
+        """
         netloc = urlsplit(self.server_url).netloc or 'server'
-        folder = self.cache_location / 'products' / netloc.replace(':', '_')
+        account = hashlib.sha256(self._products_owner.encode()).hexdigest()[:16]
+        folder = self.cache_location / 'products' / netloc.replace(':', '_') / account
         folder.mkdir(parents=True, exist_ok=True)
         return folder
 
@@ -298,7 +307,7 @@ class TelescopeClass(LegacyMixin, QueryWithLogin):
                                  f"not accept the user name and password (it answered "
                                  f"{user_api.answer_status(answer)!r}).")
             self._credentials = found
-            self._user = name
+            self._user = self._products_owner = name
             self._session_generation += 1
             self._confirmed_generation = self._session_generation
             self._authenticated = True
