@@ -311,4 +311,4 @@ def test_password_never_reaches_the_log_repr_or_a_pickle(client, astroquery_log)
 def test_product_cache_is_per_server_inside_the_cache_location(telescope, tmp_path):
     folder = telescope.product_cache
     assert folder.is_dir() and tmp_path / 'cache' in folder.parents
-    assert '127.0.0.1' in folder.name
+    assert '127.0.0.1' in folder.parent.name      # products/<server>/<account>
