@@ -13,6 +13,7 @@ from __future__ import annotations
 import configparser
 import getpass
 import os
+import stat
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -90,8 +91,28 @@ def read_config_file(config: str | os.PathLike | None) -> dict[str, str]:
         if explicit:
             raise LoginError(f"config: {str(path)!r} has no [{CONFIG_SECTION}] section")
         return {}
-    return {key: parser.get(CONFIG_SECTION, key) for key in ('user', 'password')
-            if parser.has_option(CONFIG_SECTION, key)}
+    found = {key: parser.get(CONFIG_SECTION, key) for key in ('user', 'password')
+             if parser.has_option(CONFIG_SECTION, key)}
+    if found.get('password'):
+        _warn_if_readable_by_others(path)
+    return found
+
+
+_WARNED: set[tuple[str, int]] = set()
+
+
+def _warn_if_readable_by_others(path: Path) -> None:
+    """Warn (once per file and mode) when group or others may read a file with a password."""
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        return
+    if os.name != 'posix' or not mode & 0o077 or (str(path), mode) in _WARNED:
+        return
+    _WARNED.add((str(path), mode))
+    log.warning(f"config: {str(path)!r} holds a password and is readable by group or "
+                f"others (mode {mode:04o}); make it private with: chmod 600 {path} "
+                f"(or keep the password in the keyring: login(store_password=True)).")
 
 
 def find_username(username: str | None, *, default: str = '',
