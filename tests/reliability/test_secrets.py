@@ -1,0 +1,230 @@
+"""The password and the session cookie never leak (issue 7, item 4).
+
+The whole workflow runs as ``alice`` (password ``alice-Secret-42``) with
+astroquery's log at its most verbose (level 5, below DEBUG) and Python's root
+logger open too: login, listings, views, the job search, downloads, a
+submission, the legacy calls, and errors (a wrong password, broken answers,
+an expired session renewed, a login that fails over and over). Then:
+
+- no log record, and no line any handler wrote, holds the password;
+- no exception message or traceback (with its chained causes) holds it;
+- neither ``repr`` nor ``str`` of the client holds it;
+- no file under the temporary home, cache and download folders holds the
+  password or the session cookie's value.
+
+The original config file (``~/.config/telescope.ini``) draws a warning when
+group or others can read it.
+"""
+from __future__ import annotations
+
+import io
+import logging
+import os
+import stat
+import traceback
+from pathlib import Path
+
+import pytest
+from astroquery import log as astroquery_log
+
+from telescope_query import TelescopeClass, conf
+from telescope_query.exceptions import LoginError, RemoteServiceError
+
+from .helpers import PASSWORDS, demo_jids, unique
+
+PASSWORD = PASSWORDS['alice']
+WRONG_PASSWORD = 'alice-Wrong-Guess-77'
+
+
+@pytest.fixture
+def everything_logged(capfd):
+    """Every log record and every byte written by log handlers (astroquery's at
+    level 5, and the root logger's), while the test runs."""
+    records: list[logging.LogRecord] = []
+    stream = io.StringIO()
+
+    class Keep(logging.Handler):
+        def emit(self, record):
+            records.append(record)
+
+    keep, text = Keep(level=1), logging.StreamHandler(stream)
+    text.setLevel(1)
+    text.setFormatter(logging.Formatter('%(name)s %(levelname)s %(message)s %(args)s'))
+    root = logging.getLogger()
+    saved = astroquery_log.level, root.level
+    astroquery_log.setLevel(5)
+    root.setLevel(1)
+    for logger in (astroquery_log, root):
+        logger.addHandler(keep)
+        logger.addHandler(text)
+    try:
+        yield records, stream, capfd
+    finally:
+        for logger in (astroquery_log, root):
+            logger.removeHandler(keep)
+            logger.removeHandler(text)
+        astroquery_log.setLevel(saved[0])
+        root.setLevel(saved[1])
+
+
+def files_under(*folders: Path):
+    for folder in folders:
+        for path in Path(folder).rglob('*'):
+            if path.is_file():
+                yield path, path.read_bytes()
+
+
+def holds(data: bytes, secret: str) -> bool:
+    """The secret in bytes as text, URL-encoded or UTF-16 (a careless writer's forms)."""
+    from urllib.parse import quote
+    forms = {secret, quote(secret), quote(secret, safe='')}
+    return any(f.encode() in data or f.encode('utf-16-le') in data for f in forms)
+
+
+@pytest.mark.parametrize('level', [5, 10])
+def test_workflow_at_the_most_verbose_log_leaks_no_secret(simulator, client_env, tmp_path,
+                                                          everything_logged, level):
+    """At level 5 astroquery logs every answer with its headers (Set-Cookie);
+    at level 10 (DEBUG) every request with its headers and body (the login
+    form, the Cookie header). The log also goes to a file here, as astropy's
+    ``log_to_file`` would write it."""
+    records, stream, capfd = everything_logged
+    astroquery_log.setLevel(level)
+    home = Path(os.environ['HOME'])
+    errors: list[BaseException] = []
+    log_file = tmp_path / 'logs' / 'astroquery.log'
+    log_file.parent.mkdir()
+    with astroquery_log.log_to_file(str(log_file)):
+        client, stranger, cookie = _workflow(simulator, tmp_path, errors)
+    assert log_file.stat().st_size > 0
+    _check_no_leak(records, stream, capfd, errors, tmp_path, home, level,
+                   (client, stranger), cookie)
+
+
+def _workflow(simulator, tmp_path, errors):
+    """Every public operation, and errors on the way, as alice."""
+
+    def expect_error(call, kind):
+        with pytest.raises(kind) as caught:
+            call()
+        errors.append(caught.value)
+
+    # A wrong password first: its error and log lines must hold neither password.
+    stranger = TelescopeClass()
+    stranger.cache_location = tmp_path / 'cache'
+    expect_error(lambda: stranger.login('alice', password=WRONG_PASSWORD), LoginError)
+
+    client = TelescopeClass()
+    client.cache_location = tmp_path / 'cache'
+    simulator.faults.add('http_500', endpoint='login.php', count=1)   # a retried login
+    client.login('alice', password=PASSWORD)
+    cookie = {c.name: c.value for c in client._session.cookies}
+    assert cookie, 'the client keeps no session cookie: nothing to check'
+
+    jids = demo_jids(simulator, 'alice')[:2]
+    rids = sorted(r.rid for r in simulator.archive.requests('alice'))[:3]
+    client.get_folders()
+    client.get_requests(sort='completion')
+    client.get_request_details(rids)
+    client.get_job_details(jids)
+    client.query_object(simulator.archive.requests('alice')[0].object_name)
+    client.query_jobs('2024-11-17 16:00', '2024-11-18 16:00')
+    client.get_images(jids[0], show_progress=False)[0].close()
+    client.download_data(jids, path=tmp_path / 'files', show_progress=False)
+    client.submit('10:00:00 +40:00:00', exposure=30, name=unique('Secret run'))
+    client.submit_missing(['11:00:00 +40:00:00'], dry_run=True)
+    client.get_user_requests(1)
+    client.get_job(jids[0])
+    client.download_obs(jids[1], directory=tmp_path / 'legacy')
+
+    # Errors on the way: broken answers, a renewed session, a login failing for good.
+    simulator.faults.add('non_json', endpoint='api-user.php', count=1)
+    expect_error(client.get_folders, RemoteServiceError)
+    simulator.faults.add('expire_session', count=1)
+    client.get_folders()                                  # renewed: the password is sent again
+    simulator.faults.add('cut_connection', endpoint='login.php', count=None, after_bytes=3)
+    simulator.faults.add('expire_session', count=1)
+    with conf.set_temp('retries', 1):
+        expect_error(client.get_folders, RemoteServiceError)
+    simulator.faults.clear()
+    simulator.faults.add('http_500', endpoint='login.php', count=None)
+    with conf.set_temp('retries', 1):
+        expect_error(lambda: client.login('alice', password=PASSWORD), RemoteServiceError)
+    simulator.faults.clear()
+    client.login('alice', password=PASSWORD)
+    expect_error(lambda: client.get_request_details(1), Exception)
+
+    return client, stranger, cookie
+
+
+def _check_no_leak(records, stream, capfd, errors, tmp_path, home, level, clients, cookie):
+    out, err = capfd.readouterr()
+    logged = [(r.getMessage(), repr(r.args), str(r.__dict__)) for r in records]
+    assert len(records) > 20, 'the log did not record the workflow: nothing was checked'
+    if level == 5:
+        assert any('Set-Cookie' in line[0] for line in logged), \
+            'no answer headers were logged: the cookie was not exercised'
+    else:
+        assert any('password=' in line[0] for line in logged), \
+            'no login form was logged: the redaction was not exercised'
+    for secret in (PASSWORD, WRONG_PASSWORD):
+        for line in logged:
+            assert secret not in ' '.join(line), f'password in a log record: {line[0][:200]}'
+        assert secret not in stream.getvalue()
+        assert secret not in out and secret not in err
+        for error in errors:
+            text = ''.join(traceback.format_exception(error))
+            assert secret not in text and secret not in repr(error)
+        for client_ in clients:
+            assert secret not in repr(client_) and secret not in str(client_)
+        for path, data in files_under(tmp_path, home):
+            assert not holds(data, secret), f'password in {path}'
+    for path, data in files_under(tmp_path, home):
+        for value in cookie.values():
+            assert value.encode() not in data, f'session cookie in {path}'
+
+
+# --- the original config file ------------------------------------------------------
+
+def _config(home: Path, mode: int) -> Path:
+    path = home / '.config' / 'telescope.ini'
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f'[telescope.org]\nuser = alice\npassword = {PASSWORD}\n')
+    path.chmod(mode)
+    return path
+
+
+@pytest.mark.parametrize('mode', [0o644, 0o640, 0o604, 0o666])
+def test_config_file_readable_by_others_draws_a_warning(simulator, client_env, tmp_path,
+                                                        mode, astroquery_log_records):
+    """A ~/.config/telescope.ini that group or others may read holds a password
+    in the open: logging in from it warns (naming the file, not the password)."""
+    path = _config(Path(os.environ['HOME']), mode)
+    client = TelescopeClass()
+    client.cache_location = tmp_path / 'cache'
+    client.login('alice')
+    warnings = [r.getMessage() for r in astroquery_log_records if r.levelname == 'WARNING']
+    about = [w for w in warnings if 'telescope.ini' in w and 'readable' in w]
+    assert about, f'no warning about {oct(mode)} permissions: {warnings}'
+    assert all(PASSWORD not in w for w in warnings)
+    assert str(path) in about[0] or '~/.config/telescope.ini' in about[0]
+
+
+@pytest.mark.parametrize('given', ['explicit', 'default'])
+def test_private_config_file_draws_no_warning(simulator, client_env, tmp_path, given,
+                                              astroquery_log_records):
+    """A config file only its owner can read (0600) is used without a warning."""
+    path = _config(Path(os.environ['HOME']), 0o600)
+    client = TelescopeClass()
+    client.cache_location = tmp_path / 'cache'
+    client.login('alice', config=str(path) if given == 'explicit' else None)
+    assert client.user == 'alice'
+    assert not [r for r in astroquery_log_records
+                if r.levelname == 'WARNING' and 'telescope.ini' in r.getMessage()]
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600        # left as it was
+
+
+@pytest.fixture
+def astroquery_log_records():
+    with astroquery_log.log_to_list() as records:
+        yield records
