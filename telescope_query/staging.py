@@ -203,11 +203,17 @@ def place(fetched: Fetched, folder: str | os.PathLike) -> Path:
     """Put a verified product into ``folder`` under its file name, atomically.
 
     A hard link to the cached file when the file system allows (no copy of
-    the bytes), else a copy under a temporary name that is then renamed.
+    the bytes), else a copy under a temporary name that is then renamed. A
+    target that already is the cached file (the cache's own folder, or a link
+    made by an earlier placing) is left as it is. No temporary file stays
+    behind, whatever happens.
     """
     folder = Path(folder)
     target = folder / fetched.product.file_name
-    if target.resolve() == fetched.path.resolve():
+    if _same_file(target, fetched.path):
+        # Already the verified product. Renaming a link onto another link of
+        # the same file would do nothing at all (POSIX rename) and leave the
+        # temporary behind.
         return target
     fd, temporary = tempfile.mkstemp(dir=folder, prefix=f'.{target.name}.', suffix='.part')
     os.close(fd)
@@ -218,10 +224,18 @@ def place(fetched: Fetched, folder: str | os.PathLike) -> Path:
         except OSError:  # another file system, or links not supported
             shutil.copyfile(fetched.path, temporary)
         os.replace(temporary, target)
-    except BaseException:
+    finally:
+        # Gone after a rename; still there after a failure, or after a rename
+        # that did nothing (the target became a link of the same file meanwhile).
         Path(temporary).unlink(missing_ok=True)
-        raise
     return target
+
+
+def _same_file(one: Path, other: Path) -> bool:
+    try:
+        return os.path.samefile(one, other)
+    except OSError:  # one of them does not exist
+        return False
 
 
 # --- one product, step by step -----------------------------------------------

@@ -1,0 +1,187 @@
+"""No temporary file is ever left in a target folder or in the product cache.
+
+Each scenario (success, the same job again into the same folder, a file
+replaced, failures of the transfer, errors while placing, an interruption)
+ends with a listing of every file of the target folder and of the cache:
+exactly the products (and their records in the cache), nothing else.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from telescope_query import conf, staging
+from telescope_query.staging import Product
+
+DOWNLOAD = 'v3image-download.php'
+
+
+def demo_jids(sim):
+    return sorted({r.jid for r in sim.archive.requests('demo') if r.jid})
+
+
+def listing(folder):
+    """Every file under ``folder``, relative to it (hidden ones included)."""
+    folder = Path(folder)
+    if not folder.exists():
+        return []
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob('*') if p.is_file())
+
+
+def cache_listing(client):
+    return listing(client.product_cache)
+
+
+def cached(*names):
+    """What the cache holds for raw products ``names``: each file and its record."""
+    return sorted([f'raw/{n}' for n in names] + [f'raw/{n}.json' for n in names])
+
+
+@pytest.fixture
+def quick(telescope, simulator):
+    simulator.counters.reset()
+    with conf.set_temp('poll_interval', 0.01), conf.set_temp('max_poll_time', 30):
+        yield
+
+
+def test_the_same_job_twice_into_the_same_folder(telescope, simulator, quick, tmp_path):
+    """The second placing is onto a hard link of the same cached file: a rename
+    of two links of one file does nothing, and its temporary must still go."""
+    jid = demo_jids(simulator)[13]
+    out = tmp_path / 'out'
+    first = telescope.download_data([jid], path=out)
+    assert first['status'][0] == 'COMPLETE'
+    assert listing(out) == [f'{jid}.fits']
+    assert cache_listing(telescope) == cached(f'{jid}.fits')
+    for _ in range(2):
+        again = telescope.download_data([jid], path=out)
+        assert again['status'][0] == 'CACHED'
+        assert listing(out) == [f'{jid}.fits'], 'a temporary was left in the target folder'
+        assert cache_listing(telescope) == cached(f'{jid}.fits')
+    assert (out / f'{jid}.fits').read_bytes() == \
+        staging.cached_path(telescope, Product(jid)).read_bytes()
+
+
+def test_the_same_job_twice_with_the_legacy_call(telescope, simulator, quick, tmp_path):
+    jid = demo_jids(simulator)[13]
+    for _ in range(2):
+        assert telescope.download_obs(jid, directory=tmp_path / 'out') == f'{jid}.fits'
+        assert listing(tmp_path / 'out') == [f'{jid}.fits']
+        assert cache_listing(telescope) == cached(f'{jid}.fits')
+
+
+def test_placing_without_hard_links(telescope, simulator, quick, tmp_path, monkeypatch):
+    """A file system without links: a copy under a temporary name, renamed."""
+    jid = demo_jids(simulator)[14]
+    monkeypatch.setattr(staging.os, 'link', _raise(OSError('links not supported')))
+    for _ in range(2):
+        manifest = telescope.download_data([jid], path=tmp_path / 'out')
+        assert manifest['status'][0] in ('COMPLETE', 'CACHED')
+        assert listing(tmp_path / 'out') == [f'{jid}.fits']
+        assert cache_listing(telescope) == cached(f'{jid}.fits')
+
+
+def test_an_older_file_of_the_same_name_is_replaced(telescope, simulator, quick, tmp_path):
+    jid = demo_jids(simulator)[14]
+    out = tmp_path / 'out'
+    out.mkdir()
+    (out / f'{jid}.fits').write_bytes(b'an older copy')
+    manifest = telescope.download_data([jid], path=out)
+    assert manifest['status'][0] == 'COMPLETE'
+    assert listing(out) == [f'{jid}.fits']
+    assert (out / f'{jid}.fits').read_bytes() != b'an older copy'
+    assert cache_listing(telescope) == cached(f'{jid}.fits')
+
+
+@pytest.mark.parametrize('fault, params', [
+    ('cut_connection', {'after_bytes': 0}),
+    ('corrupt_product', {}),
+    ('short_body', {'missing_bytes': 100}),
+    ('http_500', {}),
+])
+def test_failed_transfers(telescope, simulator, quick, tmp_path, fault, params):
+    jid = demo_jids(simulator)[15]
+    out = tmp_path / 'out'
+    simulator.faults.add(fault, endpoint=DOWNLOAD, count=None, **params)
+    with conf.set_temp('retries', 0):
+        manifest = telescope.download_data([jid], path=out)
+    assert manifest['status'][0] == 'ERROR'
+    assert listing(out) == []
+    assert cache_listing(telescope) == []
+
+
+def test_a_product_that_never_becomes_ready(telescope, simulator, quick, tmp_path):
+    jid = demo_jids(simulator)[15]
+    simulator.faults.add('never_ready', count=None, jid=jid)
+    with conf.set_temp('max_poll_time', 0.05):
+        manifest = telescope.download_data([jid], path=tmp_path / 'out')
+    assert manifest['status'][0] == 'ERROR'
+    assert listing(tmp_path / 'out') == [] and cache_listing(telescope) == []
+
+
+@pytest.mark.parametrize('step', ['link', 'replace'])
+def test_an_error_while_placing(telescope, simulator, quick, tmp_path, monkeypatch, step):
+    jid = demo_jids(simulator)[16]
+    out = tmp_path / 'out'
+    telescope.get_images(jid, show_progress=False)[0].close()
+    if step == 'link':    # no link, and the copy fails too (a full disk)
+        monkeypatch.setattr(staging.os, 'link', _raise(OSError('no links')))
+        monkeypatch.setattr(staging.shutil, 'copyfile', _raise(OSError('disk full')))
+    else:
+        monkeypatch.setattr(staging.os, 'replace', _raise(OSError('read-only folder')))
+    manifest = telescope.download_data([jid], path=out)
+    assert manifest['status'][0] == 'ERROR' and 'could not be put' in manifest['message'][0]
+    assert listing(out) == []
+    assert cache_listing(telescope) == cached(f'{jid}.fits')
+
+
+def test_an_interruption_while_placing(telescope, simulator, quick, tmp_path, monkeypatch):
+    """Ctrl-C in the middle of putting the file into place: nothing half-done stays."""
+    jid = demo_jids(simulator)[16]
+    out = tmp_path / 'out'
+    telescope.get_images(jid, show_progress=False)[0].close()
+    with monkeypatch.context() as patch, pytest.raises(KeyboardInterrupt):
+        patch.setattr(staging.os, 'replace', _raise(KeyboardInterrupt()))
+        telescope.download_data([jid], path=out)
+    assert listing(out) == []
+    assert cache_listing(telescope) == cached(f'{jid}.fits')
+
+
+def test_an_interruption_while_downloading(telescope, simulator, quick, tmp_path,
+                                           monkeypatch):
+    jid = demo_jids(simulator)[17]
+    with pytest.raises(KeyboardInterrupt):
+        monkeypatch.setattr(staging, 'check_product', _raise(KeyboardInterrupt()))
+        telescope.download_data([jid], path=tmp_path / 'out')
+    assert listing(tmp_path / 'out') == [] and cache_listing(telescope) == []
+
+
+def test_an_error_while_downloading(telescope, simulator, quick, tmp_path, monkeypatch):
+    """An unexpected error after the bytes arrived, before they are verified."""
+    jid = demo_jids(simulator)[17]
+    monkeypatch.setattr(staging, 'check_product', _raise(RuntimeError('unexpected')))
+    manifest = telescope.download_data([jid], path=tmp_path / 'out')
+    assert manifest['status'][0] == 'ERROR' and 'unexpected' in manifest['message'][0]
+    assert listing(tmp_path / 'out') == [] and cache_listing(telescope) == []
+
+
+def test_an_existing_target_that_is_the_cached_file_itself(telescope, simulator, quick):
+    """Placing into the cache's own folder: the file is already there."""
+    jid = demo_jids(simulator)[13]
+    fetched = staging.fetch_one(telescope, Product(jid))
+    assert staging.place(fetched, fetched.path.parent) == fetched.path
+    assert cache_listing(telescope) == cached(f'{jid}.fits')
+
+
+def _raise(error):
+    def fail(*args, **kwargs):
+        raise error
+    return fail
+
+
+def test_listing_sees_hidden_temporaries(tmp_path):
+    (tmp_path / '.1.fits.abc.part').write_bytes(b'')
+    assert listing(tmp_path) == ['.1.fits.abc.part']
+    assert os.path.exists(tmp_path / '.1.fits.abc.part')
