@@ -56,10 +56,14 @@ def _check_fits(fileobj: BinaryIO, size: int, label: str) -> None:
         try:
             # Headers only: data stays unread, so this is cheap for any size.
             with fits.open(fileobj, lazy_load_hdus=False, memmap=False) as hdul:
+                _check_structure(hdul, label)
                 last = hdul.fileinfo(len(hdul) - 1)
                 end = last['datLoc'] + last['datSpan']
-        except (OSError, ValueError, IndexError, KeyError) as exc:
-            raise ProductFormatError(f"{label} is not a valid FITS file: {exc}") from None
+        except ProductFormatError:
+            raise
+        except Exception as exc:  # astropy fails in many ways on a broken header
+            raise ProductFormatError(f"{label} is not a valid FITS file: "
+                                     f"{type(exc).__name__}: {exc}") from None
     # astropy only warns about a header it cannot parse after the first HDU.
     broken = [w for w in caught if issubclass(w.category, fits.verify.VerifyWarning)]
     if broken:
@@ -68,6 +72,29 @@ def _check_fits(fileobj: BinaryIO, size: int, label: str) -> None:
     if end > size:
         raise ProductFormatError(f"{label} is truncated: its FITS headers announce "
                                  f"{end} bytes, the file has {size}")
+
+
+_BITPIX = (8, 16, 32, 64, -32, -64)
+
+
+def _check_structure(hdul: fits.HDUList, label: str) -> None:
+    """The keywords that say where the data is and how to read it must be sound.
+
+    astropy takes ``BITPIX = 17`` or ``NAXIS1 = 'eight'`` when it opens a file
+    and fails only when the data is read, with a ``KeyError`` or ``TypeError``.
+    """
+    for index, hdu in enumerate(hdul):
+        header = hdu.header
+        where = f"{label} has a broken FITS header (HDU {index})"
+        bitpix, naxis = header.get('BITPIX'), header.get('NAXIS')
+        if isinstance(bitpix, bool) or bitpix not in _BITPIX:
+            raise ProductFormatError(f"{where}: BITPIX = {bitpix!r}, not one of {_BITPIX}")
+        if isinstance(naxis, bool) or not isinstance(naxis, int) or not 0 <= naxis <= 999:
+            raise ProductFormatError(f"{where}: NAXIS = {naxis!r}")
+        for axis in range(1, naxis + 1):
+            length = header.get(f'NAXIS{axis}')
+            if isinstance(length, bool) or not isinstance(length, int) or length < 0:
+                raise ProductFormatError(f"{where}: NAXIS{axis} = {length!r}")
 
 
 def _check_zip(fileobj: BinaryIO, label: str) -> None:
@@ -171,13 +198,38 @@ def _open_fits(source, label: str) -> fits.HDUList:
         warnings.simplefilter('always')
         try:
             hdul = fits.open(source, lazy_load_hdus=False)
-        except (OSError, ValueError) as exc:
+        except Exception as exc:  # OSError, ValueError, and TypeError on broken cards
             # astropy's warnings about the same breakage would only repeat it.
-            raise ProductFormatError(f"{label} is not a valid FITS file: {exc}") from None
+            raise ProductFormatError(f"{label} is not a valid FITS file: "
+                                     f"{type(exc).__name__}: {exc}") from None
+        try:
+            _check_structure(hdul, label)
+            last = hdul.fileinfo(len(hdul) - 1)
+            size = _source_size(source)
+            if size is not None and last['datLoc'] + last['datSpan'] > size:
+                raise ProductFormatError(f"{label} is truncated: its FITS headers announce "
+                                         f"{last['datLoc'] + last['datSpan']} bytes, the "
+                                         f"file has {size}")
+        except BaseException:
+            hdul.close()
+            raise
     for warning in caught:
         warnings.warn_explicit(warning.message, warning.category, warning.filename,
                                warning.lineno)
     return hdul
+
+
+def _source_size(source) -> int | None:
+    """The byte length of a FITS source (path or file object), when it can be known."""
+    try:
+        if isinstance(source, (str, os.PathLike)):
+            return os.path.getsize(source)
+        position = source.tell()
+        size = source.seek(0, os.SEEK_END)
+        source.seek(position)
+        return size
+    except (OSError, AttributeError, ValueError):
+        return None
 
 
 def _filter_name(header: fits.Header, fallback: str) -> str:
