@@ -22,7 +22,7 @@ from astropy.utils import iers
 
 from telescope_query import TelescopeClass, conf
 
-from .helpers import PASSWORDS
+from .helpers import PASSWORDS, HostileProxy
 
 
 @pytest.fixture(autouse=True)
@@ -51,3 +51,20 @@ def make_client(client_env, tmp_path) -> Iterator[Callable[..., TelescopeClass]]
     yield make
     for client in made:
         client._session.close()
+
+
+@pytest.fixture
+def hostile_proxy(simulator, monkeypatch) -> Iterator[Callable[..., HostileProxy]]:
+    """``hostile_proxy(handler)``: a `HostileProxy` before the simulator, with
+    clients made afterwards pointed at it."""
+    made: list[HostileProxy] = []
+
+    def make(handler=None) -> HostileProxy:
+        proxy = HostileProxy(simulator.url, handler)
+        made.append(proxy)
+        monkeypatch.setenv('TELESCOPE_QUERY_SERVER', proxy.url)
+        return proxy
+
+    yield make
+    for proxy in made:
+        proxy.close()

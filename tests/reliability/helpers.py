@@ -52,3 +52,80 @@ def cache_problems(folder: Path) -> list[str]:
 def demo_jids(sim, user: str = 'demo') -> list[int]:
     """Successful jobs of an account, in id order."""
     return sorted({r.jid for r in sim.archive.requests(user) if r.jid})
+
+
+class HostileProxy:
+    """A loopback proxy in front of the simulator whose answers a test can rewrite.
+
+    The simulator is an independent implementation with a fixed set of faults;
+    answers it cannot give (a hostile zip, a body far longer than announced, a
+    broken FITS header, JSON of any shape) are made here. ``handler(request,
+    forward)`` gets the werkzeug `Request` and a ``forward()`` that returns the
+    simulator's answer as ``(status, headers, body)``; it returns a werkzeug
+    `Response`. The default handler forwards everything unchanged.
+    """
+
+    HOP_BY_HOP = {'content-length', 'transfer-encoding', 'connection', 'keep-alive',
+                  'content-encoding', 'date', 'server'}
+
+    def __init__(self, upstream: str, handler=None):
+        import threading
+
+        import requests
+        from werkzeug.serving import make_server
+
+        self.upstream = upstream.rstrip('/')
+        self.handler = handler or (lambda request, forward: self.respond(*forward()))
+        self.session = requests.Session()
+        self.sent = 0              # body bytes sent to the client, in all
+        self.server = make_server('127.0.0.1', 0, self._app, threaded=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.02,),
+                                       daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        return f'http://127.0.0.1:{self.server.server_port}/'
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.session.close()
+
+    def _app(self, environ, start_response):
+        from werkzeug.wrappers import Request
+        request = Request(environ)
+
+        def forward():
+            headers = {k: v for k, v in request.headers.items()
+                       if k.lower() in ('cookie', 'range', 'if-range', 'content-type',
+                                        'accept-encoding')}
+            answer = self.session.request(
+                request.method, self.upstream + request.full_path.rstrip('?'),
+                data=request.get_data(), headers=headers, allow_redirects=False,
+                timeout=30)
+            kept = [(k, v) for k, v in answer.raw.headers.items()
+                    if k.lower() not in self.HOP_BY_HOP]
+            return answer.status_code, kept, answer.content
+
+        response = self.handler(request, forward)
+        return self._counted(response(environ, start_response))
+
+    def _counted(self, body):
+        try:
+            for chunk in body:
+                self.sent += len(chunk)
+                yield chunk
+        finally:
+            if hasattr(body, 'close'):
+                body.close()
+
+    @staticmethod
+    def respond(status, headers, body, *, length=True):
+        """A werkzeug Response of ``body`` (bytes or an iterable of bytes)."""
+        from werkzeug.wrappers import Response
+        response = Response(body, status=status, headers=headers)
+        if not length:
+            response.headers.pop('Content-Length', None)
+            response.direct_passthrough = True
+        return response

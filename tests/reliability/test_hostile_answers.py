@@ -1,0 +1,350 @@
+"""Hostile or broken answers (issue 7, item 3).
+
+The simulator cannot serve these, so they are made in two ways: crafted files
+fed to the client's pure product functions (`telescope_query.products`), and a
+`HostileProxy` in front of the simulator that rewrites its answers, so that
+the whole client (staging, cache, legacy calls) meets them over HTTP:
+
+- a zip product whose members are named with absolute paths or ``..`` never
+  writes outside its target folder (members are read in memory only);
+- an answer far longer than announced is cut off and reported, and bytes
+  beyond ``Content-Length`` are never taken;
+- a FITS product with a broken header gives a clear error, and nothing stays
+  in the cache;
+- HTML, or JSON of the wrong shape, where JSON was expected gives
+  `RemoteServiceError` naming the call, never a ``KeyError`` from inside.
+"""
+from __future__ import annotations
+
+import io
+import json
+import os
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+from astropy.io import fits
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from telescope_query import conf, products
+from telescope_query.exceptions import DownloadError, NoSuchJobError, RemoteServiceError
+from telescope_query.products import ProductFormatError
+
+from .helpers import cache_problems, demo_jids
+
+DOWNLOAD = 'v3image-download.php'
+POLL = '0-is-job-ready'
+
+
+# --- crafted products ------------------------------------------------------------------
+
+def fits_bytes(filter_name: str = 'B', size: int = 8) -> bytes:
+    hdu = fits.PrimaryHDU(np.arange(size * size, dtype=np.int16).reshape(size, size))
+    hdu.header['FILTER'] = filter_name
+    hdu.header['TELESCOP'] = 'COAST'
+    buffer = io.BytesIO()
+    hdu.writeto(buffer)
+    return buffer.getvalue()
+
+
+def hostile_zip(absolute_target: Path) -> bytes:
+    """A zip of valid FITS files whose member names try to leave any folder."""
+    names = ['../../../escaped_B.fits', str(absolute_target), 'sub/../../escaped_R.fits',
+             '..\\..\\escaped_win.fits', 'C:/escaped_drive.fits', './../escaped_dot.fits']
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, 'w') as archive:
+        for name, filter_name in zip(names, ['B', 'V', 'R', 'B2', 'V2', 'R2']):
+            info = zipfile.ZipInfo(name)     # ZipFile.writestr would keep the name as is
+            archive.writestr(info, fits_bytes(filter_name))
+    data = buffer.getvalue()
+    with zipfile.ZipFile(io.BytesIO(data)) as check:
+        assert str(absolute_target).lstrip('/') in ' '.join(check.namelist()) or \
+            str(absolute_target) in check.namelist()
+    return data
+
+
+def snapshot(*folders: Path) -> set[Path]:
+    return {p for folder in folders for p in Path(folder).rglob('*')}
+
+
+def escaped(root: Path, absolute_target: Path) -> list[Path]:
+    found = [p for p in root.rglob('escaped*')]
+    if absolute_target.exists():
+        found.append(absolute_target)
+    return found
+
+
+# --- zips that try to escape ---------------------------------------------------------------
+
+def test_hostile_zip_read_by_the_product_functions_writes_nothing(tmp_path, monkeypatch):
+    """open_product/check_product of a zip with absolute and '..' member names
+    read the members in memory: no file appears anywhere, and each member
+    becomes an extension named by its FILTER."""
+    work = tmp_path / 'a' / 'b' / 'c' / 'work'
+    work.mkdir(parents=True)
+    monkeypatch.chdir(work)
+    target = tmp_path / 'absolute' / 'escaped_abs.fits'
+    data = hostile_zip(target)
+    path = work / 'hostile.zip'
+    path.write_bytes(data)
+    before = snapshot(tmp_path)
+    assert products.check_product(path) == 'zip'
+    for source in (data, path, io.BytesIO(data)):
+        with products.open_product(source) as hdul:
+            assert [h.header['EXTNAME'] for h in hdul[1:]] == ['B', 'V', 'R', 'B2', 'V2', 'R2']
+    assert snapshot(tmp_path) == before
+    assert not escaped(tmp_path, target)
+    for name, base in [('../../etc/passwd', 'passwd'), ('/abs/x.fits', 'x.fits'),
+                       ('..', 'member'), ('C:\\x\\..\\y.fits', 'y.fits'), ('../.hidden', 'hidden')]:
+        assert products.member_base_name(name) == base
+
+
+@pytest.fixture
+def replaced_product(hostile_proxy, simulator):
+    """``replaced_product(body, *, length=True)``: the proxy serves ``body`` as
+    every product download, and the image engine announces its length."""
+    def make(body, *, length=True, announced=None):
+        size = len(body) if announced is None else announced
+
+        def handler(request, forward):
+            if request.path.endswith(DOWNLOAD):
+                chunks = body if not isinstance(body, (bytes, bytearray)) else [bytes(body)]
+                return hostile_proxy_respond(200, [('Content-Type', 'application/zip')],
+                                             chunks, length=length, size=size)
+            status, headers, content = forward()
+            if request.form.get('request') == POLL:
+                answer = json.loads(content)
+                if answer.get('status') == 'READY':
+                    answer['data']['fitssize'] = answer['data']['fitsbzsize'] = str(size)
+                    content = json.dumps(answer).encode()
+            return proxy.respond(status, headers, content)
+
+        proxy = hostile_proxy(handler)
+        return proxy
+    return make
+
+
+def hostile_proxy_respond(status, headers, chunks, *, length, size):
+    from werkzeug.wrappers import Response
+    chunks = list(chunks) if isinstance(chunks, list) else chunks
+    response = Response(chunks, status=status, headers=headers, direct_passthrough=True)
+    if length is True:
+        response.headers['Content-Length'] = str(sum(len(c) for c in chunks))
+    elif isinstance(length, int) and not isinstance(length, bool):
+        response.headers['Content-Length'] = str(length)
+    return response
+
+
+def test_hostile_zip_through_the_client_writes_nothing_outside(make_client, simulator,
+                                                               replaced_product, tmp_path,
+                                                               monkeypatch):
+    """get_images, download_data, get_obs and download_obs of a hostile zip:
+    the product is cached and placed only under its own name; no member is
+    ever written by its stored path."""
+    work = tmp_path / 'a' / 'b' / 'c' / 'work'
+    work.mkdir(parents=True)
+    monkeypatch.chdir(work)
+    target = tmp_path / 'absolute' / 'escaped_abs.fits'
+    data = hostile_zip(target)
+    replaced_product(data)
+    jids = demo_jids(simulator)[30:32]
+    client = make_client(cache=tmp_path / 'cache')
+    (hdul,) = client.get_images(jids[0], cube=False, show_progress=False)
+    with hdul:
+        assert [h.header['EXTNAME'] for h in hdul[1:]] == ['B', 'V', 'R', 'B2', 'V2', 'R2']
+    table = client.download_data(jids, path=work / 'files', cube=False, show_progress=False)
+    assert list(table['status']) == ['CACHED', 'COMPLETE']
+    with client.get_obs(jids[0], cube=False) as archive:
+        assert len(archive.namelist()) == 6           # handed over, never extracted
+    assert client.download_obs(jids[1], directory=work / 'legacy', cube=False) == \
+        f'{jids[1]}.zip'
+    assert not escaped(tmp_path, target)
+    assert sorted(p.name for p in (work / 'files').iterdir()) == sorted(f'{j}.zip' for j in jids)
+    assert not cache_problems(tmp_path / 'cache')
+
+
+# --- longer than announced ------------------------------------------------------------------
+
+def _endless(head: bytes, limit: int = 64 << 20):
+    """The real product, then zeros: up to ``limit`` bytes (a bound for a failing test)."""
+    yield head
+    sent, block = len(head), b'\0' * (256 << 10)
+    while sent < limit:
+        yield block
+        sent += len(block)
+
+
+@pytest.mark.xfail(strict=True, reason='staging reads a product body to its end whatever '
+                   'the image engine announced; to fix in staging.py once its current '
+                   'edit is committed')
+@pytest.mark.parametrize('how', ['no Content-Length', 'huge Content-Length'])
+def test_body_far_longer_than_announced_is_cut_off_and_reported(how, make_client, simulator,
+                                                                 replaced_product, tmp_path):
+    """A product body that goes on far past the size the image engine announced
+    (64 MiB for a product of a few kB) is cut off early, reported as a
+    DownloadError naming the announced size, and nothing stays behind."""
+    jid = demo_jids(simulator)[33]
+    clean = make_client(cache=tmp_path / 'clean')
+    real = clean.get_images(jid, cube=False, show_progress=False)[0]
+    real.close()
+    real_bytes = next((tmp_path / 'clean').rglob(f'{jid}.zip')).read_bytes()
+    proxy = replaced_product(_endless(real_bytes), announced=len(real_bytes),
+                             length=False if how == 'no Content-Length' else 64 << 20)
+    client = make_client(cache=tmp_path / 'cache')
+    with conf.set_temp('timeout', 10.0):
+        table = client.download_data(jid, path=tmp_path / 'files', cube=False,
+                                     show_progress=False)
+    assert list(table['status']) == ['ERROR']
+    assert 'DownloadError' in table['message'][0] and str(len(real_bytes)) in table['message'][0]
+    assert proxy.sent < 16 << 20, f'the client read {proxy.sent} bytes of a {len(real_bytes)}'
+    assert not cache_problems(tmp_path / 'cache')
+    assert not list((tmp_path / 'cache').rglob(f'{jid}.zip'))
+    assert not (tmp_path / 'files' / f'{jid}.zip').exists()
+
+
+def test_bytes_beyond_content_length_are_never_taken(make_client, simulator, replaced_product,
+                                                     tmp_path):
+    """A server that sends more than its own Content-Length: the client takes
+    exactly Content-Length bytes (the product) and nothing after."""
+    jid = demo_jids(simulator)[34]
+    data = hostile_zip(tmp_path / 'absolute' / 'escaped_abs.fits')
+    replaced_product([data, b'GARBAGE' * 10_000], length=len(data), announced=len(data))
+    client = make_client(cache=tmp_path / 'cache')
+    table = client.download_data(jid, path=tmp_path / 'files', cube=False, show_progress=False)
+    assert list(table['status']) == ['COMPLETE'], list(table['message'])
+    assert (tmp_path / 'files' / f'{jid}.zip').read_bytes() == data
+
+
+# --- broken FITS headers ---------------------------------------------------------------------
+
+def _broken_headers():
+    good = fits_bytes()
+    card = good.index(b'NAXIS1')
+    yield 'no END card', good[:2880].replace(b'END' + b' ' * 77, b' ' * 80) + good[2880:]
+    yield 'NAXIS1 not a number', good[:card] + b"NAXIS1  = 'eight'".ljust(80) + good[card + 80:]
+    yield 'BITPIX invalid', good.replace(b'BITPIX  =                   16',
+                                         b'BITPIX  =                   17')
+    yield 'non-ASCII in the header', good[:card] + b'NAXIS1  = \xff\xfe'.ljust(80) + \
+        good[card + 80:]
+    yield 'header cut mid-card', good[:1000]
+    yield 'data shorter than announced', good[:2880 + 10]
+    yield 'NAXIS negative', good.replace(b'NAXIS   =                    2',
+                                         b'NAXIS   =                   -2')
+
+
+BROKEN = list(_broken_headers())
+
+
+@pytest.mark.parametrize('what, data', BROKEN, ids=[b[0] for b in BROKEN])
+def test_broken_fits_header_is_a_clear_error(what, data, tmp_path):
+    """The product functions name the file and what is wrong: ProductFormatError
+    (a ValueError), never an astropy error from deep inside or a silent success."""
+    path = tmp_path / 'broken.fits'
+    path.write_bytes(data)
+    with pytest.raises(ProductFormatError, match=r'broken\.fits.*(FITS|truncated)'):
+        products.check_product(path)
+    with pytest.raises(ProductFormatError, match='FITS|truncated'):
+        products.check_product(path, 'fits')
+        with products.open_product(path) as hdul:
+            hdul[0].data
+
+
+@pytest.mark.parametrize('what, data', BROKEN[:4], ids=[b[0] for b in BROKEN[:4]])
+def test_broken_fits_header_through_the_client(what, data, make_client, simulator,
+                                               replaced_product, tmp_path):
+    """A cube whose header is broken is fetched again, then reported
+    (DownloadError saying the FITS file is invalid); the cache stays empty."""
+    jid = demo_jids(simulator)[35]
+    replaced_product(data)
+    client = make_client(cache=tmp_path / 'cache')
+    with pytest.raises(DownloadError, match='FITS'):
+        client.get_images(jid, show_progress=False)
+    assert not list((tmp_path / 'cache').rglob(f'{jid}.fits'))
+    assert not cache_problems(tmp_path / 'cache')
+
+
+# --- HTML, or JSON of the wrong shape, where JSON was expected ------------------------------
+
+API_CALLS = {
+    'get_folders': lambda c, s: c.get_folders(),
+    'get_requests': lambda c, s: c.get_requests('Archive'),
+    'query_object': lambda c, s: c.query_object('SS Cyg'),
+    'get_images': lambda c, s: c.get_images(demo_jids(s)[36], show_progress=False),
+    'submit': lambda c, s: c.submit('10:00:00 +40:00:00', exposure=30, name='Hostile JSON'),
+    'legacy get_user_folders': lambda c, s: c.get_user_folders(),
+}
+
+HTML_PAGES = ['<!DOCTYPE html><html><body><h1>Maintenance</h1></body></html>',
+              '<html><body>Fatal error: Uncaught exception in /var/www/api-user.php</body>',
+              '', ' ', '\x00\x01binary', 'null', '"just a string"', '[1, 2, 3]', '{"data": []}',
+              '{"success": 1', '{"success": 1, "status": "OK", "data": {"a": ']
+
+
+@pytest.mark.parametrize('page', HTML_PAGES, ids=range(len(HTML_PAGES)))
+@pytest.mark.parametrize('op', list(API_CALLS))
+def test_non_json_answer_is_a_remote_service_error(op, page, make_client, simulator,
+                                                   hostile_proxy):
+    """Whatever non-JSON (or JSON without 'success') api-user.php sends, the call
+    raises RemoteServiceError naming the API call, and nothing is submitted."""
+    before = len(simulator.archive.requests('demo'))
+    client = make_client()
+
+    def handler(request, forward):
+        status, headers, content = forward()
+        if request.path.endswith('api-user.php'):
+            return hostile.respond(200, [('Content-Type', 'text/html')], page.encode())
+        return hostile.respond(status, headers, content)
+
+    hostile = hostile_proxy(handler)
+    with pytest.raises(RemoteServiceError) as caught:
+        API_CALLS[op](client, simulator)
+    assert 'request-manager/' in str(caught.value) or 'image-engine/' in str(caught.value) \
+        or 'request-constructor/' in str(caught.value)
+    assert len(simulator.archive.requests('demo')) == before
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False)
+    | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
+        st.sampled_from(['id', 'name', 'count', 'creationtime', 'objectname', 'status',
+                         'requesttime', 'totalRequests', 'requests', 'data', 'x']),
+        inner, max_size=4),
+    max_leaves=12)
+answers = st.fixed_dictionaries(
+    {'success': st.sampled_from([1, True, '1']), 'status': st.text(max_size=6)},
+    optional={'data': json_values})
+
+
+def test_json_of_any_shape_never_crashes_the_listings(make_client, simulator, hostile_proxy):
+    """A successful answer whose data has any JSON shape: the listing returns a
+    Table (or list) or raises RemoteServiceError; never KeyError, TypeError or
+    another crash from deep inside."""
+    from .helpers import HostileProxy
+    state = {'answer': None}
+
+    def handler(request, forward):
+        status, headers, content = forward()
+        if state['answer'] is not None and request.path.endswith('api-user.php') \
+                and request.form.get('module') == 'request-manager':
+            return HostileProxy.respond(200, [('Content-Type', 'application/json')],
+                                        state['answer'])
+        return HostileProxy.respond(status, headers, content)
+
+    hostile_proxy(handler)
+    client = make_client()
+
+    @settings(max_examples=60, deadline=None, derandomize=True, database=None,
+              suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(answer=answers, op=st.sampled_from(['get_folders', 'get_requests',
+                                               'legacy get_user_folders']))
+    def check(answer, op):
+        state['answer'] = json.dumps(answer).encode()
+        try:
+            API_CALLS[op](client, simulator)
+        except RemoteServiceError:
+            pass
+
+    check()
