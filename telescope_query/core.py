@@ -71,8 +71,6 @@ class TelescopeClass(LegacyMixin, QueryWithLogin):
                  cache: str = '.cache/jobs'):
         super().__init__()
         self._user = ''
-        # The account whose products the product cache holds: the last one logged in.
-        self._products_owner = ''
         self._credentials: credentials.Credentials | None = None
         self._auth_lock = threading.RLock()
         self._transport_lock = threading.Lock()
@@ -110,13 +108,19 @@ class TelescopeClass(LegacyMixin, QueryWithLogin):
     def product_cache(self) -> Path:
         """Folder of verified image products of this server and account, in the cache location.
 
-        Per account: a product of one account's private job is never served
-        from the cache to another account sharing the cache folder. After a
-        logout the products of the last account stay available (a cached
-        product needs no login).
+        ``products/<server>/<account>/`` (the account as a hash of its name):
+        a product of one account's job is never served from the cache to
+        another account sharing the cache folder. The account is known
+        locally after login, so a cached product still costs no HTTP call;
+        before login (or after logout) this raises
+        `~astroquery.exceptions.LoginError`.
         """
+        self._require_login()
+        user = self._user
+        if not user:  # another thread logged out meanwhile
+            raise LoginError("Not logged in to telescope.org: call Telescope.login() first.")
         netloc = urlsplit(self.server_url).netloc or 'server'
-        account = hashlib.sha256(self._products_owner.encode()).hexdigest()[:16]
+        account = hashlib.sha256(user.encode()).hexdigest()[:16]
         folder = self.cache_location / 'products' / netloc.replace(':', '_') / account
         folder.mkdir(parents=True, exist_ok=True)
         return folder
@@ -307,7 +311,7 @@ class TelescopeClass(LegacyMixin, QueryWithLogin):
                                  f"not accept the user name and password (it answered "
                                  f"{user_api.answer_status(answer)!r}).")
             self._credentials = found
-            self._user = self._products_owner = name
+            self._user = name
             self._session_generation += 1
             self._confirmed_generation = self._session_generation
             self._authenticated = True
@@ -716,6 +720,9 @@ class TelescopeClass(LegacyMixin, QueryWithLogin):
 
         Raises
         ------
+        `~astroquery.exceptions.LoginError`
+            Nobody is logged in: raised at once, even for a cached product (the
+            product cache is per account).
         `~telescope_query.exceptions.NoSuchJobError`
             A job does not exist.
         `~telescope_query.exceptions.ProductNotReadyError`

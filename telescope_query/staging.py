@@ -7,7 +7,9 @@ The client object is passed in; only the private methods of its contract
 How one product is fetched (PROTOCOL.md section 2, image-engine):
 
 1. The cache is looked at first: a verified product is served with no HTTP
-   call at all (not even a login check). Products never change.
+   call at all. Products never change. The cache is per server and account
+   (``client.product_cache``), so nobody logged in has none
+   (`~astroquery.exceptions.LoginError`).
 2. The job view says whether the job exists, has images, and its flat field.
 3. The image engine is asked for the product (raw: ``0-create-dl3d/dlzip``;
    processed: the ``imageengine-request.php`` page), then polled with a
@@ -126,13 +128,17 @@ class Fetched:
 # --- the cache ------------------------------------------------------------------
 
 def cached_path(client: Any, product: Product) -> Path:
-    """Where ``product`` lives in the client's product cache (per server)."""
+    """Where ``product`` lives in the client's product cache (per server and account)."""
     folder = 'processed' if product.processed else 'raw'
     return Path(client.product_cache) / folder / product.file_name
 
 
 def find_cached(client: Any, product: Product) -> Fetched | None:
-    """The verified cached copy of ``product``, or None; no HTTP call."""
+    """The verified cached copy of ``product``, or None; no HTTP call.
+
+    Raises `~astroquery.exceptions.LoginError` when nobody is logged in: the
+    cache of products is the logged-in account's.
+    """
     path = cached_path(client, product)
     size = _verified_size(path)
     return None if size is None else Fetched(product, path, size, cached=True)
@@ -594,7 +600,8 @@ def fetch(client: Any, products: Sequence[Product], *, show_progress: bool = Fal
     Parameters
     ----------
     client : `~telescope_query.core.TelescopeClass`
-        A logged-in client (a cached product needs no login).
+        A logged-in client (a cached product needs no HTTP call, but the
+        login says whose cache it is).
     products : sequence of `Product`
         Repeated products are fetched once.
     show_progress : bool
@@ -727,6 +734,7 @@ def get_images(client: Any, jids: Any, *, cube: bool = True, processed: bool = F
     """
     products = _products(jids, cube, processed)
     show_progress = _flag(show_progress, 'show_progress')
+    client._require_login()
     results = fetch(client, products, show_progress=show_progress)
     for result in results:
         if isinstance(result, BaseException):
@@ -749,6 +757,7 @@ def download_data(client: Any, jids: Any, *, path: str | os.PathLike = '.',
     folder = Path(path).expanduser()
     if folder.exists() and not folder.is_dir():
         raise ValueError(f"path must be a folder, but {os.fspath(folder)!r} is a file")
+    client._require_login()
     folder.mkdir(parents=True, exist_ok=True)
     rows = []
     for product, result in zip(products, fetch(client, products, show_progress=show_progress)):

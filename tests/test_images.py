@@ -10,7 +10,9 @@ from astropy.io import fits
 from astropy.table import Table
 from astropy.wcs import WCS, FITSFixedWarning
 
-from telescope_query import conf, staging
+from astroquery.exceptions import LoginError
+
+from telescope_query import TelescopeClass, conf, staging
 from telescope_query.exceptions import DownloadError, NoSuchJobError, ProductNotReadyError
 
 DOWNLOAD = 'v3image-download.php'
@@ -100,10 +102,9 @@ def test_bad_flags_are_refused_before_any_request(telescope, simulator, quick, n
     assert simulator.counters.total() == 0
 
 
-def test_cached_images_need_no_http_call_not_even_a_login(telescope, simulator, quick):
+def test_cached_images_need_no_http_call(telescope, simulator, quick):
     jids = demo_jids(simulator)[3:5]
     first = telescope.get_images(jids, cube=False)
-    telescope.logout()
     simulator.counters.reset()
     again = telescope.get_images(jids, cube=False)
     assert simulator.counters.total() == 0
@@ -117,6 +118,39 @@ def test_not_logged_in_and_not_cached_is_a_login_error(telescope, simulator, qui
     with pytest.raises(Exception, match='[Nn]ot logged in') as info:
         telescope.get_images(demo_jids(simulator)[5])
     assert type(info.value).__name__ == 'LoginError'
+
+
+@pytest.mark.parametrize('call', ['get_images', 'download_data', 'get_obs', 'download_obs',
+                                  'preview'])
+def test_cached_but_logged_out_is_a_login_error_at_once(telescope, simulator, quick,
+                                                        tmp_path, call):
+    """Before login (or after logout) every images method raises LoginError at
+    once, even for a product in the cache: the cache is the account's."""
+    jid = demo_jids(simulator)[3]
+    telescope.get_images(jid, show_progress=False)[0].close()
+    telescope.logout()
+    simulator.counters.reset()
+    out = tmp_path / 'out'
+    calls = {'get_images': lambda: telescope.get_images(jid),
+             'download_data': lambda: telescope.download_data(jid, path=out),
+             'get_obs': lambda: telescope.get_obs(jid),
+             'download_obs': lambda: telescope.download_obs(jid, directory=out),
+             'preview': lambda: telescope.preview(jid)}
+    with pytest.raises(LoginError, match='[Nn]ot logged in'):
+        calls[call]()
+    assert simulator.counters.total() == 0
+    assert not out.exists()
+
+
+def test_never_logged_in_is_a_login_error_at_once(client_env, simulator, tmp_path):
+    client = TelescopeClass()
+    client.cache_location = tmp_path / 'cache'
+    simulator.counters.reset()
+    for call in (lambda: client.get_images(1), lambda: client.get_obs(1),
+                 lambda: client.download_data(1, path=tmp_path / 'out')):
+        with pytest.raises(LoginError):
+            call()
+    assert simulator.counters.total() == 0 and not (tmp_path / 'out').exists()
 
 
 def test_processed_images(telescope, simulator, quick):

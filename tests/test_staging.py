@@ -14,6 +14,8 @@ from urllib.parse import parse_qsl
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
+from astroquery.exceptions import LoginError
+
 from telescope_query import conf, staging
 from telescope_query.exceptions import (DownloadError, NoSuchJobError, ProductNotReadyError,
                                         RemoteServiceError)
@@ -282,13 +284,26 @@ def test_broken_image_engine_answer(telescope, simulator, fast):
     assert not staging.cached_path(telescope, Product(jid)).exists()
 
 
-def test_cache_hit_makes_no_http_call_even_logged_out(telescope, simulator, fast):
+def test_cache_hit_makes_no_http_call(telescope, simulator, fast):
+    jid = demo_jids(simulator)[11]
+    staging.fetch_one(telescope, Product(jid, cube=False))
+    simulator.counters.reset()
+    again = staging.fetch_one(telescope, Product(jid, cube=False))
+    assert again.cached
+    assert simulator.counters.total() == 0
+
+
+def test_logged_out_the_cache_is_nobodys(telescope, simulator, fast):
+    """The product cache is the logged-in account's: logged out, a cached
+    product is a LoginError at once (no HTTP call), not a cache hit."""
     jid = demo_jids(simulator)[11]
     staging.fetch_one(telescope, Product(jid, cube=False))
     telescope.logout()
     simulator.counters.reset()
-    again = staging.fetch_one(telescope, Product(jid, cube=False))
-    assert again.cached
+    with pytest.raises(LoginError, match='[Nn]ot logged in'):
+        staging.fetch_one(telescope, Product(jid, cube=False))
+    with pytest.raises(LoginError):
+        staging.find_cached(telescope, Product(jid, cube=False))
     assert simulator.counters.total() == 0
 
 

@@ -62,6 +62,7 @@ class DownloadsLegacy:
     def _legacy_fetch(self, obs: Any, cube: bool, processed: bool, pbar: bool,
                       verbose: bool) -> staging.Fetched | None:
         product = staging.Product(_jid_of(obs), _check_flag(cube, 'cube'), processed)
+        self._require_login()  # before login: LoginError at once, as every method
         try:
             return staging.fetch_one(self, product, show_progress=bool(pbar),
                                      on_status=_printer(verbose))
@@ -134,6 +135,7 @@ class DownloadsLegacy:
             caller closes it); None when it is not available.
         """
         product = staging.Product(_jid_of(obs), _check_flag(cube, 'cube'), False)
+        self._require_login()  # the cache is the logged-in account's
         fetched = staging.find_cached(self, product)
         if fetched is None and recurse:
             fetched = self._legacy_fetch(obs, cube, False, pbar, verbose)
