@@ -607,9 +607,12 @@ def fetch(client: Any, products: Sequence[Product], *, show_progress: bool = Fal
     show_progress : bool
         Progress bars when someone can see them.
     on_status : callable, optional
-        ``on_status(product, status, from_engine)`` at each change of state;
-        ``from_engine`` is True for the image engine's own words (``OK_WAIT``,
-        ``PROCESSING``, ``READY``...).
+        ``on_status(product, status, from_engine)`` at each change of our
+        own state (``from_engine`` False: ``staging``, ``downloading``,
+        ``done``...), and at EVERY answer of the image engine, repeats included
+        (``from_engine`` True, its own words: the create answer's ``OK_WAIT``
+        or ``OK_READY``, then each poll's ``OK_WAIT``, ``PROCESSING``... up to
+        ``READY``), as the original library printed them.
     """
     unique = list(dict.fromkeys(products))
     results: dict[Product, Fetched | BaseException] = {}
@@ -618,7 +621,8 @@ def fetch(client: Any, products: Sequence[Product], *, show_progress: bool = Fal
     hook = on_status or (lambda product, status, engine: None)
 
     def set_status(task: _Task, status: str, engine: bool = False) -> None:
-        if status != task.status:
+        # Our own states are told when they change; the engine's at every answer.
+        if engine or status != task.status:
             task.status = status
             hook(task.product, status, engine)
 

@@ -53,6 +53,53 @@ def test_download_obs_cube_and_zip_with_verbose_statuses(fresh, tmp_path, capsys
     assert (tmp_path / fn).read_bytes() == served_bytes(sim, jid, 'zip')
 
 
+ENGINE_STATUSES = {'OK_WAIT', 'OK_READY', 'PROCESSING', 'READY'}
+ENGINE_CALLS = ('api-user.php/image-engine/0-create-dl3d',
+                'api-user.php/image-engine/0-create-dlzip',
+                'api-user.php/image-engine/0-is-job-ready')
+
+
+@pytest.fixture
+def slow_staging(simulator_factory, login_as, monkeypatch):
+    """A simulator whose staging takes several polls (0.3 s, polled every 10 ms)."""
+    sim = simulator_factory(staging_seconds=0.3)
+    monkeypatch.setenv('TELESCOPE_QUERY_SERVER', sim.url)
+    client = login_as('demo')
+    with conf.set_temp('poll_interval', 0.01), conf.set_temp('max_poll_time', 30):
+        yield sim, client
+
+
+@pytest.mark.parametrize('call', ['download_obs', 'get_obs'])
+@pytest.mark.parametrize('cube', [True, False])
+def test_verbose_prints_the_status_of_every_poll(slow_staging, tmp_path, capsys, call, cube):
+    """As the original: the create answer's status, then each poll's, repeats
+    included (its documentation shows OK_WAIT, PROCESSING, PROCESSING, READY)."""
+    sim, scope = slow_staging
+    jid = demo_jids(sim)[2 if cube else 3]
+    sim.counters.reset()
+    if call == 'download_obs':
+        assert scope.download_obs(jid, directory=tmp_path, cube=cube, verbose=True)
+    else:
+        scope.get_obs(jid, cube=cube, verbose=True).close()
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] in ('OK_WAIT', 'OK_READY') and lines[-1] == 'READY'
+    assert set(lines) <= ENGINE_STATUSES, lines
+    assert 'PROCESSING' in lines, lines
+    # One line per answer of the image engine: the create call, then every poll.
+    assert len(lines) == sum(sim.counters[name] for name in ENGINE_CALLS), lines
+    assert sim.counters[ENGINE_CALLS[2]] >= 3      # staging took several polls...
+    assert len(lines) > len(set(lines))             # ...and repeated statuses are printed
+
+
+def test_verbose_prints_nothing_for_a_cached_product(slow_staging, tmp_path, capsys):
+    sim, scope = slow_staging
+    jid = demo_jids(sim)[4]
+    scope.get_obs(jid).close()
+    capsys.readouterr()
+    assert scope.download_obs(jid, directory=tmp_path, verbose=True) == f'{jid}.fits'
+    assert capsys.readouterr().out == ''
+
+
 def test_download_obs_quiet_by_default_and_takes_a_jid(telescope, simulator, quick,
                                                        tmp_path, capsys):
     jid = demo_jids(simulator)[1]

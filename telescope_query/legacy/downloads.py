@@ -40,7 +40,9 @@ def _jid_of(obs: Any) -> int:
 
 
 def _printer(verbose: bool) -> Callable[[staging.Product, str, bool], None] | None:
-    """Print the image engine's statuses as the original did (OK_WAIT, PROCESSING, READY)."""
+    """Print the image engine's statuses as the original did: the create answer's
+    (``OK_WAIT``/``OK_READY``), then every poll's, repeats included (``PROCESSING``,
+    ``PROCESSING``, ..., ``READY``)."""
     if not verbose:
         return None
 
@@ -102,7 +104,9 @@ class DownloadsLegacy:
         pbar : bool, optional
             Show progress bars.
         verbose : bool, optional
-            Print the image engine's statuses (``OK_WAIT``, ``PROCESSING``, ``READY``).
+            Print the image engine's status at every answer, as the original:
+            the create answer's, then each poll's (``OK_WAIT``, ``PROCESSING``,
+            ``PROCESSING``, ``READY``). Nothing for a product in the cache.
 
         Returns
         -------
