@@ -364,12 +364,13 @@ class _Transfer:
 
 
 def _copy_body(response: requests.Response, transfer: _Transfer,
-               product: Product) -> tuple[Exception | None, bool]:
+               product: Product, limit: int | None = None) -> tuple[Exception | None, bool]:
     """Copy a body into the transfer; returns ``(cut, login_page)``.
 
     ``cut`` is the error that ended the body early (None when it ended
     normally); ``login_page`` is True when the server sent its login form
-    instead of the product.
+    instead of the product. A body that brings more than ``limit`` bytes in
+    all is cut off there (`DownloadError`): a server must not fill the disk.
 
     ``read1`` hands over whatever has arrived (up to `BLOCK_SIZE`), so the
     bytes before a cut are kept and a resumed download starts right after
@@ -385,6 +386,10 @@ def _copy_body(response: requests.Response, transfer: _Transfer,
             return exc, False
         if not block:
             return None, False
+        if limit is not None and transfer.offset + len(block) > limit:
+            raise DownloadError(f"{product}: the server sent more than the {limit} bytes "
+                                f"the image engine announced; cut off after "
+                                f"{transfer.offset + len(block)} bytes")
         if check_start:
             check_start = False
             if sniff(block[:16]) is None:
@@ -396,8 +401,13 @@ def _copy_body(response: requests.Response, transfer: _Transfer,
 
 
 def _stream_to(client: Any, url: str, out, product: Product,
-               progress: Callable[[int], None]) -> tuple[int, int, int | None]:
+               progress: Callable[[int], None],
+               limit: int | None = None) -> tuple[int, int, int | None]:
     """Stream ``url`` into the open file ``out``, resuming after cuts.
+
+    ``limit`` is the size the image engine announced, when it did: an answer
+    whose ``Content-Length`` says more is refused before its body is read, and
+    a body that goes on past it is cut off (`DownloadError` either way).
 
     After a cut the download goes on with an HTTP ``Range`` request when the
     server offered ranges (``Accept-Ranges: bytes``), guarded by ``If-Range``
@@ -453,7 +463,11 @@ def _stream_to(client: Any, url: str, out, product: Product,
             ranges = ranges or response.headers.get('Accept-Ranges', '').lower() == 'bytes'
             etag = response.headers.get('ETag') or etag
             total = _total_length(response, transfer.offset) or total
-            cut, login_page = _copy_body(response, transfer, product)
+            if limit is not None and total is not None and total > limit:
+                raise DownloadError(f"{product}: the server announces {total} bytes "
+                                    f"(Content-Length), more than the {limit} the image "
+                                    f"engine announced; not downloaded")
+            cut, login_page = _copy_body(response, transfer, product, limit)
         if login_page:
             if renewals >= MAX_RENEWALS:
                 raise DownloadError(f"{product}: the server keeps sending its login "
@@ -512,7 +526,8 @@ def _download(client: Any, task: _Task, progress: Callable[[int], None]) -> Fetc
                 written = 0
                 try:
                     with os.fdopen(fd, 'wb', buffering=0) as out:
-                        written, crc, total = _stream_to(client, url, out, product, progress)
+                        written, crc, total = _stream_to(client, url, out, product, progress,
+                                                         task.expected_size)
                     _verify_length(product, written, total, task.expected_size)
                     check_product(temporary, product.file_type)
                 except ProductFormatError as exc:
