@@ -121,7 +121,8 @@ def parse_submit(answer: Any) -> int | None:
         return None
     if isinstance(rid, int):
         return rid if rid > 0 else None
-    if isinstance(rid, str) and rid.strip().isdigit() and int(rid) > 0:
+    if isinstance(rid, str) and rid.strip().isascii() and rid.strip().isdigit() \
+            and int(rid) > 0:     # '²'.isdigit() is True, and int() refuses it
         return int(rid)
     if isinstance(rid, float) and rid.is_integer() and rid > 0:
         return int(rid)

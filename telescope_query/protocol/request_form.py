@@ -41,7 +41,7 @@ def extract_ticket(html: str, step: str = '') -> int:
         if str(tag.get('type', '')).lower() != 'hidden':
             continue
         value = str(tag.get('value', '')).strip()
-        if value.isdigit():
+        if value.isascii() and value.isdigit():     # '²'.isdigit() is True
             return int(value)
     where = f" after step {step!r}" if step else ''
     raise SubmissionError(f"{PAGE}: the page{where} carries no ticket (hidden input "
