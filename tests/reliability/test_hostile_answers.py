@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from astropy.io import fits
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from telescope_query import conf, products
@@ -345,3 +345,92 @@ def test_json_of_any_shape_never_crashes_the_listings(make_client, simulator, ho
             pass
 
     check()
+
+
+odd_text = st.one_of(st.text(max_size=8), st.sampled_from(
+    ['\u00b2', '\u0661\u0662', '1e5', '-1', '0', '99999999999999999999999', ' 42 ', 'READY',
+     'OK_WAIT', 'ERR_X', 'NaN']))
+odd_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | odd_text,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
+        st.sampled_from(['id', 'ieID', 'flatID', 'fitssize', 'fitsbzsize', 'x']), inner,
+        max_size=4),
+    max_leaves=10)
+odd_answers = st.fixed_dictionaries(
+    {'success': st.sampled_from([1, True, '1', 0, False, 'yes']), 'status': odd_text},
+    optional={'data': odd_values})
+
+
+@pytest.mark.parametrize('target', ['image-engine', 'rb-submit'])
+def test_answers_of_any_shape_never_crash_images_or_submission(target, make_client, simulator,
+                                                               hostile_proxy, tmp_path):
+    """Image-engine answers (for get_images) and the final submission's answer
+    (for submit) of any JSON shape, with odd numbers as text ('²', '1e5',
+    huge): a product, a request id, or a RemoteServiceError (DownloadError,
+    SubmissionError); never a ValueError, KeyError or TypeError from inside,
+    which a caller would take for bad input, and never two requests."""
+    from .helpers import HostileProxy
+    state = {'answer': None}
+
+    def replaced(request) -> bool:
+        if not request.path.endswith('api-user.php'):
+            return False
+        if target == 'image-engine':
+            return request.form.get('module') == 'image-engine'
+        return request.form.get('request') == '0-rb-submit'
+
+    def handler(request, forward):
+        status, headers, content = forward()
+        if state['answer'] is not None and replaced(request):
+            return HostileProxy.respond(200, [('Content-Type', 'application/json')],
+                                        state['answer'])
+        return HostileProxy.respond(status, headers, content)
+
+    hostile_proxy(handler)
+    jid = demo_jids(simulator)[37]
+    client = make_client(cache=tmp_path / 'cache')
+
+    @settings(max_examples=30, deadline=None, derandomize=True, database=None,
+              suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(answer=odd_answers)
+    @example(answer={'success': 1, 'status': 'OK', 'data': {'id': '\u00b2'}})
+    @example(answer={'success': 1, 'status': 'OK', 'data': {'id': '9' * 40}})
+    @example(answer={'success': 1, 'status': 'READY',
+                     'data': {'ieID': '\u00b2', 'fitssize': '\u00b2', 'fitsbzsize': '1e5'}})
+    @example(answer={'success': 1, 'status': 'READY', 'data': {'ieID': [], 'fitssize': -5}})
+    def check(answer):
+        import shutil
+        shutil.rmtree(client.product_cache, ignore_errors=True)    # every example downloads
+        state['answer'] = json.dumps(answer).encode()
+        try:
+            with conf.set_temp('max_poll_time', 0.2):
+                if target == 'image-engine':
+                    client.get_images(jid, show_progress=False)[0].close()
+                else:
+                    name = f'Odd answer {len(simulator.archive.requests("demo"))}'
+                    try:
+                        client.submit('10:00:00 +40:00:00', exposure=30, name=name)
+                    finally:
+                        made = [r for r in simulator.archive.requests('demo')
+                                if r.object_name == name]
+                        assert len(made) <= 1
+        except (RemoteServiceError, TimeoutError):
+            pass
+        finally:
+            state['answer'] = None
+
+    check()
+
+
+@pytest.mark.parametrize('digits', ['\u00b2', '\u0661\u0662', '\uff11', '\u2460'])
+def test_odd_digits_in_answers_are_protocol_errors(digits):
+    """Digits int() cannot read ('²'.isdigit() is True) in a submission id or a
+    form ticket: no usable id (the queue is searched) or a SubmissionError
+    (NO_TICKET), never a ValueError a caller would take for bad input."""
+    from telescope_query.exceptions import SubmissionError
+    from telescope_query.protocol import basket, request_form
+    assert basket.parse_submit({'success': 1, 'status': 'OK', 'data': {'id': digits}}) is None
+    page = f'<form><input type="hidden" name="ticket" value="{digits}"></form>'
+    with pytest.raises(SubmissionError) as caught:
+        request_form.extract_ticket(page, 'new')
+    assert caught.value.status == 'NO_TICKET'
