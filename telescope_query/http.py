@@ -13,18 +13,23 @@ Two ways to send, sharing one cookie jar (one login):
 astroquery's ``BaseQuery._response_hook`` logs every request body at DEBUG
 level; :func:`redacting_hook` wraps it so that a password (the login form) or
 a session cookie never reaches the log, even at astroquery's level 5.
+
+:func:`with_cut_retries` asks a read again when its body is cut short (which
+urllib3's ``Retry`` cannot see), and :func:`has_secret` tells whether a form
+holds a password (then no exception may quote the request).
 """
 from __future__ import annotations
 
-from typing import Callable
+import time
+from typing import Any, Callable
 from urllib.parse import parse_qsl, urlencode
 
 import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-__all__ = ['configure_session', 'one_shot_session', 'read_retry', 'redact_body',
-           'redacting_hook', 'SECRET_FIELDS']
+__all__ = ['configure_session', 'one_shot_session', 'read_retry', 'with_cut_retries',
+           'has_secret', 'redact_body', 'redacting_hook', 'SECRET_FIELDS']
 
 #: Form fields whose values never appear in a log (login form, legacy spelling).
 SECRET_FIELDS = frozenset({'password', 'passwd'})
@@ -69,6 +74,30 @@ def one_shot_session(session: requests.Session) -> requests.Session:
     once.mount('http://', adapter)
     once.mount('https://', adapter)
     return once
+
+
+def with_cut_retries(send: Callable[[], requests.Response], *, retries: int,
+                     backoff_factor: float) -> requests.Response:
+    """``send()``, sent again up to ``retries`` times when the answer's body is cut short.
+
+    urllib3's ``Retry`` on the session's adapter covers failures before an
+    answer arrives; a body that ends before its ``Content-Length``
+    (``ChunkedEncodingError``) shows only after, so reads are asked again
+    here, with the same backoff. Never used for calls that change something.
+    """
+    for attempt in range(max(0, retries)):
+        try:
+            return send()
+        except requests.exceptions.ChunkedEncodingError:
+            time.sleep(float(backoff_factor) * 2 ** attempt)
+    return send()
+
+
+def has_secret(data: Any) -> bool:
+    """Whether a form (a dict) has a password field."""
+    if isinstance(data, dict):
+        return bool(SECRET_FIELDS & set(data))
+    return False
 
 
 def redact_body(body: str | bytes | None) -> str | bytes | None:
