@@ -1,0 +1,312 @@
+"""The logged-in session: `SessionQuery`, the base of the client that talks to the server.
+
+It holds what ``docs/internals.rst`` promises the modules below ``core``
+(``server_url``, ``_url``, ``user``, ``product_cache``, ``_require_login``,
+``_api_call``, ``_page``, ``_stream``) and what keeps the session alive:
+opening and closing it, and renewing it once, for all threads, when the site
+has forgotten it. Every call goes through `SessionQuery._send`, on the
+session itself rather than ``BaseQuery._request`` (see there). The public
+methods live in `telescope_query.core`.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import threading
+from pathlib import Path
+from typing import Any, Callable
+from urllib.parse import urlsplit
+
+import requests
+from astroquery import log
+from astroquery.query import QueryWithLogin
+
+from . import conf, credentials, http
+from .exceptions import LoginError, RemoteServiceError
+from .protocol import pages, user_api
+from .records import RecordCache, canonical
+
+__all__ = ['SessionQuery', 'SERVER_ENV', 'MAX_RENEWALS']
+
+SERVER_ENV = 'TELESCOPE_QUERY_SERVER'
+# Renewals of the session one call may make: in a long bulk job a session may
+# expire again before a call renewed once is answered (other threads go on).
+MAX_RENEWALS = 3
+
+
+class SessionQuery(QueryWithLogin):
+    """A `~astroquery.query.QueryWithLogin` whose calls go through one logged-in session.
+
+    Subclasses implement ``_login`` (finding the credentials) and open the
+    session with `_open_session`.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self._user = ''
+        self._credentials: credentials.Credentials | None = None
+        self._auth_lock = threading.RLock()
+        self._transport_lock = threading.Lock()
+        self._transport_setting: tuple | None = None
+        # Counts logins, so that threads which all find the session expired
+        # renew it once between them.
+        self._session_generation = 0
+        # The newest generation on which a call was answered (not logged out).
+        self._confirmed_generation = 0
+        # astroquery's DEBUG hook logs request bodies: show it a redacted copy.
+        self._session.hooks['response'] = [http.redacting_hook(self._response_hook)]
+        self._once_session = http.one_shot_session(self._session)
+
+    # --- What the modules below core use (docs/internals.rst) -------------------
+
+    @property
+    def server_url(self) -> str:
+        """Base URL with a trailing ``/``: ``TELESCOPE_QUERY_SERVER`` or ``conf.server``."""
+        url = os.environ.get(SERVER_ENV, '').strip() or str(conf.server)
+        return url if url.endswith('/') else url + '/'
+
+    def _url(self, path: str) -> str:
+        """``server_url + path``; a leading ``/`` is kept (the site accepts ``//``)."""
+        return self.server_url + path
+
+    @property
+    def user(self) -> str:
+        """The logged-in user name (``''`` when nobody is logged in)."""
+        return self._user
+
+    @property
+    def product_cache(self) -> Path:
+        """Folder of verified image products of this server and account, in the cache location.
+
+        ``products/<server>/<account>/`` (the account as a hash of its name):
+        a product of one account's job is never served from the cache to
+        another account sharing the cache folder. The account is known
+        locally after login, so a cached product still costs no HTTP call;
+        before login (or after logout) this raises
+        `~astroquery.exceptions.LoginError`.
+        """
+        self._require_login()
+        user = self._user
+        if not user:  # another thread logged out meanwhile
+            raise LoginError("Not logged in to telescope.org: call Telescope.login() first.")
+        netloc = urlsplit(self.server_url).netloc or 'server'
+        account = hashlib.sha256(user.encode()).hexdigest()[:16]
+        folder = self.cache_location / 'products' / netloc.replace(':', '_') / account
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder
+
+    def _require_login(self) -> None:
+        """Raise `~astroquery.exceptions.LoginError` at once when nobody is logged in."""
+        if not self._authenticated:
+            raise LoginError("Not logged in to telescope.org: call Telescope.login() first "
+                             "(or set TELESCOPE_QUERY_USER and a password source).")
+
+    def _api_call(self, module: str, request: str, params: dict | None = None, *,
+                  idempotent: bool = True, allow_failure: bool = False) -> dict:
+        """``POST api-user.php``; returns the whole answer ``{"success", "status", "data"}``.
+
+        Raises `~astroquery.exceptions.RemoteServiceError` (naming
+        ``module/request`` and quoting the answer) for a broken answer, and for
+        a falsy ``success`` unless ``allow_failure``. An expired session is
+        renewed once when the password is in memory, else `LoginError`.
+        ``idempotent=False`` is never retried by the transport.
+        """
+        self._require_login()
+        call = f'{module}/{request}'
+        answer = self._renewing(
+            call, lambda: self._api_once(module, request, params, idempotent),
+            logged_out=user_api.is_not_logged_in,
+            refused=lambda: (f"{call}: still not logged in after logging in again as "
+                             f"{self._user!r}; call Telescope.login() again."))
+        if not allow_failure and not user_api.succeeded(answer):
+            raise RemoteServiceError(
+                f"{call} failed: status {user_api.answer_status(answer)!r} "
+                f"({user_api.quote_body(json.dumps(answer))})")
+        return answer
+
+    def _page(self, path: str, *, params: dict | None = None, data: Any = None,
+              method: str = 'POST', cache: bool = False) -> str:
+        """An HTML page of the logged-in session.
+
+        A login form where a page was expected renews the session once, else
+        `LoginError`. ``cache=True`` only for pages that never change (views of
+        completed requests/jobs): the page is then kept per server and account.
+        """
+        self._require_login()
+        key = ('page', method.upper(), path, canonical(params), canonical(data))
+        if cache:
+            cached = self._records.get(key)
+            if isinstance(cached, str):
+                return cached
+        url = self._url(path)
+        text = self._renewing(
+            path, lambda: self._send(method, url, what=path, params=params, data=data).text,
+            logged_out=pages.is_login_form,
+            refused=lambda: (f"{path}: the site shows its login form although "
+                             f"{self._user!r} logged in again; call Telescope.login()."))
+        if cache:
+            self._records.put(key, text)
+        return text
+
+    def _stream(self, url: str, *, headers: dict | None = None) -> requests.Response:
+        """``GET url`` with ``stream=True`` on the logged-in session; the caller
+        checks the status and closes the response. A relative ``url`` is taken
+        from `server_url`."""
+        self._require_login()
+        if not urlsplit(url).scheme:
+            url = self._url(url)
+        return self._send('GET', url, what=url.split('?')[0].rsplit('/', 1)[-1],
+                          headers=headers, stream=True)
+
+    @property
+    def _records(self) -> RecordCache:
+        """Parsed records and unchanging pages of this server and account."""
+        return RecordCache(self.cache_location / 'records', f'{self.server_url}\n{self._user}')
+
+    # --- The transport ------------------------------------------------------------
+
+    def _ensure_transport(self) -> None:
+        # Configuration is read at call time: remount when the retry settings change.
+        setting = (int(conf.retries), float(conf.backoff_factor), int(conf.max_workers))
+        if setting != self._transport_setting:
+            with self._transport_lock:
+                http.configure_session(self._session, retries=setting[0],
+                                       backoff_factor=setting[1],
+                                       pool_size=max(10, setting[2]))
+                self._transport_setting = setting
+
+    def _send(self, method: str, url: str, *, what: str, params: Any = None,
+              data: Any = None, headers: dict | None = None, stream: bool = False,
+              idempotent: bool = True) -> requests.Response:
+        """One HTTP call; transport failures and HTTP errors become RemoteServiceError.
+
+        The session is used directly rather than through ``BaseQuery._request``:
+        astroquery's response cache must never see a logged-in call, and its
+        ``cache=False`` path flips a global setting that is not thread-safe.
+        """
+        self._ensure_transport()
+        session = self._session if idempotent else self._once_session
+        try:
+            response = http.with_cut_retries(
+                lambda: session.request(method, url, params=params, data=data,
+                                        headers=headers, stream=stream,
+                                        timeout=float(conf.timeout)),
+                retries=int(conf.retries) if idempotent and not stream else 0,
+                backoff_factor=float(conf.backoff_factor))
+        except requests.RequestException as exc:
+            message = f"{what}: no answer from {url.split('?')[0]} ({type(exc).__name__}: {exc})"
+            if http.has_secret(data):
+                # The exception holds the prepared request, body and all.
+                raise RemoteServiceError(f"{what}: no answer from {url.split('?')[0]} "
+                                         f"({type(exc).__name__})") from None
+            raise RemoteServiceError(message) from exc
+        if response.status_code >= 400 and not stream:
+            raise RemoteServiceError(f"{what}: HTTP {response.status_code} from "
+                                     f"{url.split('?')[0]}: {user_api.quote_body(response.text)}")
+        return response
+
+    def _api_once(self, module: str, request: str, params: dict | None,
+                  idempotent: bool) -> dict:
+        """One ``api-user.php`` call, decoded; a login page reads as not logged in."""
+        call = f'{module}/{request}'
+        response = self._send('POST', self._url(user_api.ENDPOINT), what=call,
+                              data=user_api.api_form(module, request, params),
+                              idempotent=idempotent)
+        try:
+            return user_api.parse_answer(response.text, call)
+        except RemoteServiceError:
+            # PROTOCOL.md 1 [assumed]: an expired session answers JSON
+            # ERR_NOT_LOGGED_IN; a site that sends its login page instead is
+            # read the same way rather than as a broken answer.
+            if pages.is_login_form(response.text):
+                return {'success': 0, 'status': user_api.NOT_LOGGED_IN, 'data': None}
+            raise
+
+    # --- Opening, renewing and closing the session --------------------------------
+
+    def _renewing(self, what: str, send: Callable[[], Any], *,
+                  logged_out: Callable[[Any], bool], refused: Callable[[], str]) -> Any:
+        """``send()``, with the session renewed when its answer is ``logged_out``.
+
+        At most `MAX_RENEWALS` renewals (see `_renewal_worked`); then
+        `LoginError` with the message ``refused()``.
+        """
+        for renewals in range(MAX_RENEWALS + 1):
+            generation = self._session_generation
+            answer = send()
+            if not logged_out(answer):
+                self._confirmed_generation = max(self._confirmed_generation, generation)
+                return answer
+            if renewals == MAX_RENEWALS or not self._renewal_worked(generation, renewals):
+                raise LoginError(refused())
+            self._renew_session(generation, what)
+        raise AssertionError('unreachable')  # pragma: no cover
+
+    def _open_session(self, found: credentials.Credentials) -> None:
+        """Log in as ``found.username``, checked by an authenticated call.
+
+        Raises `LoginError` when the site refuses the user name and password.
+        """
+        name = found.username
+        with self._auth_lock:
+            self._forget_session()
+            self._post_login(found)
+            answer = self._api_once('request-manager', '0-get-my-folders', None, True)
+            if not user_api.succeeded(answer):
+                self._session.cookies.clear()
+                raise LoginError(f"Login to telescope.org as {name!r} failed: the site did "
+                                 f"not accept the user name and password (it answered "
+                                 f"{user_api.answer_status(answer)!r}).")
+            self._credentials = found
+            self._user = name
+            self._session_generation += 1
+            self._confirmed_generation = self._session_generation
+            self._authenticated = True
+
+    def _close_session(self) -> None:
+        """End the session on the site (a warning when it does not answer) and here."""
+        if self._authenticated:
+            try:
+                self._send('POST', self._url(pages.LOGOUT_PATH), what='logout')
+            except RemoteServiceError as exc:
+                log.warning(f"The site did not confirm the logout ({exc}); the local "
+                            f"session is dropped anyway.")
+        with self._auth_lock:
+            self._forget_session()
+            self._session_generation += 1
+
+    def _post_login(self, found: credentials.Credentials) -> None:
+        """Send the login form; the session cookie comes with its answer [seen]."""
+        self._send('POST', self._url(pages.LOGIN_PATH), what='login',
+                   data=pages.login_payload(found.username, found.password.reveal()))
+
+    def _renew_session(self, generation: int, call: str) -> None:
+        """Log in again after the site forgot the session, once for all threads."""
+        with self._auth_lock:
+            if self._session_generation != generation:
+                return          # another thread has renewed it meanwhile
+            if self._credentials is None:
+                self._authenticated = False
+                raise LoginError(f"{call}: the telescope.org session has expired; "
+                                 f"log in again with Telescope.login().")
+            log.info(f"The session of {self._user!r} expired; logging in again.")
+            self._session.cookies.clear()
+            self._post_login(self._credentials)
+            self._session_generation += 1
+
+    def _renewal_worked(self, generation: int, renewals: int) -> bool:
+        """Whether renewing again makes sense after a call of ``generation`` failed.
+
+        Yes for the first renewal of a call. After that, only when some call
+        was answered on the session that then expired (a session that worked
+        and expired again, as in a long bulk job); a session that expires at
+        once, every time, is not renewed in a loop.
+        """
+        return renewals == 0 or self._confirmed_generation >= generation
+
+    def _forget_session(self) -> None:
+        self._authenticated = False
+        self._credentials = None
+        self._user = ''
+        self._session.cookies.clear()
