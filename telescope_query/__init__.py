@@ -47,9 +47,11 @@ conf = Conf()
 
 from .exceptions import (LoginError, RemoteServiceError,  # noqa: E402
                          NoSuchRequestError, NoSuchJobError,
-                         ProductNotReadyError, SubmissionError)
+                         ProductNotReadyError, SubmissionError, DownloadError)
+from .submission import LowAltitudeWarning  # noqa: E402
 from .core import Telescope, TelescopeClass  # noqa: E402
 
 __all__ = ['Telescope', 'TelescopeClass', 'Conf', 'conf', '__version__',
            'LoginError', 'RemoteServiceError', 'NoSuchRequestError',
-           'NoSuchJobError', 'ProductNotReadyError', 'SubmissionError']
+           'NoSuchJobError', 'ProductNotReadyError', 'SubmissionError',
+           'DownloadError', 'LowAltitudeWarning']
