@@ -432,7 +432,7 @@ class TelescopeClass(LegacyMixin, SessionQuery):
         return found
 
     # --- Images (issue 4): get_images, download_data, preview -------------
-    # Thin: the work is in telescope_query.staging (imported here, not at the top,
+    # Thin: the work is in telescope_query.images (imported here, not at the top,
     # so that this block stays self-contained).
 
     def get_images(self, jids: Any, *, cube: bool = True, processed: bool = False,
@@ -480,9 +480,9 @@ class TelescopeClass(LegacyMixin, SessionQuery):
             not be downloaded intact. Raised after every other product was
             fetched (they stay cached).
         """
-        from . import staging
-        return staging.get_images(self, jids, cube=cube, processed=processed,
-                                  show_progress=show_progress)
+        from . import images
+        return images.get_images(self, jids, cube=cube, processed=processed,
+                                 show_progress=show_progress)
 
     def download_data(self, jids: Any, *, path: str | os.PathLike = '.', cube: bool = True,
                       processed: bool = False, show_progress: bool = True) -> Table:
@@ -510,9 +510,9 @@ class TelescopeClass(LegacyMixin, SessionQuery):
             ``ERROR``), ``message`` (why it failed) and ``size`` [byte]. One
             failed job never stops the others.
         """
-        from . import staging
-        return staging.download_data(self, jids, path=path, cube=cube, processed=processed,
-                                     show_progress=show_progress)
+        from . import images
+        return images.download_data(self, jids, path=path, cube=cube, processed=processed,
+                                    show_progress=show_progress)
 
     def preview(self, jid_or_hdul: Any, **options: Any):
         """A quick-look colour composite: a matplotlib `~matplotlib.figure.Figure`.

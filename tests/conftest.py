@@ -12,6 +12,13 @@ the package's pytest plugin, ``telescope_query.simulator.pytest_plugin``.
 ``astroquery_log``
     The records of astroquery's log during the test, at every level (the
     level is set to DEBUG for the test and restored after).
+``quick``
+    Image-engine polls every 10 ms, for 30 s at most; the simulator's counters
+    start after ``telescope``'s login.
+``no_internet``
+    astropy refuses any download: name resolution fails at once.
+
+Plain helpers (``demo_jids``, ``served_bytes``, ``unique``...) are in ``helpers.py``.
 
 Tests marked ``changes_live_account`` run only with ``--live-submit`` (on top
 of ``--remote-data``, which pytest-remotedata handles for ``remote_data``).
@@ -24,7 +31,7 @@ import pytest
 
 from telescope_query import TelescopeClass, conf
 
-PASSWORDS = {'demo': 'demo', 'alice': 'alice-Secret-42'}
+from helpers import PASSWORDS
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -78,6 +85,22 @@ def login_as(client_env, tmp_path) -> Iterator[Callable[..., TelescopeClass]]:
 def telescope(login_as) -> TelescopeClass:
     """A fresh client logged in to the simulator as ``demo``."""
     return login_as('demo')
+
+
+@pytest.fixture
+def quick(telescope, simulator) -> Iterator[None]:
+    """Quick image-engine polls; the counters start after the client's login."""
+    simulator.counters.reset()
+    with conf.set_temp('poll_interval', 0.01), conf.set_temp('max_poll_time', 30):
+        yield
+
+
+@pytest.fixture
+def no_internet() -> Iterator[None]:
+    """astropy refuses any download: nothing may leave this machine."""
+    from astropy.utils import data as astropy_data
+    with astropy_data.conf.set_temp('allow_internet', False):
+        yield
 
 
 @pytest.fixture

@@ -10,26 +10,11 @@ from astropy.io import fits
 
 from telescope_query import conf, staging
 
-DOWNLOAD = 'v3image-download.php'
-
-
-def demo_jids(sim):
-    return sorted({r.jid for r in sim.archive.requests('demo') if r.jid})
-
-
-def served_bytes(sim, jid, kind='cube', processed=False):
-    return Path(sim.products.path(sim.archive.job(jid), kind, processed)).read_bytes()
+from helpers import DOWNLOAD, demo_jids, served_bytes
 
 
 def files(folder):
     return sorted(p.name for p in Path(folder).iterdir())
-
-
-@pytest.fixture
-def quick(telescope, simulator):
-    simulator.counters.reset()
-    with conf.set_temp('poll_interval', 0.01), conf.set_temp('max_poll_time', 30):
-        yield
 
 
 def test_manifest_and_files(telescope, simulator, quick, tmp_path):

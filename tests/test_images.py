@@ -12,14 +12,10 @@ from astropy.wcs import WCS, FITSFixedWarning
 
 from astroquery.exceptions import LoginError
 
-from telescope_query import TelescopeClass, conf, staging
+from telescope_query import TelescopeClass, conf, progress, staging
 from telescope_query.exceptions import DownloadError, NoSuchJobError, ProductNotReadyError
 
-DOWNLOAD = 'v3image-download.php'
-
-
-def demo_jids(sim):
-    return sorted({r.jid for r in sim.archive.requests('demo') if r.jid})
+from helpers import DOWNLOAD, demo_jids
 
 
 def three_colour(sim, telescope_filter):
@@ -28,13 +24,6 @@ def three_colour(sim, telescope_filter):
 
 def served(sim, jid, kind='cube', processed=False):
     return fits.getdata(sim.products.path(sim.archive.job(jid), kind, processed))
-
-
-@pytest.fixture
-def quick(telescope, simulator):
-    simulator.counters.reset()
-    with conf.set_temp('poll_interval', 0.01), conf.set_temp('max_poll_time', 30):
-        yield
 
 
 def test_cube_as_it_is_with_quirks_fixed(telescope, simulator, quick):
@@ -196,7 +185,7 @@ def test_progress_is_quiet_when_nobody_watches(telescope, simulator, quick, caps
 
 def test_progress_shows_jobs_states_and_bytes(telescope, simulator, quick, capsys,
                                               monkeypatch):
-    monkeypatch.setattr(staging, 'progress_wanted', lambda show: show)
+    monkeypatch.setattr(progress, 'progress_wanted', lambda show: show)
     telescope.get_images(demo_jids(simulator)[12:14], show_progress=True)
     err = capsys.readouterr().err
     assert 'products' in err and 'download' in err

@@ -9,32 +9,15 @@ import pytest
 
 from telescope_query import conf, staging
 
-DOWNLOAD = 'v3image-download.php'
-
-
-def demo_jids(sim):
-    return sorted({r.jid for r in sim.archive.requests('demo') if r.jid})
-
-
-def served_bytes(sim, jid, kind='cube', processed=False):
-    return Path(sim.products.path(sim.archive.job(jid), kind, processed)).read_bytes()
+from helpers import demo_jids, own_simulator, served_bytes
 
 
 @pytest.fixture
 def fresh(simulator_factory, login_as, monkeypatch):
     """A simulator where nothing is staged yet, so the engine says OK_WAIT first."""
-    sim = simulator_factory(staging_seconds=0.1)
-    monkeypatch.setenv('TELESCOPE_QUERY_SERVER', sim.url)
-    client = login_as('demo')
+    sim, client = own_simulator(simulator_factory, login_as, monkeypatch, staging_seconds=0.1)
     with conf.set_temp('poll_interval', 0.01):
         yield sim, client
-
-
-@pytest.fixture
-def quick(telescope, simulator):
-    simulator.counters.reset()
-    with conf.set_temp('poll_interval', 0.01), conf.set_temp('max_poll_time', 30):
-        yield
 
 
 def test_download_obs_cube_and_zip_with_verbose_statuses(fresh, tmp_path, capsys):
@@ -62,9 +45,7 @@ ENGINE_CALLS = ('api-user.php/image-engine/0-create-dl3d',
 @pytest.fixture
 def slow_staging(simulator_factory, login_as, monkeypatch):
     """A simulator whose staging takes several polls (0.3 s, polled every 10 ms)."""
-    sim = simulator_factory(staging_seconds=0.3)
-    monkeypatch.setenv('TELESCOPE_QUERY_SERVER', sim.url)
-    client = login_as('demo')
+    sim, client = own_simulator(simulator_factory, login_as, monkeypatch, staging_seconds=0.3)
     with conf.set_temp('poll_interval', 0.01), conf.set_temp('max_poll_time', 30):
         yield sim, client
 

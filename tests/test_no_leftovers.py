@@ -12,14 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from telescope_query import conf, staging
+from telescope_query import conf, product_cache, staging, transfer
 from telescope_query.staging import Product
 
-DOWNLOAD = 'v3image-download.php'
-
-
-def demo_jids(sim):
-    return sorted({r.jid for r in sim.archive.requests('demo') if r.jid})
+from helpers import DOWNLOAD, demo_jids
 
 
 def listing(folder):
@@ -37,13 +33,6 @@ def cache_listing(client):
 def cached(*names):
     """What the cache holds for raw products ``names``: each file and its record."""
     return sorted([f'raw/{n}' for n in names] + [f'raw/{n}.json' for n in names])
-
-
-@pytest.fixture
-def quick(telescope, simulator):
-    simulator.counters.reset()
-    with conf.set_temp('poll_interval', 0.01), conf.set_temp('max_poll_time', 30):
-        yield
 
 
 def test_the_same_job_twice_into_the_same_folder(telescope, simulator, quick, tmp_path):
@@ -75,7 +64,7 @@ def test_the_same_job_twice_with_the_legacy_call(telescope, simulator, quick, tm
 def test_placing_without_hard_links(telescope, simulator, quick, tmp_path, monkeypatch):
     """A file system without links: a copy under a temporary name, renamed."""
     jid = demo_jids(simulator)[14]
-    monkeypatch.setattr(staging.os, 'link', _raise(OSError('links not supported')))
+    monkeypatch.setattr(product_cache.os, 'link', _raise(OSError('links not supported')))
     for _ in range(2):
         manifest = telescope.download_data([jid], path=tmp_path / 'out')
         assert manifest['status'][0] in ('COMPLETE', 'CACHED')
@@ -127,10 +116,10 @@ def test_an_error_while_placing(telescope, simulator, quick, tmp_path, monkeypat
     out = tmp_path / 'out'
     telescope.get_images(jid, show_progress=False)[0].close()
     if step == 'link':    # no link, and the copy fails too (a full disk)
-        monkeypatch.setattr(staging.os, 'link', _raise(OSError('no links')))
-        monkeypatch.setattr(staging.shutil, 'copyfile', _raise(OSError('disk full')))
+        monkeypatch.setattr(product_cache.os, 'link', _raise(OSError('no links')))
+        monkeypatch.setattr(product_cache.shutil, 'copyfile', _raise(OSError('disk full')))
     else:
-        monkeypatch.setattr(staging.os, 'replace', _raise(OSError('read-only folder')))
+        monkeypatch.setattr(product_cache.os, 'replace', _raise(OSError('read-only folder')))
     manifest = telescope.download_data([jid], path=out)
     assert manifest['status'][0] == 'ERROR' and 'could not be put' in manifest['message'][0]
     assert listing(out) == []
@@ -143,7 +132,7 @@ def test_an_interruption_while_placing(telescope, simulator, quick, tmp_path, mo
     out = tmp_path / 'out'
     telescope.get_images(jid, show_progress=False)[0].close()
     with monkeypatch.context() as patch, pytest.raises(KeyboardInterrupt):
-        patch.setattr(staging.os, 'replace', _raise(KeyboardInterrupt()))
+        patch.setattr(product_cache.os, 'replace', _raise(KeyboardInterrupt()))
         telescope.download_data([jid], path=out)
     assert listing(out) == []
     assert cache_listing(telescope) == cached(f'{jid}.fits')
@@ -153,7 +142,7 @@ def test_an_interruption_while_downloading(telescope, simulator, quick, tmp_path
                                            monkeypatch):
     jid = demo_jids(simulator)[17]
     with pytest.raises(KeyboardInterrupt):
-        monkeypatch.setattr(staging, 'check_product', _raise(KeyboardInterrupt()))
+        monkeypatch.setattr(transfer, 'check_product', _raise(KeyboardInterrupt()))
         telescope.download_data([jid], path=tmp_path / 'out')
     assert listing(tmp_path / 'out') == [] and cache_listing(telescope) == []
 
@@ -161,7 +150,7 @@ def test_an_interruption_while_downloading(telescope, simulator, quick, tmp_path
 def test_an_error_while_downloading(telescope, simulator, quick, tmp_path, monkeypatch):
     """An unexpected error after the bytes arrived, before they are verified."""
     jid = demo_jids(simulator)[17]
-    monkeypatch.setattr(staging, 'check_product', _raise(RuntimeError('unexpected')))
+    monkeypatch.setattr(transfer, 'check_product', _raise(RuntimeError('unexpected')))
     manifest = telescope.download_data([jid], path=tmp_path / 'out')
     assert manifest['status'][0] == 'ERROR' and 'unexpected' in manifest['message'][0]
     assert listing(tmp_path / 'out') == [] and cache_listing(telescope) == []

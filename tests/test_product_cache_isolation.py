@@ -15,15 +15,11 @@ from telescope_query import conf, staging
 from telescope_query.exceptions import NoSuchJobError
 from telescope_query.staging import Product
 
-PASSWORDS = {'demo': 'demo', 'alice': 'alice-Secret-42'}   # as tests/conftest.py
-
-DOWNLOAD = 'v3image-download.php'
-CREATE_CUBE = 'api-user.php/image-engine/0-create-dl3d'
+from helpers import CREATE_CUBE, DOWNLOAD, PASSWORDS, demo_jids
 
 
 def demo_jobs(sim, public):
-    jids = sorted({r.jid for r in sim.archive.requests('demo') if r.jid})
-    return [j for j in jids if sim.archive.job(j).public == public
+    return [j for j in demo_jids(sim) if sim.archive.job(j).public == public
             and sim.archive.job(j).owner == 'demo']
 
 

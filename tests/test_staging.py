@@ -16,25 +16,13 @@ from werkzeug.wrappers import Request, Response
 
 from astroquery.exceptions import LoginError
 
-from telescope_query import conf, staging
+from telescope_query import conf, staging, transfer
 from telescope_query.exceptions import (DownloadError, NoSuchJobError, ProductNotReadyError,
                                         RemoteServiceError)
 from telescope_query.protocol import image_engine as ie
 from telescope_query.staging import Product
 
-DOWNLOAD = 'v3image-download.php'
-CREATE_CUBE = 'api-user.php/image-engine/0-create-dl3d'
-POLL = 'api-user.php/image-engine/0-is-job-ready'
-
-
-def demo_jids(sim):
-    """Successful jobs of the demo account, in id order."""
-    return sorted({r.jid for r in sim.archive.requests('demo') if r.jid})
-
-
-def served_bytes(sim, jid, kind='cube', processed=False):
-    """The product file exactly as the simulator serves it."""
-    return Path(sim.products.path(sim.archive.job(jid), kind, processed)).read_bytes()
+from helpers import CREATE_CUBE, DOWNLOAD, POLL, demo_jids, own_simulator, served_bytes
 
 
 def record(client):
@@ -55,25 +43,15 @@ def leftovers(folder):
 
 
 @pytest.fixture
-def fast(telescope, simulator):
-    """Quick polls; the counters start after the client's login."""
-    simulator.counters.reset()
-    with conf.set_temp('poll_interval', 0.01), conf.set_temp('max_poll_time', 30):
-        yield
-
-
-@pytest.fixture
 def fresh(simulator_factory, login_as, monkeypatch):
     """A simulator of its own (nothing staged yet, 0.2 s staging) and a client on it."""
-    sim = simulator_factory(staging_seconds=0.2)
-    monkeypatch.setenv('TELESCOPE_QUERY_SERVER', sim.url)
-    client = login_as('demo')
+    sim, client = own_simulator(simulator_factory, login_as, monkeypatch, staging_seconds=0.2)
     sim.counters.reset()
     with conf.set_temp('poll_interval', 0.01), conf.set_temp('max_poll_time', 30):
         yield sim, client
 
 
-def test_fetch_cube_stores_the_verified_product(telescope, simulator, fast):
+def test_fetch_cube_stores_the_verified_product(telescope, simulator, quick):
     jid = demo_jids(simulator)[0]
     fetched = staging.fetch_one(telescope, Product(jid))
     assert not fetched.cached
@@ -87,7 +65,7 @@ def test_fetch_cube_stores_the_verified_product(telescope, simulator, fast):
     assert not leftovers(telescope.product_cache)
 
 
-def test_flat_field_is_sent_with_the_create_call(telescope, simulator, fast):
+def test_flat_field_is_sent_with_the_create_call(telescope, simulator, quick):
     jids = demo_jids(simulator)
     with_flat = next(j for j in jids if simulator.archive.job(j).flat_id)
     seen = record(telescope)
@@ -98,7 +76,7 @@ def test_flat_field_is_sent_with_the_create_call(telescope, simulator, fast):
     assert params == {'jid': with_flat, 'flatid': simulator.archive.job(with_flat).flat_id}
 
 
-def test_create_without_flat_field_sends_only_the_jid(telescope, simulator, fast):
+def test_create_without_flat_field_sends_only_the_jid(telescope, simulator, quick):
     jids = demo_jids(simulator)
     without = [j for j in jids if not simulator.archive.job(j).flat_id]
     if not without:
@@ -125,7 +103,7 @@ def test_zip_polls_through_processing_until_ready(fresh):
 
 @pytest.mark.parametrize('fault, params', [('cut_connection', {'after_bytes': 5000}),
                                            ('short_body', {'missing_bytes': 100})])
-def test_a_cut_download_is_resumed_with_range(telescope, simulator, fast, fault, params):
+def test_a_cut_download_is_resumed_with_range(telescope, simulator, quick, fault, params):
     jid = demo_jids(simulator)[2]
     simulator.faults.add(fault, endpoint=DOWNLOAD, count=1, **params)
     seen = record(telescope)
@@ -140,37 +118,43 @@ def test_a_cut_download_is_resumed_with_range(telescope, simulator, fast, fault,
     assert not leftovers(telescope.product_cache)
 
 
-def test_a_connection_that_keeps_breaking_leaves_nothing(telescope, simulator, fast):
+@pytest.mark.parametrize('fault, params, error, connections', [
+    # No connection brings a byte: given up after MAX_STALLS.
+    ('cut_connection', {'after_bytes': 0}, 'connection broke', transfer.MAX_STALLS),
+    # Every answer brings 100 more bytes, then breaks: progress, but too slow.
+    ('cut_connection', {'after_bytes': 100}, f'broke {transfer.MAX_CONNECTIONS} times',
+     transfer.MAX_CONNECTIONS),
+    ('http_500', {}, 'HTTP 500', transfer.MAX_STALLS),
+])
+def test_a_download_that_keeps_failing_is_given_up_leaving_nothing(
+        telescope, simulator, quick, fault, params, error, connections):
     jid = demo_jids(simulator)[3]
-    simulator.faults.add('cut_connection', endpoint=DOWNLOAD, count=None, after_bytes=0)
-    with pytest.raises(DownloadError, match=f'job {jid}.*connection broke'):
-        staging.fetch_one(telescope, Product(jid))
-    assert simulator.counters[DOWNLOAD] == staging.MAX_STALLS
+    simulator.faults.add(fault, endpoint=DOWNLOAD, count=None, **params)
+    # The transport's own retries off: each failure is one connection.
+    with conf.set_temp('retries', 0):
+        with pytest.raises(DownloadError, match=f'job {jid}.*{error}'):
+            staging.fetch_one(telescope, Product(jid))
+    assert simulator.counters[DOWNLOAD] == connections
     assert not staging.cached_path(telescope, Product(jid)).exists()
     assert not leftovers(telescope.product_cache)
 
 
-def test_resuming_has_a_limit(telescope, simulator, fast):
-    jid = demo_jids(simulator)[3]
-    # Every answer brings 100 more bytes, then breaks: progress, but too slow.
-    simulator.faults.add('cut_connection', endpoint=DOWNLOAD, count=None, after_bytes=100)
-    with pytest.raises(DownloadError, match=f'broke {staging.MAX_CONNECTIONS} times'):
-        staging.fetch_one(telescope, Product(jid))
-    assert simulator.counters[DOWNLOAD] == staging.MAX_CONNECTIONS
-    assert not leftovers(telescope.product_cache)
-
-
-def test_a_corrupt_transfer_is_fetched_again(telescope, simulator, fast):
+@pytest.mark.parametrize('fault, count', [
+    ('corrupt_product', 1),     # a corrupt transfer is fetched again
+    ('http_500', 2),            # retried (by the transport)
+])
+def test_a_download_that_fails_for_a_while_is_tried_again(telescope, simulator, quick,
+                                                           fault, count):
     jid = demo_jids(simulator)[4]
-    simulator.faults.add('corrupt_product', endpoint=DOWNLOAD, count=1)
+    simulator.faults.add(fault, endpoint=DOWNLOAD, count=count)
     fetched = staging.fetch_one(telescope, Product(jid))
     assert fetched.path.read_bytes() == served_bytes(simulator, jid)
-    assert simulator.counters[DOWNLOAD] == 2
+    assert simulator.counters[DOWNLOAD] == count + 1
 
 
 @pytest.mark.parametrize('cube', [True, False])
 def test_a_product_always_corrupt_is_an_error_and_nothing_is_kept(telescope, simulator,
-                                                                    fast, cube):
+                                                                    quick, cube):
     jid = demo_jids(simulator)[5]
     # Bytes flipped in the middle of the file: a zip's CRC sees them, a cube's
     # FITS header at offset 0 does.
@@ -179,23 +163,6 @@ def test_a_product_always_corrupt_is_an_error_and_nothing_is_kept(telescope, sim
     with pytest.raises(DownloadError, match='corrupt'):
         staging.fetch_one(telescope, Product(jid, cube=cube))
     assert not staging.cached_path(telescope, Product(jid, cube=cube)).exists()
-    assert not leftovers(telescope.product_cache)
-
-
-def test_http_500_on_the_download_is_retried(telescope, simulator, fast):
-    jid = demo_jids(simulator)[6]
-    simulator.faults.add('http_500', endpoint=DOWNLOAD, count=2)
-    fetched = staging.fetch_one(telescope, Product(jid))
-    assert fetched.path.read_bytes() == served_bytes(simulator, jid)
-
-
-def test_http_500_for_ever_is_a_download_error(telescope, simulator, fast):
-    jid = demo_jids(simulator)[6]
-    simulator.faults.add('http_500', endpoint=DOWNLOAD, count=None)
-    with conf.set_temp('retries', 0):
-        with pytest.raises(DownloadError, match='HTTP 500'):
-            staging.fetch_one(telescope, Product(jid))
-    assert simulator.counters[DOWNLOAD] == staging.MAX_STALLS
     assert not leftovers(telescope.product_cache)
 
 
@@ -224,7 +191,7 @@ def test_poll_backoff_grows_to_poll_interval(telescope, simulator):
     assert 4 <= len(polls) <= 12
 
 
-def test_session_expiring_before_the_download_is_renewed(telescope, simulator, fast):
+def test_session_expiring_before_the_download_is_renewed(telescope, simulator, quick):
     jid = demo_jids(simulator)[8]
     # The session ends on the download call itself: it answers the login form.
     simulator.faults.add('expire_session', endpoint=DOWNLOAD, count=1)
@@ -243,14 +210,14 @@ def test_session_expiring_while_polling_is_renewed(fresh):
     assert simulator.counters['login.php'] == 1
 
 
-def test_job_that_does_not_exist(telescope, simulator, fast):
+def test_job_that_does_not_exist(telescope, simulator, quick):
     with pytest.raises(NoSuchJobError, match='job 12345 does not exist'):
         staging.fetch_one(telescope, Product(12345))
     assert simulator.counters['api-user.php'] == 0   # nothing asked of the engine
     assert not leftovers(telescope.product_cache)
 
 
-def test_job_without_images(telescope, simulator, fast):
+def test_job_without_images(telescope, simulator, quick):
     failed = next(jid for jid in range(400000, 402000)
                   if (job := simulator.archive.job(jid)) is not None
                   and job.public and not job.success)
@@ -259,7 +226,7 @@ def test_job_without_images(telescope, simulator, fast):
     assert simulator.counters['api-user.php'] == 0
 
 
-def test_image_engine_refusal_is_a_clear_error(telescope, simulator, fast, monkeypatch):
+def test_image_engine_refusal_is_a_clear_error(telescope, simulator, quick, monkeypatch):
     # Skip the job check, so that the engine itself is asked about a job it
     # does not know and answers with an error status.
     monkeypatch.setattr(staging, '_check_job', lambda client, jid: None)
@@ -271,7 +238,7 @@ def test_image_engine_refusal_is_a_clear_error(telescope, simulator, fast, monke
     assert not leftovers(telescope.product_cache)
 
 
-def test_broken_image_engine_answer(telescope, simulator, fast):
+def test_broken_image_engine_answer(telescope, simulator, quick):
     jid = demo_jids(simulator)[10]
     simulator.faults.add('non_json', endpoint=CREATE_CUBE, count=None)
     with pytest.raises(RemoteServiceError, match='image-engine/0-create-dl3d'):
@@ -284,7 +251,7 @@ def test_broken_image_engine_answer(telescope, simulator, fast):
     assert not staging.cached_path(telescope, Product(jid)).exists()
 
 
-def test_cache_hit_makes_no_http_call(telescope, simulator, fast):
+def test_cache_hit_makes_no_http_call(telescope, simulator, quick):
     jid = demo_jids(simulator)[11]
     staging.fetch_one(telescope, Product(jid, cube=False))
     simulator.counters.reset()
@@ -293,7 +260,7 @@ def test_cache_hit_makes_no_http_call(telescope, simulator, fast):
     assert simulator.counters.total() == 0
 
 
-def test_logged_out_the_cache_is_nobodys(telescope, simulator, fast):
+def test_logged_out_the_cache_is_nobodys(telescope, simulator, quick):
     """The product cache is the logged-in account's: logged out, a cached
     product is a LoginError at once (no HTTP call), not a cache hit."""
     jid = demo_jids(simulator)[11]
@@ -308,7 +275,7 @@ def test_logged_out_the_cache_is_nobodys(telescope, simulator, fast):
 
 
 @pytest.mark.parametrize('damage', ['flip', 'truncate', 'no_meta', 'meta_garbage'])
-def test_a_damaged_cached_product_is_fetched_again(telescope, simulator, fast, damage):
+def test_a_damaged_cached_product_is_fetched_again(telescope, simulator, quick, damage):
     jid = demo_jids(simulator)[12]
     path = staging.fetch_one(telescope, Product(jid)).path
     meta = path.with_name(path.name + '.json')
@@ -329,7 +296,7 @@ def test_a_damaged_cached_product_is_fetched_again(telescope, simulator, fast, d
     assert path.read_bytes() == served_bytes(simulator, jid)
 
 
-def test_two_threads_asking_for_one_product_download_it_once(telescope, simulator, fast):
+def test_two_threads_asking_for_one_product_download_it_once(telescope, simulator, quick):
     jid = demo_jids(simulator)[13]
     simulator.staging_seconds = 0.2     # both threads are staging at the same time
     barrier = threading.Barrier(2)
@@ -365,7 +332,7 @@ def test_bulk_stages_everything_before_downloading(fresh):
     assert last_create < first_download
 
 
-def test_bulk_failure_of_one_does_not_stop_the_others(telescope, simulator, fast):
+def test_bulk_failure_of_one_does_not_stop_the_others(telescope, simulator, quick):
     jids = demo_jids(simulator)[20:23]
     products = [Product(jids[0]), Product(99999999), Product(jids[1]), Product(jids[0])]
     results = staging.fetch(telescope, products)
@@ -395,7 +362,7 @@ def test_processed_product_never_ready(telescope, simulator):
             staging.fetch_one(telescope, Product(jid, cube=False, processed=True))
 
 
-def test_processed_page_showing_the_login_form_is_renewed(telescope, simulator, fast):
+def test_processed_page_showing_the_login_form_is_renewed(telescope, simulator, quick):
     jid = demo_jids(simulator)[25]
     simulator.faults.add('login_page', endpoint='imageengine-request.php', count=1)
     fetched = staging.fetch_one(telescope, Product(jid, processed=True))
@@ -452,7 +419,7 @@ class _PlainClient:
 
 def big_body():
     # Longer than one block, so that the first, cut, answer leaves bytes to throw away.
-    return b'SIMPLE  =' + os.urandom(3 * staging.BLOCK_SIZE)
+    return b'SIMPLE  =' + os.urandom(3 * transfer.BLOCK_SIZE)
 
 
 def test_without_ranges_a_cut_download_starts_again(tmp_path):
@@ -460,7 +427,7 @@ def test_without_ranges_a_cut_download_starts_again(tmp_path):
     fake = _NoRangeServer(body, cuts=1)
     counted = []
     with fake as url, open(tmp_path / 'out', 'wb') as out:
-        written, crc, total = staging._stream_to(_PlainClient(), url, out, Product(1),
+        written, crc, total = transfer.stream_to(_PlainClient(), url, out, Product(1),
                                                  counted.append)
     assert written == total == len(body)
     assert (tmp_path / 'out').read_bytes() == body
@@ -474,6 +441,6 @@ def test_without_ranges_gives_up_when_no_answer_gets_further(tmp_path):
     fake = _NoRangeServer(big_body(), cuts=10)
     with fake as url, open(tmp_path / 'out', 'wb') as out:
         with pytest.raises(DownloadError, match='connection broke'):
-            staging._stream_to(_PlainClient(), url, out, Product(1), lambda n: None)
+            transfer.stream_to(_PlainClient(), url, out, Product(1), lambda n: None)
     # The first cut brought bytes; then MAX_STALLS answers that got no further.
-    assert fake.calls == 1 + staging.MAX_STALLS
+    assert fake.calls == 1 + transfer.MAX_STALLS

@@ -1,9 +1,10 @@
 """The original library's downloads: ``download_obs``, ``get_obs`` and their
 processed twins, with the original arguments, file names and returns.
 
-Thin wrappers over `telescope_query.staging` (the same cache, checks and
-guarantees as `~telescope_query.core.TelescopeClass.get_images`). Like the
-original, a download that fails returns None; here a warning says why.
+Thin wrappers over `telescope_query.staging` and `telescope_query.product_cache`
+(the same cache, checks and guarantees as
+`~telescope_query.core.TelescopeClass.get_images`). Like the original, a
+download that fails returns None; here a warning says why.
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from astroquery import log
 from astroquery.exceptions import LoginError
 
 from .. import staging
+from ..product_cache import Fetched, Product, find_cached, place
 from ..exceptions import RemoteServiceError
 from ..utils import normalize_ids
 
@@ -39,14 +41,14 @@ def _jid_of(obs: Any) -> int:
     return jid
 
 
-def _printer(verbose: bool) -> Callable[[staging.Product, str, bool], None] | None:
+def _printer(verbose: bool) -> Callable[[Product, str, bool], None] | None:
     """Print the image engine's statuses as the original did: the create answer's
     (``OK_WAIT``/``OK_READY``), then every poll's, repeats included (``PROCESSING``,
     ``PROCESSING``, ..., ``READY``)."""
     if not verbose:
         return None
 
-    def show(product: staging.Product, status: str, from_engine: bool) -> None:
+    def show(product: Product, status: str, from_engine: bool) -> None:
         if from_engine:
             print(status)
     return show
@@ -62,8 +64,8 @@ class DownloadsLegacy:
     """Download methods of the original ``Telescope`` class."""
 
     def _legacy_fetch(self, obs: Any, cube: bool, processed: bool, pbar: bool,
-                      verbose: bool) -> staging.Fetched | None:
-        product = staging.Product(_jid_of(obs), _check_flag(cube, 'cube'), processed)
+                      verbose: bool) -> Fetched | None:
+        product = Product(_jid_of(obs), _check_flag(cube, 'cube'), processed)
         self._require_login()  # before login: LoginError at once, as every method
         try:
             return staging.fetch_one(self, product, show_progress=bool(pbar),
@@ -81,7 +83,7 @@ class DownloadsLegacy:
             return None
         try:
             Path(directory).mkdir(parents=True, exist_ok=True)
-            return staging.place(fetched, directory).name
+            return place(fetched, directory).name
         except OSError as exc:
             log.warning(f"Could not put {fetched.product} into {os.fspath(directory)!r}: "
                         f"{exc}")
@@ -138,9 +140,9 @@ class DownloadsLegacy:
             An open binary file of the cube, or a ZipFile of the zip (the
             caller closes it); None when it is not available.
         """
-        product = staging.Product(_jid_of(obs), _check_flag(cube, 'cube'), False)
+        product = Product(_jid_of(obs), _check_flag(cube, 'cube'), False)
         self._require_login()  # the cache is the logged-in account's
-        fetched = staging.find_cached(self, product)
+        fetched = find_cached(self, product)
         if fetched is None and recurse:
             fetched = self._legacy_fetch(obs, cube, False, pbar, verbose)
         if fetched is None:

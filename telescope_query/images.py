@@ -1,0 +1,91 @@
+"""The work behind `TelescopeClass.get_images` and `TelescopeClass.download_data`.
+
+Arguments are checked first (no HTTP call for a bad one); the products are
+fetched into the cache by `telescope_query.staging`; then they are opened as
+HDULists (`telescope_query.products`) or put into the user's folder
+(`telescope_query.product_cache.place`) with a manifest Table.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from astropy import units as u
+from astropy.io import fits
+from astropy.table import Table
+
+from .exceptions import DownloadError
+from .product_cache import Product, place
+from .products import open_product
+from .staging import fetch
+from .utils import normalize_ids
+
+__all__ = ['get_images', 'download_data', 'MANIFEST_COLUMNS']
+
+MANIFEST_COLUMNS = ('jid', 'product', 'local_path', 'status', 'message', 'size')
+
+
+def _flag(value: Any, name: str) -> bool:
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    raise TypeError(f"{name} must be True or False, got {value!r}")
+
+
+def _products(jids: Any, cube: Any, processed: Any) -> list[Product]:
+    ids, _ = normalize_ids(jids, 'jids')
+    cube, processed = _flag(cube, 'cube'), _flag(processed, 'processed')
+    return [Product(jid, cube, processed) for jid in ids]
+
+
+def get_images(client: Any, jids: Any, *, cube: bool = True, processed: bool = False,
+               show_progress: bool = True) -> list[fits.HDUList]:
+    """Each job's product as an `~astropy.io.fits.HDUList` (see `TelescopeClass.get_images`).
+
+    Every product is fetched (or found in the cache) before the first failure,
+    if any, is raised: the others stay cached for the next call.
+    """
+    products = _products(jids, cube, processed)
+    show_progress = _flag(show_progress, 'show_progress')
+    client._require_login()
+    results = fetch(client, products, show_progress=show_progress)
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+    return [open_product(result.path, label=str(result.product)) for result in results]
+
+
+def download_data(client: Any, jids: Any, *, path: str | os.PathLike = '.',
+                  cube: bool = True, processed: bool = False,
+                  show_progress: bool = True) -> Table:
+    """Fetch products into ``path``; a manifest Table (see `TelescopeClass.download_data`)."""
+    products = _products(jids, cube, processed)
+    show_progress = _flag(show_progress, 'show_progress')
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be a folder name (str or path-like), got "
+                        f"{type(path).__name__} {path!r}")
+    folder = Path(path).expanduser()
+    if folder.exists() and not folder.is_dir():
+        raise ValueError(f"path must be a folder, but {os.fspath(folder)!r} is a file")
+    client._require_login()
+    folder.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for product, result in zip(products, fetch(client, products, show_progress=show_progress)):
+        if not isinstance(result, BaseException):
+            try:
+                target = place(result, folder)
+            except OSError as exc:
+                result = DownloadError(f"{product}: could not be put into "
+                                       f"{os.fspath(folder)!r}: {exc}")
+        if isinstance(result, BaseException):
+            rows.append((product.jid, product.label, '', 'ERROR',
+                         f"{type(result).__name__}: {result}", -1))
+        else:
+            rows.append((product.jid, product.label, os.fspath(target),
+                         'CACHED' if result.cached else 'COMPLETE', '', result.size))
+    table = Table(rows=rows, names=MANIFEST_COLUMNS,
+                  dtype=(int, str, str, str, str, np.int64), masked=True)
+    table['size'].mask = table['size'] < 0
+    table['size'].unit = u.byte
+    return table

@@ -1,0 +1,212 @@
+"""The product cache: where verified image products live, and how they get there.
+
+No HTTP: this module knows files only. A product's place is
+``client.product_cache / ('raw' | 'processed') / file_name`` (the cache is per
+server and account). Beside each product a record (``<file>.json``) holds the
+size and CRC-32 it had when it was verified; a file that no longer matches its
+record is a miss. Files are written under a temporary name next to their place
+and renamed into it (`store`, `place`), so a product is complete or absent.
+One lock per product (`lock`) lets two threads download it only once.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import threading
+import zlib
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+__all__ = ['Product', 'Fetched', 'cached_path', 'find_cached', 'verified_size', 'file_crc',
+           'lock', 'temporary_beside', 'store', 'place']
+
+#: Bytes read at a time when a cached file's CRC-32 is checked.
+READ_SIZE = 1 << 20
+_RECORD_SUFFIX = '.json'
+
+
+@dataclass(frozen=True)
+class Product:
+    """One image product of a job: the raw or processed cube or zip."""
+
+    jid: int
+    cube: bool = True
+    processed: bool = False
+
+    @property
+    def kind(self) -> str:
+        """``'cube'`` or ``'zip'`` (the file is FITS or zip)."""
+        return 'cube' if self.cube else 'zip'
+
+    @property
+    def file_type(self) -> str:
+        return 'fits' if self.cube else 'zip'
+
+    @property
+    def file_name(self) -> str:
+        """The original library's names: ``369256.fits``, ``art_369256.zip``."""
+        return f"{'art_' if self.processed else ''}{self.jid}.{self.file_type}"
+
+    @property
+    def label(self) -> str:
+        """``'cube'``, ``'zip'``, ``'processed cube'`` or ``'processed zip'``."""
+        return f"{'processed ' if self.processed else ''}{self.kind}"
+
+    def __str__(self) -> str:
+        return f"the {self.label} of job {self.jid}"
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """A verified product file; ``cached`` is True when no HTTP call was needed."""
+
+    product: Product
+    path: Path
+    size: int
+    cached: bool
+
+
+# --- layout and records ------------------------------------------------------------
+
+def cached_path(client: Any, product: Product) -> Path:
+    """Where ``product`` lives in the client's product cache (per server and account)."""
+    folder = 'processed' if product.processed else 'raw'
+    return Path(client.product_cache) / folder / product.file_name
+
+
+def find_cached(client: Any, product: Product) -> Fetched | None:
+    """The verified cached copy of ``product``, or None; no HTTP call.
+
+    Raises `~astroquery.exceptions.LoginError` when nobody is logged in: the
+    cache of products is the logged-in account's.
+    """
+    path = cached_path(client, product)
+    size = verified_size(path)
+    return None if size is None else Fetched(product, path, size, cached=True)
+
+
+def _record_path(path: Path) -> Path:
+    return path.with_name(path.name + _RECORD_SUFFIX)
+
+
+def file_crc(path: Path) -> tuple[int, int]:
+    """``(size, crc32)`` of a file, read in large blocks."""
+    crc = size = 0
+    with open(path, 'rb', buffering=0) as fileobj:
+        buffer = bytearray(READ_SIZE)
+        view = memoryview(buffer)
+        while (count := fileobj.readinto(buffer)):
+            crc = zlib.crc32(view[:count], crc)
+            size += count
+    return size, crc
+
+
+def verified_size(path: Path) -> int | None:
+    """The size of a cached product whose bytes are those verified at download.
+
+    The CRC-32 recorded when the product was verified must match: a file
+    changed or cut since (a disk error, an editor, a copy interrupted) is a
+    miss, fetched again.
+    """
+    try:
+        record = json.loads(_record_path(path).read_text(encoding='utf-8'))
+        expected = (int(record['size']), int(record['crc32']))
+        if path.stat().st_size != expected[0]:
+            return None
+        return expected[0] if file_crc(path) == expected else None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _write_record(path: Path, product: Product, size: int, crc: int) -> None:
+    record = {'jid': product.jid, 'product': product.label, 'size': size, 'crc32': crc}
+    handle = tempfile.NamedTemporaryFile('w', dir=path.parent, suffix='.tmp',
+                                         delete=False, encoding='utf-8')
+    try:
+        with handle:
+            json.dump(record, handle)
+        os.replace(handle.name, _record_path(path))
+    except BaseException:
+        Path(handle.name).unlink(missing_ok=True)
+        raise
+
+
+# --- one writer per product ----------------------------------------------------------
+
+class _KeyLocks:
+    """One lock per product: two threads never download the same product twice."""
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._locks: dict[str, threading.Lock] = {}
+
+    def __call__(self, key: Path) -> threading.Lock:
+        with self._guard:
+            return self._locks.setdefault(str(key), threading.Lock())
+
+
+#: ``with lock(path):`` one thread at a time for the product that lives at ``path``.
+lock = _KeyLocks()
+
+
+# --- atomic placement ----------------------------------------------------------------
+
+@contextmanager
+def temporary_beside(target: Path) -> Iterator[Path]:
+    """A new empty file next to ``target`` (``.<name>.*.part``), gone afterwards.
+
+    Whatever happens in the block, the temporary does not stay: renamed into
+    place, or removed on the way out.
+    """
+    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f'.{target.name}.',
+                                     suffix='.part')
+    os.close(fd)
+    try:
+        yield Path(temporary)
+    finally:
+        # Gone after a rename; still there after a failure, or after a rename
+        # that did nothing (the target became a link of the same file meanwhile).
+        Path(temporary).unlink(missing_ok=True)
+
+
+def store(temporary: Path, final: Path, product: Product, size: int, crc: int) -> Fetched:
+    """Put a verified download into its place in the cache: its record, then the file."""
+    _write_record(final, product, size, crc)
+    os.replace(temporary, final)
+    return Fetched(product, final, size, cached=False)
+
+
+def place(fetched: Fetched, folder: str | os.PathLike) -> Path:
+    """Put a verified product into ``folder`` under its file name, atomically.
+
+    A hard link to the cached file when the file system allows (no copy of
+    the bytes), else a copy under a temporary name that is then renamed. A
+    target that already is the cached file (the cache's own folder, or a link
+    made by an earlier placing) is left as it is. No temporary file stays
+    behind, whatever happens.
+    """
+    target = Path(folder) / fetched.product.file_name
+    if _same_file(target, fetched.path):
+        # Already the verified product. Renaming a link onto another link of
+        # the same file would do nothing at all (POSIX rename) and leave the
+        # temporary behind.
+        return target
+    with temporary_beside(target) as temporary:
+        os.unlink(temporary)
+        try:
+            os.link(fetched.path, temporary)
+        except OSError:  # another file system, or links not supported
+            shutil.copyfile(fetched.path, temporary)
+        os.replace(temporary, target)
+    return target
+
+
+def _same_file(one: Path, other: Path) -> bool:
+    try:
+        return os.path.samefile(one, other)
+    except OSError:  # one of them does not exist
+        return False

@@ -1,0 +1,47 @@
+"""Plain helpers shared by the client's tests (the fixtures are in ``conftest.py``).
+
+Imported as ``helpers`` (pytest puts this folder on ``sys.path``, as for
+``sesame_stub``); the reliability suite has its own, ``reliability.helpers``.
+"""
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+#: The simulator's accounts that the tests log in to.
+PASSWORDS = {'demo': 'demo', 'alice': 'alice-Secret-42'}
+
+# Endpoints, as the simulator counts them.
+DOWNLOAD = 'v3image-download.php'
+CREATE_CUBE = 'api-user.php/image-engine/0-create-dl3d'
+POLL = 'api-user.php/image-engine/0-is-job-ready'
+SET = 'api-user.php/request-constructor/0-rb-set'
+SUBMIT = 'api-user.php/request-constructor/0-rb-submit'
+
+
+def demo_jids(sim, user: str = 'demo') -> list[int]:
+    """Successful jobs of an account (demo's by default), in id order."""
+    return sorted({r.jid for r in sim.archive.requests(user) if r.jid})
+
+
+def served_bytes(sim, jid: int, kind: str = 'cube', processed: bool = False) -> bytes:
+    """The product file exactly as the simulator serves it."""
+    return Path(sim.products.path(sim.archive.job(jid), kind, processed)).read_bytes()
+
+
+def own_simulator(simulator_factory, login_as, monkeypatch, **settings):
+    """A simulator of the test's own (``settings`` as for `Simulator`) and a client
+    logged in to it as demo: ``(sim, client)``."""
+    sim = simulator_factory(**settings)
+    monkeypatch.setenv('TELESCOPE_QUERY_SERVER', sim.url)
+    return sim, login_as('demo')
+
+
+def unique(prefix: str) -> str:
+    """A name no other test uses (the simulator is shared by the session)."""
+    return f'{prefix} {uuid.uuid4().hex[:8]}'
+
+
+def made(sim, name: str, user: str = 'demo') -> list:
+    """An account's requests of that name, in the simulator's archive."""
+    return [r for r in sim.archive.requests(user) if r.object_name == name]
