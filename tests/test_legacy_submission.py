@@ -4,8 +4,6 @@
 ``submit_variable_star`` / ``submitVarStar`` (by name, through a local Sesame
 stand-in). Nothing here leaves this machine.
 """
-import uuid
-
 import pytest
 import astropy.units as u
 from astropy.coordinates import SkyCoord
@@ -13,20 +11,12 @@ from astropy.utils import data as astropy_data
 
 from telescope_query import submission
 
+from helpers import SUBMIT as BASKET_SUBMIT, unique
 from sesame_stub import KNOWN, local_sesame
 
 FORM = 'request-constructor.php'
-BASKET_SUBMIT = 'api-user.php/request-constructor/0-rb-submit'
 
-
-@pytest.fixture(autouse=True)
-def no_internet():
-    with astropy_data.conf.set_temp('allow_internet', False):
-        yield
-
-
-def unique(prefix: str) -> str:
-    return f'{prefix} {uuid.uuid4().hex[:8]}'
+pytestmark = pytest.mark.usefixtures('no_internet')
 
 
 def stored(simulator, rid: int):

@@ -4,34 +4,18 @@ Each test submits under names of its own, so the session's shared simulator
 can hold what earlier tests made. Name resolution is switched off in astropy:
 nothing here may leave this machine.
 """
-import uuid
-
 import pytest
 import astropy.units as u
 from astropy.coordinates import SkyCoord
-from astropy.utils import data as astropy_data
 
 from telescope_query import conf, submission
 from telescope_query.core import TelescopeClass
 from telescope_query.exceptions import LoginError, SubmissionError
 from telescope_query.submission import LowAltitudeWarning
 
-SUBMIT = 'api-user.php/request-constructor/0-rb-submit'
+from helpers import SUBMIT, made, unique
 
-
-@pytest.fixture(autouse=True)
-def no_internet():
-    with astropy_data.conf.set_temp('allow_internet', False):
-        yield
-
-
-def unique(prefix: str) -> str:
-    return f'{prefix} {uuid.uuid4().hex[:8]}'
-
-
-def made(simulator, name: str) -> list:
-    """The demo account's requests of that name, in the simulator's archive."""
-    return [r for r in simulator.archive.requests('demo') if r.object_name == name]
+pytestmark = pytest.mark.usefixtures('no_internet')
 
 
 def listed(telescope, rid: int):

@@ -3,8 +3,6 @@
 Names resolve through a local Sesame stand-in or not at all: nothing here
 leaves this machine.
 """
-import uuid
-
 import numpy as np
 import pytest
 import astropy.units as u
@@ -14,30 +12,16 @@ from astropy.utils import data as astropy_data
 
 from telescope_query import submission
 
+from helpers import SET, SUBMIT, made, unique
 from sesame_stub import local_sesame
 
-SET = 'api-user.php/request-constructor/0-rb-set'
-SUBMIT = 'api-user.php/request-constructor/0-rb-submit'
-
-
-@pytest.fixture(autouse=True)
-def no_internet():
-    with astropy_data.conf.set_temp('allow_internet', False):
-        yield
+pytestmark = pytest.mark.usefixtures('no_internet')
 
 
 @pytest.fixture
 def sesame():
     with astropy_data.conf.set_temp('allow_internet', True), local_sesame() as calls:
         yield calls
-
-
-def unique(prefix: str) -> str:
-    return f'{prefix} {uuid.uuid4().hex[:8]}'
-
-
-def made(simulator, name: str, user: str = 'demo') -> list:
-    return [r for r in simulator.archive.requests(user) if r.object_name == name]
 
 
 def rows_by_target(table: Table) -> dict:
