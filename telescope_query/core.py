@@ -23,7 +23,7 @@ import astropy.units as u
 from astroquery.query import QueryWithLogin
 
 from . import arguments, conf, credentials, tables
-from . import submission, submitter
+from . import submission, submit_batch, submitter
 from .exceptions import NoSuchJobError, NoSuchRequestError, RemoteServiceError
 from .legacy import LegacyMixin
 from .protocol import pages, user_api
@@ -631,9 +631,9 @@ class TelescopeClass(LegacyMixin, SessionQuery):
             ``rid`` (masked when none) and ``message`` (why it failed, and any
             low-altitude warning).
         """
-        return submitter.submit_missing(self, targets, exposure=exposure,
-                                        telescope=telescope, filter=filter,
-                                        dry_run=dry_run)
+        return submit_batch.submit_missing(self, targets, exposure=exposure,
+                                           telescope=telescope, filter=filter,
+                                           dry_run=dry_run)
 
 
 @functools.wraps(TelescopeClass._login)

@@ -1,10 +1,11 @@
-"""Submission I/O: the request basket that never submits twice, the batch, the form flow.
+"""Submission I/O: one request into the queue, never twice (the basket, the legacy forms).
 
 This module talks to the site only through the client's private methods of
 ``docs/internals.rst`` (``_api_call``, ``_page``) and its public
 ``get_requests``; the validation and payloads it sends come from the pure
 modules `telescope_query.submission`, `telescope_query.protocol.basket` and
-`telescope_query.protocol.request_form`.
+`telescope_query.protocol.request_form`. The batch of ``submit_missing`` is
+`telescope_query.submit_batch`, which uses `read_queue` and `submit_plan`.
 
 Never twice
 -----------
@@ -24,27 +25,23 @@ then no second submission is made and `SubmissionError` (status
 from __future__ import annotations
 
 import math
-import warnings
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 import numpy as np
 import requests
 import astropy.units as u
 from astropy.coordinates import SkyCoord
-from astropy.table import MaskedColumn, Table
+from astropy.table import Table
 
 from . import submission
 from .exceptions import LoginError, RemoteServiceError, SubmissionError
 from .protocol import basket, pages, request_form
 from .submission import SubmissionPlan
 
-__all__ = ['basket_params', 'submit_plan', 'submit_form', 'submit_missing',
-           'QueueEntry', 'read_queue', 'find_submitted', 'MATCH_RADIUS',
-           'SUBMIT_ATTEMPTS']
+__all__ = ['basket_params', 'submit_plan', 'submit_form', 'QueueEntry', 'read_queue',
+           'find_submitted', 'SUBMIT_ATTEMPTS']
 
-#: A queued request this close to a target counts as the same target.
-MATCH_RADIUS = 5 * u.arcsec
 #: Submissions of one request at most; the second only after the queue showed
 #: that the first did not create it.
 SUBMIT_ATTEMPTS = 2
@@ -363,180 +360,3 @@ def _submit_form_once(client: Any, plan: SubmissionPlan, before: set[int]) -> in
     raise SubmissionError(f"the request constructor did not make the request for "
                           f"{plan.object_name!r}: {problem or 'no new request in the queue'}",
                           status=problem or 'NOT_CREATED')
-
-
-# --- The batch ----------------------------------------------------------------------
-
-@dataclass
-class _Target:
-    label: str
-    target: Any
-    exposure: Any
-    filter: Any
-    comment: Any
-    plan: SubmissionPlan | None = None
-    error: str = ''
-    notes: str = ''
-
-
-def _label(target: Any) -> str:
-    if isinstance(target, SkyCoord) and target.isscalar:
-        try:
-            return submission.format_objectid(target.icrs)
-        except Exception:
-            return str(target)
-    return str(target)
-
-
-def _targets(targets: Any, exposure: Any, filter: Any) -> list[_Target]:
-    """Targets given as a list (or SkyCoord array) or a Table, with per-row settings."""
-    if isinstance(targets, Table):
-        column = next((name for name in ('target', 'name') if name in targets.colnames), None)
-        if column is None:
-            raise ValueError(f"targets: the table needs a 'target' (or 'name') column; it "
-                             f"has {', '.join(targets.colnames) or 'none'}")
-        extra = {'exposure', 'filter', 'comment'} & set(targets.colnames)
-        rows = []
-        for row in targets:
-            value = row[column]
-            if np.ma.is_masked(value):
-                raise ValueError("targets: a row has no target (masked cell)")
-            settings = {name: row[name] for name in extra if not np.ma.is_masked(row[name])}
-            if 'exposure' in settings and targets['exposure'].unit is not None:
-                settings['exposure'] = settings['exposure'] * targets['exposure'].unit
-            rows.append(_Target(_label(value), value if isinstance(value, SkyCoord)
-                                else str(value),
-                                _plain(settings.get('exposure', exposure)),
-                                _plain(settings.get('filter', filter)),
-                                _plain(settings.get('comment', ''))))
-        return rows
-    if isinstance(targets, SkyCoord):
-        items = [targets] if targets.isscalar else list(targets)
-    elif isinstance(targets, (str, bytes)) or not isinstance(targets, Iterable):
-        raise TypeError(f"targets must be a list of targets (names, coordinate strings, "
-                        f"SkyCoords) or a Table with a 'target' column; got "
-                        f"{type(targets).__name__}")
-    else:
-        items = list(targets)
-    return [_Target(_label(item), item, exposure, filter, '') for item in items]
-
-
-def _plain(value: Any) -> Any:
-    """numpy scalars from Table cells as Python values (str, float)."""
-    if isinstance(value, np.str_):
-        return str(value)
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
-
-
-def _plan(item: _Target, telescope: str) -> None:
-    """Validate one target; a problem is kept as its error, warnings as notes."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter('always', submission.LowAltitudeWarning)
-        try:
-            item.plan = submission.plan_submission(item.target, exposure=item.exposure,
-                                                   telescope=telescope, filter=item.filter,
-                                                   comment=item.comment)
-        except (ValueError, TypeError) as error:
-            item.error = str(error)
-    for warning in caught:
-        item.notes = str(warning.message)
-        warnings.warn_explicit(warning.message, warning.category, warning.filename,
-                               warning.lineno)
-
-
-def _queued_match(item: _Target, queue: list[QueueEntry]) -> QueueEntry | None:
-    """A queued request for this target: same name, or within `MATCH_RADIUS`."""
-    waiting = [entry for entry in queue if entry.queued]
-    names = [item.target] if isinstance(item.target, str) else []
-    if item.plan is not None:
-        names.append(item.plan.object_name)
-    for entry in waiting:
-        if any(submission.same_name(entry.object_name, name) for name in names):
-            return entry
-    if item.plan is not None:
-        for entry in waiting:
-            coord = entry.coord
-            if coord is None and entry.object_id is not None:
-                try:
-                    coord = SkyCoord(entry.object_id, unit=(u.hourangle, u.deg))
-                except ValueError:
-                    coord = None
-            if coord is not None and coord.separation(item.plan.coord) <= MATCH_RADIUS:
-                return entry
-    return None
-
-
-def submit_missing(client: Any, targets: Any, *, exposure: Any = submission.DEFAULT_EXPOSURE,
-                   telescope: Any = 'COAST', filter: Any = 'BVR',
-                   dry_run: bool = False) -> Table:
-    """Submit the targets that are not waiting in the queue; report on each.
-
-    See `~telescope_query.core.TelescopeClass.submit_missing`.
-    """
-    telescope_name, _ = submission.normalize_telescope(telescope)
-    submission.normalize_filter(filter, telescope_name)
-    submission.exposure_to_ms(exposure, telescope_name)
-    if not isinstance(dry_run, (bool, np.bool_)):
-        raise TypeError(f"dry_run must be True or False, got {dry_run!r}")
-    items = _targets(targets, exposure, filter)
-    if not items:
-        raise ValueError("targets is empty: give at least one target")
-    # Cheap checks first, so that nothing is sent for a batch of bad rows;
-    # names are resolved later, and only when the queue does not have them.
-    for item in items:
-        if not isinstance(item.target, str) or submission.looks_like_coordinates(
-                item.target.strip()):
-            _plan(item, telescope_name)
-        else:
-            try:
-                submission.normalize_filter(item.filter, telescope_name)
-                submission.exposure_to_ms(item.exposure, telescope_name)
-                submission.check_comment(item.comment)
-                submission.check_target_name(item.target)
-            except (ValueError, TypeError) as error:
-                item.error = str(error)
-    client._require_login()
-    # A batch of nothing but bad rows has nothing to ask the site.
-    queue = [] if all(item.error for item in items) else read_queue(client)
-    before = {entry.rid for entry in queue}
-    rows = []
-    for item in items:
-        action, rid, message = 'failed', None, item.error
-        if not item.error:
-            match = _queued_match(item, queue)
-            if match is None and item.plan is None:
-                _plan(item, telescope_name)
-                match = None if item.error else _queued_match(item, queue)
-            if item.error:
-                message = item.error
-            elif match is not None:
-                action, rid = 'queued', match.rid
-                message = f'already waiting in the queue as R{match.rid} ({match.object_name})'
-            elif dry_run:
-                action, message = 'would submit', 'dry run: not submitted'
-            else:
-                try:
-                    rid = submit_plan(client, item.plan, before=before)
-                except RemoteServiceError as error:    # refusals and lost answers
-                    if isinstance(error, LoginError):
-                        raise
-                    message = str(error)
-                else:
-                    action, message = 'submitted', ''
-                    before.add(rid)
-                    queue.insert(0, QueueEntry(rid, item.plan.object_name, 1,
-                                               item.plan.object_id,
-                                               float(item.plan.coord.ra.deg),
-                                               float(item.plan.coord.dec.deg)))
-            if item.notes:
-                message = f'{message}; {item.notes}' if message else item.notes
-        rows.append((item.label, action, rid, message))
-    table = Table()
-    table['target'] = [row[0] for row in rows]
-    table['action'] = [row[1] for row in rows]
-    table['rid'] = MaskedColumn([row[2] or 0 for row in rows], dtype=int,
-                                mask=[row[2] is None for row in rows])
-    table['message'] = [row[3] for row in rows]
-    return table
