@@ -5,7 +5,8 @@ The public API: each method checks its arguments (with the pure helpers of
 of `telescope_query.session` (the only I/O layer that talks to the server),
 and hands the answers to `telescope_query.protocol` (parsing) and
 `telescope_query.tables`. The images and submission methods are thin over
-`telescope_query.staging` and `telescope_query.submitter`.
+the modules that do that work (`telescope_query.images`,
+`telescope_query.submitter`, `telescope_query.submit_batch`).
 """
 from __future__ import annotations
 
