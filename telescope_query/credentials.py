@@ -132,13 +132,32 @@ def find_username(username: str | None, *, default: str = '',
         f"section of {config or DEFAULT_CONFIG}")
 
 
-def _from_keyring(username: str) -> str | None:
+#: Whether this process has warned about an unusable keyring (see `_warn_keyring_once`).
+_KEYRING_WARNED = False
+
+
+def _from_keyring(username: str) -> tuple[str | None, str | None]:
+    """``(password, problem)``: the keyring's password, or why the keyring could not be read.
+
+    A machine without a usable backend is not an error here: the other sources
+    are tried, and the problem is told only when it matters (`find_credentials`).
+    """
     try:
-        return keyring.get_password(KEYRING_SERVICE, username)
+        return keyring.get_password(KEYRING_SERVICE, username), None
     except Exception as exc:  # NoKeyringError, locked or broken backends: never fatal
-        log.warning(f"No usable keyring to look up the password of {username!r} "
-                    f"({type(exc).__name__}: {exc}); trying the other sources.")
-        return None
+        # keyring's messages run on with advice: its first sentence, on one line.
+        text = ' '.join(str(exc).split()).split('. ')[0].rstrip('.')
+        return None, f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _warn_keyring_once(problem: str) -> None:
+    """Warn, once per process, that the keyring could not be read (before a prompt)."""
+    global _KEYRING_WARNED
+    if _KEYRING_WARNED:
+        return
+    _KEYRING_WARNED = True
+    log.warning(f"The keyring is unavailable ({problem}); the password is asked for "
+                f"instead and cannot be remembered.")
 
 
 def _interactive() -> bool:
@@ -169,9 +188,11 @@ def find_credentials(username: str, *, password: str | None = None,
             raise TypeError("password must be a non-empty string")
         return Credentials(username, Secret(password), 'argument')
     looked = ['the password argument']
+    keyring_problem = None
     if not reenter_password:
-        stored = _from_keyring(username)
-        looked.append(f"the keyring (service {KEYRING_SERVICE!r})")
+        stored, keyring_problem = _from_keyring(username)
+        looked.append(f"the keyring (service {KEYRING_SERVICE!r}"
+                      + (f", unavailable: {keyring_problem})" if keyring_problem else ")"))
         if stored:
             return Credentials(username, Secret(stored), 'keyring', from_keyring=True)
 
@@ -189,6 +210,8 @@ def find_credentials(username: str, *, password: str | None = None,
             return Credentials(username, Secret(section['password']), 'config file')
 
     if _interactive():
+        if keyring_problem:
+            _warn_keyring_once(keyring_problem)
         typed = getpass.getpass(f"telescope.org password for {username}: ")
         if typed:
             return Credentials(username, Secret(typed), 'prompt')

@@ -334,6 +334,39 @@ def test_no_password_and_no_terminal_is_a_clear_error(cli, monkeypatch):
     assert result.out == ''
 
 
+@pytest.fixture
+def no_keyring_backend(memory_keyring, monkeypatch):
+    """A machine without a keyring: keyring's own failing backend (after the
+    ``cli`` fixture's in-memory one, restored before it)."""
+    from keyring.backends import fail
+    from telescope_query import credentials
+    monkeypatch.setattr(credentials, '_KEYRING_WARNED', False)
+    keyring.set_keyring(fail.Keyring())
+    yield
+    keyring.set_keyring(memory_keyring)
+
+
+def test_no_keyring_backend_and_a_password_in_the_environment_is_silent(
+        cli, no_keyring_backend, as_demo):
+    # A cron job: success prints its result and nothing on stderr.
+    result = cli('folders', '--format', 'csv')
+    assert result.status == 0
+    assert result.err == ''
+    assert result.out.splitlines()[1].split(',')[1] == 'Inbox'
+
+
+def test_no_keyring_backend_and_no_password_is_one_line(cli, no_keyring_backend,
+                                                        monkeypatch):
+    monkeypatch.setenv('TELESCOPE_QUERY_USER', 'demo')
+    result = cli('folders')
+    assert result.status == 1
+    assert result.out == ''
+    assert result.err.count('\n') == 1
+    assert result.err.startswith("telescope-query folders: error: No password for "
+                                 "telescope.org user 'demo'")
+    assert 'keyring' in result.err and 'unavailable' in result.err
+
+
 def test_server_down_is_a_failure(cli, as_demo):
     result = cli('--server', 'http://127.0.0.1:9/', 'folders')
     assert result.status == 1

@@ -4,6 +4,7 @@ Against the simulator over loopback HTTP.
 """
 from __future__ import annotations
 
+import logging
 import pickle
 
 import keyring
@@ -115,14 +116,70 @@ def test_reenter_password_skips_the_keyring(client, memory_keyring, monkeypatch)
     assert memory_keyring.store[(credentials.KEYRING_SERVICE, 'alice')] == SECRET
 
 
-def test_no_keyring_backend_is_a_warning_and_the_environment_is_used(
+def test_no_keyring_backend_is_quiet_when_the_environment_has_the_password(
         client, broken_keyring, monkeypatch, astroquery_log):
+    # A cron job on a machine without a keyring: the environment supplies the
+    # password, so there is nothing to warn about (issue 6: quiet on success).
     monkeypatch.setenv('TELESCOPE_QUERY_USER', 'alice')
     monkeypatch.setenv('TELESCOPE_QUERY_PASSWORD', SECRET)
     assert client.login() is True             # user from the environment too
     assert client.user == 'alice'
-    warnings = [m.getMessage() for m in astroquery_log if m.levelname == 'WARNING']
-    assert any('keyring' in text for text in warnings)
+    assert [m.getMessage() for m in astroquery_log if m.levelno >= logging.WARNING] == []
+
+
+@pytest.fixture
+def failing_keyring(monkeypatch):
+    """keyring's own backend of a machine that has none; the once-per-process
+    warning starts unsaid."""
+    from keyring.backends import fail
+    monkeypatch.setattr(credentials, '_KEYRING_WARNED', False)
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    yield
+    keyring.set_keyring(previous)
+
+
+def _warnings(records):
+    return [m.getMessage() for m in records if m.levelno >= logging.WARNING]
+
+
+def test_failing_keyring_then_environment_logs_nothing(client, failing_keyring,
+                                                       monkeypatch, astroquery_log):
+    monkeypatch.setenv('TELESCOPE_QUERY_USER', 'alice')
+    monkeypatch.setenv('TELESCOPE_QUERY_PASSWORD', SECRET)
+    assert client.login() is True
+    assert _warnings(astroquery_log) == []
+
+
+def test_failing_keyring_then_config_file_logs_nothing(client, failing_keyring, tmp_path,
+                                                       astroquery_log):
+    config = write_config(tmp_path / 'private.ini', 'alice', SECRET)
+    config.chmod(0o600)
+    assert client.login(config=str(config)) is True
+    assert _warnings(astroquery_log) == []
+
+
+def test_failing_keyring_and_no_password_says_so_in_the_error_alone(
+        client, failing_keyring, astroquery_log):
+    with pytest.raises(LoginError) as info:
+        client.login('alice')
+    message = str(info.value)
+    assert '\n' not in message
+    assert 'keyring' in message and 'unavailable' in message
+    assert 'NoKeyringError' in message
+    assert _warnings(astroquery_log) == []     # the error says it all
+
+
+def test_failing_keyring_before_a_prompt_warns_once_per_process(
+        client, failing_keyring, monkeypatch, astroquery_log):
+    monkeypatch.setattr(credentials, '_interactive', lambda: True)
+    monkeypatch.setattr(credentials.getpass, 'getpass', lambda prompt: SECRET)
+    for _ in range(3):
+        assert client.login('alice') is True
+        client.logout()
+    warnings = _warnings(astroquery_log)
+    assert len(warnings) == 1 and 'keyring' in warnings[0]
+    assert '\n' not in warnings[0]
 
 
 def test_environment_password_belongs_to_the_environment_user(client, monkeypatch,
