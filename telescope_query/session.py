@@ -2,9 +2,9 @@
 
 It holds what ``docs/internals.rst`` promises the modules below ``core``
 (``server_url``, ``_url``, ``user``, ``product_cache``, ``_require_login``,
-``_api_call``, ``_page``, ``_stream``) and what keeps the session alive:
-opening and closing it, and renewing it once, for all threads, when the site
-has forgotten it. Every call goes through `SessionQuery._send`, on the
+``_api_call``, ``_page``, ``_stream``, ``_session_generation``) and what keeps
+the session alive: opening and closing it, and renewing it once, for all
+threads, when the site has forgotten it. Every call goes through `SessionQuery._send`, on the
 session itself rather than ``BaseQuery._request`` (see there). The public
 methods live in `telescope_query.core`.
 """
@@ -51,7 +51,7 @@ class SessionQuery(QueryWithLogin):
         self._transport_setting: tuple | None = None
         # Counts logins, so that threads which all find the session expired
         # renew it once between them.
-        self._session_generation = 0
+        self._generation = 0
         # The newest generation on which a call was answered (not logged out).
         self._confirmed_generation = 0
         # astroquery's DEBUG hook logs request bodies: show it a redacted copy.
@@ -96,6 +96,15 @@ class SessionQuery(QueryWithLogin):
         folder.mkdir(parents=True, exist_ok=True)
         return folder
 
+    @property
+    def _session_generation(self) -> int:
+        """A number that changes whenever the session is opened, renewed or closed.
+
+        Read before and after some calls, it tells whether they all ran on one
+        session (the tickets of the legacy form flow belong to one session).
+        """
+        return self._generation
+
     def _require_login(self) -> None:
         """Raise `~astroquery.exceptions.LoginError` at once when nobody is logged in."""
         if not self._authenticated:
@@ -126,14 +135,24 @@ class SessionQuery(QueryWithLogin):
         return answer
 
     def _page(self, path: str, *, params: dict | None = None, data: Any = None,
-              method: str = 'POST', cache: bool = False) -> str:
+              method: str = 'POST', cache: bool = False, idempotent: bool = True) -> str:
         """An HTML page of the logged-in session.
 
         A login form where a page was expected renews the session once, else
         `LoginError`. ``cache=True`` only for pages that never change (views of
         completed requests/jobs): the page is then kept per server and account.
+
+        ``idempotent=False`` (a form step that creates something) sends the
+        call once: never retried by the transport, never sent again after a
+        renewal. A login form in its answer is returned as it is (the site did
+        nothing; the caller decides), and such a page is never cached.
         """
+        if not idempotent and cache:
+            raise ValueError("_page: a call with idempotent=False is never cached")
         self._require_login()
+        if not idempotent:
+            return self._send(method, self._url(path), what=path, params=params, data=data,
+                              idempotent=False).text
         key = ('page', method.upper(), path, canonical(params), canonical(data))
         if cache:
             cached = self._records.get(key)
@@ -233,7 +252,7 @@ class SessionQuery(QueryWithLogin):
         `LoginError` with the message ``refused()``.
         """
         for renewals in range(MAX_RENEWALS + 1):
-            generation = self._session_generation
+            generation = self._generation
             answer = send()
             if not logged_out(answer):
                 self._confirmed_generation = max(self._confirmed_generation, generation)
@@ -260,8 +279,8 @@ class SessionQuery(QueryWithLogin):
                                  f"{user_api.answer_status(answer)!r}).")
             self._credentials = found
             self._user = name
-            self._session_generation += 1
-            self._confirmed_generation = self._session_generation
+            self._generation += 1
+            self._confirmed_generation = self._generation
             self._authenticated = True
 
     def _close_session(self) -> None:
@@ -274,7 +293,7 @@ class SessionQuery(QueryWithLogin):
                             f"session is dropped anyway.")
         with self._auth_lock:
             self._forget_session()
-            self._session_generation += 1
+            self._generation += 1
 
     def _post_login(self, found: credentials.Credentials) -> None:
         """Send the login form; the session cookie comes with its answer [seen]."""
@@ -284,7 +303,7 @@ class SessionQuery(QueryWithLogin):
     def _renew_session(self, generation: int, call: str) -> None:
         """Log in again after the site forgot the session, once for all threads."""
         with self._auth_lock:
-            if self._session_generation != generation:
+            if self._generation != generation:
                 return          # another thread has renewed it meanwhile
             if self._credentials is None:
                 self._authenticated = False
@@ -293,7 +312,7 @@ class SessionQuery(QueryWithLogin):
             log.info(f"The session of {self._user!r} expired; logging in again.")
             self._session.cookies.clear()
             self._post_login(self._credentials)
-            self._session_generation += 1
+            self._generation += 1
 
     def _renewal_worked(self, generation: int, renewals: int) -> bool:
         """Whether renewing again makes sense after a call of ``generation`` failed.

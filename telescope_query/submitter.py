@@ -1,8 +1,8 @@
 """Submission I/O: one request into the queue, never twice (the basket, the legacy forms).
 
 This module talks to the site only through the client's private methods of
-``docs/internals.rst`` (``_api_call``, ``_page``) and its public
-``get_requests``; the validation and payloads it sends come from the pure
+``docs/internals.rst`` (``_api_call``, ``_page``, ``_session_generation``) and
+its public ``get_requests``; the validation and payloads it sends come from the pure
 modules `telescope_query.submission`, `telescope_query.protocol.basket` and
 `telescope_query.protocol.request_form`. The batch of ``submit_missing`` is
 `telescope_query.submit_batch`, which uses `read_queue` and `submit_plan`.
@@ -339,17 +339,14 @@ def _submit_form_once(client: Any, plan: SubmissionPlan, before: set[int]) -> in
     final = {'ticket': ticket, **steps[-1]}
     problem = None
     try:
-        # Not through _page: its transport retries POSTs, and this one creates
-        # a request. The contract has no one-shot page call, so the private
-        # _send of core is used with idempotent=False.
-        response = client._send('POST', client._url(request_form.PAGE),
-                                what=f'{request_form.PAGE} {request_form.SUBMIT_ACTION}',
-                                data=final, idempotent=False)
-        rid = request_form.parse_submitted_rid(response.text)
+        # This step creates a request: sent once (no transport retry, not sent
+        # again after a renewal); a login form in its answer comes back as is.
+        text = client._page(request_form.PAGE, data=final, idempotent=False)
+        rid = request_form.parse_submitted_rid(text)
         if rid is not None:
             return rid
-        problem = (_LOGGED_OUT if pages.is_login_form(response.text)
-                   else request_form.page_error(response.text))
+        problem = (_LOGGED_OUT if pages.is_login_form(text)
+                   else request_form.page_error(text))
     except Exception as error:
         if not _ambiguous(error):
             raise
