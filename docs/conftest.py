@@ -17,11 +17,18 @@ Examples that need the live site are marked ``# doctest: +SKIP`` in the pages.
 from __future__ import annotations
 
 import datetime
+import sys
+from pathlib import Path
 from typing import Iterator
 
-import keyring
-import keyring.backend
 import pytest
+
+# The in-memory keyring is the tests' own (tests/keyring_stub.py); the folder is
+# on sys.path already when pytest runs tests/ too, not when it runs docs/ alone.
+TESTS = str(Path(__file__).resolve().parent.parent / 'tests')
+if TESTS not in sys.path:
+    sys.path.append(TESTS)
+from keyring_stub import MemoryKeyring, keyring_in_use  # noqa: E402
 
 # automodapi's generated pages and the built HTML hold no examples of their own.
 collect_ignore = ['_build', 'api', 'conf.py']
@@ -31,25 +38,6 @@ DOCS_NOW = datetime.datetime(2024, 11, 18, 16, 0, tzinfo=datetime.timezone.utc).
 DOCS_ACCOUNTS = {'demo': 'demo'}
 DOCS_SETTINGS = dict(requests=60, image_size=128, staging_seconds=0.0, latency_ms=0,
                      seed=11, now=DOCS_NOW)
-
-
-class MemoryKeyring(keyring.backend.KeyringBackend):
-    """A keyring that lives in this process only."""
-
-    priority = 1
-
-    def __init__(self, passwords: dict[tuple[str, str], str]):
-        super().__init__()
-        self.passwords = dict(passwords)
-
-    def get_password(self, service, username):
-        return self.passwords.get((service, username))
-
-    def set_password(self, service, username, password):
-        self.passwords[(service, username)] = password
-
-    def delete_password(self, service, username):
-        self.passwords.pop((service, username), None)
 
 
 @pytest.fixture
@@ -84,15 +72,13 @@ def docs_session(docs_simulator, tmp_path, monkeypatch, doctest_namespace) -> It
     cache = tmp_path / 'astropy-cache'
     cache.mkdir()
 
-    saved_keyring = keyring.get_keyring()
-    keyring.set_keyring(MemoryKeyring({(KEYRING_SERVICE, 'demo'): 'demo'}))
     Telescope.logout()
     Telescope.cache_location = tmp_path / 'telescope-cache'
     doctest_namespace['simulator'] = docs_simulator
     try:
-        with paths.set_temp_cache(cache), conf.set_temp('backoff_factor', 0.0):
+        with keyring_in_use(MemoryKeyring({(KEYRING_SERVICE, 'demo'): 'demo'})), \
+                paths.set_temp_cache(cache), conf.set_temp('backoff_factor', 0.0):
             yield
     finally:
         Telescope.logout()
         Telescope.reset_cache_location()
-        keyring.set_keyring(saved_keyring)

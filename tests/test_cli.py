@@ -17,8 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import astropy.units as u
-import keyring
-import keyring.backend
 import pytest
 from astropy.config import paths
 from astropy.io import fits
@@ -30,26 +28,9 @@ from telescope_query.cli import main
 from telescope_query.cli.output import format_table, table_records
 from telescope_query.credentials import KEYRING_SERVICE
 
+from keyring_stub import MemoryKeyring, keyring_in_use
+
 SECRET = 'demo'        # the simulator's password of the demo account
-
-
-class MemoryKeyring(keyring.backend.KeyringBackend):
-    """A keyring that lives in this process only."""
-
-    priority = 1
-
-    def __init__(self):
-        super().__init__()
-        self.passwords: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service, username):
-        return self.passwords.get((service, username))
-
-    def set_password(self, service, username, password):
-        self.passwords[(service, username)] = password
-
-    def delete_password(self, service, username):
-        self.passwords.pop((service, username), None)
 
 
 @dataclass
@@ -64,13 +45,8 @@ class Run:
 
 @pytest.fixture
 def memory_keyring():
-    saved = keyring.get_keyring()
-    ring = MemoryKeyring()
-    keyring.set_keyring(ring)
-    try:
+    with keyring_in_use(MemoryKeyring()) as ring:
         yield ring
-    finally:
-        keyring.set_keyring(saved)
 
 
 @pytest.fixture
@@ -341,9 +317,8 @@ def no_keyring_backend(memory_keyring, monkeypatch):
     from keyring.backends import fail
     from telescope_query import credentials
     monkeypatch.setattr(credentials, '_KEYRING_WARNED', False)
-    keyring.set_keyring(fail.Keyring())
-    yield
-    keyring.set_keyring(memory_keyring)
+    with keyring_in_use(fail.Keyring()):
+        yield
 
 
 def test_no_keyring_backend_and_a_password_in_the_environment_is_silent(

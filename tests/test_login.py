@@ -8,33 +8,15 @@ import logging
 import pickle
 
 import keyring
-import keyring.backend
 import pytest
 from astroquery import log
 
 from telescope_query import LoginError, RemoteServiceError, Telescope, TelescopeClass, conf
 from telescope_query import credentials
 
+from keyring_stub import MemoryKeyring, keyring_in_use
+
 SECRET = 'alice-Secret-42'
-
-
-class MemoryKeyring(keyring.backend.KeyringBackend):
-    """A keyring that lives in a dict: what `keyring` gets on a desktop, for tests."""
-
-    priority = 1
-
-    def __init__(self):
-        super().__init__()
-        self.store = {}
-
-    def get_password(self, service, username):
-        return self.store.get((service, username))
-
-    def set_password(self, service, username, password):
-        self.store[(service, username)] = password
-
-    def delete_password(self, service, username):
-        self.store.pop((service, username), None)
 
 
 class BrokenKeyring(MemoryKeyring):
@@ -48,19 +30,14 @@ class BrokenKeyring(MemoryKeyring):
 
 @pytest.fixture
 def memory_keyring():
-    previous = keyring.get_keyring()
-    ring = MemoryKeyring()
-    keyring.set_keyring(ring)
-    yield ring
-    keyring.set_keyring(previous)
+    with keyring_in_use(MemoryKeyring()) as ring:
+        yield ring
 
 
 @pytest.fixture
 def broken_keyring():
-    previous = keyring.get_keyring()
-    keyring.set_keyring(BrokenKeyring())
-    yield
-    keyring.set_keyring(previous)
+    with keyring_in_use(BrokenKeyring()):
+        yield
 
 
 @pytest.fixture
@@ -103,7 +80,7 @@ def test_password_from_the_keyring_and_store_password(client, memory_keyring):
     with pytest.raises(LoginError, match='keyring'):
         client.login('alice')
     client.login('alice', password=SECRET, store_password=True)
-    assert memory_keyring.store == {(credentials.KEYRING_SERVICE, 'alice'): SECRET}
+    assert memory_keyring.passwords == {(credentials.KEYRING_SERVICE, 'alice'): SECRET}
     client.logout()
     assert client.login('alice') is True and client.user == 'alice'
 
@@ -113,7 +90,7 @@ def test_reenter_password_skips_the_keyring(client, memory_keyring, monkeypatch)
     monkeypatch.setattr(credentials, '_interactive', lambda: True)
     monkeypatch.setattr(credentials.getpass, 'getpass', lambda prompt: SECRET)
     client.login('alice', reenter_password=True, store_password=True)
-    assert memory_keyring.store[(credentials.KEYRING_SERVICE, 'alice')] == SECRET
+    assert memory_keyring.passwords[(credentials.KEYRING_SERVICE, 'alice')] == SECRET
 
 
 def test_no_keyring_backend_is_quiet_when_the_environment_has_the_password(
@@ -133,10 +110,8 @@ def failing_keyring(monkeypatch):
     warning starts unsaid."""
     from keyring.backends import fail
     monkeypatch.setattr(credentials, '_KEYRING_WARNED', False)
-    previous = keyring.get_keyring()
-    keyring.set_keyring(fail.Keyring())
-    yield
-    keyring.set_keyring(previous)
+    with keyring_in_use(fail.Keyring()):
+        yield
 
 
 def _warnings(records):
