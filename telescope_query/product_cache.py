@@ -3,10 +3,23 @@
 No HTTP: this module knows files only. A product's place is
 ``client.product_cache / ('raw' | 'processed') / file_name`` (the cache is per
 server and account). Beside each product a record (``<file>.json``) holds the
-size and CRC-32 it had when it was verified; a file that no longer matches its
-record is a miss. Files are written under a temporary name next to their place
-and renamed into it (`store`, `place`), so a product is complete or absent.
-One lock per product (`lock`) lets two threads download it only once.
+size and CRC-32 it had when it was verified, with the file's ``st_mtime_ns``
+and inode; a file that no longer matches its record is a miss. Files are
+written under a temporary name next to their place and renamed into it
+(`store`, `place`), so a product is complete or absent. One lock per product
+(`lock`) lets two threads download it only once.
+
+A cache hit does not read the file (`verified_size`): when its size,
+``st_mtime_ns`` and inode are those recorded, it is trusted as it is (a few
+microseconds, where reading 200 MB for the CRC took ~70 ms). When any of them
+differs, the CRC-32 is read again: a file written to since (an editor, a copy,
+a program working on the downloaded file in place) is fetched again, and one
+that was only touched is recorded again with its new times. The trade-off: a
+change that keeps size, inode and ``st_mtime_ns`` all as they were (bytes
+edited and the old mtime put back with ``os.utime``, or a disk's bit rot) is
+not seen on a hit. A file modified within the clock tick in which its record
+was written could keep its mtime too: such a "racy" record (the file's mtime
+not older than the record's own) is never trusted, as git does with its index.
 """
 from __future__ import annotations
 
@@ -108,22 +121,46 @@ def file_crc(path: Path) -> tuple[int, int]:
 def verified_size(path: Path) -> int | None:
     """The size of a cached product whose bytes are those verified at download.
 
-    The CRC-32 recorded when the product was verified must match: a file
-    changed or cut since (a disk error, an editor, a copy interrupted) is a
-    miss, fetched again.
+    A file whose size, ``st_mtime_ns`` and inode are those of its record
+    (written after its last change: not "racy") is trusted without being
+    read. Otherwise the CRC-32 recorded when the product was verified must
+    match: a file changed or cut since (a disk error, an editor, a copy
+    interrupted) is a miss, fetched again; one that matches is recorded again
+    with its present times, so the next hit need not read it. See the module's
+    docstring for what the first test cannot see.
     """
+    record_path = _record_path(path)
     try:
-        record = json.loads(_record_path(path).read_text(encoding='utf-8'))
-        expected = (int(record['size']), int(record['crc32']))
-        if path.stat().st_size != expected[0]:
+        with open(record_path, 'rb') as handle:
+            record = json.loads(handle.read().decode('utf-8'))
+            written_ns = os.fstat(handle.fileno()).st_mtime_ns
+        size, crc = int(record['size']), int(record['crc32'])
+        before = path.stat()
+        if before.st_size != size:
             return None
-        return expected[0] if file_crc(path) == expected else None
-    except (OSError, ValueError, KeyError, TypeError):
+        if (record.get('mtime_ns') == before.st_mtime_ns
+                and record.get('inode') == before.st_ino
+                and before.st_mtime_ns < written_ns):
+            return size
+        if file_crc(path) != (size, crc):
+            return None
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
+    try:
+        after = path.stat()
+        if _stamp(after) == _stamp(before):  # not changed while it was read
+            _write_record(path, {**record, 'mtime_ns': after.st_mtime_ns,
+                                 'inode': after.st_ino})
+    except OSError:
+        pass  # a cache folder one cannot write to: read again next time
+    return size
 
 
-def _write_record(path: Path, product: Product, size: int, crc: int) -> None:
-    record = {'jid': product.jid, 'product': product.label, 'size': size, 'crc32': crc}
+def _stamp(stat: os.stat_result) -> tuple[int, int, int]:
+    return stat.st_size, stat.st_mtime_ns, stat.st_ino
+
+
+def _write_record(path: Path, record: dict[str, Any]) -> None:
     handle = tempfile.NamedTemporaryFile('w', dir=path.parent, suffix='.tmp',
                                          delete=False, encoding='utf-8')
     try:
@@ -174,8 +211,15 @@ def temporary_beside(target: Path) -> Iterator[Path]:
 
 
 def store(temporary: Path, final: Path, product: Product, size: int, crc: int) -> Fetched:
-    """Put a verified download into its place in the cache: its record, then the file."""
-    _write_record(final, product, size, crc)
+    """Put a verified download into its place in the cache: its record, then the file.
+
+    The record holds the file's size, CRC-32, ``st_mtime_ns`` and inode (a
+    rename keeps both), for `verified_size`.
+    """
+    stat = os.stat(temporary)
+    _write_record(final, {'jid': product.jid, 'product': product.label, 'size': size,
+                          'crc32': crc, 'mtime_ns': stat.st_mtime_ns,
+                          'inode': stat.st_ino})
     os.replace(temporary, final)
     return Fetched(product, final, size, cached=False)
 

@@ -328,6 +328,75 @@ def test_a_damaged_cached_product_is_fetched_again(telescope, simulator, quick, 
     assert path.read_bytes() == served_bytes(simulator, jid)
 
 
+def _reads_of(path, action):
+    """``action()``'s result, and how many times it opened ``path`` (audit hook)."""
+    global _OPENED
+    _OPENED = []
+    try:
+        result = action()
+    finally:
+        opened, _OPENED = _OPENED, None
+    return result, sum(1 for name, _ in opened if name == os.fspath(path))
+
+
+def _trusted(client, product):
+    """Fetch ``product`` and bring its record to the state of a later day: its file's
+    mtime in the past (out of the racy window), re-checked once and recorded again."""
+    path = staging.fetch_one(client, product).path
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns - 10**10))
+    again, reads = _reads_of(path, lambda: staging.fetch_one(client, product))
+    assert again.cached and reads == 1   # the stat changed: the CRC is read again
+    return path
+
+
+def test_a_cache_hit_of_an_unchanged_file_does_not_read_it(telescope, simulator, quick):
+    """Size, mtime_ns and inode as recorded: the file is trusted without reading it."""
+    jid = demo_jids(simulator)[14]
+    path = _trusted(telescope, Product(jid))
+    record = json.loads(path.with_name(path.name + '.json').read_text())
+    stat = path.stat()
+    assert (record['size'], record['mtime_ns'], record['inode']) == (
+        stat.st_size, stat.st_mtime_ns, stat.st_ino)
+    assert record['crc32'] == zlib.crc32(served_bytes(simulator, jid))
+    simulator.counters.reset()
+    for _ in range(3):
+        hit, reads = _reads_of(path, lambda: staging.fetch_one(telescope, Product(jid)))
+        assert hit.cached and reads == 0
+    assert simulator.counters.total() == 0
+
+
+def test_a_trusted_cached_file_edited_in_place_is_fetched_again(telescope, simulator,
+                                                                quick):
+    """An edit keeping the size changes the mtime: the CRC is read, the file fetched."""
+    jid = demo_jids(simulator)[14]
+    path = _trusted(telescope, Product(jid))
+    data = bytearray(path.read_bytes())
+    data[-10] ^= 0xFF
+    with open(path, 'r+b') as edit:          # in place: same inode, same size
+        edit.write(bytes(data))
+    simulator.counters.reset()
+    fetched = staging.fetch_one(telescope, Product(jid))
+    assert not fetched.cached and simulator.counters[DOWNLOAD] == 1
+    assert path.read_bytes() == served_bytes(simulator, jid)
+
+
+def test_trade_off_an_edit_that_puts_back_size_and_mtime_is_not_seen(telescope, simulator,
+                                                                      quick):
+    """The documented trade-off (product_cache, docs/downloading.rst): a change
+    that keeps size, inode and mtime_ns (``os.utime`` putting the old mtime
+    back, a disk's bit rot) is not looked for on a hit."""
+    jid = demo_jids(simulator)[14]
+    path = _trusted(telescope, Product(jid))
+    stat = path.stat()
+    data = bytearray(path.read_bytes())
+    data[-10] ^= 0xFF
+    with open(path, 'r+b') as edit:
+        edit.write(bytes(data))
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert staging.fetch_one(telescope, Product(jid)).cached
+
+
 def test_two_threads_asking_for_one_product_download_it_once(telescope, simulator, quick):
     jid = demo_jids(simulator)[13]
     simulator.staging_seconds = 0.2     # both threads are staging at the same time

@@ -4,8 +4,9 @@ The product is downloaded once (untimed); then ``get_images`` of it must
 make no HTTP call at all, not even a login check (the simulator's counters
 must stay at 0), and its time is set against `astropy.io.fits.open` of the
 very same cached file. ``get_images`` does more than open: it checks the
-file's CRC-32 against the one recorded when it was verified, and fixes the
-site's header quirks; the ratio says what that costs.
+file against the record made when it was verified (size, ``st_mtime_ns`` and
+inode; the CRC-32 is read again only when they differ), and fixes the site's
+header quirks; the ratio says what that costs.
 """
 from __future__ import annotations
 
