@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import shutil
 import tempfile
 import threading
@@ -192,15 +193,33 @@ lock = _KeyLocks()
 
 # --- atomic placement ----------------------------------------------------------------
 
+#: Names tried for a temporary before giving up (each random: a clash is rare).
+_TEMPORARY_TRIES = 100
+
+
 @contextmanager
 def temporary_beside(target: Path) -> Iterator[Path]:
     """A new empty file next to ``target`` (``.<name>.*.part``), gone afterwards.
 
+    Created with mode ``0o666`` less the process's umask, as any file the user
+    makes (``mkstemp`` would make it ``0o600``, and the product renamed or
+    linked from it would keep that): the kernel applies the umask, so it is
+    never read or changed here (``os.umask`` is process-wide, not thread-safe).
+
     Whatever happens in the block, the temporary does not stay: renamed into
     place, or removed on the way out.
     """
-    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f'.{target.name}.',
-                                     suffix='.part')
+    flags = (os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, 'O_NOFOLLOW', 0)
+             | getattr(os, 'O_BINARY', 0))
+    for _ in range(_TEMPORARY_TRIES):
+        temporary = target.parent / f'.{target.name}.{secrets.token_hex(4)}.part'
+        try:
+            fd = os.open(temporary, flags, 0o666)
+        except FileExistsError:
+            continue
+        break
+    else:  # pragma: no cover
+        raise FileExistsError(f'no free temporary name beside {os.fspath(target)!r}')
     os.close(fd)
     try:
         yield Path(temporary)

@@ -1,6 +1,8 @@
 """Telescope.download_data against the simulator: files, manifest, cache, failures."""
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
 import astropy.units as u
@@ -108,6 +110,61 @@ def test_editing_a_downloaded_file_never_spoils_the_cache(telescope, simulator, 
     cached = staging.cached_path(telescope, staging.Product(jid))
     assert cached.read_bytes() == served_bytes(simulator, jid)
     hdul.close()
+
+
+@pytest.fixture
+def umask():
+    """``umask(value)`` sets the process's umask for the test; the old one comes back."""
+    old = os.umask(0o022)
+    os.umask(old)
+    yield lambda value: os.umask(value)
+    os.umask(old)
+
+
+@pytest.mark.parametrize('mask', [0o022, 0o027, 0o002])
+def test_files_have_the_mode_the_umask_gives(telescope, simulator, quick, tmp_path, umask,
+                                             mask):
+    """Like any file the user makes: 0o666 & ~umask, the placed file and the cached one."""
+    umask(mask)
+    jids = demo_jids(simulator)[12:14]
+    manifest = telescope.download_data(jids, path=tmp_path / 'out')
+    assert set(manifest['status']) == {'COMPLETE'}
+    zipped, = telescope.get_images(jids[0], cube=False)
+    zipped.close()
+    for row in manifest:
+        cached = staging.cached_path(telescope, staging.Product(row['jid']))
+        for path in (Path(row['local_path']), cached):
+            assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~mask, path
+    cached_zip = staging.cached_path(telescope, staging.Product(jids[0], cube=False))
+    assert stat.S_IMODE(cached_zip.stat().st_mode) == 0o666 & ~mask
+
+
+def test_the_downloaded_file_shares_its_storage_with_the_cache(telescope, simulator, quick,
+                                                               tmp_path):
+    """docs/downloading.rst: a hard link, so an edit in place reaches the cached copy;
+    the next get_images finds it changed (mtime, then CRC-32) and fetches a fresh,
+    correct product, even when the cached file was trusted without reading it."""
+    jid = demo_jids(simulator)[14]
+    manifest = telescope.download_data(jid, path=tmp_path / 'out')
+    local = Path(manifest['local_path'][0])
+    cached = staging.cached_path(telescope, staging.Product(jid))
+    assert os.path.samefile(local, cached)
+    before = local.stat()                      # a day later: the record is trusted
+    os.utime(local, ns=(before.st_atime_ns, before.st_mtime_ns - 10**10))
+    telescope.get_images(jid)[0].close()
+    simulator.counters.reset()
+    telescope.get_images(jid)[0].close()
+    assert simulator.counters.total() == 0
+    with open(local, 'r+b') as edited:        # in place, as fits.open(mode='update') does
+        edited.seek(-100, 2)
+        edited.write(b'x' * 50)
+    hdul, = telescope.get_images(jid)
+    assert simulator.counters[DOWNLOAD] == 1
+    with fits.open(simulator.products.path(simulator.archive.job(jid), 'cube')) as original:
+        assert np.array_equal(hdul[0].data, original[0].data)
+    hdul.close()
+    assert cached.read_bytes() == served_bytes(simulator, jid)
+    assert not os.path.samefile(local, cached)  # the user's edited file stays the user's
 
 
 @pytest.mark.parametrize('kwargs, error, word', [
