@@ -14,7 +14,6 @@ only while the demo runs. The files it makes go into one folder (by default
 """
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
 import tempfile
@@ -22,7 +21,7 @@ import textwrap
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, TextIO
+from typing import TextIO
 
 import astropy.units as u
 import numpy as np
@@ -85,20 +84,6 @@ class _Narrator:
         self._write(text.rstrip('\n') + '\n')
 
 
-@contextlib.contextmanager
-def _server(url: str) -> Iterator[None]:
-    """Point clients at ``url`` while the demo runs, then restore the environment."""
-    saved = os.environ.get('TELESCOPE_QUERY_SERVER')
-    os.environ['TELESCOPE_QUERY_SERVER'] = url
-    try:
-        yield
-    finally:
-        if saved is None:
-            os.environ.pop('TELESCOPE_QUERY_SERVER', None)
-        else:
-            os.environ['TELESCOPE_QUERY_SERVER'] = saved
-
-
 def _table_text(table: Table, columns: list[str]) -> str:
     from .cli.output import format_table
     return format_table(table[[name for name in columns if name in table.colnames]])
@@ -132,6 +117,7 @@ def run_demo(folder: str | os.PathLike = DEMO_FOLDER, *, requests: int = 2000,
     result : `DemoResult`
     """
     from .core import TelescopeClass
+    from .session import use_server
     from .simulator import Simulator
 
     started = time.perf_counter()
@@ -147,7 +133,7 @@ def run_demo(folder: str | os.PathLike = DEMO_FOLDER, *, requests: int = 2000,
                    image_size=image_size, staging_seconds=0.5, latency_ms=0,
                    seed=seed) as sim, \
             tempfile.TemporaryDirectory(prefix='telescope-demo-cache-') as cache, \
-            _server(sim.url):
+            use_server(sim.url):
         say.show(f'Serving {sim.url}')
         client = TelescopeClass()
         client.cache_location = cache  # a throw-away cache: the user's stays untouched

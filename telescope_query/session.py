@@ -10,12 +10,13 @@ methods live in `telescope_query.core`.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import threading
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 from urllib.parse import urlsplit
 
 import requests
@@ -27,9 +28,28 @@ from .exceptions import LoginError, RemoteServiceError
 from .protocol import pages, user_api
 from .records import RecordCache, canonical
 
-__all__ = ['SessionQuery', 'SERVER_ENV', 'MAX_RENEWALS']
+__all__ = ['SessionQuery', 'SERVER_ENV', 'MAX_RENEWALS', 'use_server']
 
 SERVER_ENV = 'TELESCOPE_QUERY_SERVER'
+
+
+@contextlib.contextmanager
+def use_server(url: str) -> Iterator[None]:
+    """Point every client at ``url`` (through ``TELESCOPE_QUERY_SERVER``) while
+    the block runs, then restore the environment as it was.
+
+    The environment rather than ``conf``: the variable overrides ``conf.server``,
+    and clients read it at call time, also those built by code we call.
+    """
+    saved = os.environ.get(SERVER_ENV)
+    os.environ[SERVER_ENV] = url if url.endswith('/') else url + '/'
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop(SERVER_ENV, None)
+        else:
+            os.environ[SERVER_ENV] = saved
 # Renewals of the session one call may make: in a long bulk job a session may
 # expire again before a call renewed once is answered (other threads go on).
 MAX_RENEWALS = 3

@@ -13,6 +13,7 @@ import sys
 import traceback
 from typing import Iterator, Sequence
 
+from ..session import use_server
 from .commands import COMMANDS, Console, UsageError
 from .parser import COMMON_DEFAULTS, PROG, build_parser
 
@@ -34,15 +35,8 @@ def server_override(url: str | None) -> Iterator[None]:
         return
     if '://' not in url:
         raise UsageError(f"--server: {url!r} is not a URL (like http://127.0.0.1:8080/)")
-    saved = os.environ.get('TELESCOPE_QUERY_SERVER')
-    os.environ['TELESCOPE_QUERY_SERVER'] = url if url.endswith('/') else url + '/'
-    try:
+    with use_server(url):
         yield
-    finally:
-        if saved is None:
-            os.environ.pop('TELESCOPE_QUERY_SERVER', None)
-        else:
-            os.environ['TELESCOPE_QUERY_SERVER'] = saved
 
 
 class _StderrHandler(logging.Handler):
