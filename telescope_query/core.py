@@ -65,17 +65,33 @@ _JOB_VIEWS = _ViewKind(
     table=tables.job_details_table)
 
 
+class _OriginalDefault(str):
+    """The original constructor's default ``cache``, told apart from the same
+    text passed on purpose (which makes that folder the product cache)."""
+
+
 class TelescopeClass(LegacyMixin, SessionQuery):
     """Astroquery-style access to telescope.org (COAST and PIRATE).
 
     Parameters
     ----------
-    user, passwd, config, cache
+    user, passwd, config
         The original library's constructor: when ``user`` or ``config`` is
         given, the new instance logs in at once (see `login`); ``passwd`` is
         the password, ``config`` the original config file
-        (``~/.config/telescope.ini``) and ``cache`` the original folder for
-        downloaded jobs (kept as ``legacy_cache`` for the legacy downloads).
+        (``~/.config/telescope.ini``).
+    cache : str or path-like, optional
+        The original's folder for downloaded jobs. When given, it becomes this
+        instance's product cache: the images of ``get_images``,
+        ``download_data``, ``get_obs``... are kept and found there, in the
+        package's layout (``<cache>/<server>/<account-hash>/raw/369256.fits``,
+        ``processed/`` for processed products), per server and account like
+        the default cache. A relative folder is taken from the current folder
+        when the instance is made. When not given, products live in the
+        astroquery cache folder of the package (``product_cache``), as for
+        ``Telescope``. Either way it is also kept as ``legacy_cache`` (the
+        original's ``'.cache/jobs'`` when not given). Views and listings stay
+        in the astroquery cache folder.
 
     Examples
     --------
@@ -85,9 +101,12 @@ class TelescopeClass(LegacyMixin, SessionQuery):
     """
 
     def __init__(self, user: str = '', passwd: str = '', config: str | None = None,
-                 cache: str = '.cache/jobs'):
+                 cache: str | os.PathLike = _OriginalDefault('.cache/jobs')):
         super().__init__()
         self.legacy_cache = Path(cache)
+        # Given on purpose: this instance's product cache root (see product_cache).
+        self._products_root = (None if type(cache) is _OriginalDefault
+                               else Path(cache).expanduser().absolute())
         if user or config:
             self.login(user or None, password=passwd or None, config=config)
 
@@ -435,6 +454,29 @@ class TelescopeClass(LegacyMixin, SessionQuery):
     # --- Images (issue 4): get_images, download_data, preview -------------
     # Thin: the work is in telescope_query.images (imported here, not at the top,
     # so that this block stays self-contained).
+
+    @property
+    def product_cache(self) -> Path:
+        """Folder of verified image products of this server and account.
+
+        In the constructor's ``cache`` folder when it was given
+        (``<cache>/<server>/<account-hash>/``), else in the astroquery cache
+        folder (``products/<server>/<account-hash>/``, see
+        `~telescope_query.session.SessionQuery.product_cache`). Raises
+        `~astroquery.exceptions.LoginError` before login.
+        """
+        root = getattr(self, '_products_root', None)
+        if root is None:
+            return super().product_cache
+        from astroquery.exceptions import LoginError
+        from .product_cache import account_folder
+        self._require_login()
+        user = self.user
+        if not user:  # another thread logged out meanwhile
+            raise LoginError("Not logged in to telescope.org: call Telescope.login() first.")
+        folder = account_folder(root, self.server_url, user)
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder
 
     def get_images(self, jids: Any, *, cube: bool = True, processed: bool = False,
                    show_progress: bool = True) -> list:

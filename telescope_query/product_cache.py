@@ -23,6 +23,7 @@ not older than the record's own) is never trusted, as git does with its index.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import secrets
@@ -34,9 +35,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
+from urllib.parse import urlsplit
 
-__all__ = ['Product', 'Fetched', 'cached_path', 'find_cached', 'verified_size', 'file_crc',
-           'lock', 'temporary_beside', 'store', 'place']
+__all__ = ['Product', 'Fetched', 'account_folder', 'cached_path', 'find_cached',
+           'verified_size', 'file_crc', 'lock', 'temporary_beside', 'store', 'place']
 
 #: Bytes read at a time when a cached file's CRC-32 is checked.
 READ_SIZE = 1 << 20
@@ -85,6 +87,18 @@ class Fetched:
 
 
 # --- layout and records ------------------------------------------------------------
+
+def account_folder(root: Path, server_url: str, user: str) -> Path:
+    """``root/<server>/<account>``: a product cache's folder for one server and account.
+
+    The server as its host and port (``127.0.0.1_8000``), the account as a
+    hash of its name: the layout of ``SessionQuery.product_cache`` below its
+    ``products`` folder, for a cache root given to the constructor.
+    """
+    netloc = urlsplit(server_url).netloc or 'server'
+    account = hashlib.sha256(user.encode()).hexdigest()[:16]
+    return Path(root) / netloc.replace(':', '_') / account
+
 
 def cached_path(client: Any, product: Product) -> Path:
     """Where ``product`` lives in the client's product cache (per server and account)."""

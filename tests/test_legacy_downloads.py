@@ -164,3 +164,51 @@ def test_processed_downloads(telescope, simulator, quick, tmp_path):
 def test_processed_failure_returns_none(telescope, simulator, quick, tmp_path):
     assert telescope.download_obs_processed(9999999, directory=tmp_path) is None
     assert telescope.get_obs_processed(9999999) is None
+
+
+def test_constructor_cache_folder_holds_the_products(client_env, simulator, tmp_path):
+    """The original's ``cache=``, given: this instance's products live in that folder
+    (``<server>/<account>/raw|processed/<file>``), not in astroquery's cache."""
+    from telescope_query import Telescope
+    jobs = tmp_path / 'jobs'
+    jids = demo_jids(simulator)[20:22]
+    with conf.set_temp('poll_interval', 0.01):
+        scope = Telescope(user='demo', passwd='demo', cache=str(jobs))
+        scope.cache_location = tmp_path / 'astroquery'
+        assert scope.legacy_cache == jobs
+        with scope.get_obs(jids[0]) as handle:
+            assert handle.read() == served_bytes(simulator, jids[0])
+        obs_path = Path(handle.name)
+        hdul, = scope.get_images(jids[1], cube=False, show_progress=False)
+        hdul.close()
+    zip_path = staging.cached_path(scope, staging.Product(jids[1], cube=False))
+    for path in (obs_path, zip_path):
+        assert jobs in path.parents and path.is_file()
+    assert obs_path.relative_to(jobs).parts[2:] == ('raw', f'{jids[0]}.fits')
+    assert scope.product_cache.parent.parent == jobs
+    assert not (tmp_path / 'astroquery' / 'products').exists()
+
+    # Another instance on the same folder and account: served from it, no HTTP call.
+    again = Telescope(user='demo', passwd='demo', cache=jobs)
+    simulator.counters.reset()
+    with again.get_obs(jids[0], recurse=False) as handle:
+        assert Path(handle.name) == obs_path
+    again.get_images(jids[1], cube=False, show_progress=False)[0].close()
+    assert simulator.counters.total() == 0
+
+
+def test_constructor_cache_layout_is_the_default_one(client_env, simulator, tmp_path,
+                                                     monkeypatch):
+    """Below its root, a ``cache=`` folder has the layout of the default product
+    cache (per server and account); the original default, passed explicitly,
+    counts as given (relative to the folder the instance was made in)."""
+    from telescope_query import Telescope
+    monkeypatch.chdir(tmp_path)
+    scope = Telescope(user='demo', passwd='demo', cache='.cache/jobs')
+    monkeypatch.chdir('/')
+    default = Telescope(user='demo', passwd='demo')      # no cache=: astroquery's
+    default.cache_location = tmp_path / 'astroquery'
+    root = tmp_path / '.cache' / 'jobs'
+    assert scope.product_cache.relative_to(root) == \
+        default.product_cache.relative_to(tmp_path / 'astroquery' / 'products')
+    assert default.legacy_cache == Path('.cache/jobs')
