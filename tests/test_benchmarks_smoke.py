@@ -80,3 +80,47 @@ def test_unknown_case_is_refused():
     done = subprocess.run([sys.executable, str(RUNNER), '--only', 'nonsense'],
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and 'invalid choice' in done.stderr
+
+
+def _row_line(stdout: str, case: str) -> str:
+    lines = [line for line in stdout.splitlines() if line.startswith(case + ' ')
+             and ('PASS' in line or 'FAIL' in line)]
+    assert len(lines) == 1, stdout
+    return lines[0]
+
+
+def test_a_missed_target_sets_exit_status_1(tmp_path):
+    """``--require-ratio CASE=VALUE``: an impossible target is missed, even when quick."""
+    out = tmp_path / 'impossible.json'
+    done = subprocess.run([sys.executable, str(RUNNER), '--quick', '--only', 'imports',
+                           '--require-ratio', 'imports=0.001', '--json', str(out)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1, done.stdout + done.stderr
+    line = _row_line(done.stdout, 'imports')
+    assert line.split()[-1] == 'FAIL' and '≤ 0.001×' in line
+    rows = [row for row in json.loads(out.read_text())['rows'] if row['target']]
+    assert [(row['target'], row['passed']) for row in rows] == [(['ratio', '<=', 0.001], False)]
+    assert '1 missed' in done.stdout
+
+
+def test_a_required_target_that_is_met_exits_0(tmp_path):
+    done = subprocess.run([sys.executable, str(RUNNER), '--quick', '--only', 'imports',
+                           '--require-ratio', 'imports=1000'],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert _row_line(done.stdout, 'imports').split()[-1] == 'PASS'
+
+
+@pytest.mark.parametrize('value', ['nonsense=2', 'imports', 'imports=fast', 'imports=-1'])
+def test_a_bad_required_ratio_is_refused(value):
+    done = subprocess.run([sys.executable, str(RUNNER), '--quick', '--only', 'imports',
+                           '--require-ratio', value], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 2 and '--require-ratio' in done.stderr, done.stderr
+
+
+def test_a_required_ratio_for_a_case_without_one_is_an_error():
+    done = subprocess.run([sys.executable, str(RUNNER), '--quick', '--only', 'listing',
+                           '--require-ratio', 'listing=2'], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 2 and 'listing' in done.stderr, done.stdout + done.stderr
