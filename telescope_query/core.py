@@ -455,29 +455,6 @@ class TelescopeClass(LegacyMixin, SessionQuery):
     # Thin: the work is in telescope_query.images (imported here, not at the top,
     # so that this block stays self-contained).
 
-    @property
-    def product_cache(self) -> Path:
-        """Folder of verified image products of this server and account.
-
-        In the constructor's ``cache`` folder when it was given
-        (``<cache>/<server>/<account-hash>/``), else in the astroquery cache
-        folder (``products/<server>/<account-hash>/``, see
-        `~telescope_query.session.SessionQuery.product_cache`). Raises
-        `~astroquery.exceptions.LoginError` before login.
-        """
-        root = getattr(self, '_products_root', None)
-        if root is None:
-            return super().product_cache
-        from astroquery.exceptions import LoginError
-        from .product_cache import account_folder
-        self._require_login()
-        user = self.user
-        if not user:  # another thread logged out meanwhile
-            raise LoginError("Not logged in to telescope.org: call Telescope.login() first.")
-        folder = account_folder(root, self.server_url, user)
-        folder.mkdir(parents=True, exist_ok=True)
-        return folder
-
     def get_images(self, jids: Any, *, cube: bool = True, processed: bool = False,
                    show_progress: bool = True) -> list:
         """The images of jobs, one `~astropy.io.fits.HDUList` per job.

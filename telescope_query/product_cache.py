@@ -92,8 +92,7 @@ def account_folder(root: Path, server_url: str, user: str) -> Path:
     """``root/<server>/<account>``: a product cache's folder for one server and account.
 
     The server as its host and port (``127.0.0.1_8000``), the account as a
-    hash of its name: the layout of ``SessionQuery.product_cache`` below its
-    ``products`` folder, for a cache root given to the constructor.
+    hash of its name (see ``SessionQuery.product_cache``).
     """
     netloc = urlsplit(server_url).netloc or 'server'
     account = hashlib.sha256(user.encode()).hexdigest()[:16]

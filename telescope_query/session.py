@@ -11,7 +11,6 @@ methods live in `telescope_query.core`.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import threading
@@ -26,6 +25,7 @@ from astroquery.query import QueryWithLogin
 from . import conf, credentials, http
 from .exceptions import LoginError, RemoteServiceError
 from .protocol import pages, user_api
+from .product_cache import account_folder
 from .records import RecordCache, canonical
 
 __all__ = ['SessionQuery', 'SERVER_ENV', 'MAX_RENEWALS', 'use_server']
@@ -65,6 +65,8 @@ class SessionQuery(QueryWithLogin):
     def __init__(self):
         super().__init__()
         self._user = ''
+        # Root of the product cache; None: ``products/`` in the cache location.
+        self._products_root: Path | None = None
         self._credentials: credentials.Credentials | None = None
         self._auth_lock = threading.RLock()
         self._transport_lock = threading.Lock()
@@ -97,22 +99,22 @@ class SessionQuery(QueryWithLogin):
 
     @property
     def product_cache(self) -> Path:
-        """Folder of verified image products of this server and account, in the cache location.
+        """Folder of verified image products of this server and account.
 
-        ``products/<server>/<account>/`` (the account as a hash of its name):
-        a product of one account's job is never served from the cache to
-        another account sharing the cache folder. The account is known
-        locally after login, so a cached product still costs no HTTP call;
-        before login (or after logout) this raises
-        `~astroquery.exceptions.LoginError`.
+        ``<root>/<server>/<account>/`` (the account as a hash of its name), the
+        root being ``products/`` in the cache location unless the original
+        constructor was given a ``cache`` folder: a product of one account's
+        job is never served from the cache to another account sharing the
+        cache folder. The account is known locally after login, so a cached
+        product still costs no HTTP call; before login (or after logout) this
+        raises `~astroquery.exceptions.LoginError`.
         """
         self._require_login()
         user = self._user
         if not user:  # another thread logged out meanwhile
             raise LoginError("Not logged in to telescope.org: call Telescope.login() first.")
-        netloc = urlsplit(self.server_url).netloc or 'server'
-        account = hashlib.sha256(user.encode()).hexdigest()[:16]
-        folder = self.cache_location / 'products' / netloc.replace(':', '_') / account
+        root = self._products_root or self.cache_location / 'products'
+        folder = account_folder(root, self.server_url, user)
         folder.mkdir(parents=True, exist_ok=True)
         return folder
 
