@@ -19,6 +19,15 @@ SET = 'api-user.php/request-constructor/0-rb-set'
 SUBMIT = 'api-user.php/request-constructor/0-rb-submit'
 
 
+# The seed documentation's real answer of 0-get-my-folders.
+SEED_FOLDERS = [{'id': '1', 'creationtime': '0', 'name': 'Inbox', 'count': '1849'},
+                {'id': '2', 'creationtime': '0', 'name': 'Favourites', 'count': None},
+                {'id': '3', 'creationtime': '0', 'name': 'Archive', 'count': '447'},
+                {'id': '4', 'creationtime': '0', 'name': 'Trash', 'count': '63'},
+                {'id': '461', 'creationtime': '1407254495', 'name': 'Complete',
+                 'count': '13'}]
+
+
 def demo_jids(sim, user: str = 'demo') -> list[int]:
     """Successful jobs of an account (demo's by default), in id order."""
     return sorted({r.jid for r in sim.archive.requests(user) if r.jid})

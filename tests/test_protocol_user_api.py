@@ -7,13 +7,7 @@ from astroquery.exceptions import RemoteServiceError
 
 from telescope_query.protocol import user_api
 
-# The seed documentation's real answer of 0-get-my-folders.
-SEED_FOLDERS = [{'id': '1', 'creationtime': '0', 'name': 'Inbox', 'count': '1849'},
-                {'id': '2', 'creationtime': '0', 'name': 'Favourites', 'count': None},
-                {'id': '3', 'creationtime': '0', 'name': 'Archive', 'count': '447'},
-                {'id': '4', 'creationtime': '0', 'name': 'Trash', 'count': '63'},
-                {'id': '461', 'creationtime': '1407254495', 'name': 'Complete',
-                 'count': '13'}]
+from helpers import SEED_FOLDERS  # the seed documentation's real answer
 
 
 def test_api_form_sends_params_as_json_and_drops_empty_params():

@@ -10,13 +10,7 @@ from astropy.time import Time
 from telescope_query import tables
 from telescope_query.protocol import user_api
 
-# The seed documentation's real answer of 0-get-my-folders.
-SEED_FOLDERS = [{'id': '1', 'creationtime': '0', 'name': 'Inbox', 'count': '1849'},
-                {'id': '2', 'creationtime': '0', 'name': 'Favourites', 'count': None},
-                {'id': '3', 'creationtime': '0', 'name': 'Archive', 'count': '447'},
-                {'id': '4', 'creationtime': '0', 'name': 'Trash', 'count': '63'},
-                {'id': '461', 'creationtime': '1407254495', 'name': 'Complete',
-                 'count': '13'}]
+from helpers import SEED_FOLDERS  # the seed documentation's real answer
 
 
 def test_parse_radec():

@@ -8,36 +8,12 @@ the ``changes_live_account`` marker as well and need ``--live-submit``.
 """
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import pytest
 
-from telescope_query import LoginError, NoSuchJobError, TelescopeClass, conf
+from telescope_query import NoSuchJobError
 
 pytestmark = pytest.mark.remote_data
-
-
-@pytest.fixture(scope='module')
-def live(tmp_path_factory):
-    user = os.environ.get('TELESCOPE_QUERY_USER')
-    if not user:
-        pytest.skip('set TELESCOPE_QUERY_USER (and a password in the keyring or '
-                    'TELESCOPE_QUERY_PASSWORD) to run the live tests')
-    with conf.set_temp('server', 'https://www.telescope.org/'):
-        client = TelescopeClass()
-        client.cache_location = tmp_path_factory.mktemp('live-cache')
-        saved = os.environ.pop('TELESCOPE_QUERY_SERVER', None)
-        try:
-            try:
-                client.login(user)
-            except LoginError as exc:
-                pytest.skip(f'cannot log in to the live site: {exc}')
-            yield client
-            client.logout()
-        finally:
-            if saved is not None:
-                os.environ['TELESCOPE_QUERY_SERVER'] = saved
 
 
 def test_folders(live):

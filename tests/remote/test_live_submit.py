@@ -8,40 +8,15 @@ Marked ``remote_data`` and ``changes_live_account``: they run only with
 resolver is needed; exposures are short. There is no API to cancel a request:
 cancel the ones made here on the site if they are not wanted.
 """
-import os
-
 import pytest
 import astropy.units as u
 from astropy.coordinates import SkyCoord
-
-from telescope_query import LoginError, TelescopeClass
 
 pytestmark = [pytest.mark.remote_data, pytest.mark.changes_live_account]
 
 COMMENT = 'telescope_query live test'
 # Vega: bright, high above Teide for much of the year.
 VEGA = SkyCoord('18h36m56.34s +38d47m01.3s')
-
-
-@pytest.fixture(scope='module')
-def live(tmp_path_factory):
-    # Checked in this order so that a machine without credentials skips before
-    # any network call: the user name, then the password sources (login looks
-    # them up before it sends anything), and only then the site.
-    if os.environ.get('TELESCOPE_QUERY_SERVER'):
-        pytest.skip('TELESCOPE_QUERY_SERVER is set: these tests are for the live site')
-    user = os.environ.get('TELESCOPE_QUERY_USER')
-    if not user:
-        pytest.skip('set TELESCOPE_QUERY_USER (and a password in the keyring or '
-                    'TELESCOPE_QUERY_PASSWORD) to run the live submission tests')
-    client = TelescopeClass()
-    client.cache_location = tmp_path_factory.mktemp('live-cache')
-    try:
-        client.login(user)
-    except LoginError as exc:
-        pytest.skip(f'cannot log in to the live site: {exc}')
-    yield client
-    client.logout()
 
 
 def _listed(client, rid):
