@@ -586,7 +586,9 @@ class TelescopeClass(LegacyMixin, SessionQuery):
             ``BVR``/``B``/``V``/``R`` or ``Colour``/``Blue``/``Green``/``Red``
             (any case): translated to the telescope's own names.
         dark_frame : bool, optional
-            Ask for a dark frame.
+            Ask for a dark frame (the site's default: nothing extra is sent).
+            False is sent as ``darkframe: 0``, a basket field PROTOCOL.md marks
+            [assumed]; a refusal says so (see `SubmissionError`).
         name : str, optional
             Object name shown in the listing (at most 64 characters); defaults
             to the target's name, or its coordinates.

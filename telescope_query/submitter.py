@@ -211,7 +211,8 @@ def _call(client: Any, call: basket.BasketCall, *, idempotent: bool = True) -> d
 def _fill_basket(client: Any, params: dict[str, Any]) -> None:
     """``0-rb-clear`` then ``0-rb-set``: safe to repeat, retried by the transport."""
     basket.check_answer(_call(client, basket.clear_call()), basket.CLEAR)
-    basket.check_answer(_call(client, basket.set_call(params)), basket.SET)
+    # A refusal naming the [assumed] darkframe key when it was sent (basket.set_params).
+    basket.check_answer(_call(client, basket.set_call(params)), basket.SET, params=params)
 
 
 def submit_plan(client: Any, plan: SubmissionPlan, *, before: set[int] | None = None) -> int:

@@ -20,8 +20,8 @@ def test_set_params_are_the_protocol_fields():
     assert params == {
         'telescopeid': 6, 'telescopetype': 2, 'exposuretime': 30000, 'filtertype': 'BVR',
         'objecttype': 'RADEC', 'objectname': 'SS Cyg',
-        'objectid': '21:42:42.94 +43:35:10.21', 'usercomments': 'AutoSubmit',
-        'darkframe': 1}
+        'objectid': '21:42:42.94 +43:35:10.21', 'usercomments': 'AutoSubmit'}
+    # darkframe is [assumed]: sent only to ask for no dark frame.
     assert _params(dark_frame=False)['darkframe'] == 0
     json.dumps(params)     # travels as the JSON-encoded `params` form field
 

@@ -28,7 +28,9 @@ SET = '0-rb-set'
 SUBMIT = '0-rb-submit'
 TELESCOPE_TYPE = 2       # the constant the original client sent [seen]
 OBJECT_TYPE = 'RADEC'    # requests by coordinates [seen]
-DARK_FRAME_KEY = 'darkframe'  # [assumed]: only the form flow's flag is [seen]
+# [assumed]: not among the [seen] 0-rb-set params (only the form flow's
+# newDarkFrame is [seen]). Sent only to say "no dark frame": see `set_params`.
+DARK_FRAME_KEY = 'darkframe'
 
 
 @dataclass(frozen=True)
@@ -48,11 +50,14 @@ def set_params(*, telescope_id: int, exposure_ms: int, filter: str, object_name:
     ``object_id`` in the site's ``'HH:MM:SS.ss +DD:MM:SS.ss'`` form, the filter
     in the telescope's own naming scheme, the exposure in milliseconds.
 
-    The dark-frame flag rides along as ``darkframe`` (1/0): the basket's name for
-    it is [assumed] (only the form flow's ``newDarkFrame`` is [seen]); a server
-    that does not know the key ignores it.
+    The dark frame: the basket's name for the flag is [assumed] (only the
+    form flow's ``newDarkFrame`` is [seen]), so the client does not depend
+    on it. With ``dark_frame=True`` (the default) exactly the [seen] params
+    are sent, as the original client did, whose requests had dark frames
+    (the site's default). Only ``dark_frame=False`` adds ``darkframe: 0``:
+    if the site refuses the key, `check_answer` says so.
     """
-    return {
+    params: dict[str, Any] = {
         'telescopeid': int(telescope_id),
         'telescopetype': TELESCOPE_TYPE,
         'exposuretime': int(exposure_ms),
@@ -61,8 +66,10 @@ def set_params(*, telescope_id: int, exposure_ms: int, filter: str, object_name:
         'objectname': object_name,
         'objectid': object_id,
         'usercomments': comment,
-        DARK_FRAME_KEY: 1 if dark_frame else 0,
     }
+    if not dark_frame:
+        params[DARK_FRAME_KEY] = 0
+    return params
 
 
 def clear_call() -> BasketCall:
@@ -85,18 +92,26 @@ def _status(answer: Mapping[str, Any]) -> str | None:
     return None if status is None else str(status)
 
 
-def check_answer(answer: Any, request: str) -> None:
+def check_answer(answer: Any, request: str, *, params: Mapping[str, Any] | None = None
+                 ) -> None:
     """Raise `SubmissionError` carrying the server's status when ``success`` is falsy.
 
     Used for the answers of ``0-rb-clear``, ``0-rb-set`` and ``0-rb-submit``.
+    ``params`` are those sent with ``0-rb-set``: when they hold the [assumed]
+    ``darkframe`` key, a refusal says that the key may be the cause.
     """
     if not isinstance(answer, Mapping):
         raise SubmissionError(f"{MODULE}/{request}: the answer is not a JSON object "
                               f"({type(answer).__name__})", status=None)
     if not answer.get('success'):
         status = _status(answer)
+        hint = ''
+        if params is not None and DARK_FRAME_KEY in params:
+            hint = (f" (dark_frame=False is sent as {DARK_FRAME_KEY!r}, a key the site "
+                    f"is not known to take: submit with dark_frame=True, or through "
+                    f"the form flow, submit_RADEC_job)")
         raise SubmissionError(f"the server refused {MODULE}/{request}: "
-                              f"{status or 'no status given'}", status=status)
+                              f"{status or 'no status given'}{hint}", status=status)
 
 
 def parse_submit(answer: Any) -> int | None:
