@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import numbers
+import re
 from datetime import datetime, timezone
 from typing import Any, Iterable
 
@@ -24,6 +25,11 @@ __all__ = ['ENDPOINT', 'NOT_LOGGED_IN', 'STATUS_TEXTS', 'STATUS_COMPLETE',
 
 ENDPOINT = 'api-user.php'
 NOT_LOGGED_IN = 'ERR_NOT_LOGGED_IN'   # [assumed] status of a call without a session
+# PROTOCOL.md 1 [assumed]: the word above is a guess. Other spellings of "log in
+# first" (NOT_LOGGED_IN, ERR_LOGIN_REQUIRED, ERR_SESSION_EXPIRED...) are read the
+# same way; any other falsy answer stays an error naming its status.
+_LOGGED_OUT_STATUS = re.compile(r'NOT_?LOGGED|LOGIN|SESSION_?EXPIRED|NO_?SESSION',
+                                re.IGNORECASE)
 
 #: Request status codes and texts [seen].
 STATUS_TEXTS: dict[int, str] = {
@@ -118,8 +124,12 @@ def answer_status(answer: dict) -> str:
 
 
 def is_not_logged_in(answer: dict) -> bool:
-    """Whether a parsed answer says the session is missing or expired [assumed]."""
-    return not succeeded(answer) and answer_status(answer) == NOT_LOGGED_IN
+    """Whether a parsed answer says the session is missing or expired.
+
+    [assumed] ``{"success": 0, "status": "ERR_NOT_LOGGED_IN"}``; a falsy answer
+    whose status is another spelling of it counts too (see `_LOGGED_OUT_STATUS`).
+    """
+    return not succeeded(answer) and bool(_LOGGED_OUT_STATUS.search(answer_status(answer)))
 
 
 def to_int(value: Any) -> int | None:
