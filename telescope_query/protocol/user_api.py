@@ -181,10 +181,14 @@ def is_queued(code: int | None) -> bool:
 
 
 def telescope_name(telescope_id: Any) -> str | None:
-    """Display name of a telescope id, e.g. ``6`` -> ``'COAST'``."""
+    """Display name of a telescope id, e.g. ``6`` -> ``'COAST'``.
+
+    ``telescopeid`` of a request record is [assumed]: a name sent where the id
+    was expected (``'COAST'``) is kept as it is; null, ``''`` or a list is None.
+    """
     number = to_int(telescope_id)
     if number is None:
-        return None
+        return _text(telescope_id)
     return TELESCOPE_NAMES.get(number, f'Telescope {number}')
 
 
@@ -251,7 +255,9 @@ def request_record(raw: dict) -> dict:
     Keys: ``rid``, ``object_name``, ``status``, ``status_text``, ``requested``
     ([seen] fields) and, None when the site did not send them ([assumed]):
     ``object_type``, ``object_id``, ``telescope``, ``filter``, ``exposure_ms``,
-    ``completed``, ``comment``, ``folder_id``.
+    ``completed``, ``comment``, ``folder_id``. PROTOCOL.md 2: every [assumed]
+    field may be missing, null, ``''``, a number where text was expected or
+    junk (a list): it is read with ``.get`` and becomes None when unreadable.
     """
     code = to_int(raw.get('status'))
     exposure = raw.get('exposuretime')
@@ -273,7 +279,8 @@ def request_record(raw: dict) -> dict:
 
 
 def _text(value: Any) -> str | None:
-    if value is None:
+    """A scalar as stripped text; None for null, ``''``, or a list/object (junk)."""
+    if value is None or isinstance(value, (bool, dict, list)):
         return None
     text = str(value).strip()
     return text or None
