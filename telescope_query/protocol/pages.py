@@ -328,6 +328,7 @@ def _element_lines(element: Tag | None) -> list[str]:
 def parse_job_search(html: str) -> dict[str, Any]:
     """The job search's answer: ``jids`` (ints, in page order), ``parameters``
     (the echoed lines [seen]) and ``count`` (from ``N jobs`` [assumed], or None).
+    Only the ``Parameters`` heading and the rows' job links are relied on.
 
     Raises
     ------
@@ -339,19 +340,27 @@ def parse_job_search(html: str) -> dict[str, Any]:
     if parameters is None:
         raise RemoteServiceError(f"job search ({JOB_SEARCH_PATH}): no 'Parameters' heading "
                                  f"in the answer: {quote_body(html)}")
+    # PROTOCOL.md 3 [assumed]: '<h3>Results' then an element with 'N jobs'.
+    # Used when present (in the heading or the element after it, '1,234 jobs'
+    # too); otherwise the count is None and nothing depends on it.
     count = None
     results = _heading(soup, 'Results')
     if results is not None:
-        found = re.search(r'(\d+)\s+jobs?\b', ' '.join(_element_lines(
-            results.find_next_sibling())))
-        count = int(found.group(1)) if found else None
+        text = ' '.join([_clean(results.get_text(' ')),
+                         *_element_lines(results.find_next_sibling())])
+        found = re.search(r'(\d{1,3}(?:,\d{3})+|\d+)\s+jobs?\b', text)
+        count = int(found.group(1).replace(',', '')) if found else None
+    # The job link is the first <a> of its row [seen] (a row whose first link
+    # is no job link is no job row, whatever its other links); the other
+    # columns are [assumed]: nothing else of a row is read.
     jids: list[int] = []
     for row in soup.find_all('tr'):
         link = row.find('a', href=True)
         if link is None:
             continue
-        found = _JID_LINK.search(link['href'])
-        if found and not link['href'].startswith('jid='):
+        href = str(link['href'])
+        found = _JID_LINK.search(href)
+        if found and not href.startswith('jid='):
             jid = int(found.group(1))
             if jid not in jids:
                 jids.append(jid)
