@@ -53,6 +53,10 @@ def use_server(url: str) -> Iterator[None]:
 # Renewals of the session one call may make: in a long bulk job a session may
 # expire again before a call renewed once is answered (other threads go on).
 MAX_RENEWALS = 3
+# HTTP statuses read as "not logged in" rather than as a broken answer. PROTOCOL.md 1
+# [assumed]: without a session the site answers 200 (JSON ERR_NOT_LOGGED_IN, or the
+# login form); a site that answers 401 or 403 instead is renewed the same way.
+_LOGGED_OUT_HTTP = (401, 403)
 
 
 class SessionQuery(QueryWithLogin):
@@ -181,14 +185,37 @@ class SessionQuery(QueryWithLogin):
             if isinstance(cached, str):
                 return cached
         url = self._url(path)
-        text = self._renewing(
-            path, lambda: self._send(method, url, what=path, params=params, data=data).text,
-            logged_out=pages.is_login_form,
-            refused=lambda: (f"{path}: the site shows its login form although "
-                             f"{self._user!r} logged in again; call Telescope.login()."))
+        last: list[requests.Response] = []
+
+        def send() -> requests.Response:
+            last[:] = [self._send(method, url, what=path, params=params, data=data,
+                                  passed=_LOGGED_OUT_HTTP)]
+            return last[0]
+
+        def refused() -> str:
+            code = last[0].status_code if last else 200
+            shown = (f"answers HTTP {code}" if code in _LOGGED_OUT_HTTP
+                     else "shows its login form")
+            return (f"{path}: the site {shown} although {self._user!r} logged in again "
+                    f"(the session is refused, or the page is not open to this account); "
+                    f"call Telescope.login().")
+
+        text = self._renewing(path, send, logged_out=self._page_logged_out,
+                              refused=refused).text
         if cache:
             self._records.put(key, text)
         return text
+
+    @staticmethod
+    def _page_logged_out(response: requests.Response) -> bool:
+        """Whether a page answer says the session is missing.
+
+        PROTOCOL.md 1 [assumed]: the login form in a 200 page. Also read so: a
+        redirect that ended on ``login.php`` (whatever its form looks like), and
+        HTTP 401/403 (`_LOGGED_OUT_HTTP`).
+        """
+        return (response.status_code in _LOGGED_OUT_HTTP or pages.is_login_url(response.url)
+                or pages.is_login_form(response.text))
 
     def _stream(self, url: str, *, headers: dict | None = None) -> requests.Response:
         """``GET url`` with ``stream=True`` on the logged-in session; the caller
@@ -219,8 +246,10 @@ class SessionQuery(QueryWithLogin):
 
     def _send(self, method: str, url: str, *, what: str, params: Any = None,
               data: Any = None, headers: dict | None = None, stream: bool = False,
-              idempotent: bool = True) -> requests.Response:
+              idempotent: bool = True, passed: tuple[int, ...] = ()) -> requests.Response:
         """One HTTP call; transport failures and HTTP errors become RemoteServiceError.
+
+        An HTTP status in ``passed`` is returned to the caller instead.
 
         The session is used directly rather than through ``BaseQuery._request``:
         astroquery's response cache must never see a logged-in call, and its
@@ -242,7 +271,7 @@ class SessionQuery(QueryWithLogin):
                 raise RemoteServiceError(f"{what}: no answer from {url.split('?')[0]} "
                                          f"({type(exc).__name__})") from None
             raise RemoteServiceError(message) from exc
-        if response.status_code >= 400 and not stream:
+        if response.status_code >= 400 and not stream and response.status_code not in passed:
             raise RemoteServiceError(f"{what}: HTTP {response.status_code} from "
                                      f"{url.split('?')[0]}: {user_api.quote_body(response.text)}")
         return response
@@ -253,16 +282,26 @@ class SessionQuery(QueryWithLogin):
         call = f'{module}/{request}'
         response = self._send('POST', self._url(user_api.ENDPOINT), what=call,
                               data=user_api.api_form(module, request, params),
-                              idempotent=idempotent)
+                              idempotent=idempotent, passed=_LOGGED_OUT_HTTP)
+        # PROTOCOL.md 1 [assumed]: an expired session answers JSON
+        # ERR_NOT_LOGGED_IN; a site that answers HTTP 401/403, redirects to
+        # login.php or sends its login page instead is read the same way
+        # (``note`` says which) rather than as a broken answer.
+        if response.status_code in _LOGGED_OUT_HTTP:
+            return self._logged_out_answer(f'HTTP {response.status_code}')
+        if pages.is_login_url(response.url):
+            return self._logged_out_answer('a redirect to the login page')
         try:
             return user_api.parse_answer(response.text, call)
         except RemoteServiceError:
-            # PROTOCOL.md 1 [assumed]: an expired session answers JSON
-            # ERR_NOT_LOGGED_IN; a site that sends its login page instead is
-            # read the same way rather than as a broken answer.
             if pages.is_login_form(response.text):
-                return {'success': 0, 'status': user_api.NOT_LOGGED_IN, 'data': None}
+                return self._logged_out_answer('the login page')
             raise
+
+    @staticmethod
+    def _logged_out_answer(note: str) -> dict:
+        """The answer an expired session gives, for a site that said it otherwise."""
+        return {'success': 0, 'status': user_api.NOT_LOGGED_IN, 'data': None, 'note': note}
 
     # --- Opening, renewing and closing the session --------------------------------
 
@@ -296,9 +335,10 @@ class SessionQuery(QueryWithLogin):
             answer = self._api_once('request-manager', '0-get-my-folders', None, True)
             if not user_api.succeeded(answer):
                 self._session.cookies.clear()
+                said = answer.get('note') or repr(user_api.answer_status(answer))
                 raise LoginError(f"Login to telescope.org as {name!r} failed: the site did "
                                  f"not accept the user name and password (it answered "
-                                 f"{user_api.answer_status(answer)!r}).")
+                                 f"{said}).")
             self._credentials = found
             self._user = name
             self._generation += 1
@@ -318,9 +358,21 @@ class SessionQuery(QueryWithLogin):
             self._generation += 1
 
     def _post_login(self, found: credentials.Credentials) -> None:
-        """Send the login form; the session cookie comes with its answer [seen]."""
-        self._send('POST', self._url(pages.LOGIN_PATH), what='login',
-                   data=pages.login_payload(found.username, found.password.reveal()))
+        """Send the login form; the session cookie comes with its answer [seen].
+
+        A wrong password answers 200 with an HTML page [assumed]: success is
+        known only from the call that follows. A site that refuses with HTTP
+        401/403 instead gives `LoginError` at once.
+        """
+        response = self._send('POST', self._url(pages.LOGIN_PATH), what='login',
+                              data=pages.login_payload(found.username,
+                                                       found.password.reveal()),
+                              passed=_LOGGED_OUT_HTTP)
+        if response.status_code in _LOGGED_OUT_HTTP:
+            self._session.cookies.clear()
+            raise LoginError(f"Login to telescope.org as {found.username!r} failed: the "
+                             f"site refused the user name and password (HTTP "
+                             f"{response.status_code} from {pages.LOGIN_PATH}).")
 
     def _renew_session(self, generation: int, call: str) -> None:
         """Log in again after the site forgot the session, once for all threads."""

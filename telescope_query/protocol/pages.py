@@ -10,6 +10,7 @@ import json
 import re
 from datetime import datetime, timezone
 from typing import Any
+from urllib.parse import urlsplit
 
 from bs4 import BeautifulSoup, Tag
 
@@ -17,9 +18,9 @@ from ..exceptions import RemoteServiceError
 from .user_api import quote_body, status_code, to_int
 
 __all__ = ['LOGIN_PATH', 'LOGOUT_PATH', 'VIEW_PATH', 'JOB_SEARCH_PATH', 'RESULTS_PER_PAGE',
-           'login_payload', 'is_login_form', 'view_rows', 'parse_date', 'parse_exposure',
-           'parse_var_info', 'parse_job_view', 'parse_request_view', 'job_search_form',
-           'parse_job_search']
+           'login_payload', 'is_login_form', 'is_login_url', 'view_rows', 'parse_date',
+           'parse_exposure', 'parse_var_info', 'parse_job_view', 'parse_request_view',
+           'job_search_form', 'parse_job_search']
 
 LOGIN_PATH = 'login.php'
 LOGOUT_PATH = 'logout.php'          # [assumed]: never sent by the original clients
@@ -67,6 +68,17 @@ def is_login_form(html: str) -> bool:
         if {'username', 'password'} <= names:
             return True
     return False
+
+
+def is_login_url(url: str) -> bool:
+    """Whether ``url`` (where a page ended up, after redirects) is the login script.
+
+    PROTOCOL.md 1 [assumed]: pages without a session answer the login form;
+    the live site may instead redirect to ``login.php``, whose form need not
+    look as `is_login_form` expects: the address says it.
+    """
+    path = urlsplit(url or '').path
+    return path.rstrip('/').rsplit('/', 1)[-1].lower() == LOGIN_PATH
 
 
 def _clean(text: str) -> str:
