@@ -164,23 +164,60 @@ def parse_var_info(html: str) -> dict | None:
     return None
 
 
-def _flat_id_from_buttons(soup: BeautifulSoup) -> int | None:
-    """Job view: a ``<button>`` whose ``onclick`` ends in ``=<id>'`` [seen in code]."""
-    candidates = [b for b in soup.find_all('button') if b.get('onclick')]
-    # Prefer a control that names the flat field; the script name is unknown.
-    candidates.sort(key=lambda b: 'flat' not in b['onclick'].lower())
-    for button in candidates:
-        found = re.search(r"=(\d+)'\s*;?\s*$", button['onclick'].strip())
+# Parameters of controls that are never a flat field's id (a job's download button).
+_NOT_FLAT_KEYS = ('jid', 'rid', 'ieid', 'uid', 'type', 'page')
+
+
+def _controls(soup: BeautifulSoup) -> list[tuple[str, str]]:
+    """``(kind, target)`` of every control: ``('button', onclick)`` of buttons and
+    inputs, ``('a', href)`` of links, in page order."""
+    found = []
+    for tag in soup.find_all(['button', 'input', 'a']):
+        target = tag.get('href') if tag.name == 'a' else tag.get('onclick')
+        if isinstance(target, str) and target.strip():
+            found.append(('a' if tag.name == 'a' else 'button', target.strip()))
+    return found
+
+
+def _named_flat_id(controls: list[tuple[str, str]]) -> int | None:
+    """The id of a ``flat...=<digits>`` parameter (``flatid=31``) in any control."""
+    for _, target in controls:
+        found = re.search(r'flat\w*=(\d+)', target, re.IGNORECASE)
         if found:
             return int(found.group(1))
     return None
 
 
+def _flat_id_from_buttons(soup: BeautifulSoup) -> int | None:
+    """Job view: a ``<button>`` whose ``onclick`` ends in ``=<id>'`` [seen in code].
+
+    The script's name and the control's exact shape are not known (PROTOCOL.md
+    3): a ``flat...=<id>`` parameter of any control (button, input, link; any
+    quotes, more parameters after it) is taken first; else the [seen] shape,
+    a button ending in ``=<id>'``, unless that parameter is another id
+    (``jid=``: a download button). None when there is no flat control.
+    """
+    controls = _controls(soup)
+    named = _named_flat_id(controls)
+    if named is not None:
+        return named
+    for kind, target in controls:
+        found = re.search(r"(\w*)=(\d+)['\"]\s*\)?\s*;?\s*$", target)
+        if kind == 'button' and found and found.group(1).lower() not in _NOT_FLAT_KEYS:
+            return int(found.group(2))
+    return None
+
+
 def _flat_id_from_links(soup: BeautifulSoup) -> int | None:
-    """Request view: an ``<a>`` whose ``href`` has the id after the first ``=``."""
-    for link in soup.find_all('a', href=True):
-        href = link['href']
-        if 'flat' not in href.lower():
+    """Request view: an ``<a>`` whose ``href`` has the id after the first ``=``
+    [seen in code]; a ``flat...=<id>`` parameter of any control is taken first
+    (the shape is not known: see `_flat_id_from_buttons`)."""
+    controls = _controls(soup)
+    named = _named_flat_id(controls)
+    if named is not None:
+        return named
+    for kind, href in controls:
+        if kind != 'a' or 'flat' not in href.lower():
             continue
         found = re.match(r'[^=]*=(\d+)', href)
         if found:
