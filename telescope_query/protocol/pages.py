@@ -39,8 +39,16 @@ _MONTHS = ('January', 'February', 'March', 'April', 'May', 'June', 'July', 'Augu
 # 'D Month YYYY (HH:MM:SS UTC)' anywhere in a cell [seen: '18 November 2024 (05:41:09 UTC)'].
 _DATE = re.compile(r'\b(\d{1,2})\s+(' + '|'.join(_MONTHS) + r')\s+(\d{4})\s*'
                    r'\(\s*(\d{1,2}):(\d{2}):(\d{2})\s*UTC\s*\)', re.IGNORECASE)
-_EXPOSURE = re.compile(r'(\d+(?:\.\d*)?)\s*(ms|s|sec|seconds?)?\b', re.IGNORECASE)
-_RID = re.compile(r'R(\d+)')
+# '120000 ms' [seen]; other units are read, an unknown word after the number is not.
+_EXPOSURE = re.compile(r'(\d+(?:\.\d*)?)\s*([a-z]+)?', re.IGNORECASE)
+_EXPOSURE_UNITS = {'ms': 1, 'msec': 1, 'millisecond': 1, 'milliseconds': 1, 's': 1000,
+                   'sec': 1000, 'secs': 1000, 'second': 1000, 'seconds': 1000,
+                   'min': 60_000, 'mins': 60_000, 'minute': 60_000, 'minutes': 60_000}
+# 'R706248', ' R771716 R771970 ' [seen]; the spacing and separators are not:
+# 'R771716,R771970', 'R 771716', 'r771716' are read too, and a cell of bare
+# numbers gives them all.
+_RID = re.compile(r'(?<![A-Za-z])R\s*(\d+)', re.IGNORECASE)
+_NUMBER = re.compile(r'\d+')
 _PREFIXED_ID = re.compile(r'^[A-Za-z]?\s*(\d+)$')
 _VAR_INFO = re.compile(r'^\s*var\s+info\s*=\s*(.*?)\s*;?\s*$')
 _JID_LINK = re.compile(r'jid=(\d+)(?:&|$)')
@@ -127,13 +135,16 @@ def parse_date(text: str) -> tuple[datetime, list[str]] | None:
 
 
 def parse_exposure(text: str) -> int | None:
-    """Milliseconds from ``'120000 ms'`` [seen] (or ``'120 s'``); None if unreadable."""
+    """Milliseconds from ``'120000 ms'`` [seen] (or ``'120 s'``, ``'2 minutes'``);
+    None if unreadable (an unknown unit is not guessed)."""
     found = _EXPOSURE.search(text)
     if not found:
         return None
     value = float(found.group(1))
     unit = (found.group(2) or 'ms').lower()
-    return round(value if unit == 'ms' else value * 1000)
+    if unit not in _EXPOSURE_UNITS:
+        return None
+    return round(value * _EXPOSURE_UNITS[unit])
 
 
 def _prefixed_id(text: str) -> int | None:
@@ -225,6 +236,22 @@ def _flat_id_from_links(soup: BeautifulSoup) -> int | None:
     return None
 
 
+def _has_values(rows: dict[str, Tag]) -> bool:
+    """Whether any labelled row shows a value.
+
+    PROTOCOL.md 3 [assumed]: an unknown id renders the view with no value
+    rows; a site that renders the labels with empty cells (or only an error
+    text) means the same, never a record of empty values.
+    """
+    return any(_value(rows, label) for label in rows)
+
+
+def _request_ids(text: str) -> list[int]:
+    """Every request id of a job view's ``Request ID`` cell (see `_RID`)."""
+    found = _RID.findall(text) or _NUMBER.findall(text)
+    return list(dict.fromkeys(int(rid) for rid in found))
+
+
 def _value(rows: dict[str, Tag], label: str) -> str | None:
     cell = rows.get(label)
     if cell is None:
@@ -251,7 +278,7 @@ def parse_job_view(html: str, jid: int) -> dict | None:
     """
     soup = _soup(html)
     rows = view_rows(soup, JOB_LABELS)
-    if not rows:
+    if not _has_values(rows):
         return None
     rid_text = _value(rows, 'Request ID') or ''
     exposure = _value(rows, 'Exposure Time')
@@ -259,8 +286,7 @@ def parse_job_view(html: str, jid: int) -> dict | None:
     status = _value(rows, 'Status')
     return {
         'jid': int(jid),
-        'rids': [int(rid) for rid in _RID.findall(rid_text)]
-        or ([_prefixed_id(rid_text)] if _prefixed_id(rid_text) else []),
+        'rids': _request_ids(rid_text),
         'rid_text': rid_text,
         'object_type': _value(rows, 'Object Type'),
         'object_id': _value(rows, 'Object ID'),
@@ -301,7 +327,7 @@ def parse_request_view(html: str, rid: int) -> dict | None:
     soup = _soup(html)
     rows = view_rows(soup, REQUEST_LABELS)
     info = parse_var_info(html)
-    if not rows and info is None:
+    if not _has_values(rows) and info is None:
         return None
     job_text = _value(rows, 'Job ID')
     jid = _prefixed_id(job_text) if job_text else None
