@@ -190,8 +190,8 @@ class TelescopeClass(LegacyMixin, SessionQuery):
             A folder name (``'Inbox'``, ``'Archive'``, one of yours; case is
             ignored) or id.
         sort : {'rid', 'object', 'completion'}, optional
-            The site's order: newest request first, by object name, or most
-            recently completed first.
+            Newest request first, by object name (case ignored), or most
+            recently completed first (the site's order).
         status : int, str or list, optional
             Keep only these statuses: codes (``8``), texts (``'Complete'``),
             ``'queued'`` (codes below 8) or ``'complete'``.
@@ -208,8 +208,9 @@ class TelescopeClass(LegacyMixin, SessionQuery):
         wanted = arguments.status_filter(status)
         self._require_login()
         folder_id, folder_name = self._resolve_folder(folder)
-        records = [user_api.request_record(raw)
-                   for raw in self._list_requests_raw(folder_id, sort)]
+        records = user_api.in_listing_order(   # the rid/object direction is [assumed]
+            [user_api.request_record(raw) for raw in self._list_requests_raw(folder_id, sort)],
+            sort)
         if wanted is not None:
             records = [r for r in records if r['status'] in wanted]
         table = tables.requests_table(records)

@@ -140,6 +140,7 @@ def read_queue(client: Any) -> list[QueueEntry]:
                           dec_deg=positions[i][1], telescope=_text(telescopes[i]),
                           filter=_text(filters[i]), exposure_ms=exposures[i])
                for i, rid in enumerate(_column(table, 'rid'))]
+    # Sorted here: the site's direction of rid sorting is [assumed] (PROTOCOL.md 2).
     entries.sort(key=lambda entry: entry.rid, reverse=True)
     return entries
 

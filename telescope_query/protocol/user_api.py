@@ -20,7 +20,7 @@ __all__ = ['ENDPOINT', 'NOT_LOGGED_IN', 'STATUS_TEXTS', 'STATUS_COMPLETE',
            'is_not_logged_in', 'quote_body',
            'status_text', 'status_code', 'is_queued', 'telescope_name',
            'folder_record', 'parse_folders', 'list_own_params', 'parse_request_list',
-           'request_record', 'unix_time', 'to_int', 'legacy_strings',
+           'request_record', 'in_listing_order', 'unix_time', 'to_int', 'legacy_strings',
            'check_sort', 'check_telescope', 'check_filter']
 
 ENDPOINT = 'api-user.php'
@@ -276,6 +276,22 @@ def request_record(raw: dict) -> dict:
         'comment': _text(raw.get('usercomments')),
         'folder_id': to_int(raw.get('folderid')),
     }
+
+
+def in_listing_order(records: list[dict], sort: str) -> list[dict]:
+    """Request records (of `request_record`) in the order ``sort`` promises.
+
+    PROTOCOL.md 2: ``completion`` is newest completion first [seen], and kept
+    as the site sent it (where unfinished requests go is [assumed], and
+    ``completiontime`` may be missing). The direction of ``rid`` and ``object``
+    sorting is [assumed]: those are put in order here, newest id first and by
+    object name (case ignored; newest first within a name), whatever the site did.
+    """
+    if sort == 'rid':
+        return sorted(records, key=lambda r: -(r['rid'] or 0))
+    if sort == 'object':
+        return sorted(records, key=lambda r: (r['object_name'].casefold(), -(r['rid'] or 0)))
+    return list(records)
 
 
 def _text(value: Any) -> str | None:
