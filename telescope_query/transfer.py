@@ -145,6 +145,15 @@ def stream_to(client: Any, url: str, out: BinaryIO, product: Product, progress: 
     best = 0          # the most bytes any connection has brought so far
     renewals = 0
 
+    def renew(answer: str) -> None:
+        # The session ended (PROTOCOL.md section 1 [assumed]): renew it, try again.
+        nonlocal renewals
+        if renewals >= MAX_RENEWALS:
+            raise DownloadError(f"{product}: the server keeps sending {answer} instead "
+                                f"of the product")
+        renewals += 1
+        _renew_session(client, product)
+
     def stall(reason: str) -> None:
         nonlocal stalls
         stalls += 1
@@ -168,6 +177,12 @@ def stream_to(client: Any, url: str, out: BinaryIO, product: Product, progress: 
             continue
         with response:
             status = response.status_code
+            # The login form is the [assumed] answer without a session; HTTP 401/403
+            # or a redirect that ends on login.php say the same.
+            if status in (401, 403) or pages.is_login_url(response.url):
+                renew(f"HTTP {status}" if status in (401, 403) else
+                      "a redirect to its login page")
+                continue
             if status >= 500:
                 stall(f"the server answered HTTP {status}")
                 continue
@@ -189,12 +204,7 @@ def stream_to(client: Any, url: str, out: BinaryIO, product: Product, progress: 
                                     f"engine announced; not downloaded")
             cut, login_page = _copy_body(response, received, product, limit)
         if login_page:
-            if renewals >= MAX_RENEWALS:
-                raise DownloadError(f"{product}: the server keeps sending its login "
-                                    f"form instead of the product")
-            # The session ended (PROTOCOL.md section 1 [assumed]): renew it, try again.
-            renewals += 1
-            _renew_session(client, product)
+            renew('its login form')
             continue
         if cut is None and (total is None or received.offset >= total):
             return received.offset, received.crc, total
