@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import zipfile
 from pathlib import Path
 
@@ -29,7 +28,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from telescope_query import conf, products
-from telescope_query.exceptions import DownloadError, NoSuchJobError, RemoteServiceError
+from telescope_query.exceptions import DownloadError, RemoteServiceError
 from telescope_query.products import ProductFormatError
 
 from .helpers import cache_problems, demo_jids
