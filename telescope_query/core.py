@@ -60,7 +60,7 @@ _REQUEST_VIEWS = _ViewKind(
     table=tables.request_details_table)
 _JOB_VIEWS = _ViewKind(
     'jid', 'job', pages.parse_job_view, NoSuchJobError,
-    where=lambda client: f"on {client.server_url}",
+    where=lambda client: f"on {client.server_url} that {client.user!r} may see",
     unchanging=lambda record: record['completed'] is not None,
     table=tables.job_details_table)
 

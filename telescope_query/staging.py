@@ -1,8 +1,8 @@
 """Image products: stage -> poll -> download, many at once, into the cache.
 
 The client object is passed in; only the private methods of its contract
-(``docs/internals.rst``) are used: ``_api_call``, ``_page``, ``_stream``,
-``_require_login``, ``_url``, ``server_url``, ``user`` and ``product_cache``.
+(``docs/internals.rst``) are used: ``_api_call``, ``_page``, ``_job_view``,
+``_stream``, ``_require_login``, ``_url``, ``server_url``, ``user`` and ``product_cache``.
 
 How one product is fetched (PROTOCOL.md section 2, image-engine):
 
@@ -33,14 +33,11 @@ from typing import Any, Callable, Sequence
 from urllib.parse import urlencode
 
 from . import conf, product_cache, transfer
-from .exceptions import DownloadError, NoSuchJobError, ProductNotReadyError
+from .exceptions import DownloadError, ProductNotReadyError
 from .product_cache import Fetched, Product, cached_path, find_cached, place
-# The check of a cached file, by its old name (tests/reliability/helpers.py uses it).
-from .product_cache import verified_size as _verified_size  # noqa: F401
 from .products import ProductFormatError
 from .progress import FetchProgress
 from .protocol import image_engine as ie
-from .protocol import pages
 from .transfer import BLOCK_SIZE
 
 __all__ = ['Product', 'Fetched', 'fetch', 'fetch_one', 'cached_path', 'find_cached', 'place',
@@ -72,13 +69,12 @@ class _Task:
 
 
 def _check_job(client: Any, jid: int) -> int | None:
-    """Make sure the job exists and has images; return its flat-field id."""
-    html = client._page(pages.VIEW_PATH, params={'jid': str(jid)}, method='POST')
-    record = pages.parse_job_view(html, jid)
-    if record is None:
-        # An unknown job id renders a view with no value rows [assumed].
-        raise NoSuchJobError(f"job {jid} does not exist (or {client.user!r} may not "
-                             f"see it)")
+    """Make sure the job exists and has images; return its flat-field id.
+
+    The job view comes from the client (`NoSuchJobError` for an empty view,
+    [assumed] for an unknown id), cached once the job is complete.
+    """
+    record = client._job_view(jid)
     status = record.get('status')
     if status is not None and not record.get('success'):
         raise DownloadError(f"job {jid} has no images: its status is {status!r}, "

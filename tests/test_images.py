@@ -152,7 +152,7 @@ def test_processed_images(telescope, simulator, quick):
 
 def test_one_bad_job_raises_after_the_others_are_cached(telescope, simulator, quick):
     good = demo_jids(simulator)[6:8]
-    with pytest.raises(NoSuchJobError, match='job 31337'):
+    with pytest.raises(NoSuchJobError, match='No job J31337 '):
         telescope.get_images([good[0], 31337, good[1]])
     simulator.counters.reset()
     assert len(telescope.get_images(good)) == 2

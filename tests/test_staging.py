@@ -243,7 +243,7 @@ def test_session_expiring_while_polling_is_renewed(fresh):
 
 
 def test_job_that_does_not_exist(telescope, simulator, quick):
-    with pytest.raises(NoSuchJobError, match='job 12345 does not exist'):
+    with pytest.raises(NoSuchJobError, match='No job J12345 '):
         staging.fetch_one(telescope, Product(12345))
     assert simulator.counters['api-user.php'] == 0   # nothing asked of the engine
     assert not leftovers(telescope.product_cache)

@@ -5,7 +5,7 @@ import json
 import uuid
 from pathlib import Path
 
-from telescope_query import staging
+from telescope_query import product_cache
 from telescope_query.products import ProductFormatError, check_product
 
 PASSWORDS = {'demo': 'demo', 'alice': 'alice-Secret-42'}
@@ -35,7 +35,7 @@ def cache_problems(folder: Path) -> list[str]:
         if path.name.endswith(('.part', '.tmp')):
             problems.append(f'temporary file left: {path}')
         elif path.suffix in ('.fits', '.zip') and 'products' in path.parts:
-            if staging._verified_size(path) is None:
+            if product_cache.verified_size(path) is None:
                 problems.append(f'product does not match its verification record: {path}')
             try:
                 check_product(path)
