@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 from astropy.time import Time
 
-from .protocol import user_api
+from .protocol import site
 
 __all__ = ['status_filter', 'name_key', 'utc_now', 'utc_datetime', 'time_window',
            'check_flag', 'check_object_name', 'folder_argument', 'match_folder']
@@ -34,16 +34,16 @@ def status_filter(status: Any) -> set[int] | None:
     if isinstance(status, (int, np.integer)) or (isinstance(status, str)
                                                  and _ascii_digits(status.strip())):
         code = int(status)
-        if code not in user_api.STATUS_TEXTS:
+        if code not in site.STATUS_TEXTS:
             raise ValueError(f"{allowed}, got the unknown code {code}")
         return {code}
     if isinstance(status, str):
         word = ' '.join(status.split()).lower()
         if word == 'queued':
-            return {c for c in user_api.STATUS_TEXTS if user_api.is_queued(c)}
+            return {c for c in site.STATUS_TEXTS if site.is_queued(c)}
         if word in ('complete', 'completed'):
-            return {user_api.STATUS_COMPLETE}
-        code = user_api.status_code(word)
+            return {site.STATUS_COMPLETE}
+        code = site.status_code(word)
         if code is not None:
             return {code}
     raise ValueError(f"{allowed}, got {status!r}")
@@ -124,11 +124,11 @@ def folder_argument(folder: Any) -> tuple[int | None, str]:
                         f"{type(folder).__name__} {folder!r}")
     text = str(folder).strip()
     digits = _ascii_digits(text)
-    standard = {v: k.capitalize() for k, v in user_api.STANDARD_FOLDERS.items()}
+    standard = {v: k.capitalize() for k, v in site.STANDARD_FOLDERS.items()}
     if digits and int(text) in standard:
         return int(text), standard[int(text)]
-    if text.lower() in user_api.STANDARD_FOLDERS:
-        return user_api.STANDARD_FOLDERS[text.lower()], text.lower().capitalize()
+    if text.lower() in site.STANDARD_FOLDERS:
+        return site.STANDARD_FOLDERS[text.lower()], text.lower().capitalize()
     if not text or (digits and int(text) <= 0) or (
             not isinstance(folder, str) and folder <= 0):
         raise ValueError(f"folder must be a folder name or a positive id, got {folder!r}")

@@ -90,46 +90,97 @@ def folders_table(records: Iterable[dict]) -> Table:
     return table
 
 
-#: Optional columns of a request listing: (column, record key), shown when known.
-_OPTIONAL_REQUEST_COLUMNS = ('object_type', 'object_id', 'coord', 'telescope', 'filter',
-                             'exposure', 'completed', 'jid')
+#: What each column of the request and job tables means (``Column.description``).
+DESCRIPTIONS = {
+    'rid': 'request id',
+    'jid': 'job id (masked until the request is complete)',
+    'object_name': 'object name given with the request',
+    'object_type': "object type (RADEC, MESSIER, ...)",
+    'object_id': 'object id: RA/Dec for RADEC, a catalogue number otherwise',
+    'coord': 'position of RADEC targets (NaN for catalogue objects)',
+    'comment': 'comment given with the request',
+    'seen': 'whether the request was opened since it last changed',
+    'status': 'request status code',
+    'status_text': 'request status',
+    'requested': 'request time (UTC)',
+    'telescope': "telescope (COAST or PIRATE) as a request view names it; masked "
+                 "where unknown (a job view does not say)",
+    'telescope_type': "the site's 'Telescope Type Name' (Galaxy for COAST and PIRATE)",
+    'filter': 'filter',
+    'dark_frame': 'whether a dark frame is taken',
+    'exposure': 'exposure time of each frame',
+    'completed': 'completion time of the job (UTC), not an observation time',
+    'completion_check': "'corrected' or 'confirmed' by the frames' DATE-OBS, "
+                        "'uncertain' when the view's date may be one day late "
+                        "(summer date slip), '' otherwise",
+    'flat_id': 'flat field id (masked without one)',
+    'rids': 'the requests the job served',
+    'success': "whether the job succeeded (status 'Success')",
+}
 
 
-def requests_table(records: Iterable[dict], *, with_jid: bool = False) -> Table:
-    """One row per request of a listing (records of `.protocol.user_api.request_record`).
+def _describe(table: Table) -> Table:
+    for name in table.colnames:
+        if name in DESCRIPTIONS and hasattr(table[name], 'info'):
+            table[name].info.description = DESCRIPTIONS[name]
+    return table
 
-    Always ``rid``, ``object_name``, ``status``, ``status_text``,
-    ``requested``; then each of ``object_type``, ``object_id``, ``coord``,
-    ``telescope``, ``filter``, ``exposure`` [s], ``completed`` when at least
-    one record knows it, and ``jid`` when ``with_jid``.
-    """
-    records = list(records)
-    table = Table()
+
+def _listing_columns(table: Table, records: list[dict]) -> None:
+    """The columns the listing itself gives [seen]."""
     table['rid'] = Column([r['rid'] for r in records], dtype=int)
     table['object_name'] = Column([r['object_name'] for r in records], dtype=str)
     table['status'] = _masked([r['status'] for r in records], int)
     table['status_text'] = Column([r['status_text'] for r in records], dtype=str)
     table['requested'] = time_column([r['requested'] for r in records])
+    table['object_type'] = _masked([r['object_type'] for r in records], str)
+    table['object_id'] = _masked([r['object_id'] for r in records], str)
+    table['coord'] = _coords([r['object_type'] for r in records],
+                             [r['object_id'] for r in records])
+    table['comment'] = _masked([r['comment'] for r in records], str)
+    table['seen'] = _masked([r['seen'] for r in records], bool)
 
-    def known(key: str) -> bool:
-        return any(r.get(key) is not None for r in records)
 
-    for key in ('object_type', 'object_id'):
-        if known(key):
-            table[key] = _masked([r.get(key) for r in records], str)
-    if known('object_id') and any(parse_radec(r.get('object_id')) for r in records):
-        table['coord'] = _coords([r.get('object_type') for r in records],
-                                 [r.get('object_id') for r in records])
-    for key in ('telescope', 'filter'):
-        if known(key):
-            table[key] = _masked([r.get(key) for r in records], str)
-    if known('exposure_ms'):
-        table['exposure'] = _exposure([r.get('exposure_ms') for r in records])
-    if known('completed'):
-        table['completed'] = time_column([r.get('completed') for r in records])
-    if with_jid:
-        table['jid'] = _ids([r.get('jid') for r in records])
-    return table
+def _view_columns(table: Table, views: list[dict | None], *, jid: bool = True) -> None:
+    """The columns only a request's view gives [seen], masked where there is none
+    (``jid`` too unless the caller places it itself)."""
+    def get(key: str) -> list[Any]:
+        return [None if view is None else view.get(key) for view in views]
+
+    table['telescope'] = _masked(get('telescope'), str)
+    table['telescope_type'] = _masked(get('telescope_type'), str)
+    table['filter'] = _masked(get('filter'), str)
+    table['dark_frame'] = _masked(get('dark_frame'), bool)
+    table['exposure'] = _exposure(get('exposure_ms'))
+    table['completed'] = time_column(get('completed'))
+    table['completion_check'] = Column([value or '' for value in get('completion_check')],
+                                       dtype=str)
+    if jid:
+        table['jid'] = _ids(get('jid'))
+    table['flat_id'] = _ids(get('flat_id'))
+
+
+def requests_table(records: Iterable[dict], views: Sequence[dict | None] | None = None
+                   ) -> Table:
+    """One row per request of a listing (records of `.protocol.user_api.request_record`).
+
+    ``rid``, ``object_name``, ``status``, ``status_text``, ``requested``,
+    ``object_type``, ``object_id``, ``coord``, ``comment`` and ``seen``: what
+    the listing gives. With ``views`` (one request view record per row, of
+    `.protocol.pages.parse_request_view`, or None where there is none) also
+    ``telescope``, ``telescope_type``, ``filter``, ``dark_frame``,
+    ``exposure``, ``completed``, ``completion_check``, ``jid`` and ``flat_id``.
+    """
+    records = list(records)
+    table = Table()
+    _listing_columns(table, records)
+    if views is not None:
+        views = list(views)
+        if len(views) != len(records):
+            raise ValueError(f"requests_table: {len(views)} views for {len(records)} "
+                             f"requests")
+        _view_columns(table, views)
+    return _describe(table)
 
 
 def request_details_table(records: Iterable[dict]) -> Table:
@@ -143,23 +194,18 @@ def request_details_table(records: Iterable[dict]) -> Table:
     table['object_id'] = _masked([r['object_id'] for r in records], str)
     table['coord'] = _coords([r['object_type'] for r in records],
                              [r['object_id'] for r in records])
-    table['telescope'] = _masked([r['telescope'] for r in records], str)
-    table['telescope_name'] = _masked([r['telescope_name'] for r in records], str)
-    table['filter'] = _masked([r['filter'] for r in records], str)
-    table['dark_frame'] = _masked([r['dark_frame'] for r in records], bool)
-    table['exposure'] = _exposure([r['exposure_ms'] for r in records])
+    _view_columns(table, records, jid=False)
     table['requested'] = time_column([r['requested'] for r in records])
-    table['completed'] = time_column([r['completed'] for r in records])
     table['status'] = _masked([r['status'] for r in records], int)
     table['status_text'] = _masked([r['status_text'] for r in records], str)
-    table['flat_id'] = _ids([r['flat_id'] for r in records])
-    return table
+    return _describe(table)
 
 
 def job_details_table(records: Iterable[dict]) -> Table:
     """One row per job view (records of `.protocol.pages.parse_job_view`).
 
-    ``rids`` holds, per job, the list of request ids it served.
+    ``rids`` holds, per job, the list of request ids it served. ``telescope``
+    is masked unless a request view named it (a job view does not).
     """
     records = list(records)
     table = Table()
@@ -172,15 +218,18 @@ def job_details_table(records: Iterable[dict]) -> Table:
     table['object_id'] = _masked([r['object_id'] for r in records], str)
     table['coord'] = _coords([r['object_type'] for r in records],
                              [r['object_id'] for r in records])
-    table['telescope'] = _masked([r['telescope'] for r in records], str)
+    table['telescope'] = _masked([r.get('telescope') for r in records], str)
+    table['telescope_type'] = _masked([r.get('telescope_type') for r in records], str)
     table['filter'] = _masked([r['filter'] for r in records], str)
     table['exposure'] = _exposure([r['exposure_ms'] for r in records])
     table['completed'] = time_column([r['completed'] for r in records])
+    table['completion_check'] = Column([r.get('completion_check') or '' for r in records],
+                                       dtype=str)
     table['success'] = Column([bool(r['success']) for r in records], dtype=bool)
     table['flat_id'] = _ids([r['flat_id'] for r in records])
-    return table
+    return _describe(table)
 
 
 def jobs_table(jids: Sequence[int]) -> Table:
     """The job search's answer without details: one ``jid`` column."""
-    return Table({'jid': Column(list(jids), dtype=int)})
+    return _describe(Table({'jid': Column(list(jids), dtype=int)}))

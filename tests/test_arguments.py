@@ -8,7 +8,7 @@ import pytest
 from astropy.time import Time
 
 from telescope_query import arguments
-from telescope_query.protocol import user_api
+from telescope_query.protocol import site, user_api
 
 UTC = timezone.utc
 FOLDERS = [{'folder_id': 1, 'name': 'Inbox'}, {'folder_id': 41, 'name': 'My Variables'},
@@ -25,8 +25,8 @@ def test_status_filter(given, expected):
 
 def test_status_filter_queued_is_every_code_below_complete():
     queued = arguments.status_filter('Queued')
-    assert queued and queued == {c for c in user_api.STATUS_TEXTS if user_api.is_queued(c)}
-    assert user_api.STATUS_COMPLETE not in queued
+    assert queued and queued == {c for c in site.STATUS_TEXTS if site.is_queued(c)}
+    assert site.STATUS_COMPLETE not in queued
 
 
 @pytest.mark.parametrize('given, error, text', [
@@ -96,7 +96,7 @@ def test_time_window_defaults_and_order():
 
 
 @pytest.mark.parametrize('given, expected', [
-    ('Inbox', (1, 'Inbox')), (' archive ', (user_api.STANDARD_FOLDERS['archive'], 'Archive')),
+    ('Inbox', (1, 'Inbox')), (' archive ', (site.STANDARD_FOLDERS['archive'], 'Archive')),
     (1, (1, 'Inbox')), (np.int64(1), (1, 'Inbox')), ('1', (1, 'Inbox')),
     ('My Variables', (None, 'My Variables')), (41, (None, '41')),
 ])

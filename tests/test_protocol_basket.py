@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from telescope_query.exceptions import SubmissionError
+from telescope_query.exceptions import QueueFullError, SubmissionError
 from telescope_query.protocol import basket
 
 
@@ -68,3 +68,20 @@ def test_non_object_answer():
     with pytest.raises(SubmissionError, match='not a JSON object'):
         basket.check_answer(['success'], basket.SET)
     basket.check_answer({'success': True, 'status': 'OK'}, basket.CLEAR)   # no error
+
+
+@pytest.mark.parametrize('status', ['ERR_QUEUE_FULL', 'QUEUE_LIMIT', 'ERR_TOO_MANY_REQUESTS',
+                                    'err_limit_reached'])
+def test_a_full_queue_is_its_own_outcome(status):
+    # What the site answers to an 11th request is [assumed]: any refusal that
+    # speaks of the queue or a limit is a full queue.
+    for request in (basket.SET, basket.SUBMIT):
+        with pytest.raises(QueueFullError, match='queue of this account is full') as info:
+            basket.check_answer({'success': False, 'status': status}, request)
+        assert info.value.status == status and isinstance(info.value, SubmissionError)
+
+
+def test_other_refusals_are_not_a_full_queue():
+    with pytest.raises(SubmissionError) as info:
+        basket.check_answer({'success': False, 'status': 'ERR_BAD_EXPOSURE'}, basket.SET)
+    assert not isinstance(info.value, QueueFullError)

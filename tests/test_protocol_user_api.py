@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 import pytest
 from astroquery.exceptions import RemoteServiceError
 
-from telescope_query.protocol import user_api
+from telescope_query.protocol import site, user_api
 
 from helpers import SEED_FOLDERS  # the seed documentation's real answer
 
@@ -56,14 +56,14 @@ def test_not_logged_in_is_recognised():
 
 
 def test_status_texts_match_the_protocol_table():
-    assert user_api.STATUS_TEXTS[8] == 'Complete'
-    assert user_api.STATUS_TEXTS[25] == 'Never rises'
-    assert sorted(user_api.STATUS_TEXTS) == list(range(1, 11)) + list(range(20, 27))
-    assert user_api.status_text(3) == 'Waiting'
-    assert user_api.status_text(99) == 'Unknown status 99'
-    assert user_api.status_code('complete on SITE') == 7
-    assert user_api.status_code('nonsense') is None
-    assert [c for c in user_api.STATUS_TEXTS if user_api.is_queued(c)] == list(range(1, 8))
+    assert site.STATUS_TEXTS[8] == 'Complete'
+    assert site.STATUS_TEXTS[25] == 'Never rises'
+    assert sorted(site.STATUS_TEXTS) == list(range(1, 11)) + list(range(20, 27))
+    assert site.status_text(3) == 'Waiting'
+    assert site.status_text(99) == 'Unknown status 99'
+    assert site.status_code('complete on SITE') == 7
+    assert site.status_code('nonsense') is None
+    assert [c for c in site.STATUS_TEXTS if site.is_queued(c)] == list(range(1, 8))
 
 
 def test_seed_folders_become_records():
@@ -87,22 +87,30 @@ def test_list_own_params():
     assert user_api.list_own_params(461, 'completion', 1749, 100)['startAfterRow'] == 100
 
 
+# A real record of the listing [seen: 2024] and one with keys a server may add.
+RECORDED = {'id': '771144', 'seen': '1', 'usercomments': 'AAVSO', 'objecttype': 'RADEC',
+            'objectid': '21:55:57.03 +48:20:52.52', 'objectname': 'LX Cyg',
+            'requesttime': '1730321603', 'status': '8', 'row': '113'}
+
+
 def test_request_list_and_records():
-    data = {'totalRequests': '1849', 'requests': [
-        {'id': '767380', 'objectname': 'EQ Lyr', 'status': '8', 'requesttime': '1731900000'},
-        {'id': '766264', 'objectname': 'T CrB_M', 'status': '3', 'requesttime': '1731000000',
-         'objecttype': 'RADEC', 'objectid': '15:59:30.16 +25:55:12.6', 'telescopeid': '6',
-         'filtertype': 'BVR', 'exposuretime': '30000', 'completiontime': '0'}]}
+    extra = {'id': '766264', 'objectname': 'T CrB_M', 'status': '3', 'seen': '0',
+             'requesttime': '1731000000', 'objecttype': 'RADEC', 'row': '2',
+             'objectid': '15:59:30.16 +25:55:12.6', 'usercomments': '',
+             'telescopeid': '6', 'filtertype': 'BVR', 'exposuretime': '30000'}
+    data = {'totalRequests': '1849', 'requests': [RECORDED, extra]}
     total, raw = user_api.parse_request_list(data)
     assert total == 1849 and raw == data['requests']
     first, second = (user_api.request_record(r) for r in raw)
-    assert first['rid'] == 767380 and first['status'] == 8
-    assert first['status_text'] == 'Complete'
-    assert first['requested'] == datetime.fromtimestamp(1731900000, timezone.utc)
-    # [assumed] fields are optional: missing means None, never a KeyError.
-    assert first['telescope'] is None and first['exposure_ms'] is None
-    assert second['telescope'] == 'COAST' and second['exposure_ms'] == 30000
-    assert second['completed'] is None            # "0": not complete
+    assert first == {'rid': 771144, 'object_name': 'LX Cyg', 'status': 8,
+                     'status_text': 'Complete',
+                     'requested': datetime.fromtimestamp(1730321603, timezone.utc),
+                     'object_type': 'RADEC', 'object_id': '21:55:57.03 +48:20:52.52',
+                     'comment': 'AAVSO', 'seen': True, 'row': 113}
+    assert set(RECORDED) == set(user_api.LISTING_KEYS)
+    # Keys beyond the recorded ones are never read: the views carry those facts.
+    assert set(second) == set(first)
+    assert second['seen'] is False and second['comment'] is None
 
 
 def test_request_list_accepts_a_limit_zero_page_and_rejects_garbage():

@@ -44,25 +44,41 @@ def raw_request(rid, **extra):
                                     'status': '8', 'requesttime': '1700000000', **extra})
 
 
-def test_requests_table_shows_optional_columns_only_when_known():
-    bare = tables.requests_table([raw_request(1), raw_request(2)])
-    assert bare.colnames == ['rid', 'object_name', 'status', 'status_text', 'requested']
-    full = tables.requests_table([
+LISTING_COLUMNS = ['rid', 'object_name', 'status', 'status_text', 'requested',
+                   'object_type', 'object_id', 'coord', 'comment', 'seen']
+
+
+def test_requests_table_has_the_listings_columns_only():
+    table = tables.requests_table([
         raw_request(1, objecttype='RADEC', objectid='20:42:59.60 +43:35:10.00',
-                    telescopeid='6', filtertype='BVR', exposuretime='30000',
-                    completiontime='1700003600'),
-        raw_request(2, objecttype='MESSIER', objectid='109', telescopeid='7')],
-        with_jid=True)
-    assert full.colnames == ['rid', 'object_name', 'status', 'status_text', 'requested',
-                             'object_type', 'object_id', 'coord', 'telescope', 'filter',
-                             'exposure', 'completed', 'jid']
-    assert full['exposure'].unit == u.s and full['exposure'][0] == 30
-    assert full['exposure'].mask[1] and full['completed'].mask[1]
-    assert list(full['telescope']) == ['COAST', 'PIRATE']
-    assert isinstance(full['coord'], SkyCoord)
-    assert full['coord'][0].ra.deg == pytest.approx(310.748333, abs=1e-5)
-    assert np.isnan(full['coord'][1].ra.deg)          # MESSIER 109: not resolved
-    assert full['jid'].mask.all()
+                    usercomments='Mira', seen='0'),
+        raw_request(2, objecttype='MESSIER', objectid='109', telescopeid='7',
+                    exposuretime='30000')])
+    # Nothing the listing does not send, even when a server adds keys.
+    assert table.colnames == LISTING_COLUMNS
+    assert isinstance(table['coord'], SkyCoord)
+    assert table['coord'][0].ra.deg == pytest.approx(310.748333, abs=1e-5)
+    assert np.isnan(table['coord'][1].ra.deg)          # MESSIER 109: not resolved
+    assert list(table['comment'].filled('')) == ['Mira', '']
+    assert table['seen'][0] == False and table['seen'].mask[1]     # noqa: E712
+    assert all(table[name].info.description for name in table.colnames)
+
+
+def test_requests_table_joins_the_views():
+    view = {'rid': 1, 'jid': 418581, 'telescope': 'COAST', 'telescope_type': 'Galaxy',
+            'filter': 'BVR', 'dark_frame': True, 'exposure_ms': 180000,
+            'completed': datetime(2024, 6, 19, 23, 45, 4, tzinfo=timezone.utc),
+            'completion_check': 'uncertain', 'flat_id': 31}
+    table = tables.requests_table([raw_request(1), raw_request(2, status='3')], [view, None])
+    assert table.colnames == LISTING_COLUMNS + [
+        'telescope', 'telescope_type', 'filter', 'dark_frame', 'exposure', 'completed',
+        'completion_check', 'jid', 'flat_id']
+    assert table['exposure'].unit == u.s and table['exposure'][0] == 180
+    assert list(table['completion_check']) == ['uncertain', '']
+    assert table['jid'][0] == 418581 and table['jid'].mask[1]
+    assert table['telescope'].mask[1] and table['completed'].mask[1]
+    with pytest.raises(ValueError, match='1 views for 2 requests'):
+        tables.requests_table([raw_request(1), raw_request(2)], [view])
 
 
 def test_empty_tables_keep_their_columns():
@@ -74,7 +90,8 @@ def test_empty_tables_keep_their_columns():
 
 def job(jid, rids, **extra):
     record = {'jid': jid, 'rids': rids, 'object_type': 'RADEC',
-              'object_id': '00:42:58.58 +36:28:18.97', 'telescope': 'Galaxy',
+              'object_id': '00:42:58.58 +36:28:18.97', 'telescope': None,
+              'telescope_type': 'Galaxy',
               'filter': 'BVR', 'exposure_ms': 120000,
               'completed': datetime(2020, 12, 22, 23, 34, 10, tzinfo=timezone.utc),
               'success': True, 'flat_id': 24}
@@ -87,8 +104,9 @@ def test_job_details_table():
                                       job(423183, [771716, 771970], object_type='MESSIER',
                                           object_id='109', flat_id=None, success=False)])
     assert table.colnames == ['jid', 'rids', 'object_type', 'object_id', 'coord',
-                              'telescope', 'filter', 'exposure', 'completed', 'success',
-                              'flat_id']
+                              'telescope', 'telescope_type', 'filter', 'exposure',
+                              'completed', 'completion_check', 'success', 'flat_id']
+    assert table['telescope'].mask.all() and list(table['telescope_type']) == ['Galaxy'] * 2
     assert table['rids'][1] == [771716, 771970]
     assert table['exposure'].to(u.min)[0] == 2 * u.min
     assert table['completed'][0].iso == '2020-12-22 23:34:10'
@@ -98,7 +116,7 @@ def test_job_details_table():
 
 def test_request_details_table_masks_what_the_view_lacks():
     record = {'rid': 5, 'jid': None, 'object_name': 'SS Cyg', 'object_type': None,
-              'object_id': None, 'telescope': None, 'telescope_name': None,
+              'object_id': None, 'telescope': None, 'telescope_type': None,
               'filter': None, 'dark_frame': None, 'exposure_ms': None, 'requested': None,
               'completed': None, 'status': 3, 'status_text': 'Waiting', 'flat_id': None}
     table = tables.request_details_table([record])

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from ..protocol import user_api
-from ..protocol.user_api import STATUS_TEXTS, TELESCOPE_IDS
+from ..protocol.site import STATUS_COMPLETE, STATUS_TEXTS, TELESCOPE_IDS
 from ..utils import normalize_ids
 
 __all__ = ['ListingsLegacy']
@@ -48,7 +48,7 @@ class ListingsLegacy:
             if 'id' not in req:
                 raise ValueError("req: a request dict needs its 'id' key")
             # The original skipped unfinished requests by their status string.
-            if 'status' in req and str(req['status']) != str(user_api.STATUS_COMPLETE):
+            if 'status' in req and str(req['status']) != str(STATUS_COMPLETE):
                 return False
             req = req['id']
         if req is None:
@@ -74,7 +74,7 @@ class ListingsLegacy:
         view = self._request_view(number)
         return {'rid': view['rid'], 'jid': view['jid'], 'type': view['object_type'],
                 'oid': view['object_id'], 'name': view['object_name'],
-                'tele': view['telescope'], 'telename': view['telescope_name'],
+                'tele': view['telescope_type'], 'telename': view['telescope'],
                 'filter': view['filter'], 'dark': view['dark_frame'],
                 'exp': view['exposure_text'], 'requested': view['requested_words'],
                 'completion': view['completion_words'], 'status': view['status_text'],
@@ -98,7 +98,7 @@ class ListingsLegacy:
                 'rid': str(rids[0]) if len(rids) == 1 else ' '.join(f'R{r}' for r in rids),
                 'type': view['object_type'], 'oid': view['object_id'],
                 'exp': view['exposure_text'], 'filter': view['filter'],
-                'tele': view['telescope'], 'completion': view['completion_words'],
+                'tele': view['telescope_type'], 'completion': view['completion_words'],
                 'status': view['success'], 'flatid': view['flat_id']}
 
     def get_obs_list(self, t: float | None = None, dt: float = 1, filtertype: str = '',

@@ -16,7 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from ..exceptions import SubmissionError
+import re
+
+from ..exceptions import QueueFullError, SubmissionError
 
 __all__ = ['MODULE', 'CLEAR', 'SET', 'SUBMIT', 'TELESCOPE_TYPE', 'OBJECT_TYPE',
            'BasketCall', 'clear_call', 'set_call', 'submit_call', 'set_params',
@@ -31,6 +33,9 @@ OBJECT_TYPE = 'RADEC'    # requests by coordinates [seen]
 # [assumed]: not among the [seen] 0-rb-set params (only the form flow's
 # newDarkFrame is [seen]). Sent only to say "no dark frame": see `set_params`.
 DARK_FRAME_KEY = 'darkframe'
+# What the basket answers to a request beyond the queue's limit is [assumed]
+# (PROTOCOL.md 2): a refusal whose status speaks of a full queue or a limit.
+_QUEUE_FULL = re.compile(r'QUEUE|FULL|LIMIT|TOO_?MANY', re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -110,6 +115,10 @@ def check_answer(answer: Any, request: str, *, params: Mapping[str, Any] | None 
             hint = (f" (dark_frame=False is sent as {DARK_FRAME_KEY!r}, a key the site "
                     f"is not known to take: submit with dark_frame=True, or through "
                     f"the form flow, submit_RADEC_job)")
+        if status and _QUEUE_FULL.search(status):
+            raise QueueFullError(f"the queue of this account is full: the server refused "
+                                 f"the request ({status}); submit more once some are "
+                                 f"observed", status=status)
         raise SubmissionError(f"the server refused {MODULE}/{request}: "
                               f"{status or 'no status given'}{hint}", status=status)
 

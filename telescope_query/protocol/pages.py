@@ -8,18 +8,22 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, timezone
-from typing import Any
+from datetime import datetime, timedelta, timezone
+from typing import Any, Sequence
 from urllib.parse import urlsplit
 
 from bs4 import BeautifulSoup, Tag
 
 from ..exceptions import RemoteServiceError
-from .user_api import quote_body, status_code, to_int
+from . import site
+from .site import status_code
+from .user_api import quote_body, to_int
 
 __all__ = ['LOGIN_PATH', 'LOGOUT_PATH', 'VIEW_PATH', 'JOB_SEARCH_PATH', 'RESULTS_PER_PAGE',
            'login_payload', 'is_login_form', 'is_login_url', 'view_rows', 'parse_date',
-           'parse_exposure', 'parse_var_info', 'parse_job_view', 'parse_request_view',
+           'parse_exposure', 'parse_var_info', 'completion_may_slip', 'check_completion',
+           'telescope_of_view', 'FRAMES_BEFORE_COMPLETION', 'parse_job_view',
+           'parse_request_view',
            'job_search_form', 'parse_job_search']
 
 LOGIN_PATH = 'login.php'
@@ -132,6 +136,45 @@ def parse_date(text: str) -> tuple[datetime, list[str]] | None:
     when = datetime(int(year), _MONTHS.index(month) + 1, int(day), int(hour),
                     int(minute), int(second), tzinfo=timezone.utc)
     return when, [day, month, year, f'{hour}:{minute}:{second}', 'UTC']
+
+
+#: How long before its job's completion a frame may start [seen: 151-480 s for
+#: three frames of 60-180 s]; a frame further back belongs to another reading.
+FRAMES_BEFORE_COMPLETION = timedelta(hours=2)
+
+
+def completion_may_slip(shown: datetime) -> bool:
+    """Whether a view's completion time may show the next day's date.
+
+    The summer date slip [seen, ten cases 2019-2021, none in winter]: a
+    completion between 23:00 and 24:00 UTC from March to October is shown with
+    the next day's date (the date in summer local time, the clock in UTC).
+    ``shown`` is the time as the view reads.
+    """
+    return shown.hour == 23 and 3 <= (shown - timedelta(days=1)).month <= 10
+
+
+def check_completion(shown: datetime, frame_starts: Sequence[datetime] = ()
+                     ) -> tuple[datetime, str]:
+    """A view's completion time checked against its frames' ``DATE-OBS``.
+
+    Returns ``(completion, check)``: ``check`` is ``''`` when the time cannot
+    have slipped; ``'confirmed'`` when it may have but the frames show it did
+    not; ``'corrected'`` when the frames show it did (the completion is then
+    one day earlier); ``'uncertain'`` when it may have and no frame tells.
+    Frames start minutes before the completion [seen], at most
+    `FRAMES_BEFORE_COMPLETION`.
+    """
+    if not completion_may_slip(shown):
+        return shown, ''
+    starts = [start for start in frame_starts if start is not None]
+    if starts:
+        first = min(starts)
+        for completion, check in ((shown, 'confirmed'),
+                                  (shown - timedelta(days=1), 'corrected')):
+            if timedelta(0) <= completion - first <= FRAMES_BEFORE_COMPLETION:
+                return completion, check
+    return shown, 'uncertain'
 
 
 def parse_exposure(text: str) -> int | None:
@@ -266,13 +309,33 @@ def _date_of(rows: dict[str, Tag], label: str) -> tuple[datetime, list[str]] | t
     return parsed if parsed else (None, None)
 
 
+def telescope_of_view(type_name: str | None, telescope_name: str | None) -> str | None:
+    """The telescope a view names, or None when it does not say.
+
+    A request view's ``Telescope Name`` (``COAST``, ``PIRATE``) says it
+    [seen]. ``Telescope Type Name`` alone does not: it reads ``Galaxy`` for
+    both of today's telescopes [seen] (and was the name of an old camera too),
+    so a job view never tells COAST from PIRATE. Only an old camera's own type
+    name (``Cluster``, ``Constellation``, ``Planet``), or a site that writes
+    the telescope there, names one.
+    """
+    if telescope_name:
+        return telescope_name
+    if type_name and type_name.lower() != site.TODAYS_TELESCOPE_TYPE.lower():
+        return type_name
+    return None
+
+
 def parse_job_view(html: str, jid: int) -> dict | None:
     """A job view as a plain record, or None when the page has no value rows
     (a job id that does not exist [assumed]).
 
     Keys: ``jid``, ``rids`` (every ``R<digits>`` of ``Request ID`` [seen]),
-    ``rid_text``, ``object_type``, ``object_id``, ``telescope``, ``filter``,
-    ``exposure_ms`` (the cell as ``exposure_text``), ``completed``,
+    ``rid_text``, ``object_type``, ``object_id``, ``telescope_type`` (the
+    ``Telescope Type Name``: ``Galaxy`` for COAST and PIRATE [seen]),
+    ``telescope`` (None: a job view does not say, see `telescope_of_view`),
+    ``filter``, ``exposure_ms`` (the cell as ``exposure_text``),
+    ``completed`` (as the view reads: see `completion_may_slip`),
     ``completion_words``, ``status``, ``success`` (``Status`` is exactly
     ``Success`` [seen]), ``flat_id``.
     """
@@ -284,13 +347,15 @@ def parse_job_view(html: str, jid: int) -> dict | None:
     exposure = _value(rows, 'Exposure Time')
     completed, words = _date_of(rows, 'Completion Time')
     status = _value(rows, 'Status')
+    type_name = _value(rows, 'Telescope Type Name')
     return {
         'jid': int(jid),
         'rids': _request_ids(rid_text),
         'rid_text': rid_text,
         'object_type': _value(rows, 'Object Type'),
         'object_id': _value(rows, 'Object ID'),
-        'telescope': _value(rows, 'Telescope Type Name'),
+        'telescope_type': type_name,
+        'telescope': telescope_of_view(type_name, None),
         'filter': _value(rows, 'Filter Type'),
         'exposure_ms': parse_exposure(exposure) if exposure else None,
         'exposure_text': exposure,
@@ -303,12 +368,17 @@ def parse_job_view(html: str, jid: int) -> dict | None:
 
 
 def _dark_frame(text: str | None) -> bool | None:
+    """``Dark Frame``: ``Instant`` [seen, 2021-2024] means a dark frame is taken.
+
+    What a request without one shows is not known: ``None``/``No`` and the
+    usual words for no are read as False; any other word as None (unknown).
+    """
     if text is None:
         return None
     word = text.strip().lower()
-    if word in ('yes', 'y', 'true', '1', 'on'):
+    if word in ('instant', 'yes', 'y', 'true', '1', 'on'):
         return True
-    if word in ('no', 'n', 'false', '0', 'off'):
+    if word in ('none', 'no', 'n', 'false', '0', 'off'):
         return False
     return None
 
@@ -319,7 +389,8 @@ def parse_request_view(html: str, rid: int) -> dict | None:
 
     Keys: ``rid``, ``jid`` (from ``Job ID`` [seen], else the ``var info``
     line [seen]), ``object_type``, ``object_id``, ``object_name``,
-    ``telescope``, ``telescope_name``, ``filter``, ``dark_frame``,
+    ``telescope_type`` (the ``Telescope Type Name``), ``telescope`` (the
+    ``Telescope Name``, see `telescope_of_view`), ``filter``, ``dark_frame``,
     ``exposure_ms``, ``exposure_text``, ``requested``, ``requested_words``,
     ``completed``, ``completion_words``, ``status_text``, ``status`` (code, None when the
     text is not a known status), ``flat_id``, ``info``.
@@ -337,14 +408,15 @@ def parse_request_view(html: str, rid: int) -> dict | None:
     requested, requested_words = _date_of(rows, 'Request Time')
     completed, completion_words = _date_of(rows, 'Completion Time')
     text = _value(rows, 'Status')
+    type_name = _value(rows, 'Telescope Type Name')
     return {
         'rid': int(rid),
         'jid': jid,
         'object_type': _value(rows, 'Object Type'),
         'object_id': _value(rows, 'Object ID'),
         'object_name': _value(rows, 'Object Name'),
-        'telescope': _value(rows, 'Telescope Type Name'),
-        'telescope_name': _value(rows, 'Telescope Name'),
+        'telescope_type': type_name,
+        'telescope': telescope_of_view(type_name, _value(rows, 'Telescope Name')),
         'filter': _value(rows, 'Filter Type'),
         'dark_frame': _dark_frame(_value(rows, 'Dark Frame')),
         'exposure_ms': parse_exposure(exposure) if exposure else None,
@@ -401,9 +473,10 @@ def _element_lines(element: Tag | None) -> list[str]:
 
 
 def parse_job_search(html: str) -> dict[str, Any]:
-    """The job search's answer: ``jids`` (ints, in page order), ``parameters``
-    (the echoed lines [seen]) and ``count`` (from ``N jobs`` [assumed], or None).
-    Only the ``Parameters`` heading and the rows' job links are relied on.
+    """The job search's answer: ``jids`` (ints, in page order) and ``parameters``
+    (the echoed lines [seen]). Only the ``Parameters`` heading and the rows'
+    job links are relied on; the page gives no count of the jobs found [seen:
+    no ``N jobs`` block in three verbose runs of the original].
 
     Raises
     ------
@@ -415,16 +488,6 @@ def parse_job_search(html: str) -> dict[str, Any]:
     if parameters is None:
         raise RemoteServiceError(f"job search ({JOB_SEARCH_PATH}): no 'Parameters' heading "
                                  f"in the answer: {quote_body(html)}")
-    # PROTOCOL.md 3 [assumed]: '<h3>Results' then an element with 'N jobs'.
-    # Used when present (in the heading or the element after it, '1,234 jobs'
-    # too); otherwise the count is None and nothing depends on it.
-    count = None
-    results = _heading(soup, 'Results')
-    if results is not None:
-        text = ' '.join([_clean(results.get_text(' ')),
-                         *_element_lines(results.find_next_sibling())])
-        found = re.search(r'(\d{1,3}(?:,\d{3})+|\d+)\s+jobs?\b', text)
-        count = int(found.group(1).replace(',', '')) if found else None
     # The job link is the first <a> of its row [seen] (a row whose first link
     # is no job link is no job row, whatever its other links); the other
     # columns are [assumed]: nothing else of a row is read.
@@ -439,5 +502,4 @@ def parse_job_search(html: str) -> dict[str, Any]:
             jid = int(found.group(1))
             if jid not in jids:
                 jids.append(jid)
-    return {'jids': jids, 'parameters': _element_lines(parameters.find_next_sibling()),
-            'count': count}
+    return {'jids': jids, 'parameters': _element_lines(parameters.find_next_sibling())}

@@ -13,12 +13,11 @@ from datetime import datetime, timezone
 from typing import Any, Iterable
 
 from ..exceptions import RemoteServiceError
+from .site import (OTHER_FILTERS, STANDARD_FILTERS, TELESCOPE_IDS, TELESCOPE_NAMES,
+                   status_text)
 
-__all__ = ['ENDPOINT', 'NOT_LOGGED_IN', 'STATUS_TEXTS', 'STATUS_COMPLETE',
-           'TELESCOPE_IDS', 'TELESCOPE_NAMES', 'FILTERS', 'STANDARD_FOLDERS',
-           'SORT_COLUMNS', 'api_form', 'parse_answer', 'succeeded', 'answer_status',
-           'is_not_logged_in', 'quote_body',
-           'status_text', 'status_code', 'is_queued', 'telescope_name',
+__all__ = ['ENDPOINT', 'NOT_LOGGED_IN', 'SORT_COLUMNS', 'LISTING_KEYS', 'api_form',
+           'parse_answer', 'succeeded', 'answer_status', 'is_not_logged_in', 'quote_body',
            'folder_record', 'parse_folders', 'list_own_params', 'parse_request_list',
            'request_record', 'in_listing_order', 'unix_time', 'to_int', 'legacy_strings',
            'check_sort', 'check_telescope', 'check_filter']
@@ -31,27 +30,12 @@ NOT_LOGGED_IN = 'ERR_NOT_LOGGED_IN'   # [assumed] status of a call without a ses
 _LOGGED_OUT_STATUS = re.compile(r'NOT_?LOGGED|LOGIN|SESSION_?EXPIRED|NO_?SESSION',
                                 re.IGNORECASE)
 
-#: Request status codes and texts [seen].
-STATUS_TEXTS: dict[int, str] = {
-    1: 'New', 2: 'New, allocated', 3: 'Waiting', 4: 'In progress', 5: 'Reallocate',
-    6: 'Waiting again', 7: 'Complete on site', 8: 'Complete', 9: 'Hold', 10: 'Frozen',
-    20: 'Expired', 21: 'Expired w/CJobs', 22: 'Cancelled', 23: 'Cancelled w/CJobs',
-    24: 'Invalid', 25: 'Never rises', 26: 'Other error',
-}
-STATUS_COMPLETE = 8     # the only status with a job and images [seen]
-
-#: ``telescopeid`` values, also the camera selector of the job search [seen].
-TELESCOPE_IDS: dict[str, int] = {'constellation': 1, 'galaxy': 2, 'cluster': 3,
-                                 'planet': 5, 'coast': 6, 'pirate': 7}
-#: Display names, as the job view spells them (``Galaxy``) [seen].
-TELESCOPE_NAMES: dict[int, str] = {1: 'Constellation', 2: 'Galaxy', 3: 'Cluster',
-                                   5: 'Planet', 6: 'COAST', 7: 'PIRATE'}
-#: Filter names per telescope [seen]; the old cameras' names are not known.
-FILTERS: dict[str, tuple[str, ...]] = {'coast': ('BVR', 'B', 'V', 'R'),
-                                       'pirate': ('Colour', 'Blue', 'Green', 'Red')}
-#: Folders 1-4 exist for every user [seen].
-STANDARD_FOLDERS: dict[str, int] = {'inbox': 1, 'favourites': 2, 'archive': 3, 'trash': 4}
 SORT_COLUMNS = ('rid', 'object', 'completion')
+#: The keys of a request record in the listing, exactly [seen: dumps of 2021 and
+#: 2024]. The telescope, filter, exposure, completion time, folder and job id are
+#: NOT among them: only a request's view shows those (see ``pages``).
+LISTING_KEYS = ('id', 'seen', 'usercomments', 'objecttype', 'objectid', 'objectname',
+                'requesttime', 'status', 'row')
 
 _QUOTE_LENGTH = 200
 
@@ -159,37 +143,8 @@ def unix_time(value: Any) -> datetime | None:
     return datetime.fromtimestamp(seconds, timezone.utc)
 
 
-def status_text(code: int | None) -> str:
-    """The text of a request status code; unknown codes say so."""
-    if code is None:
-        return 'Unknown'
-    return STATUS_TEXTS.get(code, f'Unknown status {code}')
 
 
-def status_code(text: str) -> int | None:
-    """The code of a status text (case-insensitive), None when unknown."""
-    wanted = ' '.join(text.split()).lower()
-    for code, name in STATUS_TEXTS.items():
-        if name.lower() == wanted:
-            return code
-    return None
-
-
-def is_queued(code: int | None) -> bool:
-    """Codes below 8 are still in the queue [seen]."""
-    return code is not None and code < STATUS_COMPLETE
-
-
-def telescope_name(telescope_id: Any) -> str | None:
-    """Display name of a telescope id, e.g. ``6`` -> ``'COAST'``.
-
-    ``telescopeid`` of a request record is [assumed]: a name sent where the id
-    was expected (``'COAST'``) is kept as it is; null, ``''`` or a list is None.
-    """
-    number = to_int(telescope_id)
-    if number is None:
-        return _text(telescope_id)
-    return TELESCOPE_NAMES.get(number, f'Telescope {number}')
 
 
 def _require(data: Any, kind: type, call: str, what: str) -> Any:
@@ -252,15 +207,16 @@ def parse_request_list(data: Any, call: str = 'request-manager/1-get-list-own'
 def request_record(raw: dict) -> dict:
     """A request of the listing as a plain record.
 
-    Keys: ``rid``, ``object_name``, ``status``, ``status_text``, ``requested``
-    ([seen] fields) and, None when the site did not send them ([assumed]):
-    ``object_type``, ``object_id``, ``telescope``, ``filter``, ``exposure_ms``,
-    ``completed``, ``comment``, ``folder_id``. PROTOCOL.md 2: every [assumed]
-    field may be missing, null, ``''``, a number where text was expected or
-    junk (a list): it is read with ``.get`` and becomes None when unreadable.
+    Keys: ``rid``, ``object_name``, ``status``, ``status_text``,
+    ``requested``, ``object_type``, ``object_id``, ``comment``, ``seen``
+    (True/False, None when unreadable) and ``row`` (the 1-based position the
+    site gave). Only the recorded keys of `LISTING_KEYS` are read; any other
+    key a server adds is ignored, so a table never shows a column the live
+    site does not send. A value that is missing, null or junk (a list where
+    text was expected) becomes None.
     """
     code = to_int(raw.get('status'))
-    exposure = raw.get('exposuretime')
+    seen = to_int(raw.get('seen'))
     return {
         'rid': to_int(raw.get('id')),
         'object_name': str(raw.get('objectname') or ''),
@@ -269,23 +225,21 @@ def request_record(raw: dict) -> dict:
         'requested': unix_time(raw.get('requesttime')),
         'object_type': _text(raw.get('objecttype')),
         'object_id': _text(raw.get('objectid')),
-        'telescope': telescope_name(raw.get('telescopeid')),
-        'filter': _text(raw.get('filtertype')),
-        'exposure_ms': to_int(exposure) if exposure not in (None, '') else None,
-        'completed': unix_time(raw.get('completiontime')),
         'comment': _text(raw.get('usercomments')),
-        'folder_id': to_int(raw.get('folderid')),
+        'seen': None if seen not in (0, 1) else bool(seen),
+        'row': to_int(raw.get('row')),
     }
 
 
 def in_listing_order(records: list[dict], sort: str) -> list[dict]:
     """Request records (of `request_record`) in the order ``sort`` promises.
 
-    PROTOCOL.md 2: ``completion`` is newest completion first [seen], and kept
-    as the site sent it (where unfinished requests go is [assumed], and
-    ``completiontime`` may be missing). The direction of ``rid`` and ``object``
-    sorting is [assumed]: those are put in order here, newest id first and by
-    object name (case ignored; newest first within a name), whatever the site did.
+    ``rid``: newest id first; ``object``: by object name (case ignored), newest
+    first within a name. The site's direction of these two is [assumed], so
+    they are put in order here whatever the site did. ``completion`` is kept
+    as the site sent it [seen: unfinished requests first, then roughly the
+    newest completion first]: the listing has no completion time to sort by
+    (``get_requests(details=True)`` sorts by the views' times).
     """
     if sort == 'rid':
         return sorted(records, key=lambda r: -(r['rid'] or 0))
@@ -350,14 +304,15 @@ def check_telescope(telescope: Any, name: str = 'telescope') -> int | None:
 
 
 def check_filter(filter_name: Any, telescope_id: int | None, name: str = 'filter') -> str | None:
-    """A filter name checked against the telescope's filters [seen] (all known
-    names when the telescope is not given or is an old camera); returns the
-    site's spelling. ValueError naming ``name``."""
+    """A filter name of the job search, checked: the telescope's own names and
+    the other filters [seen] (every known name when no telescope is given, or
+    an old camera); returns the site's spelling. ValueError naming ``name``."""
     if filter_name is None or (isinstance(filter_name, str) and filter_name == ''):
         return None
-    telescope = TELESCOPE_NAMES.get(telescope_id, '').lower()
-    known = (FILTERS[telescope] if telescope in FILTERS
-             else tuple(f for names in FILTERS.values() for f in names))
+    telescope = TELESCOPE_NAMES.get(telescope_id or 0, '')
+    standard = (STANDARD_FILTERS[telescope] if telescope in STANDARD_FILTERS
+                else tuple(f for names in STANDARD_FILTERS.values() for f in names))
+    known = standard + OTHER_FILTERS
     if isinstance(filter_name, str):
         for spelling in known:
             if spelling.lower() == filter_name.strip().lower():
