@@ -41,17 +41,24 @@ class Conf(_config.ConfigNamespace):
         'errors and HTTP 5xx answers (with exponential backoff).')
     backoff_factor = _config.ConfigItem(
         0.5, 'Backoff factor in seconds for retried reads.')
+    pirate_max_exposure = _config.ConfigItem(
+        180.0, 'Longest exposure in seconds PIRATE takes. COAST takes 180 s at most; '
+        "PIRATE's limit is not known, assumed the same until known.")
+    queue_limit = _config.ConfigItem(
+        10, 'Requests your account may have waiting in the queue: 10 for a standard '
+        'account, 40 for a professional one (the site refuses more).')
 
 
 conf = Conf()
 
 from .exceptions import (LoginError, RemoteServiceError,  # noqa: E402
                          NoSuchRequestError, NoSuchJobError,
-                         ProductNotReadyError, SubmissionError, DownloadError)
+                         ProductNotReadyError, SubmissionError, QueueFullError,
+                         DownloadError)
 from .submission import LowAltitudeWarning  # noqa: E402
 from .core import Telescope, TelescopeClass  # noqa: E402
 
 __all__ = ['Telescope', 'TelescopeClass', 'Conf', 'conf', '__version__',
            'LoginError', 'RemoteServiceError', 'NoSuchRequestError',
            'NoSuchJobError', 'ProductNotReadyError', 'SubmissionError',
-           'DownloadError', 'LowAltitudeWarning']
+           'QueueFullError', 'DownloadError', 'LowAltitudeWarning']

@@ -27,7 +27,7 @@ from . import arguments, conf, credentials, tables
 from . import submission, submit_batch, submitter
 from .exceptions import NoSuchJobError, NoSuchRequestError, RemoteServiceError
 from .legacy import LegacyMixin
-from .protocol import pages, user_api
+from .protocol import pages, site, user_api
 from .session import SessionQuery
 from .utils import normalize_ids, run_batch
 
@@ -55,14 +55,22 @@ class _ViewKind:
 _REQUEST_VIEWS = _ViewKind(
     'rid', 'request', pages.parse_request_view, NoSuchRequestError,
     where=lambda client: f"in the account of {client.user!r}",
-    unchanging=lambda record: record['jid'] is not None and (
-        record['completed'] is not None or record['status'] == user_api.STATUS_COMPLETE),
+    # A complete request with its job, or one that ended without images.
+    unchanging=lambda record: record['status'] in site.FINAL_STATUSES and (
+        record['status'] != site.STATUS_COMPLETE or record['jid'] is not None),
     table=tables.request_details_table)
 _JOB_VIEWS = _ViewKind(
     'jid', 'job', pages.parse_job_view, NoSuchJobError,
     where=lambda client: f"on {client.server_url} that {client.user!r} may see",
     unchanging=lambda record: record['completed'] is not None,
     table=tables.job_details_table)
+
+
+def _completion_key(view: dict | None) -> tuple[int, float]:
+    """Sort key of ``sort='completion'`` with views: unfinished first (in the
+    site's order: the sort is stable), then the newest completion first."""
+    completed = None if view is None else view.get('completed')
+    return (0, 0.0) if completed is None else (1, -completed.timestamp())
 
 
 class _OriginalDefault(str):
@@ -181,7 +189,7 @@ class TelescopeClass(LegacyMixin, SessionQuery):
         return tables.folders_table(user_api.parse_folders(self._folders_raw()))
 
     def get_requests(self, folder: str | int = 'Inbox', *, sort: str = 'rid',
-                     status: Any = None) -> Table:
+                     status: Any = None, details: bool = False) -> Table:
         """The requests of one folder, every page of them.
 
         Parameters
@@ -190,22 +198,33 @@ class TelescopeClass(LegacyMixin, SessionQuery):
             A folder name (``'Inbox'``, ``'Archive'``, one of yours; case is
             ignored) or id.
         sort : {'rid', 'object', 'completion'}, optional
-            Newest request first, by object name (case ignored), or most
-            recently completed first (the site's order).
+            Newest request first, or by object name (case ignored), or the
+            site's completion order: requests still in the queue first, then
+            roughly the most recently completed (with ``details``, sorted by
+            the views' completion times).
         status : int, str or list, optional
             Keep only these statuses: codes (``8``), texts (``'Complete'``),
             ``'queued'`` (codes below 8) or ``'complete'``.
+        details : bool, optional
+            Also open each request's view (one page each, in parallel) for the
+            columns the listing does not give. Views of requests that can no
+            longer change are kept in the cache, and any other view is reused
+            while the listing shows its status unchanged: a second call then
+            costs only the listing. The site counts an opened view as seen.
 
         Returns
         -------
         `~astropy.table.Table`
-            ``rid``, ``object_name``, ``status``, ``status_text``,
-            ``requested`` and, when the site sends them, ``object_type``,
-            ``object_id``, ``coord``, ``telescope``, ``filter``, ``exposure``,
-            ``completed``.
+            From the listing: ``rid``, ``object_name``, ``status``,
+            ``status_text``, ``requested``, ``object_type``, ``object_id``,
+            ``coord``, ``comment``, ``seen``. With ``details``, from the views:
+            ``telescope``, ``telescope_type``, ``filter``, ``dark_frame``,
+            ``exposure``, ``completed``, ``completion_check``, ``jid``,
+            ``flat_id``. Each column's ``description`` says what it holds.
         """
         sort = user_api.check_sort(sort)
         wanted = arguments.status_filter(status)
+        arguments.check_flag(details, 'details')
         self._require_login()
         folder_id, folder_name = self._resolve_folder(folder)
         records = user_api.in_listing_order(   # the rid/object direction is [assumed]
@@ -213,7 +232,13 @@ class TelescopeClass(LegacyMixin, SessionQuery):
             sort)
         if wanted is not None:
             records = [r for r in records if r['status'] in wanted]
-        table = tables.requests_table(records)
+        views = None
+        if details:
+            views = self._listed_views(records)
+            if sort == 'completion':
+                order = sorted(range(len(records)), key=lambda i: _completion_key(views[i]))
+                records, views = [records[i] for i in order], [views[i] for i in order]
+        table = tables.requests_table(records, views)
         table.meta.update({'folder_id': folder_id, 'folder': folder_name, 'sort': sort})
         return table
 
@@ -278,7 +303,8 @@ class TelescopeClass(LegacyMixin, SessionQuery):
         Returns
         -------
         `~astropy.table.Table`
-            The columns of `get_requests` plus ``jid`` (masked until complete).
+            The columns of `get_requests` with ``details``: from the views of
+            the completed requests (masked for the others).
         """
         arguments.check_object_name(name)
         wanted = arguments.status_filter(status)
@@ -286,7 +312,7 @@ class TelescopeClass(LegacyMixin, SessionQuery):
         key = arguments.name_key(name)
         found: dict[int, dict] = {}
         for folder in user_api.parse_folders(self._folders_raw()):
-            if folder['folder_id'] == user_api.STANDARD_FOLDERS['trash'] or not folder['count']:
+            if folder['folder_id'] == site.STANDARD_FOLDERS['trash'] or not folder['count']:
                 continue
             for raw in self._list_requests_raw(folder['folder_id'], 'rid'):
                 record = user_api.request_record(raw)
@@ -294,13 +320,9 @@ class TelescopeClass(LegacyMixin, SessionQuery):
                         wanted is None or record['status'] in wanted):
                     found.setdefault(record['rid'], record)
         records = sorted(found.values(), key=lambda r: r['rid'], reverse=True)
-        complete = [r['rid'] for r in records if r['status'] == user_api.STATUS_COMPLETE]
-        if complete:
-            views = self._views(_REQUEST_VIEWS, complete)
-            jids = {view['rid']: view['jid'] for view in views}
-            for record in records:
-                record['jid'] = jids.get(record['rid'])
-        table = tables.requests_table(records, with_jid=True)
+        complete = [r['rid'] for r in records if r['status'] == site.STATUS_COMPLETE]
+        by_rid = dict(zip(complete, self._views(_REQUEST_VIEWS, complete))) if complete else {}
+        table = tables.requests_table(records, [by_rid.get(r['rid']) for r in records])
         table.meta['object'] = name
         return table
 
@@ -336,7 +358,10 @@ class TelescopeClass(LegacyMixin, SessionQuery):
         filter_name = user_api.check_filter(filter, telescope_id, 'filter')
         arguments.check_flag(details, 'details')
         self._require_login()
-        found = self._job_search(start_time, end_time, telescope_id, filter_name)
+        if telescope_id is not None and site.TELESCOPE_NAMES[telescope_id] in site.IN_SERVICE:
+            found = self._search_by_telescope(start_time, end_time, telescope_id, filter_name)
+        else:
+            found = self._job_search(start_time, end_time, telescope_id, filter_name)
         table = (self.get_job_details(found['jids']) if details and found['jids']
                  else tables.job_details_table([]) if details
                  else tables.jobs_table(found['jids']))
@@ -399,12 +424,14 @@ class TelescopeClass(LegacyMixin, SessionQuery):
         self._require_login()
         return kind.table(self._views(kind, ids))
 
-    def _views(self, kind: _ViewKind, ids: list[int]) -> list[dict]:
-        """Fetch views in the bounded pool; every missing id is named in one error."""
-        results = run_batch(functools.partial(self._view, kind), ids,
-                            max_workers=int(conf.max_workers),
-                            show_progress=len(ids) > _PROGRESS_FROM,
-                            description=f'{kind.what} views', unit='view')
+    def _views(self, kind: _ViewKind, ids: list[int],
+               listed: dict[int, int | None] | None = None) -> list[dict]:
+        """Fetch views in the bounded pool; every missing id is named in one error.
+
+        ``listed`` maps request ids to the status the listing shows: a cached
+        view of that status is used again (see `_view`).
+        """
+        results = self._view_results(kind, ids, listed)
         missing = [i for i, r in zip(ids, results) if isinstance(r, kind.missing)]
         if missing:
             if len(missing) == 1:
@@ -414,7 +441,33 @@ class TelescopeClass(LegacyMixin, SessionQuery):
         for result in results:
             if isinstance(result, BaseException):
                 raise result
-        return results
+        return [self._checked_completion(record) for record in results]
+
+    def _view_results(self, kind: _ViewKind, ids: list[int],
+                      listed: dict[int, int | None] | None = None) -> list:
+        """Views or the exception of each id, in order (`run_batch`)."""
+        listed = listed or {}
+        return run_batch(lambda number: self._view(kind, number, listed.get(number)), ids,
+                         max_workers=int(conf.max_workers),
+                         show_progress=len(ids) > _PROGRESS_FROM,
+                         description=f'{kind.what} views', unit='view')
+
+    def _listed_views(self, records: list[dict]) -> list[dict | None]:
+        """The view of each request of a listing; None (and a warning) where the
+        site shows none although it listed the request."""
+        ids = [r['rid'] for r in records]
+        results = self._view_results(_REQUEST_VIEWS, ids,
+                                     {r['rid']: r['status'] for r in records})
+        missing = [i for i, r in zip(ids, results) if isinstance(r, NoSuchRequestError)]
+        if missing:
+            log.warning(f"{len(missing)} listed request(s) show an empty view, so their "
+                        f"view columns are masked: {', '.join(f'R{i}' for i in missing[:10])}"
+                        + (' ...' if len(missing) > 10 else ''))
+        for result in results:
+            if isinstance(result, BaseException) and not isinstance(result, NoSuchRequestError):
+                raise result
+        return [None if isinstance(r, BaseException) else self._checked_completion(r)
+                for r in results]
 
     def _request_view(self, rid: int) -> dict:
         """A request view as a record; a completed request's is cached."""
@@ -424,33 +477,77 @@ class TelescopeClass(LegacyMixin, SessionQuery):
         """A job view as a record; cached once it shows its completion time."""
         return self._view(_JOB_VIEWS, jid)
 
-    def _view(self, kind: _ViewKind, number: int) -> dict:
-        """A view as a record, from the record cache once it can no longer change."""
+    def _view(self, kind: _ViewKind, number: int, listed_status: int | None = None) -> dict:
+        """A view as a record, from the record cache when it cannot have changed.
+
+        A view that can no longer change is always taken from the cache. A
+        request view that still can is kept too, and used again only when the
+        listing shows the same status (``listed_status``): what a request view
+        shows changes only with its status [assumed].
+        """
         key = (f'{kind.what}-view', int(number))
         cached = self._records.get(key)
-        if isinstance(cached, dict):
+        if isinstance(cached, dict) and (kind.unchanging(cached) or (
+                listed_status is not None and cached.get('status') == listed_status)):
             return cached
         html = self._page(pages.VIEW_PATH, params={kind.id_name: number})
         record = kind.parse(html, number)
         if record is None:
             raise kind.missing(f"No {kind.what} {kind.id_name[0].upper()}{number} "
-                               f"{kind.where(self)} (its view is empty).")
-        if kind.unchanging(record):
+                               f"{kind.where(self)}.")
+        if kind.unchanging(record) or kind is _REQUEST_VIEWS:
             self._records.put(key, record)
         return record
 
+    def _checked_completion(self, record: dict) -> dict:
+        """A view record whose completion time is checked for the summer date slip
+        against the frames of the job's products in the cache (no HTTP call)."""
+        completed = record.get('completed')
+        if completed is None or not pages.completion_may_slip(completed):
+            return record
+        from .images import cached_frame_starts     # the image modules load on demand
+        starts = cached_frame_starts(self, record['jid']) if record.get('jid') else []
+        completed, check = pages.check_completion(completed, starts)
+        return {**record, 'completed': completed, 'completion_check': check}
+
     def _job_search(self, start: datetime, end: datetime, telescope_id: int | None,
                     filter_name: str | None) -> dict:
-        """Run the public job search: ``{'jids', 'parameters', 'count'}``."""
+        """Run the public job search: ``{'jids', 'parameters'}``."""
         html = self._page(pages.JOB_SEARCH_PATH, data=pages.job_search_form(
             start, end, telescope_id=telescope_id, filter_name=filter_name))
         found = pages.parse_job_search(html)
-        shown = len(found['jids'])
-        if shown >= pages.RESULTS_PER_PAGE or (found['count'] or 0) > shown:
-            log.warning(f"The job search shows {shown} jobs"
-                        + (f" of {found['count']}" if found['count'] else '')
-                        + f" (at most {pages.RESULTS_PER_PAGE} per page): narrow the window.")
+        if len(found['jids']) >= pages.RESULTS_PER_PAGE:
+            log.warning(f"The job search shows {len(found['jids'])} jobs, the most it shows "
+                        f"at once ({pages.RESULTS_PER_PAGE}): narrow the time window.")
         return found
+
+    def _search_by_telescope(self, start: datetime, end: datetime, telescope_id: int,
+                             filter_name: str | None) -> dict:
+        """The job search for one of today's telescopes, not trusting its selector.
+
+        Whether the site's telescope selector (``searchtelescope=6``) finds the
+        jobs of today's telescopes, whose views say ``Galaxy``, is not known
+        [assumed]. When it finds nothing although the same window holds jobs,
+        those are kept whose views show today's telescope type: COAST and
+        PIRATE cannot be told apart there, so both are kept, with a warning.
+        """
+        found = self._job_search(start, end, telescope_id, filter_name)
+        if found['jids']:
+            return found
+        wider = self._job_search(start, end, None, filter_name)
+        if not wider['jids']:
+            return found
+        name = site.TELESCOPE_NAMES[telescope_id]
+        views = self._views(_JOB_VIEWS, wider['jids'])
+        kept = [view['jid'] for view in views
+                if (view['telescope'] or '').upper() == name
+                or (view['telescope'] is None and (view['telescope_type'] or '').lower()
+                    == site.TODAYS_TELESCOPE_TYPE.lower())]
+        log.warning(f"The site's telescope selector found no {name} jobs in this window, "
+                    f"but {len(wider['jids'])} jobs of all telescopes completed in it. "
+                    f"Their views cannot tell COAST from PIRATE: the {len(kept)} jobs of "
+                    f"either are shown.")
+        return {**wider, 'jids': kept}
 
     # --- Images (issue 4): get_images, download_data, preview -------------
     # Thin: the work is in telescope_query.images (imported here, not at the top,
@@ -580,12 +677,15 @@ class TelescopeClass(LegacyMixin, SessionQuery):
             astropy's name resolver (needs the network; offline, a
             `ValueError` says to pass coordinates).
         exposure : `~astropy.units.Quantity` or float, optional
-            Exposure time; a number is seconds. At most 600 s.
+            Exposure time; a number is seconds. At most 180 s on COAST (the
+            site's limit), and ``conf.pirate_max_exposure`` on PIRATE.
         telescope : str, optional
             ``'COAST'`` or ``'PIRATE'`` (any case).
         filter : str, optional
             ``BVR``/``B``/``V``/``R`` or ``Colour``/``Blue``/``Green``/``Red``
-            (any case): translated to the telescope's own names.
+            (any case): translated to the telescope's own names; or
+            ``Clear``, ``HAlpha``, ``Luminance``, ``SHO`` (narrowband three
+            colours).
         dark_frame : bool, optional
             Ask for a dark frame (the site's default: nothing extra is sent).
             False is sent as ``darkframe: 0``, a basket field PROTOCOL.md marks
@@ -608,6 +708,8 @@ class TelescopeClass(LegacyMixin, SessionQuery):
         ------
         ValueError, TypeError
             Bad input, naming the parameter and what is allowed.
+        `~telescope_query.exceptions.QueueFullError`
+            The account's queue is full: nothing was made.
         `~telescope_query.exceptions.SubmissionError`
             The site refused (``status`` holds its word) or the outcome stayed
             unknown (``status == 'AMBIGUOUS'``).
@@ -650,7 +752,8 @@ class TelescopeClass(LegacyMixin, SessionQuery):
         -------
         `~astropy.table.Table`
             One row per target: ``target``, ``action`` (``'queued'``,
-            ``'submitted'``, ``'failed'``, or ``'would submit'`` in a dry run),
+            ``'submitted'``, ``'failed'``, ``'not sent'`` once the site says
+            the account's queue is full, or ``'would submit'`` in a dry run),
             ``rid`` (masked when none) and ``message`` (why it failed, and any
             low-altitude warning).
         """

@@ -7,7 +7,7 @@ from astroquery.exceptions import LoginError, RemoteServiceError
 
 __all__ = ['LoginError', 'RemoteServiceError', 'NoSuchRequestError',
            'NoSuchJobError', 'ProductNotReadyError', 'SubmissionError',
-           'DownloadError']
+           'QueueFullError', 'DownloadError']
 
 
 class NoSuchRequestError(LookupError):
@@ -28,6 +28,11 @@ class SubmissionError(RemoteServiceError):
     def __init__(self, message: str, status: str | None = None):
         super().__init__(message)
         self.status = status
+
+
+class QueueFullError(SubmissionError):
+    """The account's queue is full: the site takes no more requests until some
+    are observed (``conf.queue_limit``; 10 for a standard account [seen])."""
 
 
 class DownloadError(RemoteServiceError):

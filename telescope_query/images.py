@@ -8,6 +8,7 @@ HDULists (`telescope_query.products`) or put into the user's folder
 from __future__ import annotations
 
 import os
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,12 +18,12 @@ from astropy.io import fits
 from astropy.table import Table
 
 from .exceptions import DownloadError
-from .product_cache import Product, place
-from .products import open_product
+from .product_cache import Product, find_cached, place
+from .products import ProductFormatError, frame_starts, open_product
 from .staging import fetch
 from .utils import normalize_ids
 
-__all__ = ['get_images', 'download_data', 'MANIFEST_COLUMNS']
+__all__ = ['get_images', 'download_data', 'cached_frame_starts', 'MANIFEST_COLUMNS']
 
 MANIFEST_COLUMNS = ('jid', 'product', 'local_path', 'status', 'message', 'size')
 
@@ -89,3 +90,20 @@ def download_data(client: Any, jids: Any, *, path: str | os.PathLike = '.',
     table['size'].mask = table['size'] < 0
     table['size'].unit = u.byte
     return table
+
+
+def cached_frame_starts(client: Any, jid: int) -> list[datetime]:
+    """The frames' ``DATE-OBS`` of a job, from a product of it already in the
+    cache (no HTTP call); empty when none is there."""
+    for cube in (True, False):
+        for processed in (False, True):
+            found = find_cached(client, Product(int(jid), cube, processed))
+            if found is None:
+                continue
+            try:
+                starts = frame_starts(found.path)
+            except (OSError, ProductFormatError):
+                continue
+            if starts:
+                return starts
+    return []

@@ -16,13 +16,14 @@ import os
 import warnings
 import zipfile
 import zlib
+from datetime import datetime, timezone
 from pathlib import PurePosixPath
 from typing import BinaryIO, Union
 
 from astropy.io import fits
 
 __all__ = ['ProductFormatError', 'sniff', 'check_product', 'open_product', 'fix_header',
-           'zip_to_hdulist', 'member_base_name']
+           'zip_to_hdulist', 'member_base_name', 'frame_starts']
 
 Source = Union[str, os.PathLike, bytes, BinaryIO]
 
@@ -315,3 +316,29 @@ def open_product(source: Source, *, label: str | None = None) -> fits.HDUList:
     for hdu in hdul:
         fix_header(hdu.header)
     return hdul
+
+
+def frame_starts(source: Source) -> list[datetime]:
+    """The ``DATE-OBS`` of every frame of a product (UTC), for checks of its job's times.
+
+    Each frame has its own [seen]: every image HDU of a cube file, every FITS
+    member of a zip. A frame whose ``DATE-OBS`` is missing or unreadable is
+    left out; a file that is not a product gives `ProductFormatError`.
+    """
+    hdul = open_product(source)
+    try:
+        return [when for hdu in hdul if hdu.header.get('NAXIS')
+                for when in [_date_obs(hdu.header)] if when is not None]
+    finally:
+        hdul.close()
+
+
+def _date_obs(header: fits.Header) -> datetime | None:
+    from astropy.time import Time
+    text = str(header.get('DATE-OBS') or '').strip()
+    if not text:
+        return None
+    try:
+        return Time(text, scale='utc').to_datetime(timezone=timezone.utc)
+    except ValueError:
+        return None

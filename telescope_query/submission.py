@@ -10,7 +10,7 @@ Limits the site enforces are not published. The ones below are this package's
 choice, checked before anything is sent (PROTOCOL.md marks the site's own
 limits as unknown, i.e. [assumed]):
 
-- exposure: more than 0 and at most `MAX_EXPOSURE` (600 s) on either telescope;
+- exposure: more than 0 and at most `max_exposure` (the site's limit, 180 s);
 - object name: 1 to `MAX_NAME_LENGTH` (64) printable characters;
 - comment: at most `MAX_COMMENT_LENGTH` (255) characters, no control characters
   other than tab and newline.
@@ -29,7 +29,10 @@ import astropy.units as u
 from astropy.coordinates import ICRS, Angle, SkyCoord
 from astropy.utils.exceptions import AstropyUserWarning
 
-__all__ = ['TELESCOPES', 'FILTERS', 'MAX_EXPOSURE', 'MAX_NAME_LENGTH',
+from . import conf
+from .protocol import site
+
+__all__ = ['TELESCOPES', 'FILTERS', 'max_exposure', 'MAX_NAME_LENGTH',
            'MAX_COMMENT_LENGTH', 'MIN_ALTITUDE', 'SITE_LATITUDE',
            'LowAltitudeWarning', 'SubmissionPlan', 'plan_submission',
            'resolve_target', 'parse_coordinates', 'normalize_telescope',
@@ -38,31 +41,35 @@ __all__ = ['TELESCOPES', 'FILTERS', 'MAX_EXPOSURE', 'MAX_NAME_LENGTH',
            'max_altitude', 'check_observable', 'format_objectid', 'same_name',
            'DEFAULT_EXPOSURE']
 
-# Telescope ids [seen]. COAST and PIRATE are in service; the others are the
-# retired Bradford Robotic Telescope cameras that only appear on old jobs.
-TELESCOPES = {'COAST': 6, 'PIRATE': 7}
-RETIRED_TELESCOPES = {'CONSTELLATION': 1, 'GALAXY': 2, 'CLUSTER': 3, 'PLANET': 5}
+# The telescopes that take requests, by name -> id [seen]; the retired cameras of
+# the Bradford Robotic Telescope only appear on old jobs.
+TELESCOPES = {name: site.TELESCOPE_IDS[name.lower()] for name in site.IN_SERVICE}
+RETIRED_TELESCOPES = {name.upper(): number for name, number in site.TELESCOPE_IDS.items()
+                      if name.upper() not in TELESCOPES}
 
-# The same four filters under each telescope's own names [seen], in the same
-# order: three-colour, blue, green (V), red.
-FILTERS = {
-    'COAST': ('BVR', 'B', 'V', 'R'),
-    'PIRATE': ('Colour', 'Blue', 'Green', 'Red'),
-}
-# Lower-case spelling -> position in the tuples above (both schemes).
-_FILTER_INDEX = {name.lower(): index
-                 for names in FILTERS.values() for index, name in enumerate(names)}
+# The filters each telescope takes: its own names of the four standard filters
+# (translated from the other telescope's names), then the other filters.
+FILTERS = {name: site.STANDARD_FILTERS[name] + site.OTHER_FILTERS for name in TELESCOPES}
+# Lower-case spelling of a standard filter -> its position (both schemes).
+_FILTER_INDEX = {name.lower(): index for names in site.STANDARD_FILTERS.values()
+                 for index, name in enumerate(names)}
 _FILTER_INDEX['color'] = 0  # American spelling of PIRATE's 'Colour'
 
-MAX_EXPOSURE = {'COAST': 600 * u.s, 'PIRATE': 600 * u.s}  # our choice; site limit [assumed]
+
+def max_exposure(telescope: str) -> u.Quantity:
+    """The longest exposure ``telescope`` takes: COAST's is 180 s [seen]; PIRATE's
+    is not known, ``conf.pirate_max_exposure`` (180 s until known)."""
+    if telescope == 'PIRATE':
+        return float(conf.pirate_max_exposure) * u.s
+    return site.MAX_EXPOSURE_S[telescope] * u.s
+
+
 DEFAULT_EXPOSURE = 60 * u.s
 MAX_NAME_LENGTH = 64       # our choice; site limit [assumed]
 MAX_COMMENT_LENGTH = 255   # our choice; site limit [assumed]
 
 # Observatorio del Teide (PROTOCOL.md section 2).
-SITE_LATITUDE = 28.30      # degrees north
-SITE_LONGITUDE = -16.51    # degrees east
-SITE_HEIGHT = 2390         # metres
+SITE_LATITUDE = site.SITE_LATITUDE
 MIN_ALTITUDE = 30.0        # degrees: below this all night, warn
 
 
@@ -141,8 +148,12 @@ def normalize_telescope(telescope: Any) -> tuple[str, int]:
 def normalize_filter(filter: Any, telescope: str = 'COAST') -> str:
     """Return the filter's name in ``telescope``'s own naming scheme.
 
-    Either scheme is accepted, in any case: COAST ``BVR``/``B``/``V``/``R`` and
-    PIRATE ``Colour``/``Blue``/``Green``/``Red`` name the same four filters.
+    The four standard filters are accepted in either scheme, in any case:
+    COAST ``BVR``/``B``/``V``/``R`` and PIRATE ``Colour``/``Blue``/``Green``/
+    ``Red`` name the same four [seen]. The other filters in use [seen]
+    (``Clear``, ``HAlpha``, ``Luminance`` and the narrowband three-colour
+    ``SHO``) are taken on either telescope, spelled as the views show them;
+    that the basket takes these spellings is [assumed].
 
     Raises
     ------
@@ -151,16 +162,20 @@ def normalize_filter(filter: Any, telescope: str = 'COAST') -> str:
     """
     telescope, _ = normalize_telescope(telescope)
     allowed = ', '.join(FILTERS[telescope])
-    other = [name for scope, names in FILTERS.items() if scope != telescope
+    other = [name for scope, names in site.STANDARD_FILTERS.items() if scope != telescope
              for name in names]
     if not isinstance(filter, str):
         raise TypeError(f"filter must be a filter name ({allowed}), "
                         f"got {type(filter).__name__} {filter!r}")
-    index = _FILTER_INDEX.get(filter.strip().lower())
-    if index is None:
-        raise ValueError(f"filter {filter!r} is not a filter of {telescope}: use one of "
-                         f"{allowed} (or the same filters as {', '.join(other)})")
-    return FILTERS[telescope][index]
+    wanted = filter.strip().lower()
+    index = _FILTER_INDEX.get(wanted)
+    if index is not None:
+        return site.STANDARD_FILTERS[telescope][index]
+    for name in site.OTHER_FILTERS:
+        if name.lower() == wanted:
+            return name
+    raise ValueError(f"filter {filter!r} is not a filter of {telescope}: use one of "
+                     f"{allowed} (or the same filters as {', '.join(other)})")
 
 
 def exposure_to_ms(exposure: Any, telescope: str = 'COAST') -> int:
@@ -170,10 +185,10 @@ def exposure_to_ms(exposure: Any, telescope: str = 'COAST') -> int:
     ------
     TypeError, ValueError
         Naming the parameter ``exposure``: it must be a positive, finite time of
-        at most ``MAX_EXPOSURE[telescope]``.
+        at most `max_exposure` of the telescope.
     """
     telescope, _ = normalize_telescope(telescope)
-    limit = MAX_EXPOSURE[telescope]
+    limit = max_exposure(telescope)
     allowed = f"a positive time of at most {limit:g} on {telescope}, as a Quantity or seconds"
     if isinstance(exposure, (bool, np.bool_)) or not isinstance(
             exposure, (u.Quantity, numbers.Real)):

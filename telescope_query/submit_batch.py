@@ -19,7 +19,7 @@ from astropy.coordinates import SkyCoord
 from astropy.table import MaskedColumn, Table
 
 from . import submission
-from .exceptions import LoginError, RemoteServiceError
+from .exceptions import LoginError, QueueFullError, RemoteServiceError
 from .submission import SubmissionPlan
 from .submitter import QueueEntry, read_queue, submit_plan
 
@@ -165,6 +165,7 @@ def submit_missing(client: Any, targets: Any, *, exposure: Any = submission.DEFA
     # A batch of nothing but bad rows has nothing to ask the site.
     queue = [] if all(item.error for item in items) else read_queue(client)
     before = {entry.rid for entry in queue}
+    full: QueueFullError | None = None   # once the site says the queue is full
     rows = []
     for item in items:
         action, rid, message = 'failed', None, item.error
@@ -180,9 +181,14 @@ def submit_missing(client: Any, targets: Any, *, exposure: Any = submission.DEFA
                 message = f'already waiting in the queue as R{match.rid} ({match.object_name})'
             elif dry_run:
                 action, message = 'would submit', 'dry run: not submitted'
+            elif full is not None:
+                action, message = 'not sent', f'not sent: {full}'
             else:
                 try:
                     rid = submit_plan(client, item.plan, before=before)
+                except QueueFullError as error:       # nothing more is sent
+                    full = error
+                    action, message = 'not sent', f'not sent: {error}'
                 except RemoteServiceError as error:    # refusals and lost answers
                     if isinstance(error, LoginError):
                         raise
