@@ -516,6 +516,10 @@ class TelescopeClass(LegacyMixin, SessionQuery):
         html = self._page(pages.JOB_SEARCH_PATH, data=pages.job_search_form(
             start, end, telescope_id=telescope_id, filter_name=filter_name))
         found = pages.parse_job_search(html)
+        if not found['jids'] and 'jid=' in html:
+            log.warning("The job search page links to jobs, but none is the first link of "
+                        "its row, where this client reads them (docs/protocol.rst, "
+                        "search-rows): no job is taken from it.")
         if len(found['jids']) >= pages.RESULTS_PER_PAGE:
             log.warning(f"The job search shows {len(found['jids'])} jobs, the most it shows "
                         f"at once ({pages.RESULTS_PER_PAGE}): narrow the time window.")
@@ -548,6 +552,44 @@ class TelescopeClass(LegacyMixin, SessionQuery):
                     f"Their views cannot tell COAST from PIRATE: the {len(kept)} jobs of "
                     f"either are shown.")
         return {**wider, 'jids': kept}
+
+    def check_site(self, *, capture: str | os.PathLike | None = None,
+                   download: bool = False) -> Table:
+        """Check that the site still answers as this client expects.
+
+        Read-only and cheap: the folders, one listing page, the views of your
+        newest completed request and of its job, one job search, one
+        image-engine staging of that job's zip and its polls, one call without
+        a session; the download of that zip only with ``download``. Nothing
+        is submitted or changed, except that the site counts the opened
+        request as seen.
+
+        Parameters
+        ----------
+        capture : str or path-like, optional
+            Write the answers to this file (JSON), redacted: no cookie,
+            password, user name or e-mail address, and other users' names
+            masked. The test suite replays such files (``tests/data/captures``):
+            attach one to a report when something differs.
+        download : bool, optional
+            Also download the staged zip (about 8 MB) to check its length.
+
+        Returns
+        -------
+        `~astropy.table.Table`
+            One row per protocol fact the client relies on (``docs/protocol.rst``):
+            ``fact``, ``section`` (of the protocol), ``basis`` (``seen`` in the
+            site's recorded answers, or ``assumed``), ``result`` (``holds``,
+            ``differs`` or ``not checked``), ``seen`` (what the site answered)
+            and ``statement``. ``meta['capture']`` is the file written.
+        """
+        arguments.check_flag(download, 'download')
+        if capture is not None and not isinstance(capture, (str, os.PathLike)):
+            raise TypeError(f"capture must be a file name (str or path-like), got "
+                            f"{type(capture).__name__} {capture!r}")
+        self._require_login()
+        from .site_check import check_site
+        return check_site(self, capture_path=capture, download=download)
 
     # --- Images (issue 4): get_images, download_data, preview -------------
     # Thin: the work is in telescope_query.images (imported here, not at the top,

@@ -45,6 +45,10 @@ class Secret:
         """The password itself, to put in the login form."""
         return self._value
 
+    def hide_in(self, text: str) -> str:
+        """``text`` with every occurrence of the password masked."""
+        return text.replace(self._value, '********') if self._value else text
+
     def __repr__(self) -> str:
         return '<Secret: hidden>'
 

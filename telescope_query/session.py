@@ -80,6 +80,8 @@ class SessionQuery(QueryWithLogin):
         self._generation = 0
         # The newest generation on which a call was answered (not logged out).
         self._confirmed_generation = 0
+        # What the last login was answered (no body, no cookie value), for check_site.
+        self._login_answer: dict[str, Any] | None = None
         # astroquery's DEBUG hook logs request bodies: show it a redacted copy.
         self._session.hooks['response'] = [http.redacting_hook(self._response_hook)]
         self._once_session = http.one_shot_session(self._session)
@@ -227,6 +229,22 @@ class SessionQuery(QueryWithLogin):
         return self._send('GET', url, what=url.split('?')[0].rsplit('/', 1)[-1],
                           headers=headers, stream=True)
 
+    @contextlib.contextmanager
+    def _recording(self, hook: Callable[..., Any]) -> Iterator[None]:
+        """Also give every answer of the session to ``hook`` (a ``requests``
+        response hook) while the block runs."""
+        hooks = self._session.hooks['response']      # shared by the one-shot session
+        hooks.append(hook)
+        try:
+            yield
+        finally:
+            hooks.remove(hook)
+
+    def _hide_secrets(self, text: str) -> str:
+        """``text`` with the password of the session masked, wherever it appears."""
+        found = self._credentials
+        return found.password.hide_in(text) if found is not None else text
+
     @property
     def _records(self) -> RecordCache:
         """Parsed records and unchanging pages of this server and account."""
@@ -336,9 +354,14 @@ class SessionQuery(QueryWithLogin):
             if not user_api.succeeded(answer):
                 self._session.cookies.clear()
                 said = answer.get('note') or repr(user_api.answer_status(answer))
-                raise LoginError(f"Login to telescope.org as {name!r} failed: the site did "
-                                 f"not accept the user name and password (it answered "
-                                 f"{said}).")
+                # The login answer sets the session cookie [seen]: without one the
+                # password may be right and the site changed (check-site's session-cookie).
+                cookie = 'Set-Cookie' in ((self._login_answer or {}).get('headers') or {})
+                raise LoginError(
+                    f"Login to {self.server_url} as {name!r} failed: the site did not accept "
+                    f"the user name and password (it answered {said})." + ('' if cookie else
+                        " Its login answer set no session cookie either: if the password is "
+                        "right, the site may log in otherwise now."))
             self._credentials = found
             self._user = name
             self._generation += 1
@@ -368,6 +391,13 @@ class SessionQuery(QueryWithLogin):
                               data=pages.login_payload(found.username,
                                                        found.password.reveal()),
                               passed=_LOGGED_OUT_HTTP)
+        self._login_answer = {
+            'method': 'POST', 'path': pages.LOGIN_PATH, 'params': {},
+            'form': {key: ('********' if key == 'password' else value) for key, value in
+                     pages.login_payload(found.username, '').items()},
+            'status': response.status_code, 'body': None, 'size': None,
+            'headers': {key: ('(present)' if key == 'Set-Cookie' else response.headers[key])
+                        for key in ('Content-Type', 'Set-Cookie') if key in response.headers}}
         if response.status_code in _LOGGED_OUT_HTTP:
             self._session.cookies.clear()
             raise LoginError(f"Login to telescope.org as {found.username!r} failed: the "

@@ -307,6 +307,24 @@ def cmd_submit_missing(args: argparse.Namespace, console: Console) -> int:
     return 1 if failed else 0
 
 
+def cmd_check_site(args: argparse.Namespace, console: Console) -> int:
+    """Check the protocol facts the client relies on; exit 1 when one differs."""
+    client = logged_in_client(args, console)
+    console.say(f"Checking {client.server_url} (read-only, a handful of calls)...")
+    report = client.check_site(capture=args.capture, download=args.download)
+    console.result(format_table(report['fact', 'result', 'seen'] if args.format == 'table'
+                                else report, args.format))
+    counts = report.meta['counts']
+    console.say(f"{counts['holds']} facts hold, {counts['differs']} differ, "
+                f"{counts['not checked']} not checked.")
+    if 'capture' in report.meta:
+        console.say(f"The answers, redacted, are in {report.meta['capture']}.")
+    for row in report:
+        if row['result'] == 'differs':
+            console.warn(f"{row['fact']} differs: {row['statement']} The site: {row['seen']}")
+    return 1 if counts['differs'] else 0
+
+
 def cmd_simulate(args: argparse.Namespace, console: Console) -> int:
     """Serve a simulator on 127.0.0.1 until interrupted (Ctrl-C or SIGTERM)."""
     from ..simulator import Simulator
@@ -361,6 +379,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Console], int]] = {
     'download': cmd_download,
     'submit': cmd_submit,
     'submit-missing': cmd_submit_missing,
+    'check-site': cmd_check_site,
     'simulate': cmd_simulate,
     'demo': cmd_demo,
 }

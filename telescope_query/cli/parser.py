@@ -327,6 +327,22 @@ others are submitted. Prints one row per target: queued, submitted or failed."""
     sub.add_argument('--dry-run', action='store_true',
                      help='report what would be submitted, submit nothing')
 
+    sub = command('check-site', 'check that the site answers as this client expects', """\
+examples:
+  telescope-query check-site
+  telescope-query check-site --capture site.json     # the answers, redacted
+
+Read-only: a handful of calls (folders, one listing page, one request view and
+one job view, one job search, one image-engine staging and its polls). Prints
+each protocol fact the client relies on as holds, differs (with what the site
+answered) or not checked; exit status 1 when one differs. The capture holds no
+cookie, password, user name or e-mail address: attach it to a bug report.""",
+                  listing=True)
+    sub.add_argument('--capture', metavar='FILE',
+                     help='write the answers, redacted, to this JSON file')
+    sub.add_argument('--download', action='store_true',
+                     help='also download the staged zip (about 8 MB) to check its length')
+
     sub = command('simulate', 'serve a local simulator of telescope.org until Ctrl-C', """\
 examples:
   telescope-query simulate --port 8080

@@ -109,11 +109,15 @@ def _match_label(cell_text: str, labels: tuple[str, ...]) -> str | None:
 
 
 def view_rows(html: str | BeautifulSoup, labels: tuple[str, ...]) -> dict[str, Tag]:
-    """Map each known label to its value cell (the ``<td>`` after the label's ``<td>``)."""
+    """Map each known label to its value cell (the cell after the label's).
+
+    Labels are ``<td>`` cells [seen]; a label in a ``<th>`` is read too (the
+    original client could not, so a site that changed to it would break it).
+    """
     soup = html if isinstance(html, BeautifulSoup) else _soup(html)
     rows: dict[str, Tag] = {}
     for row in soup.find_all('tr'):
-        cells = row.find_all('td', recursive=False)
+        cells = row.find_all(['td', 'th'], recursive=False)
         if len(cells) < 2:
             continue
         label = _match_label(cells[0].get_text(' '), labels)

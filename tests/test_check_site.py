@@ -1,0 +1,130 @@
+"""``check_site``: the protocol facts checked against a site, its capture, and replays.
+
+Against the simulator every fact holds; the capture it writes holds no secret
+and, replayed, gives the same verdicts and serves the client's reading calls.
+The recorded answers of the live site (``tests/data/captures/recorded.json``,
+copied from the outputs PROTOCOL.md section 5 names) are replayed too: the
+client reads them as it reads the simulator. The facts altered one at a time
+are in ``tests/reliability/test_site_check_variants.py``.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from telescope_query import TelescopeClass, conf
+from telescope_query.exceptions import DownloadError, NoSuchRequestError
+from telescope_query.site_check import FACTS, evaluate, load_capture
+from telescope_query.simulator.replay import Replay, load_exchanges
+
+from helpers import PASSWORDS
+
+CAPTURES = Path(__file__).parent / 'data' / 'captures'
+EVERY_FACT = [fact.key for fact in FACTS]
+
+
+@pytest.fixture
+def quick_polls():
+    with conf.set_temp('poll_interval', 0.01), conf.set_temp('max_poll_time', 10):
+        yield
+
+
+def results(table) -> dict[str, str]:
+    return {row['fact']: row['result'] for row in table}
+
+
+def test_every_fact_holds_on_the_simulator(telescope, simulator, quick_polls, tmp_path):
+    simulator.counters.reset()
+    report = telescope.check_site(download=True)
+    assert list(report['fact']) == EVERY_FACT
+    assert results(report) == {key: 'holds' for key in EVERY_FACT}, report
+    assert report.meta['counts'] == {'holds': len(FACTS), 'differs': 0, 'not checked': 0}
+    # Read-only and few: nothing submitted, nothing but these calls.
+    assert simulator.counters['api-user.php/request-constructor/0-rb-submit'] == 0
+    assert simulator.counters.total() <= 12
+
+
+def test_without_download_the_length_is_not_checked(telescope, simulator, quick_polls):
+    report = telescope.check_site()
+    assert results(report)['download-length'] == 'not checked'
+    assert simulator.counters['v3image-download.php'] == 0
+
+
+def test_the_capture_keeps_no_secret(login_as, simulator, quick_polls, tmp_path):
+    client = login_as('alice')
+    path = tmp_path / 'site.json'
+    report = client.check_site(capture=path)
+    assert report.meta['capture'] == str(path)
+    text = path.read_text(encoding='utf-8')
+    assert PASSWORDS['alice'] not in text
+    assert 'alice' not in text.lower()
+    cookie = client._session.cookies.get('PHPSESSID')
+    assert cookie and cookie not in text
+    assert 'PHPSESSID' not in text
+    document = json.loads(text)
+    assert document['format'] == 'telescope_query site capture'
+    assert document['exchanges']['login']['form']['password'] == '********'
+
+
+def test_a_password_echoed_by_the_site_is_masked(login_as, simulator, quick_polls, tmp_path):
+    # An error page may echo the login form with what was typed.
+    client = login_as('alice')
+    exchanges = {'folders': {'label': 'folders', 'headers': {'Content-Type': 'text/html'},
+                             'body': f'<input name="password" value="{PASSWORDS["alice"]}">'
+                                     f'<p>{PASSWORDS["alice"]} alice@example.org</p>'}}
+    from telescope_query.site_check import redact
+    text = json.dumps(redact(exchanges, user=client.user, hide=client._hide_secrets))
+    assert PASSWORDS['alice'] not in text and 'alice' not in text
+
+
+def test_the_capture_replays_with_the_same_verdicts(telescope, simulator, quick_polls,
+                                                   tmp_path, monkeypatch):
+    path = tmp_path / 'site.json'
+    first = telescope.check_site(capture=path)
+    rid = int(json.loads(path.read_text())['exchanges']['request_view']['params']['rid'])
+    with Replay(load_exchanges(path)) as replay:
+        monkeypatch.setenv('TELESCOPE_QUERY_SERVER', replay.url)
+        client = TelescopeClass()
+        client.cache_location = tmp_path / 'replay-cache'
+        client.login('anyone', password='anything')
+        again = client.check_site()
+        assert results(again) == results(first)
+        # The client's reading calls work on the captured answers.
+        assert len(client.get_folders()) >= 4
+        assert rid in list(client.get_requests()['rid'])
+        view = client.get_request_details(rid)
+        assert view['jid'][0] > 0 and view['telescope'][0] in ('COAST', 'PIRATE')
+        with pytest.raises(NoSuchRequestError):
+            client.get_request_details(rid + 1)
+
+
+def test_the_recorded_answers_of_the_live_site_replay(tmp_path, monkeypatch, client_env):
+    """Answers copied from the live site's recorded outputs (2021-2024)."""
+    exchanges = load_capture(CAPTURES / 'recorded.json')
+    verdicts = {fact.key: result for fact, result, _ in evaluate(exchanges)}
+    assert 'differs' not in verdicts.values(), verdicts
+    with Replay(exchanges) as replay, conf.set_temp('poll_interval', 0.01):
+        monkeypatch.setenv('TELESCOPE_QUERY_SERVER', replay.url)
+        client = TelescopeClass()
+        client.cache_location = tmp_path / 'cache'
+        client.login('jochym', password='anything')
+        folders = client.get_folders()
+        assert list(folders['count'].filled(0)) == [1849, 0, 447, 63, 13]
+        listing = client.get_requests(details=True)
+        lx = listing[listing['rid'] == 771144][0]
+        assert (lx['object_name'], lx['comment'], lx['seen']) == ('LX Cyg', 'AAVSO', True)
+        assert (lx['telescope'], lx['telescope_type'], lx['dark_frame']) == (
+            'COAST', 'Galaxy', True)
+        assert lx['jid'] == 422672 and lx['exposure'].value == 180
+        assert lx['completed'].iso.startswith('2024-11-11 00:25:33')
+        job = client.get_job_details(423183)[0]
+        assert list(job['rids']) == [771716, 771970] and job['telescope_type'] == 'Galaxy'
+        assert job['telescope'] is None or job['telescope'] is job['telescope'].mask
+        jobs = client.query_jobs('2022-12-05 16:00', '2022-12-08 16:00')
+        assert list(jobs['jid'])[:4] == [402894, 402772, 402591, 402560]
+        # The image engine stages as recorded; the bytes themselves were never recorded.
+        with pytest.raises(DownloadError, match='404'):
+            client.get_images(369256, cube=False, show_progress=False)
+        assert 'api-user.php/0-is-job-ready' in replay.calls
