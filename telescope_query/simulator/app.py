@@ -126,6 +126,47 @@ def _id_arg(text: str | None) -> int | None:
     return int(text) if text.isdigit() else None
 
 
+def _record(r: Any, row: int) -> dict[str, str]:
+    """A request as the listing gives it: exactly the recorded keys, all strings.
+
+    ``row`` is the 1-based position in the whole listing (``startAfterRow``
+    counted). Telescope, filter, exposure, completion, folder and job are not
+    in the listing (PROTOCOL.md section 2): only in the request's view.
+    """
+    return {'id': str(r.rid), 'seen': '1' if r.seen else '0',
+            'usercomments': r.comments, 'objecttype': r.object_type,
+            'objectid': r.object_id, 'objectname': r.object_name,
+            'requesttime': str(int(r.request_time)), 'status': str(r.status),
+            'row': str(row)}
+
+
+def _by_completion(r: Any) -> tuple:
+    """The live site's ``sort=completion`` (PROTOCOL.md section 2).
+
+    Seen: queued requests (status < 8) first, then complete requests the owner
+    has not seen, then the rest by completion, newest first.  [assumed]:
+    within each group the newest (by id, or by completion) comes first, and
+    finished requests without a completion (expired, cancelled, ...) come
+    after every complete one, newest id first.
+    """
+    if r.status < 8:
+        return (0, 0, -r.rid)
+    if r.completion_time and not r.seen:
+        return (1, -r.completion_time, -r.rid)
+    if r.completion_time:
+        return (2, -r.completion_time, -r.rid)
+    return (3, 0, -r.rid)
+
+
+#: Sort keys of the listing's ``sort`` values. ``object`` is [assumed]: by
+#: name, case ignored, newest id first among equal names.
+LISTING_ORDERS: dict[str, Callable[[Any], tuple]] = {
+    'rid': lambda r: (-r.rid,),
+    'completion': _by_completion,
+    'object': lambda r: (r.object_name.lower(), -r.rid),
+}
+
+
 class _FlippedFile(io.RawIOBase):
     """A product file read with ``nbytes`` bytes from ``offset`` inverted (same size)."""
 
@@ -399,35 +440,19 @@ class SimulatorApp:
         folder_id = _as_int(params.get('folderid', 1), 'folderid')
         if folder_id not in {f.folder_id for f in self.archive.folders(session.user)}:
             raise ApiError('ERR_NO_SUCH_FOLDER')
-        rows = self.archive.requests(session.user, folder_id)
         sort = params.get('sort', 'rid')
-        if sort == 'completion':
-            # Newest completion first; unfinished requests (time 0) last.
-            rows.sort(key=lambda r: (r.completion_time, r.rid), reverse=True)
-        elif sort == 'object':
-            rows.sort(key=lambda r: -r.rid)
-            rows.sort(key=lambda r: r.object_name.lower())
-        elif sort == 'rid':
-            rows.sort(key=lambda r: r.rid, reverse=True)
-        else:
+        if sort not in LISTING_ORDERS:
             raise ApiError('ERR_BAD_PARAMS')
+        rows = sorted(self.archive.requests(session.user, folder_id),
+                      key=LISTING_ORDERS[sort])
         start = _as_int(params.get('startAfterRow', 0), 'startAfterRow')
         limit = _as_int(params['limit'], 'limit') if 'limit' in params else len(rows)
         if start < 0 or limit < 0:
             raise ApiError('ERR_BAD_PARAMS')
         page = rows[start:start + limit]
-        return _api_answer(1, 'OK', {'totalRequests': str(len(rows)),
-                                     'requests': [self._record(r) for r in page]})
-
-    @staticmethod
-    def _record(r: Any) -> dict[str, Any]:
-        """A request as the listing gives it: numbers as strings."""
-        return {'id': str(r.rid), 'objectname': r.object_name, 'status': str(r.status),
-                'requesttime': str(int(r.request_time)), 'objecttype': r.object_type,
-                'objectid': r.object_id, 'telescopeid': str(r.telescope_id),
-                'filtertype': r.filter_type, 'exposuretime': str(r.exposure_ms),
-                'completiontime': str(int(r.completion_time or 0)),
-                'usercomments': r.comments, 'folderid': str(r.folder_id)}
+        return _api_answer(1, 'OK', {
+            'totalRequests': str(len(rows)),
+            'requests': [_record(r, start + index + 1) for index, r in enumerate(page)]})
 
     # The request basket (module request-constructor).
     def _api_rb_clear(self, session: Session, params: dict, name: str,
@@ -522,7 +547,8 @@ class SimulatorApp:
             return _html(pages.job_view(jid or 0, self._visible_job(user, jid), user=user,
                                         now=now, telescopes=TELESCOPES))
         rid = _id_arg(request.values.get('rid'))
-        found = self.archive.request(user, rid) if rid is not None else None
+        # The owner opening the view is what makes a request "seen".
+        found = self.archive.mark_seen(user, rid) if rid is not None else None
         job = None
         if found is not None and found.status == 8:
             job = self.archive.job_of_request(user, found.rid)

@@ -140,6 +140,9 @@ class Request:
     comments: str
     folder_id: int                # secondary folder; 1 = Inbox only
     jid: int | None
+    # Whether the owner has opened the request's view since its state last
+    # changed (a submission, a completion): the listing's "seen".
+    seen: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,6 +258,17 @@ class Archive:
         with self.lock:
             return self._requests.get(user, {}).get(rid)
 
+    def mark_seen(self, user: str, rid: int) -> Request | None:
+        """The owner opened the request's view: it is ``seen`` until its next change.
+
+        Returns the request as it is now, or None for no such request of the user.
+        """
+        with self.lock:
+            req = self.request(user, rid)
+            if req is not None and not req.seen:
+                req = self._requests[user][rid] = replace(req, seen=True)
+            return req
+
     # -- jobs -----------------------------------------------------------------------
     def job(self, jid: int) -> Job | None:
         """Any job by id (of any user), or None."""
@@ -301,7 +315,7 @@ class Archive:
                 dec_deg=dec_deg, telescope_id=int(telescope_id), filter_type=filter_type,
                 exposure_ms=int(exposure_ms), dark_frame=bool(dark_frame), status=3,
                 request_time=int(self.current_time()), completion_time=0,
-                comments=comments, folder_id=1, jid=None)
+                comments=comments, folder_id=1, jid=None, seen=False)
             self._next_rid += 1
             self._requests[user][req.rid] = req
             return req
@@ -329,7 +343,7 @@ class Archive:
                     if req.status not in QUEUED_STATUSES:
                         continue
                     if never_rises(req.dec_deg):
-                        own[req.rid] = replace(req, status=NEVER_RISES)
+                        own[req.rid] = replace(req, status=NEVER_RISES, seen=False)
                         continue
                     key = (req.object_name, req.object_type, req.object_id,
                            req.telescope_id, req.filter_type, req.exposure_ms)
@@ -349,7 +363,7 @@ class Archive:
                     self._add_job(job)
                     for r in reqs:
                         own[r.rid] = replace(r, status=COMPLETE, completion_time=now,
-                                             jid=job.jid)
+                                             jid=job.jid, seen=False)
                         done.append((r.rid, job.jid))
             return done
 
@@ -503,6 +517,7 @@ class _Draft:
     folder_id: int
     job: _JobDraft | None = None
     rid: int = 0
+    seen: bool = True
 
 
 @dataclass(slots=True)
@@ -580,6 +595,14 @@ class _Generator:
         for status in others:
             made.append(self._incomplete(rng, user, status))
 
+        # A user has opened most of their requests since they last changed; not
+        # the recent completions, and one old completion forgotten long ago (the
+        # live site once listed such a one first, sorted by completion).
+        old = [d for d in made
+               if d.status == COMPLETE and d.completion_time < self.now - 60 * DAY]
+        if old:
+            rng.choice(old).seen = False
+
         self._file_in_folders(rng, made, own_folder)
         self.drafts += made
 
@@ -654,13 +677,15 @@ class _Generator:
                                  if rng.random() < 0.85 else None),
                         requests=[])
         drafts = []
+        # Recent completions are not seen yet; an older one rarely.
+        seen = not recent and rng.random() > 0.01
         for _ in range(size):
             # One request of a shared job may ask days before the other.
             delay = rng.uniform(0.5, 30.0 if size > 1 else 8.0) * 3600 * (
                 1 if recent else rng.uniform(1, 6))
             d = _Draft(user, target, name, telescope, filt, exposure, dark, COMPLETE,
                        int(completion - delay), completion, self._comment(rng, target),
-                       1, job)
+                       1, job, seen=seen)
             job.requests.append(d)
             drafts.append(d)
         self.jobs.append(job)
@@ -679,8 +704,10 @@ class _Generator:
         else:
             when = self._when(rng, min_age=DAY)
         telescope, filt, exposure = self._setup(rng, target, when)
+        # A request submitted in the last day is not seen yet.
         return _Draft(user, target, self._name(rng, target), telescope, filt, exposure,
-                      rng.random() < 0.85, status, when, 0, self._comment(rng, target), 1)
+                      rng.random() < 0.85, status, when, 0, self._comment(rng, target), 1,
+                      seen=when < self.now - DAY)
 
     def _file_in_folders(self, rng, made: list[_Draft], own_folder: int) -> None:
         # Archive mostly holds old finished requests; Trash cancelled and failed
@@ -770,7 +797,7 @@ class _Generator:
                 exposure_ms=d.exposure_ms, dark_frame=d.dark_frame, status=d.status,
                 request_time=d.request_time, completion_time=d.completion_time,
                 comments=d.comments, folder_id=d.folder_id,
-                jid=d.job.jid if d.job is not None else None)
+                jid=d.job.jid if d.job is not None else None, seen=d.seen)
         # The seed documentation's records, beside the generated ones.
         for job in self.seed_jobs:
             arch._add_job(replace(job, rids=list(job.rids)))

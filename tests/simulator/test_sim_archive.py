@@ -206,6 +206,29 @@ def test_flat_fields_and_recent_completions(archive):
     assert len(years) >= 4
 
 
+def test_seen_is_mostly_set_but_not_for_recent_completions(archive):
+    for user in ACCOUNTS:
+        requests = archive.requests(user)
+        seen = [r for r in requests if r.seen]
+        assert len(seen) > 0.8 * len(requests)
+        recent = [r for r in requests
+                  if r.status == 8 and NOW - r.completion_time < 40 * 3600
+                  and r.rid not in {s.rid for s in SEED_REQUESTS}]
+        assert recent and not any(r.seen for r in recent)
+        # One old completion was never opened: the live site listed such a one first.
+        assert any(not r.seen for r in requests
+                   if r.status == 8 and NOW - r.completion_time > 60 * 86400)
+
+
+def test_mark_seen(fresh):
+    req = submit(fresh)
+    assert not req.seen
+    assert fresh.mark_seen('demo', req.rid).seen and fresh.request('demo', req.rid).seen
+    assert fresh.mark_seen('other', req.rid) is None
+    fresh.complete_queue('demo')
+    assert not fresh.request('demo', req.rid).seen
+
+
 # -- the seed documentation's records -------------------------------------------------
 
 SEED_TEN = [(767380, 'EQ Lyr', 419547), (767374, 'SS Cyg', 419541),

@@ -168,19 +168,58 @@ def test_listing_pages_as_the_original_client(simulator, login, api):
     assert empty['data']['totalRequests'] == str(total)
 
 
-def test_listing_records_carry_strings(simulator, login, api):
+RECORD_KEYS = ['id', 'seen', 'usercomments', 'objecttype', 'objectid', 'objectname',
+               'requesttime', 'status', 'row']
+
+
+def test_listing_records_are_the_recorded_keys_as_strings(simulator, login, api):
     records = list_own(login(simulator), simulator, api, limit=500)['data']['requests']
     by_rid = {r.rid: r for r in simulator.archive.requests('demo')}
-    for record in records:
+    for row, record in enumerate(records, 1):
+        # Exactly these keys, in the recorded order; nothing else (no telescope,
+        # filter, exposure, completion, folder or job).
+        assert list(record) == RECORD_KEYS
+        assert all(isinstance(value, str) for value in record.values()), record
         truth = by_rid[int(record['id'])]
         assert record['status'] == str(truth.status)
         assert record['objectname'] == truth.object_name
+        assert record['objecttype'] == truth.object_type
+        assert record['objectid'] == truth.object_id
+        assert record['usercomments'] == truth.comments
         assert record['requesttime'] == str(truth.request_time)
-        for key in ('id', 'status', 'requesttime', 'telescopeid', 'exposuretime',
-                    'completiontime', 'folderid'):
-            assert isinstance(record[key], str), key
-        assert record['completiontime'] == str(truth.completion_time)
-        assert record['filtertype'] == truth.filter_type
+        assert record['seen'] == ('1' if truth.seen else '0')
+        assert record['row'] == str(row)
+
+
+def test_listing_rows_count_start_after_row(simulator, login, api):
+    http = login(simulator)
+    whole = list_own(http, simulator, api, sort='rid')['data']['requests']
+    page = list_own(http, simulator, api, sort='rid', limit=4,
+                    startAfterRow=7)['data']['requests']
+    assert [r['row'] for r in page] == ['8', '9', '10', '11']
+    assert page == whole[7:11]
+
+
+def test_seen_follows_changes_and_views(simulator_factory, login, api):
+    sim = simulator_factory(requests=20)
+    http = login(sim)
+
+    def seen(rid):
+        records = list_own(http, sim, api)['data']['requests']
+        return next(r['seen'] for r in records if r['id'] == str(rid))
+
+    rid = submit(http, sim, api, basket_item(objectname='Seen test'))['data']['id']
+    assert seen(rid) == '0'                     # a new submission
+    view(http, sim, f'rid={rid}')
+    assert seen(rid) == '1'                     # its owner opened it
+    sim.complete_queue('demo')
+    assert seen(rid) == '0'                     # a new completion
+    view(http, sim, f'jid={sim.archive.request("demo", int(rid)).jid}')
+    assert seen(rid) == '0'                     # the job view does not count
+    view(login(sim, 'alice'), sim, f'rid={rid}')
+    assert seen(rid) == '0'                     # nor another user
+    view(http, sim, f'rid={rid}')
+    assert seen(rid) == '1'
 
 
 def test_listing_without_params_is_the_whole_inbox(simulator, login):
@@ -205,13 +244,30 @@ def test_listing_sorts(simulator, login, api):
     by_rid = list_own(http, simulator, api, sort='rid')['data']['requests']
     assert [int(r['id']) for r in by_rid] == sorted((int(r['id']) for r in by_rid),
                                                     reverse=True)
-    by_completion = list_own(http, simulator, api, sort='completion')['data']['requests']
-    times = [int(r['completiontime']) for r in by_completion]
-    assert times == sorted(times, reverse=True)
-    assert by_completion[0]['status'] == '8'
     by_object = list_own(http, simulator, api, sort='object')['data']['requests']
     names = [r['objectname'].lower() for r in by_object]
     assert names == sorted(names)
+
+
+def test_listing_by_completion_puts_the_queue_and_the_unseen_first(simulator_factory,
+                                                                      login, api):
+    sim = simulator_factory(requests=150)
+    http = login(sim)
+    records = list_own(http, sim, api, sort='completion')['data']['requests']
+    truth = [sim.archive.request('demo', int(r['id'])) for r in records]
+    groups = [0 if r.status < 8 else 1 if r.completion_time and not r.seen
+              else 2 if r.completion_time else 3 for r in truth]
+    assert groups == sorted(groups)
+    assert set(groups) == {0, 1, 2, 3}
+    assert records[0]['status'] != '8'          # a queued request at row 1
+    # Among the unseen and among the rest: newest completion first.
+    for group in (1, 2):
+        times = [r.completion_time for r, g in zip(truth, groups) if g == group]
+        assert times == sorted(times, reverse=True)
+    # An old unseen completion stands above recent seen ones.
+    unseen = [r for r, g in zip(truth, groups) if g == 1]
+    seen = [r for r, g in zip(truth, groups) if g == 2]
+    assert min(r.completion_time for r in unseen) < max(r.completion_time for r in seen)
 
 
 def test_listing_of_other_folders(simulator, login, api):
@@ -727,15 +783,15 @@ def test_basket_submission_joins_the_queue(simulator, login, api, value_rows):
     assert len(simulator.archive.requests('demo')) == before + 1
     listed = {r['id']: r for r in list_own(http, simulator, api)['data']['requests']}
     record = listed[str(rid)]
-    assert record['status'] == '3'
+    assert record['status'] == '3' and record['seen'] == '0'
     assert record['objectname'] == 'Basket star'
     assert record['objectid'] == '00:42:44.33 +41:16:07.50'
-    assert (record['telescopeid'], record['filtertype'], record['exposuretime']) == (
-        '6', 'BVR', '30000')
+    assert record['objecttype'] == 'RADEC'
     assert record['usercomments'] == 'AutoSubmit'
     rows = value_rows(view(http, simulator, f'rid={rid}'))
     assert rows['Status'] == 'Waiting' and 'Completion Time' not in rows
     truth = simulator.archive.request('demo', rid)
+    assert (truth.telescope_id, truth.filter_type, truth.exposure_ms) == (6, 'BVR', 30000)
     assert truth.ra_deg == pytest.approx(10.684708, abs=1e-5)
     assert truth.dec_deg == pytest.approx(41.26875, abs=1e-5)
     # Not in another user's listing.
