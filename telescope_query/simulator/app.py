@@ -30,7 +30,7 @@ from werkzeug.utils import send_file
 from werkzeug.wrappers import Request, Response
 
 from . import pages
-from .archive import FILTERS, MAX_EXPOSURE_MS, STATUS_TEXTS, TELESCOPES
+from .archive import FILTERS, MAX_EXPOSURE_MS, STATUS_TEXTS, TELESCOPE_TYPES, TELESCOPES
 from .counters import Counters
 from .engine import ImageEngine, Staging
 from .faults import Faults
@@ -545,7 +545,7 @@ class SimulatorApp:
         if 'jid' in request.values:
             jid = _id_arg(request.values.get('jid'))
             return _html(pages.job_view(jid or 0, self._visible_job(user, jid), user=user,
-                                        now=now, telescopes=TELESCOPES))
+                                        now=now, telescope_types=TELESCOPE_TYPES))
         rid = _id_arg(request.values.get('rid'))
         # The owner opening the view is what makes a request "seen".
         found = self.archive.mark_seen(user, rid) if rid is not None else None
@@ -553,7 +553,8 @@ class SimulatorApp:
         if found is not None and found.status == 8:
             job = self.archive.job_of_request(user, found.rid)
         return _html(pages.request_view(rid or 0, found, job, user=user, now=now,
-                                        status_texts=STATUS_TEXTS, telescopes=TELESCOPES))
+                                        status_texts=STATUS_TEXTS, telescopes=TELESCOPES,
+                                        telescope_types=TELESCOPE_TYPES))
 
     def _on_search(self, request: Request, keys: list[str]) -> Response:
         user = self._page_user(request, keys)
@@ -577,7 +578,7 @@ class SimulatorApp:
             jobs = self.archive.search_jobs(earliest, latest, telescope_id=telescope,
                                             filter_type=filter_name or None)
         return _html(pages.job_search(
-            earliest, latest, jobs[:per_page], total=len(jobs), per_page=per_page,
+            earliest, latest, jobs[:per_page], per_page=per_page,
             filter_name=filter_name,
             telescope=TELESCOPES.get(telescope, telescope_text) if telescope_text else '',
             user=user, telescopes=TELESCOPES))

@@ -53,9 +53,9 @@ from typing import Mapping
 from . import catalog
 from .catalog import Target
 
-__all__ = ['STATUS_TEXTS', 'QUEUED_STATUSES', 'TELESCOPES', 'FILTERS', 'FILTER_PLANES',
-           'MAX_EXPOSURE_MS', 'MIN_EXPOSURE_MS', 'Folder', 'Request', 'Job', 'Archive',
-           'never_rises', 'SEED_ACCOUNT', 'SEED_REQUESTS', 'SEED_JOBS', 'SEED_EPOCH',
+__all__ = ['STATUS_TEXTS', 'QUEUED_STATUSES', 'TELESCOPES', 'TELESCOPE_TYPES', 'FILTERS',
+           'FILTER_PLANES', 'MAX_EXPOSURE_MS', 'MIN_EXPOSURE_MS', 'Folder', 'Request', 'Job',
+           'Archive', 'never_rises', 'SEED_ACCOUNT', 'SEED_REQUESTS', 'SEED_JOBS', 'SEED_EPOCH',
            'SEED_SEARCH_WINDOW']
 
 STATUS_TEXTS: dict[int, str] = {
@@ -69,9 +69,15 @@ QUEUED_STATUSES = frozenset(code for code in STATUS_TEXTS if code < 8)
 COMPLETE = 8
 NEVER_RISES = 25
 
-#: The "Telescope Type Name" of each telescope id.
+#: The "Telescope Name" of each telescope id (request views).  For the old
+#: Bradford cameras it is [assumed] to be the camera's name.
 TELESCOPES: dict[int, str] = {1: 'Constellation', 2: 'Galaxy', 3: 'Cluster', 5: 'Planet',
                               6: 'COAST', 7: 'PIRATE'}
+#: The "Telescope Type Name" of each telescope id (request and job views):
+#: ``Galaxy`` for today's COAST and PIRATE [seen], the camera's own name for
+#: the old Bradford cameras.
+TELESCOPE_TYPES: dict[int, str] = {1: 'Constellation', 2: 'Galaxy', 3: 'Cluster',
+                                   5: 'Planet', 6: 'Galaxy', 7: 'Galaxy'}
 
 #: Filter names each telescope takes; the first is its three-colour filter
 #: where it has one.

@@ -17,6 +17,7 @@ from astropy.io import fits
 
 sys.path.insert(0, str(Path(__file__).parent))
 from original_client import Telescope  # noqa: E402
+from sim_helpers import time_words  # noqa: E402
 
 
 @pytest.fixture
@@ -94,19 +95,17 @@ def test_get_request(scope, simulator):
 
 
 def test_get_job(scope, simulator):
-    from telescope_query.simulator.archive import TELESCOPES
+    from telescope_query.simulator.archive import TELESCOPE_TYPES
     jobs = [simulator.archive.job(r.jid) for r in completed(simulator)]
     several = next(j for j in jobs if len(j.rids) > 1 and j.flat_id)
     obs = scope.get_job(several.jid)
     assert obs['rid'] == ' '.join(f'R{rid}' for rid in several.rids) + ' '
-    when = dt.datetime.fromtimestamp(several.completion_time, dt.timezone.utc)
-    assert obs['completion'] == [str(when.day), when.strftime('%B'), str(when.year),
-                                 '(' + when.strftime('%H:%M:%S'), 'UTC)']
+    assert obs['completion'] == time_words(several.completion_time)
     assert obs['status'] is True
     assert obs['flatid'] == several.flat_id
     assert (obs['type'], obs['oid'], obs['exp'], obs['filter'], obs['tele']) == (
         several.object_type, several.object_id, f'{several.exposure_ms} ms',
-        several.filter_type, TELESCOPES[several.telescope_id])
+        several.filter_type, TELESCOPE_TYPES[several.telescope_id])
     single = next(j for j in jobs if len(j.rids) == 1)
     assert scope.get_job(single.jid)['rid'] == str(single.rids[0])
 
