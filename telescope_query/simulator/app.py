@@ -141,18 +141,21 @@ def _record(r: Any, row: int) -> dict[str, str]:
 
 
 def _by_completion(r: Any) -> tuple:
-    """The live site's ``sort=completion`` (PROTOCOL.md section 2).
+    """The live site's ``sort=completion`` (PROTOCOL.md section 2, recorded.md 1.5).
 
-    Seen: queued requests (status < 8) first, then complete requests the owner
-    has not seen, then the rest by completion, newest first.  [assumed]:
-    within each group the newest (by id, or by completion) comes first, and
-    finished requests without a completion (expired, cancelled, ...) come
-    after every complete one, newest id first.
+    Complete requests the owner has not seen come first, newest completion
+    first; then the queued ones (status < 8); then the seen complete ones,
+    newest completion first; then the other finished ones (expired,
+    cancelled...).  Recorded: an old unseen complete request at row 1
+    (2021, 2022); rows 1-9 Waiting when nothing complete was unseen, the
+    Cancelled ones after row 10 (2021-08); ten unseen complete requests above
+    8-10 Waiting ones (2023, 2024).  [assumed]: newest id first among the
+    queued and among the other finished requests.
     """
-    if r.status < 8:
-        return (0, 0, -r.rid)
     if r.completion_time and not r.seen:
-        return (1, -r.completion_time, -r.rid)
+        return (0, -r.completion_time, -r.rid)
+    if r.status < 8:
+        return (1, 0, -r.rid)
     if r.completion_time:
         return (2, -r.completion_time, -r.rid)
     return (3, 0, -r.rid)

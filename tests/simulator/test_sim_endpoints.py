@@ -251,25 +251,34 @@ def test_listing_sorts(simulator, login, api):
     assert names == sorted(names)
 
 
-def test_listing_by_completion_puts_the_queue_and_the_unseen_first(simulator_factory,
+def test_listing_by_completion_puts_the_unseen_and_the_queue_first(simulator_factory,
                                                                       login, api):
     sim = simulator_factory(requests=150)
     http = login(sim)
     records = list_own(http, sim, api, sort='completion')['data']['requests']
     truth = [sim.archive.request('demo', int(r['id'])) for r in records]
-    groups = [0 if r.status < 8 else 1 if r.completion_time and not r.seen
+    # Unseen complete, queued, seen complete, other finished (recorded.md 1.5).
+    groups = [0 if r.completion_time and not r.seen else 1 if r.status < 8
               else 2 if r.completion_time else 3 for r in truth]
     assert groups == sorted(groups)
     assert set(groups) == {0, 1, 2, 3}
-    assert records[0]['status'] != '8'          # a queued request at row 1
-    # Among the unseen and among the rest: newest completion first.
-    for group in (1, 2):
+    assert records[0]['seen'] == '0' and records[0]['status'] == '8'
+    # Within the complete groups: newest completion first.
+    for group in (0, 2):
         times = [r.completion_time for r, g in zip(truth, groups) if g == group]
         assert times == sorted(times, reverse=True)
-    # An old unseen completion stands above recent seen ones.
-    unseen = [r for r, g in zip(truth, groups) if g == 1]
+    # An old unseen completion stands above recent seen ones and the queue.
+    unseen = [r for r, g in zip(truth, groups) if g == 0]
     seen = [r for r, g in zip(truth, groups) if g == 2]
     assert min(r.completion_time for r in unseen) < max(r.completion_time for r in seen)
+    # Opening the views of the unseen ones brings the queue to the top.
+    for r in unseen:
+        view(http, sim, f'rid={r.rid}')
+    records = list_own(http, sim, api, sort='completion')['data']['requests']
+    assert int(records[0]['status']) < 8
+    queued = sum(r.status < 8 for r in truth)
+    assert all(int(r['status']) < 8 for r in records[:queued])
+    assert records[queued]['status'] == '8'
 
 
 def test_listing_of_other_folders(simulator, login, api):

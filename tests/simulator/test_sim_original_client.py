@@ -58,9 +58,9 @@ def test_get_user_requests(scope, simulator):
     # The documented loop: status texts by int(status) for every record.
     texts = [Telescope.REQUESTSTATUS_TEXTS[int(rq['status'])] for rq in reqs]
     assert 'Complete' in texts
-    # By completion the queue comes first (as on the live site), then the rest.
-    queued = [int(rq['status']) < 8 for rq in reqs]
-    assert queued == sorted(queued, reverse=True) and queued[0]
+    # By completion: unseen complete ones, then the queue, then the rest (as recorded).
+    first_queued = next(i for i, rq in enumerate(reqs) if int(rq['status']) < 8)
+    assert all(rq['seen'] == '0' and rq['status'] == '8' for rq in reqs[:first_queued])
     assert [rq['row'] for rq in reqs] == [str(n) for n in range(1, len(reqs) + 1)]
     # Queued ones are there too ('status != "8"' hides nothing it should not).
     assert {rq['status'] for rq in reqs} - {'8'}
