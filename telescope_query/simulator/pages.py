@@ -16,8 +16,10 @@ kept exactly as PROTOCOL.md says:
   (``None`` without a dark frame: [assumed]);
 - the request view of a completed request has a ``var info = {...};`` line
   of strict JSON whose values are strings (``"jid": "418581"``);
-- flat fields are a ``<button onclick="location.href='v3dl-flat.php?flatid=N'">``
-  on job views and an ``<a href="v3dl-flat.php?flatid=N">`` on request views;
+- a job's flat field is a ``<button onclick="location.href='v3dl-flat.php?flatid=N'">``
+  on its job view (the script name is [assumed]); request views carry no
+  flat-field link (recorded: none on request views of 2022-2024, whose jobs
+  had flats, after an ``<a href>`` in 2021);
 - the job search echoes its parameters in the element after
   ``<h3>Parameters</h3>``, then has one row per job whose first link holds
   ``jid=<digits>``; no ``Results`` heading and no ``N jobs`` count (none
@@ -136,8 +138,8 @@ def request_view(rid: int, request: Any | None, job: Any | None, *, user: str,
                  telescope_types: dict[int, str]) -> str:
     """The view of request ``rid``; ``request`` None renders no value rows.
 
-    ``job`` is the job of a completed request (its id and flat field are shown,
-    and the ``var info`` line is added).  ``telescopes`` gives the
+    ``job`` is the job of a completed request (its id is shown and the
+    ``var info`` line is added; its flat field is not shown here).  ``telescopes`` gives the
     ``Telescope Name`` of a telescope id, ``telescope_types`` its
     ``Telescope Type Name``.
     """
@@ -164,14 +166,8 @@ def request_view(rid: int, request: Any | None, job: Any | None, *, user: str,
     # No comments row: free text could hold label words and mislead label matching.
     body = _rows(rows)
     if job is not None:
-        if job.flat_id:
-            body += (f'\n<p><a href="v3dl-flat.php?flatid={int(job.flat_id)}">'
-                     'Download flat field</a></p>')
-        # jid is a string [seen]; the other keys and their string values are
-        # [assumed], in the site's habit of numbers as strings.
-        info = {'rid': str(request.rid), 'jid': str(job.jid),
-                'objectname': request.object_name, 'status': str(request.status),
-                'telescopeid': str(request.telescope_id), 'flatid': str(job.flat_id or 0)}
+        # jid is a string [seen]; rid beside it is [assumed].
+        info = {'rid': str(request.rid), 'jid': str(job.jid)}
         # Strict JSON on its own line; '<' escaped so no '</script>' can end the block.
         text = json.dumps(info).replace('<', '\\u003c')
         body += f'\n<script type="text/javascript">\nvar info = {text};\n</script>'

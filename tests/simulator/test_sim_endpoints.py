@@ -351,11 +351,9 @@ def test_request_view_of_a_completed_request(simulator, login, value_rows):
     info = json.loads(lines[0][lines[0].index('{'):lines[0].rindex('}') + 1])
     assert info['jid'] == str(job.jid)          # a JSON string, as recorded
     assert lines[0].startswith('var info = {"') and ' = ' in lines[0]
-    # The flat-field link: the id right after the first '='.
-    links = [a['href'] for a in BeautifulSoup(html, 'html.parser').find_all('a')
-             if 'flat' in a['href']]
-    assert links == [f'v3dl-flat.php?flatid={job.flat_id}']
-    assert links[0].split('=', 1)[1] == str(job.flat_id)
+    # No flat-field control on request views (recorded: none since 2022), though
+    # the job has a flat: it is on the job view only.
+    assert 'flat' not in html.lower() and job.flat_id
 
 
 def test_completion_time_cell_reads_for_the_original_client(simulator, login, value_rows):
