@@ -330,21 +330,29 @@ class Archive:
         """Complete every queued request (status below 8) of one user or of all.
 
         Requests for targets that never rise at Teide become status 25.  The
-        others become status 8 with a new successful, public job completed
-        now, with a flat field; queued requests of one user for the same
-        target and settings share one job (as on the site).
+        others become status 8 with a new successful, public job with a flat
+        field; queued requests of one user for the same target and settings
+        share one job (as on the site).  Both changes make the request
+        unseen.
+
+        Job ids are handed out as the jobs are allocated, in the order of the
+        requests; the telescope then observes them in order of right
+        ascension ([assumed]: targets setting first), one second apart, the
+        last one completing now.  So, as on the live site, jobs sorted by
+        completion are not in id order.
 
         Returns
         -------
         list of (rid, jid)
+            In the order the jobs were allocated.
         """
         with self.lock:
-            done: list[tuple[int, int]] = []
             now = int(self.current_time())
             users = [user] if user is not None else list(self._requests)
+            groups: list[list[Request]] = []
             for name in users:
                 own = self._requests[name]
-                groups: dict[tuple, list[Request]] = {}
+                by_setup: dict[tuple, list[Request]] = {}
                 for req in list(own.values()):
                     if req.status not in QUEUED_STATUSES:
                         continue
@@ -353,25 +361,37 @@ class Archive:
                         continue
                     key = (req.object_name, req.object_type, req.object_id,
                            req.telescope_id, req.filter_type, req.exposure_ms)
-                    groups.setdefault(key, []).append(req)
-                for reqs in groups.values():
-                    first = reqs[0]
-                    job = Job(jid=self._next_jid, rids=[r.rid for r in reqs], owner=name,
-                              public=True, object_name=first.object_name,
-                              object_type=first.object_type, object_id=first.object_id,
-                              ra_deg=first.ra_deg, dec_deg=first.dec_deg,
-                              telescope_id=first.telescope_id,
-                              filter_type=first.filter_type,
-                              exposure_ms=first.exposure_ms, completion_time=now,
-                              success=True, flat_id=_flat_id(first.telescope_id,
-                                                             first.filter_type, now))
-                    self._next_jid += 1
-                    self._add_job(job)
-                    for r in reqs:
-                        own[r.rid] = replace(r, status=COMPLETE, completion_time=now,
-                                             jid=job.jid, seen=False)
-                        done.append((r.rid, job.jid))
-            return done
+                    by_setup.setdefault(key, []).append(req)
+                groups += by_setup.values()
+            # Allocation: ids in request order.  Observation: by right ascension.
+            jids = {id(reqs): self._next_jid + index for index, reqs in enumerate(groups)}
+            self._next_jid += len(groups)
+            observed = sorted(groups, key=lambda reqs: (reqs[0].ra_deg is None,
+                                                        reqs[0].ra_deg or 0.0))
+            done: dict[int, list[tuple[int, int]]] = {}
+            for position, reqs in enumerate(observed):
+                # Never before a request was made (requests of the last seconds).
+                completion = max(now - (len(observed) - 1 - position),
+                                 max(r.request_time for r in reqs))
+                job = self._complete(reqs, jids[id(reqs)], completion)
+                done[job.jid] = [(r.rid, job.jid) for r in reqs]
+            return [pair for jid in sorted(done) for pair in done[jid]]
+
+    def _complete(self, reqs: list[Request], jid: int, completion: int) -> Job:
+        """One new public job serving ``reqs`` (one user's), completed at ``completion``."""
+        first = reqs[0]
+        job = Job(jid=jid, rids=[r.rid for r in reqs], owner=first.owner, public=True,
+                  object_name=first.object_name, object_type=first.object_type,
+                  object_id=first.object_id, ra_deg=first.ra_deg, dec_deg=first.dec_deg,
+                  telescope_id=first.telescope_id, filter_type=first.filter_type,
+                  exposure_ms=first.exposure_ms, completion_time=completion, success=True,
+                  flat_id=_flat_id(first.telescope_id, first.filter_type, completion))
+        self._add_job(job)
+        own = self._requests[first.owner]
+        for r in reqs:
+            own[r.rid] = replace(r, status=COMPLETE, completion_time=completion,
+                                 jid=jid, seen=False)
+        return job
 
     def _add_job(self, job: Job) -> None:
         self._jobs[job.jid] = job
@@ -535,6 +555,12 @@ class _JobDraft:
     flat_id: int | None
     requests: list[_Draft]
     jid: int = 0
+    allocated: int = 0      # when the job was allocated: its id follows this time
+
+    def allocate(self, rng: random.Random) -> None:
+        """Allocated some time between its last request and its completion."""
+        last = max(d.request_time for d in self.requests)
+        self.allocated = int(last + rng.uniform(0.05, 0.95) * (self.completion_time - last))
 
 
 class _Generator:
@@ -694,6 +720,7 @@ class _Generator:
                        1, job, seen=seen)
             job.requests.append(d)
             drafts.append(d)
+        job.allocate(rng)
         self.jobs.append(job)
         return drafts
 
@@ -755,6 +782,7 @@ class _Generator:
                            '', 1, job)
                 job.requests.append(d)
                 self.drafts.append(d)
+            job.allocate(rng)
             self.jobs.append(job)
 
     # -- ids --------------------------------------------------------------------------
@@ -770,7 +798,9 @@ class _Generator:
             while rid in self.reserved_rids:
                 rid += 1
             d.rid = rid
-        self.jobs.sort(key=lambda j: j.completion_time)
+        # Job ids are handed out at allocation, not at completion [seen]: jobs
+        # sorted by completion are not in id order.
+        self.jobs.sort(key=lambda j: j.allocated)
         gap = max(1, 2 * 25000 // max(1, len(self.jobs)))
         jid = FIRST_JID
         for j in self.jobs:

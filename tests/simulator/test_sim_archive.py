@@ -157,8 +157,25 @@ def test_ids_look_like_the_sites(archive):
     assert times == sorted(times)
     jobs = sorted({r.jid for r in requests if r.jid})
     assert jobs[0] > 400000
-    completions = [archive.job(j).completion_time for j in jobs]
-    assert completions == sorted(completions)
+    # Each job's id was handed out after its requests were made.
+    for jid in jobs:
+        job = archive.job(jid)
+        asked = max(r.request_time for r in requests if r.jid == jid)
+        later = [j for j in jobs if archive.job(j).completion_time < asked]
+        assert all(j < jid for j in later)
+
+
+def test_job_ids_follow_allocation_not_completion(archive):
+    # Ids are given when a job is allocated [seen]: by completion they are
+    # roughly, not strictly, in id order (the site's 402894, 402772, 402591...).
+    found = archive.search_jobs(NOW - 60 * 86400, NOW)
+    jids = [j.jid for j in found]
+    assert len(found) > 100
+    assert jids != sorted(jids, reverse=True)
+    # A job allocated days after another completed has the higher id.
+    for newer in found[::7]:
+        older = [j for j in found if j.completion_time < newer.completion_time - 8 * 86400]
+        assert all(j.jid < newer.jid for j in older)
 
 
 def test_object_types_names_and_ids(archive):
@@ -404,11 +421,30 @@ def test_complete_queue_turns_queued_requests_into_jobs(fresh):
     assert done.status == 8 and (new.rid, job.jid) in pairs
     assert job.success and job.public and job.flat_id and job.owner == 'demo'
     assert job.completion_time == done.completion_time
-    assert abs(job.completion_time - fresh.current_time()) < 5
+    assert done.request_time <= job.completion_time <= fresh.current_time()
+    assert fresh.current_time() - job.completion_time < 60
     assert fresh.job_of_request('demo', new.rid) == job
     assert job in fresh.search_jobs(job.completion_time - 60, job.completion_time + 60)
     assert min(j for _, j in pairs) > highest_jid
     assert fresh.complete_queue('demo') == []
+
+
+def test_complete_queue_allocates_in_request_order_and_observes_by_ra(fresh):
+    fresh.complete_queue()
+    east = submit(fresh, name='East', ra=300.0, dec=20.0)
+    west = submit(fresh, name='West', ra=10.0, dec=20.0)
+    middle = submit(fresh, name='Middle', ra=150.0, dec=20.0)
+    fresh.now += 120                    # two minutes pass before the night's work
+    pairs = fresh.complete_queue('demo')
+    jids = [jid for _, jid in pairs]
+    assert [rid for rid, _ in pairs] == [east.rid, west.rid, middle.rid]
+    assert jids == sorted(jids)         # allocated in request order
+    jobs = [fresh.job(jid) for jid in jids]
+    # Observed by right ascension, one after another, the last one now.
+    times = {job.object_name: job.completion_time for job in jobs}
+    assert times['West'] < times['Middle'] < times['East'] <= fresh.current_time()
+    found = [j.jid for j in fresh.search_jobs(times['West'], times['East'])]
+    assert found == [jids[0], jids[2], jids[1]]   # by completion: not in id order
 
 
 def test_complete_queue_groups_identical_requests(fresh):

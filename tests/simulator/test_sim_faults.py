@@ -315,8 +315,8 @@ def test_never_ready(simulator, login, api):
 
 def test_never_ready_for_one_job(simulator, login, api):
     http = login(simulator)
-    jobs = [simulator.archive.job(r.jid) for r in simulator.archive.requests('demo')
-            if r.status == 8][:2]
+    jids = dict.fromkeys(r.jid for r in simulator.archive.requests('demo') if r.status == 8)
+    jobs = [simulator.archive.job(jid) for jid in list(jids)[:2]]   # two distinct jobs
     simulator.faults.add('never_ready', jid=jobs[0].jid, count=None)
     statuses = []
     for job in jobs:
