@@ -515,8 +515,15 @@ class SimulatorApp:
         if not job.success:
             raise ApiError('ERR_NO_IMAGES')
         kind = 'cube' if name == '0-create-dl3d' else 'zip'
-        staging, status = self.engine.create(job, kind)
-        return _api_answer(1, status, {'ieID': str(staging.ieid), 'flatID': 0})
+        flat_id = _as_int(params.get('flatid', 0), 'flatid')
+        if flat_id < 0:
+            raise ApiError('ERR_BAD_PARAMS')
+        staging, status = self.engine.create(job, kind, flat_id=flat_id)
+        # OK_READY echoes the flat id sent as a number; OK_WAIT has no flatID [seen].
+        data = {'ieID': str(staging.ieid)}
+        if status == 'OK_READY':
+            data['flatID'] = flat_id
+        return _api_answer(1, status, data)
 
     def _api_is_ready(self, session: Session, params: dict, name: str,
                       keys: list[str]) -> dict[str, Any]:
@@ -525,8 +532,11 @@ class SimulatorApp:
         if staging is None or self._visible_job(session.user, staging.job.jid) is None:
             raise ApiError('ERR_NO_SUCH_IEID')
         status, size = self._staging_status(staging, keys)
+        if status != 'READY':
+            return _api_answer(1, status)      # WAIT / PROCESSING: data null [seen]
         cube = staging.kind == 'cube'
-        return _api_answer(1, status, {'flatID': '0',
+        # Once READY: the flat id as a string, the size under the kind's key.
+        return _api_answer(1, status, {'flatID': str(staging.flat_id),
                                        'fitsbzsize': '0' if cube else str(size),
                                        'fitssize': str(size) if cube else '0'})
 
@@ -631,7 +641,7 @@ class SimulatorApp:
             file, request.environ, as_attachment=True,
             mimetype='application/fits' if suffix == 'fits' else 'application/zip',
             download_name=f'{prefix}{jid}.{suffix}', conditional=False,
-            etag=f'{jid}-{staging.kind}-{int(staging.processed)}-{size}',
+            etag=f'{jid}-{staging.kind}-{int(staging.processed)}-{staging.flat_id}-{size}',
             last_modified=os.stat(path).st_mtime)
         # send_file cannot know the size of an open file: give it, then let
         # make_conditional answer Range requests (206) with Accept-Ranges.

@@ -55,7 +55,8 @@ from .catalog import Target
 
 __all__ = ['STATUS_TEXTS', 'QUEUED_STATUSES', 'TELESCOPES', 'TELESCOPE_TYPES', 'FILTERS',
            'FILTER_PLANES', 'MAX_EXPOSURE_MS', 'MIN_EXPOSURE_MS', 'Folder', 'Request', 'Job',
-           'Archive', 'never_rises', 'SEED_ACCOUNT', 'SEED_REQUESTS', 'SEED_JOBS', 'SEED_EPOCH',
+           'Archive', 'never_rises', 'month_flat_id', 'SEED_ACCOUNT', 'SEED_REQUESTS',
+           'SEED_JOBS', 'SEED_EPOCH',
            'SEED_SEARCH_WINDOW']
 
 STATUS_TEXTS: dict[int, str] = {
@@ -385,7 +386,7 @@ class Archive:
                   object_id=first.object_id, ra_deg=first.ra_deg, dec_deg=first.dec_deg,
                   telescope_id=first.telescope_id, filter_type=first.filter_type,
                   exposure_ms=first.exposure_ms, completion_time=completion, success=True,
-                  flat_id=_flat_id(first.telescope_id, first.filter_type, completion))
+                  flat_id=month_flat_id(first.telescope_id, first.filter_type, completion))
         self._add_job(job)
         own = self._requests[first.owner]
         for r in reqs:
@@ -399,8 +400,13 @@ class Archive:
             bisect.insort(self._searchable, (job.completion_time, job.jid))
 
 
-def _flat_id(telescope_id: int, filter_type: str, when: float) -> int:
-    """A flat-field id: one flat series per telescope and filter, renewed monthly."""
+def month_flat_id(telescope_id: int, filter_type: str, when: float) -> int:
+    """A flat-field id: one flat series per telescope and filter, renewed monthly.
+
+    [assumed]: how the site numbers its flats (the ids seen: 24 in December
+    2020, 26 in August 2021, 28 in September 2022, 30 in December 2023, 31 in
+    November 2024).
+    """
     month = int(when // (30 * DAY))
     return 1 + (month * 7 + telescope_id * 3 + len(filter_type)) % 60
 
@@ -482,7 +488,7 @@ def _seed_records() -> tuple[tuple[Request, ...], tuple[Job, ...]]:
             object_type=t.object_type, object_id=t.object_id, ra_deg=t.ra_deg,
             dec_deg=t.dec_deg, telescope_id=tele, filter_type=filt, exposure_ms=exposure,
             completion_time=completed, success=True,
-            flat_id=flat or _flat_id(tele, filt, completed)))
+            flat_id=flat or month_flat_id(tele, filt, completed)))
         requests.append(Request(
             rid=rid, owner=SEED_ACCOUNT, object_name=name, object_type=t.object_type,
             object_id=t.object_id, ra_deg=t.ra_deg, dec_deg=t.dec_deg, telescope_id=tele,
@@ -497,7 +503,7 @@ def _seed_records() -> tuple[tuple[Request, ...], tuple[Job, ...]]:
             object_type=t.object_type, object_id=t.object_id, ra_deg=t.ra_deg,
             dec_deg=t.dec_deg, telescope_id=tele, filter_type=filt, exposure_ms=exposure,
             completion_time=completed, success=True,
-            flat_id=flat or _flat_id(tele, filt, completed)))
+            flat_id=flat or month_flat_id(tele, filt, completed)))
     return tuple(requests), tuple(jobs)
 
 
@@ -705,7 +711,7 @@ class _Generator:
         dark = rng.random() < 0.85
         job = _JobDraft(owner=user, public=rng.random() < 0.4, success=True,
                         completion_time=completion,
-                        flat_id=(_flat_id(telescope, filt, completion)
+                        flat_id=(month_flat_id(telescope, filt, completion)
                                  if rng.random() < 0.85 else None),
                         requests=[])
         drafts = []
@@ -773,7 +779,7 @@ class _Generator:
             telescope, filt, exposure = self._setup(rng, target, completion)
             job = _JobDraft(owner=owner, public=rng.random() < 0.85,
                             success=rng.random() < 0.92, completion_time=completion,
-                            flat_id=(_flat_id(telescope, filt, completion)
+                            flat_id=(month_flat_id(telescope, filt, completion)
                                      if rng.random() < 0.85 else None), requests=[])
             for _ in range(2 if rng.random() < 0.05 else 1):
                 d = _Draft(owner, target, self._name(rng, target), telescope, filt,

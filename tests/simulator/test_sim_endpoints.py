@@ -518,8 +518,11 @@ def test_stage_poll_download(simulator, login, api, kind, size_key, other_key):
     created = stage(http, simulator, api, job.jid, kind)
     assert created['success'] == 1
     assert created['status'] in ('OK_WAIT', 'OK_READY')
-    assert set(created['data']) == {'ieID', 'flatID'}
-    assert created['data']['flatID'] == 0
+    # OK_READY carries flatID (the number sent, 0 without); OK_WAIT has no flatID.
+    if created['status'] == 'OK_READY':
+        assert created['data'] == {'ieID': created['data']['ieID'], 'flatID': 0}
+    else:
+        assert list(created['data']) == ['ieID']
     ieid = created['data']['ieID']
     assert isinstance(ieid, str) and ieid.isdigit()
     ready = engine(http, simulator, api, '0-is-job-ready', ieid=ieid)
@@ -538,7 +541,7 @@ def test_stage_poll_download(simulator, login, api, kind, size_key, other_key):
     # Asked again, the product is already prepared.
     again = stage(http, simulator, api, job.jid, kind)
     assert again['status'] == 'OK_READY'
-    assert again['data']['ieID'] != ieid
+    assert again['data']['ieID'] != ieid and again['data']['flatID'] == 0
 
 
 def test_create_answer_is_ok_wait_for_a_new_product(simulator, login, api):
@@ -546,6 +549,10 @@ def test_create_answer_is_ok_wait_for_a_new_product(simulator, login, api):
     http = login(simulator)
     first = stage(http, simulator, api, str(job.jid), 'zip')  # jid as a string too
     assert first['status'] == 'OK_WAIT'
+    assert first['data'] == {'ieID': first['data']['ieID']}   # no flatID key
+    # With staging_seconds 0 the first poll is READY.
+    poll = engine(http, simulator, api, '0-is-job-ready', ieid=first['data']['ieID'])
+    assert poll['status'] == 'READY'
 
 
 def test_range_requests(simulator, login, api):
@@ -587,19 +594,56 @@ def test_staging_goes_through_processing(simulator, login, api):
     created = stage(http, simulator, api, job.jid, 'zip')
     assert created['status'] == 'OK_WAIT'
     poll = engine(http, simulator, api, '0-is-job-ready', ieid=created['data']['ieID'])
-    assert poll['success'] == 1 and poll['status'] == 'OK_WAIT'
-    assert poll['data'] == {'flatID': '0', 'fitsbzsize': '0', 'fitssize': '0'}
+    # A poll never answers OK_*: WAIT then PROCESSING, data null while not ready.
+    assert poll == {'success': 1, 'status': 'WAIT', 'data': None}
+    staging = simulator.engine.get(int(created['data']['ieID']))
+    staging.created -= 2000             # past half of staging_seconds
+    poll = engine(http, simulator, api, '0-is-job-ready', ieid=created['data']['ieID'])
+    assert poll == {'success': 1, 'status': 'PROCESSING', 'data': None}
     # A run-time change of staging_seconds applies to stagings under way.
     simulator.staging_seconds = 0
     poll = engine(http, simulator, api, '0-is-job-ready', ieid=created['data']['ieID'])
     assert poll['status'] == 'READY' and int(poll['data']['fitsbzsize']) > 0
 
 
-def test_create_takes_a_flatid(simulator, login, api):
+@pytest.mark.parametrize('kind,size_key', [('cube', 'fitssize'), ('zip', 'fitsbzsize')])
+def test_a_flatid_stages_another_product(simulator, login, api, kind, size_key):
+    req, job = own_job(simulator, flat=True)
+    http = login(simulator)
+    request_name = '0-create-dl3d' if kind == 'cube' else '0-create-dlzip'
+    plain = stage(http, simulator, api, job.jid, kind)['data']['ieID']
+    plain_poll = engine(http, simulator, api, '0-is-job-ready', ieid=plain)
+    created = engine(http, simulator, api, request_name, jid=job.jid, flatid=job.flat_id)
+    ieid = created['data']['ieID']
+    if created['status'] == 'OK_WAIT':
+        assert list(created['data']) == ['ieID']
+    poll = engine(http, simulator, api, '0-is-job-ready', ieid=ieid)
+    assert poll['status'] == 'READY'
+    assert poll['data']['flatID'] == str(job.flat_id)          # a string when polling
+    assert plain_poll['data']['flatID'] == '0'
+    size = int(poll['data'][size_key])
+    assert size != int(plain_poll['data'][size_key])
+    flat = http.get(simulator.url + 'v3image-download.php', timeout=30,
+                    params={'jid': job.jid, 'ieid': ieid}).content
+    raw = http.get(simulator.url + 'v3image-download.php', timeout=30,
+                   params={'jid': job.jid, 'ieid': plain}).content
+    assert len(flat) == size and flat != raw
+    assert flat == simulator.products.path(job, kind, flat_id=job.flat_id).read_bytes()
+    # Prepared now: OK_READY echoes the flat id sent, as a JSON number.
+    again = api(http, simulator, 'image-engine', request_name,
+                {'jid': job.jid, 'flatid': str(job.flat_id)}).json()
+    assert again['status'] == 'OK_READY'
+    assert again['data']['flatID'] == job.flat_id and again['data']['ieID'] != ieid
+    # Never READY from a create, never OK_* from a poll.
+    assert engine(http, simulator, api, '0-is-job-ready',
+                  ieid=again['data']['ieID'])['status'] == 'READY'
+
+
+def test_a_negative_flatid_is_refused(simulator, login, api):
     req, job = own_job(simulator, flat=True)
     answer = engine(login(simulator), simulator, api, '0-create-dlzip', jid=job.jid,
-                    flatid=job.flat_id)
-    assert answer['success'] == 1 and answer['data']['ieID']
+                    flatid=-3)
+    assert answer['success'] == 0 and answer['status'] == 'ERR_BAD_PARAMS'
 
 
 def test_engine_refuses_unknown_and_private_jobs(simulator, login, api):
@@ -649,6 +693,10 @@ def test_processed_images_page(simulator, login, type_, kind):
     assert '://' not in src and not src.startswith('/')
     expected = simulator.products.path(job, kind, processed=True).read_bytes()
     assert expected != simulator.products.path(job, kind).read_bytes()
+    # The flat-fielded raw frames, as far as the record tells.
+    flat = job.flat_id or None
+    if flat:
+        assert expected == simulator.products.path(job, kind, flat_id=flat).read_bytes()
     for url in (simulator.url + src, simulator.url + '/' + src):
         answer = http.get(url, timeout=30)
         assert answer.status_code == 200

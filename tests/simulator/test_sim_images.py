@@ -172,21 +172,58 @@ def test_filters_differ_slightly():
 
 # -- processed products ---------------------------------------------------------------
 
-def test_processed_products_are_corrected_and_marked(store):
+@pytest.mark.parametrize('kind', ['cube', 'zip'])
+def test_a_flat_id_makes_another_product(store, kind):
     job = make_job()
-    raw_path, art_path = store.path(job, 'cube'), store.path(job, 'cube', processed=True)
-    assert raw_path != art_path and art_path.name == 'art_418580.fits'
-    with fits.open(raw_path) as raw, fits.open(art_path) as art:
-        ov = overscan_width(32)
-        assert art[0].data.shape == (3, 32 - ov, 32 - ov)
-        assert 'Artefact corrected' in str(art[0].header['HISTORY'])
-        assert 'HISTORY' not in raw[0].header
-        assert art[0].header['FILTER'] == raw[0].header['FILTER']
-        assert np.median(raw[0].data) - np.median(art[0].data) > images.BIAS / 2
-    with zipfile.ZipFile(store.path(job, 'zip', processed=True)) as zf:
-        assert len(zf.namelist()) == 3
-        with fits.open(zf.open(zf.namelist()[0])) as member:
-            assert member[0].data.shape == (32 - ov, 32 - ov)
+    raw, flat24, flat31 = (store.path(job, kind, flat_id=f) for f in (0, 24, 31))
+    assert len({raw, flat24, flat31}) == 3 and raw.name == f'418580.{raw.suffix[1:]}'
+    # Other bytes and another size, for the cube as well as for the zip.
+    assert len({p.read_bytes() for p in (raw, flat24, flat31)}) == 3
+    assert raw.stat().st_size not in (flat24.stat().st_size, flat31.stat().st_size)
+    assert store.path(job, kind, flat_id=24) == flat24     # kept once made
+
+
+def frames(path):
+    """(header, data) of each frame of a cube or a zip."""
+    if path.suffix == '.fits':
+        with fits.open(path) as hdul:
+            return [(hdul[0].header, plane) for plane in hdul[0].data.astype(float)]
+    found = []
+    with zipfile.ZipFile(path) as zf:
+        for name in zf.namelist():
+            with fits.open(zf.open(name)) as member:
+                found.append((member[0].header, member[0].data.astype(float)))
+    return found
+
+
+@pytest.mark.parametrize('kind', ['cube', 'zip'])
+def test_flat_fielded_frames_are_the_raw_ones_divided_by_the_flat(store, kind):
+    job = make_job()
+    raw = frames(store.path(job, kind))
+    flat = frames(store.path(job, kind, flat_id=24))
+    for (raw_header, raw_data), (header, data) in zip(raw, flat):
+        assert data.shape == raw_data.shape == (32, 32)
+        assert header['FLATID'] == 24 and 'FLATID' not in raw_header
+        assert 'flat field 24' in str(header['HISTORY'])
+        ratio = raw_data / np.maximum(data, 1)
+        # The vignetting is divided out: corners gain more than the centre.
+        assert ratio[:4, :4].mean() < ratio[14:18, 14:18].mean()
+
+
+@pytest.mark.parametrize('kind', ['cube', 'zip'])
+def test_processed_products_are_the_flat_fielded_raw_frames(store, kind):
+    job = make_job()                                   # flat 31
+    art = store.path(job, kind, processed=True)
+    assert art.name == f'art_418580.{art.suffix[1:]}'
+    assert art.read_bytes() == store.path(job, kind, flat_id=31).read_bytes()
+    assert art.read_bytes() != store.path(job, kind).read_bytes()
+    # Raw dimensions: no crop.
+    assert [data.shape for _, data in frames(art)] == [(32, 32)] * 3
+    # A job without a flat: the month's flat of its telescope and filter.
+    bare = make_job(jid=418590, flat_id=None)
+    assert frames(store.path(bare, kind, processed=True))[0][0]['FLATID'] > 0
+    with pytest.raises(ValueError):
+        store.path(job, kind, processed=True, flat_id=24)
 
 
 # -- the store ------------------------------------------------------------------------

@@ -136,7 +136,9 @@ def test_download_obs(scope, simulator, tmp_path, capsys, cube):
                                verbose=True)
     assert fname == f'{job.jid}.{"fits" if cube else "zip"}'
     data = (tmp_path / fname).read_bytes()
-    assert data == simulator.products.path(job, 'cube' if cube else 'zip').read_bytes()
+    # get_job gave the flat id, which the original sends: the flat-fielded product.
+    assert data == simulator.products.path(job, 'cube' if cube else 'zip',
+                                           flat_id=job.flat_id or 0).read_bytes()
     if cube:
         with fits.open(io.BytesIO(data)) as hdul:
             assert hdul[0].header['NAXIS'] == 3
