@@ -91,10 +91,11 @@ FILTERS: dict[int, tuple[str, ...]] = {
     7: ('Colour', 'Blue', 'Green', 'Red'),
 }
 
-#: The image planes (cube) or files (zip) a filter choice produces.
+#: The image planes (cube) or files (zip) a filter choice produces, in the
+#: order they are stored and taken: R, V, B as recorded (PIRATE's likewise).
 FILTER_PLANES: dict[str, tuple[str, ...]] = {
-    'BVR': ('B', 'V', 'R'),
-    'Colour': ('Blue', 'Green', 'Red'),
+    'BVR': ('R', 'V', 'B'),
+    'Colour': ('Red', 'Green', 'Blue'),
 }
 
 #: Exposure limits in milliseconds, per telescope.
@@ -171,6 +172,9 @@ class Job:
     completion_time: int
     success: bool
     flat_id: int | None
+    # Completion minus the first frame's DATE-OBS, where a record gives it
+    # (None: the products' rule, headers.frame_times).
+    frame_lead: float | None = None
 
 
 class Archive:

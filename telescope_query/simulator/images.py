@@ -6,9 +6,9 @@ the same for every job of a target (seeded from its position or name):
 Gaussian stars with a power-law brightness spread, sky background, vignetting,
 a bias pedestal, photon and read noise, and overscan strips (bias and read
 noise only) along the last columns and rows.  Data are 16-bit unsigned
-(``BITPIX = 16``, ``BZERO = 32768``).  Headers carry the site's quirks,
-``EPOCH = 'REAL'`` and ``RADECSYS = 'ICRS'``, which make astropy's WCS emit
-``FITSFixedWarning`` as the live site's files do.
+(``BITPIX = 16``, ``BZERO = 32768``).  Planes come in the recorded order
+(R, V, B) and headers carry the recorded cards and quirks: see
+:mod:`.headers`.
 
 A product asked for with a flat id (``flatid`` of the image engine) is a
 product of its own: the frames divided by that flat field (one flat image
@@ -26,8 +26,8 @@ flat of its telescope and filter: [assumed]).
 
 :class:`ProductStore` makes each product once, on first use, as a file on
 disk, and hands out its path and exact size.  Rendering is pure
-(:func:`render_plane`, :func:`correct_plane`, :func:`product_header`) and
-tested without a server.
+(:func:`render_plane`, :func:`apply_flat`, :func:`.headers.product_header`)
+and tested without a server.
 
 This module is part of the simulator and imports nothing from the client.
 """
@@ -46,18 +46,12 @@ from pathlib import Path
 import numpy as np
 from astropy.io import fits
 
-from .archive import FILTER_PLANES, Job, month_flat_id
-from .catalog import sexagesimal
+from .archive import Job, month_flat_id
+from .headers import flat_header, frame_times, plane_names, product_header
 
 __all__ = ['ProductStore', 'plane_names', 'overscan_width', 'star_field', 'render_plane',
            'flat_field', 'apply_flat', 'product_header', 'flat_plane', 'flat_header',
-           'TELESCOP', 'product_flat']
-
-#: ``TELESCOP`` value per telescope id: the first word is the telescope.
-TELESCOP: dict[int, str] = {
-    1: 'Constellation camera', 2: 'Galaxy camera', 3: 'Cluster camera',
-    5: 'Planet camera', 6: 'COAST 0.36m', 7: 'PIRATE 0.43m',
-}
+           'product_flat']
 
 KINDS = ('cube', 'zip')
 BIAS = 1000.0           # ADU pedestal, also the overscan level
@@ -71,18 +65,6 @@ _BANDS = {
     'Clear': (0, 2.2, 2.4),
 }
 _MB = 1_000_000
-
-
-def plane_names(job: Job) -> tuple[str, ...]:
-    """The filters of a job's planes, in the order they are stored.
-
-    A three-colour filter gives three planes; PROTOCOL.md says their order
-    may vary, so one job in four stores them red first.
-    """
-    planes = FILTER_PLANES.get(job.filter_type, (job.filter_type,))
-    if len(planes) > 1 and job.jid % 4 == 3:
-        planes = planes[::-1]
-    return planes
 
 
 def overscan_width(size: int) -> int:
@@ -217,49 +199,6 @@ def product_flat(job: Job, processed: bool, flat_id: int = 0) -> int:
         return int(job.flat_id or month_flat_id(job.telescope_id, job.filter_type,
                                                  job.completion_time))
     return int(flat_id or 0)
-
-
-def flat_header(flat_id: int) -> fits.Header:
-    """Header cards of flat field ``flat_id``."""
-    h = fits.Header()
-    h['IMAGETYP'] = ('Flat Field', 'frame type')
-    h['FLATID'] = (flat_id, 'telescope.org flat field id')
-    h['OBSERVAT'] = ('Observatorio del Teide', 'Tenerife')
-    return h
-
-
-def product_header(job: Job, planes: tuple[str, ...] | str,
-                   flat_id: int = 0) -> fits.Header:
-    """Header cards of a product (the data cards are added by astropy).
-
-    ``flat_id`` is the flat field the frames were divided by (0: none).
-    """
-    filters = planes if isinstance(planes, str) else ','.join(planes)
-    h = fits.Header()
-    h['OBJECT'] = (job.object_name, 'target name of the request')
-    h['TELESCOP'] = (TELESCOP.get(job.telescope_id, f'Telescope {job.telescope_id}'),
-                     'telescope')
-    h['OBSERVAT'] = ('Observatorio del Teide', 'Tenerife')
-    h['SITELAT'] = ('+28 18 00', 'site latitude')
-    h['SITELONG'] = ('-16 30 36', 'site longitude (east positive)')
-    h['DATE-OBS'] = (time.strftime('%Y-%m-%dT%H:%M:%S', time.gmtime(job.completion_time)),
-                     'UTC, job completion')
-    h['EXPTIME'] = (job.exposure_ms / 1000, '[s] exposure time')
-    h['FILTER'] = (filters, 'filter of each plane' if ',' in filters else 'filter')
-    if job.ra_deg is not None and job.dec_deg is not None:
-        ra, dec = sexagesimal(job.ra_deg, job.dec_deg, sep=' ')
-        h['OBJCTRA'] = (ra, 'nominal object RA (J2000)')
-        h['OBJCTDEC'] = (dec, 'nominal object Dec (J2000)')
-    h['EQUINOX'] = (2000.0, 'equinox of the coordinates')
-    # The site's quirks, kept on purpose (astropy warns about both).
-    h['EPOCH'] = 'REAL'
-    h['RADECSYS'] = 'ICRS'
-    h['JOBID'] = (job.jid, 'telescope.org job id')
-    if flat_id:
-        h['FLATID'] = (int(flat_id), 'telescope.org flat field applied')
-        h['HISTORY'] = f'Flat fielded: divided by flat field {int(flat_id)}'
-        h['HISTORY'] = 'normalised to a median of 1 in each filter.'
-    return h
 
 
 def _one_block_more(header: fits.Header, reference: fits.Header) -> None:
@@ -409,12 +348,15 @@ class ProductStore:
     def _write_zip(self, job: Job, flat_id: int, path: Path) -> None:
         names = plane_names(job)
         compression = zipfile.ZIP_STORED if self.product_mb else zipfile.ZIP_DEFLATED
+        times = frame_times(job, names)
         with tempfile.TemporaryDirectory(dir=self.directory) as work, \
                 zipfile.ZipFile(path, 'w', compression=compression, compresslevel=1,
                                 allowZip64=True) as zf:
-            for name, data in self._planes(job, flat_id):
+            for (name, data), when in zip(self._planes(job, flat_id), times):
+                # Member names are [assumed]: never recorded.
                 member = Path(work) / f'{job.jid}_{name}.fits'
-                hdu = fits.PrimaryHDU(data, header=product_header(job, name, flat_id))
+                header = product_header(job, name, flat_id, times=[when])
+                hdu = fits.PrimaryHDU(data, header=header)
                 _allow_extensions(hdu, self.product_mb)
                 hdu.writeto(member)
                 if self.product_mb:
