@@ -30,7 +30,8 @@ from werkzeug.utils import send_file
 from werkzeug.wrappers import Request, Response
 
 from . import pages
-from .archive import FILTERS, MAX_EXPOSURE_MS, STATUS_TEXTS, TELESCOPE_TYPES, TELESCOPES
+from .archive import (FILTERS, MAX_EXPOSURE_MS, STATUS_TEXTS, TELESCOPE_TYPES, TELESCOPES,
+                      QueueFullError)
 from .counters import Counters
 from .engine import ImageEngine, Staging
 from .faults import Faults
@@ -475,6 +476,8 @@ class SimulatorApp:
         if filter_name not in FILTERS[telescope]:
             raise ApiError('ERR_BAD_FILTER')
         exposure = _as_number(params.get('exposuretime'))
+        # Over the telescope's maximum (180 s on COAST and PIRATE), or not a
+        # positive number: refused with this [assumed] status word.
         if exposure is None or not 0 < exposure <= MAX_EXPOSURE_MS[telescope]:
             raise ApiError('ERR_BAD_EXPOSURE')
         if params.get('objecttype', 'RADEC') != 'RADEC':
@@ -495,8 +498,12 @@ class SimulatorApp:
                        keys: list[str]) -> dict[str, Any]:
         if not session.basket:
             raise ApiError('ERR_BASKET_EMPTY')
-        basket, session.basket = session.basket, None
-        created = self.archive.add_request(session.user, **basket)
+        try:
+            created = self.archive.add_request(session.user, **session.basket)
+        except QueueFullError:
+            # [assumed] status word; the basket keeps its request for a later try.
+            raise ApiError('ERR_QUEUE_FULL') from None
+        session.basket = None
         return _api_answer(True, 'OK', {'id': str(created.rid)})
 
     # The image engine.
@@ -708,9 +715,20 @@ class SimulatorApp:
             if state['filter_type'] not in FILTERS[state['telescope_id']]:
                 return self._constructor_page(number, 'main', user, state,
                                               'The filter is not one of the telescope\'s.')
+            limit = MAX_EXPOSURE_MS[state['telescope_id']]
+            if state['exposure_ms'] > limit:    # the telescope changed after part 3
+                return self._constructor_page(number, 'main', user, state,
+                                              f'The exposure is over {limit} ms.')
+            try:
+                created = self.archive.add_request(user, **state)
+            except QueueFullError:
+                # The same limit as the basket's; the wording is [assumed].
+                return self._constructor_page(
+                    number, 'main', user, state,
+                    f'Your queue is full: {self.archive.queue_limit(user)} requests are '
+                    'waiting. Submit again when one has been observed.')
             with self._lock:
                 self._tickets.pop(number, None)
-            created = self.archive.add_request(user, **state)
             return _html(pages.constructor_done(created.rid, user))
         return self._constructor_page(number, 'main', user, state,
                                       f'Unknown action {action!r}.')

@@ -54,10 +54,10 @@ from . import catalog
 from .catalog import Target
 
 __all__ = ['STATUS_TEXTS', 'QUEUED_STATUSES', 'TELESCOPES', 'TELESCOPE_TYPES', 'FILTERS',
-           'FILTER_PLANES', 'MAX_EXPOSURE_MS', 'MIN_EXPOSURE_MS', 'Folder', 'Request', 'Job',
-           'Archive', 'never_rises', 'month_flat_id', 'SEED_ACCOUNT', 'SEED_REQUESTS',
-           'SEED_JOBS', 'SEED_EPOCH',
-           'SEED_SEARCH_WINDOW']
+           'FILTER_PLANES', 'MAX_EXPOSURE_MS', 'MIN_EXPOSURE_MS', 'DEFAULT_QUEUE_LIMIT',
+           'QUEUE_ROOM', 'Folder', 'Request', 'Job', 'Archive', 'QueueFullError',
+           'never_rises', 'month_flat_id', 'SEED_ACCOUNT', 'SEED_REQUESTS', 'SEED_JOBS',
+           'SEED_EPOCH', 'SEED_SEARCH_WINDOW']
 
 STATUS_TEXTS: dict[int, str] = {
     1: 'New', 2: 'New, allocated', 3: 'Waiting', 4: 'In progress', 5: 'Reallocate',
@@ -98,10 +98,19 @@ FILTER_PLANES: dict[str, tuple[str, ...]] = {
     'Colour': ('Red', 'Green', 'Blue'),
 }
 
-#: Exposure limits in milliseconds, per telescope.
+#: Exposure limits in milliseconds, per telescope.  180 s is COAST's maximum
+#: [seen: "180s is max exp"]; PIRATE's is [assumed] the same; the old
+#: cameras' limits are [assumed].
 MAX_EXPOSURE_MS: dict[int, int] = {1: 120000, 2: 300000, 3: 300000, 5: 10000,
-                                   6: 600000, 7: 600000}
+                                   6: 180000, 7: 180000}
 MIN_EXPOSURE_MS: dict[int, int] = {1: 100, 2: 100, 3: 100, 5: 1, 6: 100, 7: 100}
+
+#: Requests an account may have in the queue (status < 8) unless told
+#: otherwise [seen: 10 for a standard account on the site's FAQ, and the
+#: original author's batch of November 2024 stopped at 10].
+DEFAULT_QUEUE_LIMIT = 10
+#: Free places a generated history leaves in its account's queue.
+QUEUE_ROOM = 5
 
 # COAST and PIRATE are in service from 2017 on (Unix seconds of 2017-01-01).
 COAST_ERA = calendar.timegm((2017, 1, 1, 0, 0, 0))
@@ -111,6 +120,10 @@ HISTORY_YEARS = 10
 FIRST_RID = 700000
 FIRST_JID = 400000
 FIRST_FOLDER = 400
+
+
+class QueueFullError(Exception):
+    """A submission beyond the account's queue limit (nothing was created)."""
 
 
 def never_rises(dec_deg: float | None) -> bool:
@@ -193,6 +206,11 @@ class Archive:
         Unix time the archive is anchored to (default: the time of
         construction).  The archive's clock, :meth:`current_time`, runs on
         from it.
+    queue_limits : mapping of str to int, optional
+        Requests each named account may have in the queue (status < 8);
+        :data:`DEFAULT_QUEUE_LIMIT` (10) for the others.  A generated history
+        leaves :data:`QUEUE_ROOM` (5) places free.  Change it at run time
+        with :meth:`set_queue_limit`.
 
     Notes
     -----
@@ -200,13 +218,17 @@ class Archive:
     """
 
     def __init__(self, accounts: Mapping[str, str], *, requests_per_account: int = 2000,
-                 seed: int = 1, now: float | None = None) -> None:
+                 seed: int = 1, now: float | None = None,
+                 queue_limits: Mapping[str, int] | None = None) -> None:
         self.lock = threading.RLock()
         self.now: float = time.time() if now is None else float(now)
         self.seed = seed
         self.requests_per_account = requests_per_account
         self._started = time.monotonic()
         self._passwords = dict(accounts)
+        self._queue_limits: dict[str, int] = {}
+        for user, limit in (queue_limits or {}).items():
+            self.set_queue_limit(user, limit)
         self._folders: dict[str, list[Folder]] = {}
         self._requests: dict[str, dict[int, Request]] = {}
         self._jobs: dict[int, Job] = {}
@@ -234,6 +256,28 @@ class Archive:
     def users(self) -> list[str]:
         """Names of the accounts."""
         return list(self._passwords)
+
+    def queue_limit(self, user: str) -> int:
+        """How many requests ``user`` may have in the queue (status < 8)."""
+        return self._queue_limits.get(user, DEFAULT_QUEUE_LIMIT)
+
+    def set_queue_limit(self, user: str, limit: int) -> None:
+        """Let ``user`` have ``limit`` requests in the queue (from the next submission).
+
+        Requests already queued beyond a lowered limit stay; new ones are
+        refused until the queue is shorter than the limit.
+        """
+        if user not in self._passwords:
+            raise KeyError(f'no such account: {user!r}')
+        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
+            raise ValueError(f'a queue limit is an integer >= 0, not {limit!r}')
+        with self.lock:
+            self._queue_limits[user] = limit
+
+    def queued(self, user: str) -> int:
+        """Number of the user's requests in the queue (status < 8)."""
+        with self.lock:
+            return sum(r.status in QUEUED_STATUSES for r in self._requests[user].values())
 
     def check_password(self, user: str, password: str) -> bool:
         """Whether ``password`` is the password of ``user`` (False for unknown users)."""
@@ -316,10 +360,21 @@ class Archive:
                     object_id: str, ra_deg: float | None, dec_deg: float | None,
                     telescope_id: int, filter_type: str, exposure_ms: int,
                     dark_frame: bool, comments: str) -> Request:
-        """Queue a new request (status 3, Waiting) in the user's Inbox."""
+        """Queue a new request (status 3, Waiting) in the user's Inbox.
+
+        Raises
+        ------
+        KeyError
+            For an unknown account.
+        QueueFullError
+            When the user's queue already holds :meth:`queue_limit` requests.
+        """
         with self.lock:
             if user not in self._requests:
                 raise KeyError(f'no such account: {user!r}')
+            if self.queued(user) >= self.queue_limit(user):
+                raise QueueFullError(f'{user!r} has {self.queued(user)} requests in the '
+                                     f'queue, the limit is {self.queue_limit(user)}')
             req = Request(
                 rid=self._next_rid, owner=user, object_name=object_name,
                 object_type=object_type, object_id=object_id, ra_deg=ra_deg,
@@ -445,7 +500,7 @@ def _seed_records() -> tuple[tuple[Request, ...], tuple[Job, ...]]:
     demo = (
         # rid, object name, target, telescope, filter, exposure (ms), requested,
         # jid, completed, flat (None: the month's flat of that telescope and filter)
-        (706248, 'RaDec object', 'RaDec object', 2, 'BVR', 120000, '2020-12-21 11:27:45',
+        (706248, 'RaDec object', 'RaDec object', 6, 'BVR', 120000, '2020-12-21 11:27:45',
          369256, '2020-12-22 23:34:10', 24),
         (766264, 'T CrB_M', 'T CrB', 6, 'BVR', 30000, '2024-11-03 18:52:07',
          418581, '2024-11-04 19:47:31', None),
@@ -472,7 +527,7 @@ def _seed_records() -> tuple[tuple[Request, ...], tuple[Job, ...]]:
     # 17/11/24 16:00 - 18/11/24 16:00:59 finds, 423342 first and 423183 last.
     public = (
         # jid, rids, owner, target, telescope, filter, exposure (ms), completed, flat
-        (423183, (771716, 771970), 'observer17', 'M109', 2, 'BVR', 120000,
+        (423183, (771716, 771970), 'observer17', 'M109', 6, 'BVR', 120000,
          '2024-11-18 05:41:09', 31),
         (423219, (771808,), 'observer05', 'M1', 6, 'BVR', 60000, '2024-11-18 05:49:52', None),
         (423256, (771874,), 'observer31', 'Algol', 7, 'Colour', 10000,
@@ -616,7 +671,8 @@ class _Generator:
                    int(first_request + rng.uniform(0.2, 0.6) * HISTORY_YEARS * YEAR)),
         ]
         arch._requests[user] = {}
-        statuses = self._statuses(rng, n)
+        room = max(0, arch.queue_limit(user) - QUEUE_ROOM)
+        statuses = self._statuses(rng, n, room)
         complete = [s for s in statuses if s == COMPLETE]
         others = [s for s in statuses if s != COMPLETE]
         made: list[_Draft] = []
@@ -649,13 +705,26 @@ class _Generator:
         self.drafts += made
 
     @staticmethod
-    def _statuses(rng: random.Random, n: int) -> list[int]:
+    def _statuses(rng: random.Random, n: int, max_queued: int) -> list[int]:
+        """``n`` statuses, at most ``max_queued`` of them queued (below 8)."""
         codes = list(_STATUS_WEIGHTS)
         chosen = rng.choices(codes, weights=list(_STATUS_WEIGHTS.values()), k=n)
-        # Every status class at least once (when the archive is big enough).
+        # Every status class at least once when the archive is big enough;
+        # the queued ones as far as the queue limit leaves room, the most
+        # common first.
         if n >= 2 * len(codes):
-            for i, code in enumerate(c for c in codes if c != COMPLETE):
-                chosen[i] = code
+            queued = sorted(QUEUED_STATUSES, key=lambda c: -_STATUS_WEIGHTS[c])
+            forced = [c for c in codes if c != COMPLETE and c not in QUEUED_STATUSES]
+            forced += queued[:max_queued]
+            chosen[:len(forced)] = forced
+        # Past the limit, a queued request is an older one completed instead.
+        allowed = max_queued
+        for index, code in enumerate(chosen):
+            if code in QUEUED_STATUSES:
+                if allowed > 0:
+                    allowed -= 1
+                else:
+                    chosen[index] = COMPLETE
         return chosen
 
     def _clear(self, completion: int) -> int:
@@ -675,8 +744,8 @@ class _Generator:
         """Telescope, filter and exposure plausible for the target and the date."""
         if target.object_type == 'PLANET':
             telescope = 5 if when < COAST_ERA else rng.choice((6, 7))
-        elif when >= COAST_ERA:
-            telescope = rng.choices((6, 7, 2), weights=(45, 45, 10))[0]
+        elif when >= COAST_ERA:     # the Bradford cameras are retired
+            telescope = rng.choice((6, 7))
         else:
             telescope = rng.choices((2, 1, 3), weights=(55, 25, 20))[0]
         names = FILTERS[telescope]

@@ -1,4 +1,5 @@
 """The simulator's synthetic archive: content, consistency, search and the living queue."""
+import calendar
 import re
 import threading
 import time
@@ -8,10 +9,11 @@ import pytest
 from hypothesis import given, strategies as st
 
 from telescope_query.simulator import catalog
-from telescope_query.simulator.archive import (FILTERS, MAX_EXPOSURE_MS, SEED_EPOCH,
-                                               SEED_JOBS, SEED_REQUESTS,
-                                               SEED_SEARCH_WINDOW, STATUS_TEXTS,
-                                               TELESCOPES, Archive, never_rises)
+from telescope_query.simulator.archive import (DEFAULT_QUEUE_LIMIT, FILTERS,
+                                               MAX_EXPOSURE_MS, SEED_EPOCH, SEED_JOBS,
+                                               SEED_REQUESTS, SEED_SEARCH_WINDOW,
+                                               STATUS_TEXTS, TELESCOPES, Archive,
+                                               QueueFullError, never_rises)
 
 NOW = 1731945600            # 2024-11-18 16:00 UTC
 ACCOUNTS = {'demo': 'demo', 'other': 's3cret-Pa55'}
@@ -27,8 +29,9 @@ def archive():
 
 @pytest.fixture
 def fresh():
-    """An archive a test may change."""
-    return Archive(ACCOUNTS, requests_per_account=SIZE, seed=3, now=NOW)
+    """An archive a test may change, with room in its queues for many submissions."""
+    return Archive(ACCOUNTS, requests_per_account=SIZE, seed=3, now=NOW,
+                   queue_limits={'demo': 200, 'other': 200})
 
 
 def parse_radec(object_id):
@@ -97,11 +100,41 @@ def test_status_table_is_the_protocols():
     assert 'BVR' in FILTERS[2]
 
 
-def test_statuses_cover_the_whole_table(archive):
+def test_statuses_cover_the_whole_table(fresh):
     for user in ACCOUNTS:
-        counts = Counter(r.status for r in archive.requests(user))
+        counts = Counter(r.status for r in fresh.requests(user))
         assert set(counts) == set(STATUS_TEXTS)
         assert counts[8] > SIZE / 2
+
+
+def test_history_leaves_room_in_the_queue(archive):
+    # The site's limit of 10 requests in the queue: at most 5 queued, of
+    # several queued codes, and every other code.
+    for user in ACCOUNTS:
+        assert archive.queue_limit(user) == DEFAULT_QUEUE_LIMIT == 10
+        counts = Counter(r.status for r in archive.requests(user))
+        queued = {code: n for code, n in counts.items() if code < 8}
+        assert sum(queued.values()) == archive.queued(user) == 5
+        assert len(queued) >= 4 and 3 in queued
+        assert set(counts) >= {code for code in STATUS_TEXTS if code >= 8}
+
+
+def test_queue_limit_refuses_a_submission_beyond_it(fresh):
+    fresh.set_queue_limit('demo', fresh.queued('demo') + 2)
+    first, second = submit(fresh), submit(fresh)
+    before = len(fresh.requests('demo'))
+    with pytest.raises(QueueFullError):
+        submit(fresh)
+    assert len(fresh.requests('demo')) == before          # nothing was created
+    assert submit(fresh, user='other')                     # other accounts unaffected
+    fresh.complete_queue('demo')                           # the queue empties...
+    assert fresh.queued('demo') == 0 and submit(fresh)     # ...and takes requests again
+    with pytest.raises(ValueError):
+        fresh.set_queue_limit('demo', -1)
+    with pytest.raises(KeyError):
+        fresh.set_queue_limit('nobody', 10)
+    with pytest.raises(KeyError):
+        Archive(ACCOUNTS, requests_per_account=5, queue_limits={'nobody': 3})
 
 
 def test_status_and_job_are_consistent(archive):
@@ -141,9 +174,15 @@ def test_telescopes_filters_and_exposures(archive):
     for r in requests:
         assert r.filter_type in FILTERS[r.telescope_id]
         assert 0 < r.exposure_ms <= MAX_EXPOSURE_MS[r.telescope_id]
+        if r.telescope_id in (6, 7):
+            assert r.exposure_ms <= 180000      # "180s is max exp"
+    assert MAX_EXPOSURE_MS[6] == MAX_EXPOSURE_MS[7] == 180000
     telescopes = Counter(r.telescope_id for r in requests)
     assert telescopes[6] and telescopes[7]
     assert set(telescopes) - {6, 7}, 'old cameras missing'
+    # The old cameras are retired: from 2017 on only COAST and PIRATE observe.
+    assert all(r.telescope_id in (6, 7) for r in requests
+               if r.request_time >= calendar.timegm((2017, 1, 2, 0, 0, 0)))
 
 
 def test_ids_look_like_the_sites(archive):
@@ -281,14 +320,14 @@ def test_seed_jobs_are_the_documented_ones(archive):
     job = archive.job(369256)
     assert (job.rids, job.object_type, job.object_id, job.exposure_ms, job.filter_type,
             job.telescope_id, job.flat_id, job.success) == (
-        [706248], 'RADEC', '00:42:58.58 +36:28:18.97', 120000, 'BVR', 2, 24, True)
+        [706248], 'RADEC', '00:42:58.58 +36:28:18.97', 120000, 'BVR', 6, 24, True)
     assert time.strftime('%d %B %Y %H:%M:%S', time.gmtime(job.completion_time)) == \
         '22 December 2020 23:34:10'
     assert archive.job_of_request('demo', 706248) == job and job.owner == 'demo'
     job = archive.job(423183)
     assert (job.rids, job.object_type, job.object_id, job.exposure_ms, job.filter_type,
             job.telescope_id, job.flat_id, job.success, job.public) == (
-        [771716, 771970], 'MESSIER', '109', 120000, 'BVR', 2, 31, True, True)
+        [771716, 771970], 'MESSIER', '109', 120000, 'BVR', 6, 31, True, True)
     assert time.strftime('%d %B %Y %H:%M:%S', time.gmtime(job.completion_time)) == \
         '18 November 2024 05:41:09'
     assert job.owner not in ACCOUNTS

@@ -395,6 +395,7 @@ def test_job_view_telescope_names(simulator, login, value_rows):
     from telescope_query.simulator.archive import TELESCOPE_TYPES
     http = login(simulator)
     jobs = [simulator.archive.job(r.jid) for r in complete_requests(simulator)]
+    jobs += simulator.archive.search_jobs(0, simulator.archive.current_time())
     # Today's telescopes, COAST (6) and PIRATE (7), and an old camera or two.
     chosen = {job.telescope_id: job for job in jobs}
     assert {6, 7} <= set(chosen) and set(chosen) - {6, 7}
@@ -901,7 +902,9 @@ def test_basket_accepts_numbers_as_strings(simulator, login, api):
     ({'telescopeid': 7, 'filtertype': 'BVR'}, 'ERR_BAD_FILTER'),
     ({'exposuretime': 0}, 'ERR_BAD_EXPOSURE'),
     ({'exposuretime': -1000}, 'ERR_BAD_EXPOSURE'),
-    ({'exposuretime': 600001}, 'ERR_BAD_EXPOSURE'),
+    ({'exposuretime': 180001}, 'ERR_BAD_EXPOSURE'),
+    ({'exposuretime': 240000}, 'ERR_BAD_EXPOSURE'),         # "180s is max exp"
+    ({'telescopeid': 7, 'filtertype': 'Red', 'exposuretime': 180001}, 'ERR_BAD_EXPOSURE'),
     ({'exposuretime': 'long'}, 'ERR_BAD_EXPOSURE'),
     ({'objectid': '00:42:44 +41:16:07'}, 'ERR_BAD_OBJECTID'),
     ({'objectid': '24:00:00.00 +41:16:07.50'}, 'ERR_BAD_OBJECTID'),
@@ -923,11 +926,52 @@ def test_basket_refuses_bad_values(simulator, login, api, changes, status):
     assert len(simulator.archive.requests('demo')) == before
 
 
-def test_exposure_limit_is_the_telescopes(simulator, login, api):
-    from telescope_query.simulator.archive import MAX_EXPOSURE_MS
+@pytest.mark.parametrize('telescope,filter_name', [(6, 'BVR'), (7, 'Colour')])
+def test_exposure_limit_is_180_seconds(simulator, login, api, telescope, filter_name):
     http = login(simulator)
-    at_limit = submit(http, simulator, api, basket_item(exposuretime=MAX_EXPOSURE_MS[6]))
+    at_limit = submit(http, simulator, api, basket_item(
+        telescopeid=telescope, filtertype=filter_name, exposuretime=180000))
     assert at_limit['success'] is True
+    over = submit(http, simulator, api, basket_item(
+        telescopeid=telescope, filtertype=filter_name, exposuretime=180001))
+    assert over == {'success': False, 'status': 'ERR_BAD_EXPOSURE', 'data': None}
+
+
+def test_queue_limit_of_ten(simulator_factory, login, api):
+    sim = simulator_factory(requests=60, queue_limits={})    # the site's default: 10
+    http = login(sim)
+    queued = sim.archive.queued('demo')
+    assert queued == 5                     # the generated history leaves room
+    made = [submit(http, sim, api, basket_item())['data']['id'] for _ in range(10 - queued)]
+    assert len(set(made)) == 10 - queued
+    before = len(sim.archive.requests('demo'))
+    refused = submit(http, sim, api, basket_item(objectname='Eleventh'))
+    assert refused == {'success': False, 'status': 'ERR_QUEUE_FULL', 'data': None}
+    assert len(sim.archive.requests('demo')) == before
+    # The basket keeps the refused request: once a place is free it goes in.
+    sim.set_queue_limit('demo', 11)
+    again = api(http, sim, 'request-constructor', '0-rb-submit').json()
+    assert again['success'] is True
+    assert sim.archive.request('demo', int(again['data']['id'])).object_name == 'Eleventh'
+    # Another account has a queue of its own.
+    assert submit(login(sim, 'alice'), sim, api, basket_item())['success'] is True
+    # Completed requests free the queue.
+    sim.complete_queue('demo')
+    assert submit(http, sim, api, basket_item())['success'] is True
+
+
+def test_queue_limit_per_account(simulator_factory, login, api):
+    sim = simulator_factory(requests=20, queue_limits={'demo': 40})
+    assert sim.archive.queue_limit('demo') == 40 and sim.archive.queue_limit('alice') == 10
+    http = login(sim)
+    for _ in range(40 - sim.archive.queued('demo')):
+        assert submit(http, sim, api, basket_item())['success'] is True
+    assert submit(http, sim, api, basket_item())['status'] == 'ERR_QUEUE_FULL'
+
+
+def test_shared_simulator_has_a_generous_queue_limit(simulator):
+    from telescope_query.simulator.pytest_plugin import GENEROUS_QUEUE_LIMIT
+    assert simulator.archive.queue_limit('demo') == GENEROUS_QUEUE_LIMIT >= 1000
 
 
 def test_basket_is_per_session(simulator, login, api):
@@ -1033,6 +1077,35 @@ def test_form_filter_must_be_the_telescopes(simulator, login):
     answer = run_form(http, simulator, steps)
     assert 'class="error"' in answer.text
     ticket_of(answer.text)
+
+
+def test_form_refuses_a_long_exposure(simulator, login):
+    http = login(simulator)
+    steps = [dict(step) for step in FORM_STEPS]
+    steps[6]['newExposureTime'] = '180001'
+    answer = run_form(http, simulator, steps)
+    assert 'class="error"' in answer.text and '180000' in answer.text
+    done = http.post(simulator.url + 'request-constructor.php', timeout=30,
+                     data={'ticket': str(ticket_of(answer.text)), 'action': 'main-submit'})
+    assert 'Still to be set: exposure' in done.text
+
+
+def test_form_refuses_a_submission_beyond_the_queue_limit(simulator_factory, login):
+    sim = simulator_factory(requests=20, queue_limits={})
+    sim.set_queue_limit('demo', sim.archive.queued('demo'))
+    http = login(sim)
+    before = len(sim.archive.requests('demo'))
+    answer = run_form(http, sim, FORM_STEPS)
+    done = http.post(sim.url + 'request-constructor.php', timeout=30,
+                     data={'ticket': str(ticket_of(answer.text)), 'action': 'main-submit'})
+    assert done.status_code == 200 and 'class="error"' in done.text
+    assert 'queue is full' in done.text
+    assert len(sim.archive.requests('demo')) == before
+    # The form is still there: once there is room, the same ticket submits.
+    sim.set_queue_limit('demo', sim.archive.queued('demo') + 1)
+    done = http.post(sim.url + 'request-constructor.php', timeout=30,
+                     data={'ticket': str(ticket_of(done.text)), 'action': 'main-submit'})
+    assert len(sim.archive.requests('demo')) == before + 1 and 'submitted' in done.text
 
 
 def test_form_ticket_of_another_session_is_refused(simulator, login):

@@ -220,3 +220,17 @@ def test_command_line_rejects_a_bad_account():
     from telescope_query.simulator.__main__ import main
     with pytest.raises(SystemExit):
         main(['--account', 'no-colon'])
+
+
+def test_command_line_queue_limit():
+    from telescope_query.simulator.__main__ import parser
+    assert parser().parse_args(['--queue-limit', '40']).queue_limit == 40
+    assert parser().parse_args([]).queue_limit is None
+
+
+def test_simulator_queue_limit_knobs():
+    with Simulator({'demo': 'demo', 'bob': 'b'}, requests=5, image_size=8,
+                   queue_limits={'bob': 40}) as sim:
+        assert sim.archive.queue_limit('demo') == 10 and sim.archive.queue_limit('bob') == 40
+        sim.set_queue_limit('demo', 3)
+        assert sim.archive.queue_limit('demo') == 3
