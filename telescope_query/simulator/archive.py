@@ -23,15 +23,19 @@ the real records that the original library's documentation shows
 (``seed-telescope-api.txt``), with their literal ids, so that its examples
 run unchanged: requests 766264-767380 (ten variable stars, status 8, jobs
 418581-419547, completed 4-8 November 2024) and request 706248 (job 369256,
-22 December 2020), see :data:`SEED_REQUESTS`.  Other users' public jobs
-423183 (requests 771716 and 771970, M109) to 423342 are the six jobs that the
+22 December 2020), with the exposures and comments of the author's recorded
+requests, and the recorded request 771144 (LX Cyg, job 422672, 11 November
+2024), see :data:`SEED_REQUESTS`.  Other users' public jobs 423183
+(requests 771716 and 771970, M109) to 423342 are the six jobs that the
 documented job search of 17/11/24 16:00 - 18/11/24 16:00:59 finds
 (:data:`SEED_SEARCH_WINDOW`); no generated job completes in that window.
-These records are added whatever ``requests_per_account`` is, once the
-archive's ``now`` reaches :data:`SEED_EPOCH` (18 November 2024, 06:24:20
-UTC); ``demo``'s history is then ``requests_per_account`` requests of which
-eleven are the seed's (eleven when it asks for fewer).  Generated ids skip
-theirs.  Generated ids grow with time; the seed's keep their real values.
+Job 336896 (EQ Lyr, 18 June 2019 23:45:04 UTC) is another user's public job:
+its view shows the recorded summer date slip (19 June).  These records are
+added whatever ``requests_per_account`` is, once the archive's ``now``
+reaches :data:`SEED_EPOCH` (18 November 2024, 06:24:20 UTC); ``demo``'s
+history is then ``requests_per_account`` requests of which twelve are the
+seed's (twelve when it asks for fewer).  Generated ids skip theirs.
+Generated ids grow with time; the seed's keep their real values.
 
 Objects handed out (:class:`Folder`, :class:`Request`, :class:`Job`) are
 frozen: a state change (``complete_queue``) replaces them, so a reader never
@@ -494,52 +498,68 @@ def _catalogue_target(name: str) -> Target:
 def _seed_records() -> tuple[tuple[Request, ...], tuple[Job, ...]]:
     # demo's requests: the documented rids, names, status 8 and jids; the
     # documented job 369256 of request 706248.  The ten November requests were
-    # sent in batches by a script (hence the consecutive rids) and observed
-    # with COAST; their completions are in the documented newest-first order
-    # 767380, 767374, 767376, 767375, 767373, 766438, 766436, 766435, 766437, 766264.
+    # sent in batches by the author's script (hence the consecutive rids) and
+    # observed with COAST; their completions are in the documented newest-first
+    # order 767380, 767374, 767376, 767375, 767373, 766438, 766436, 766435,
+    # 766437, 766264.  Exposures and comments are the script's (submit_batch.py,
+    # Dec 2023 to Nov 2024): 180 s 'Mira' for the Miras, 60 s 'Symbiotic AAVSO'
+    # for CH Cyg; T CrB's 180 s 'AAVSO' is [assumed].  Their flat, 31, is the
+    # one recorded on COAST jobs of November 2024.  771144 (LX Cyg, J422672) is
+    # a recorded request (row 113 of the listing on 17 November 2024).
     demo = (
-        # rid, object name, target, telescope, filter, exposure (ms), requested,
-        # jid, completed, flat (None: the month's flat of that telescope and filter)
-        (706248, 'RaDec object', 'RaDec object', 6, 'BVR', 120000, '2020-12-21 11:27:45',
-         369256, '2020-12-22 23:34:10', 24),
-        (766264, 'T CrB_M', 'T CrB', 6, 'BVR', 30000, '2024-11-03 18:52:07',
-         418581, '2024-11-04 19:47:31', None),
-        (766435, 'T CrB', 'T CrB', 6, 'BVR', 20000, '2024-11-05 20:14:02',
-         418736, '2024-11-06 19:31:20', None),
-        (766436, 'CH Cyg', 'CH Cyg', 6, 'BVR', 10000, '2024-11-05 20:14:05',
-         418737, '2024-11-06 20:05:53', None),
-        (766437, 'SS Cyg', 'SS Cyg', 6, 'BVR', 30000, '2024-11-05 20:14:08',
-         418738, '2024-11-06 19:12:44', None),
-        (766438, 'DX Vul', 'DX Vul', 6, 'BVR', 60000, '2024-11-05 20:14:11',
-         418739, '2024-11-06 20:40:16', None),
-        (767373, 'CH Cyg', 'CH Cyg', 6, 'BVR', 10000, '2024-11-07 19:03:40',
-         419540, '2024-11-08 19:50:27', None),
-        (767374, 'SS Cyg', 'SS Cyg', 6, 'BVR', 30000, '2024-11-07 19:03:43',
-         419541, '2024-11-08 21:02:35', None),
-        (767375, 'IP Cyg', 'IP Cyg', 6, 'BVR', 90000, '2024-11-07 19:03:46',
-         419542, '2024-11-08 20:14:09', None),
-        (767376, 'V686 Cyg', 'V686 Cyg', 6, 'BVR', 60000, '2024-11-07 19:03:49',
-         419543, '2024-11-08 20:37:58', None),
-        (767380, 'EQ Lyr', 'EQ Lyr', 6, 'BVR', 60000, '2024-11-07 19:26:12',
-         419547, '2024-11-08 21:25:50', None),
+        # rid, object name, target, telescope, filter, exposure (ms), comment,
+        # requested, jid, completed, flat, first frame's lead (s) when recorded
+        (706248, 'RaDec object', 'RaDec object', 6, 'BVR', 120000, 'AutoSubmit',
+         '2020-12-21 11:27:45', 369256, '2020-12-22 23:34:10', 24, None),
+        (766264, 'T CrB_M', 'T CrB', 6, 'BVR', 180000, 'AAVSO',
+         '2024-11-03 18:52:07', 418581, '2024-11-04 19:47:31', 31, None),
+        (766435, 'T CrB', 'T CrB', 6, 'BVR', 180000, 'AAVSO',
+         '2024-11-05 20:14:02', 418736, '2024-11-06 19:31:20', 31, None),
+        (766436, 'CH Cyg', 'CH Cyg', 6, 'BVR', 60000, 'Symbiotic AAVSO',
+         '2024-11-05 20:14:05', 418737, '2024-11-06 20:05:53', 31, None),
+        (766437, 'SS Cyg', 'SS Cyg', 6, 'BVR', 180000, 'Mira',
+         '2024-11-05 20:14:08', 418738, '2024-11-06 19:12:44', 31, None),
+        (766438, 'DX Vul', 'DX Vul', 6, 'BVR', 180000, 'Mira',
+         '2024-11-05 20:14:11', 418739, '2024-11-06 20:40:16', 31, None),
+        (767373, 'CH Cyg', 'CH Cyg', 6, 'BVR', 60000, 'Symbiotic AAVSO',
+         '2024-11-07 19:03:40', 419540, '2024-11-08 19:50:27', 31, None),
+        (767374, 'SS Cyg', 'SS Cyg', 6, 'BVR', 180000, 'Mira',
+         '2024-11-07 19:03:43', 419541, '2024-11-08 21:02:35', 31, None),
+        (767375, 'IP Cyg', 'IP Cyg', 6, 'BVR', 180000, 'Mira',
+         '2024-11-07 19:03:46', 419542, '2024-11-08 20:14:09', 31, None),
+        (767376, 'V686 Cyg', 'V686 Cyg', 6, 'BVR', 180000, 'Mira',
+         '2024-11-07 19:03:49', 419543, '2024-11-08 20:37:58', 31, None),
+        (767380, 'EQ Lyr', 'EQ Lyr', 6, 'BVR', 180000, 'Mira',
+         '2024-11-07 19:26:12', 419547, '2024-11-08 21:25:50', 31, None),
+        (771144, 'LX Cyg', 'LX Cyg', 6, 'BVR', 180000, 'AAVSO',
+         '2024-10-30 20:53:23', 422672, '2024-11-11 00:25:33', 31, 480.5),
     )
     # Other users' public successful jobs: what the documented job search of
-    # 17/11/24 16:00 - 18/11/24 16:00:59 finds, 423342 first and 423183 last.
+    # 17/11/24 16:00 - 18/11/24 16:00:59 finds, 423342 first and 423183 last;
+    # and J336896 (EQ Lyr, request 664342, recorded: its view reads 19 June
+    # 2019 23:45:04 UTC, its first frame 2019-06-18T23:38:22, the summer date
+    # slip), here another user's public job.
     public = (
-        # jid, rids, owner, target, telescope, filter, exposure (ms), completed, flat
+        # jid, rids, owner, target, telescope, filter, exposure (ms), completed,
+        # flat, first frame's lead (s) when recorded
+        (336896, (664342,), 'observer03', 'EQ Lyr', 6, 'BVR', 180000,
+         '2019-06-18 23:45:04', None, 401.05),
         (423183, (771716, 771970), 'observer17', 'M109', 6, 'BVR', 120000,
-         '2024-11-18 05:41:09', 31),
-        (423219, (771808,), 'observer05', 'M1', 6, 'BVR', 60000, '2024-11-18 05:49:52', None),
+         '2024-11-18 05:41:09', 31, None),
+        (423219, (771808,), 'observer05', 'M1', 6, 'BVR', 60000, '2024-11-18 05:49:52',
+         None, None),
         (423256, (771874,), 'observer31', 'Algol', 7, 'Colour', 10000,
-         '2024-11-18 05:58:36', None),
-        (423297, (771925,), 'observer05', 'M42', 6, 'R', 30000, '2024-11-18 06:07:03', None),
+         '2024-11-18 05:58:36', None, None),
+        (423297, (771925,), 'observer05', 'M42', 6, 'R', 30000, '2024-11-18 06:07:03',
+         None, None),
         (423318, (771951,), 'observer22', 'NGC 891', 7, 'Colour', 180000,
-         '2024-11-18 06:15:47', None),
+         '2024-11-18 06:15:47', None, None),
         (423342, (771989,), 'observer09', 'M45', 6, 'BVR', 20000, '2024-11-18 06:24:20',
-         None),
+         None, None),
     )
     requests, jobs = [], []
-    for (rid, name, target_name, tele, filt, exposure, asked, jid, done, flat) in demo:
+    for (rid, name, target_name, tele, filt, exposure, comment, asked, jid, done, flat,
+         lead) in demo:
         t = _catalogue_target(target_name)
         completed = _utc(done)
         jobs.append(Job(
@@ -547,14 +567,14 @@ def _seed_records() -> tuple[tuple[Request, ...], tuple[Job, ...]]:
             object_type=t.object_type, object_id=t.object_id, ra_deg=t.ra_deg,
             dec_deg=t.dec_deg, telescope_id=tele, filter_type=filt, exposure_ms=exposure,
             completion_time=completed, success=True,
-            flat_id=flat or month_flat_id(tele, filt, completed)))
+            flat_id=flat or month_flat_id(tele, filt, completed), frame_lead=lead))
         requests.append(Request(
             rid=rid, owner=SEED_ACCOUNT, object_name=name, object_type=t.object_type,
             object_id=t.object_id, ra_deg=t.ra_deg, dec_deg=t.dec_deg, telescope_id=tele,
             filter_type=filt, exposure_ms=exposure, dark_frame=True, status=COMPLETE,
-            request_time=_utc(asked), completion_time=completed, comments='AutoSubmit',
-            folder_id=1, jid=jid))
-    for (jid, rids, owner, target_name, tele, filt, exposure, done, flat) in public:
+            request_time=_utc(asked), completion_time=completed, comments=comment,
+            folder_id=1, jid=jid, seen=True))
+    for (jid, rids, owner, target_name, tele, filt, exposure, done, flat, lead) in public:
         t = _catalogue_target(target_name)
         completed = _utc(done)
         jobs.append(Job(
@@ -562,7 +582,7 @@ def _seed_records() -> tuple[tuple[Request, ...], tuple[Job, ...]]:
             object_type=t.object_type, object_id=t.object_id, ra_deg=t.ra_deg,
             dec_deg=t.dec_deg, telescope_id=tele, filter_type=filt, exposure_ms=exposure,
             completion_time=completed, success=True,
-            flat_id=flat or month_flat_id(tele, filt, completed)))
+            flat_id=flat or month_flat_id(tele, filt, completed), frame_lead=lead))
     return tuple(requests), tuple(jobs)
 
 
@@ -686,7 +706,10 @@ class _Generator:
             shared = (job_index < n_shared_min and remaining >= 3) or rng.random() < 0.05
             size = min(remaining, (3 if rng.random() < 0.3 else 2) if shared else 1)
             recent = n_shared_min <= job_index < n_shared_min + n_recent
-            made += self._complete_job(rng, user, size, recent)
+            # The first ordinary job completes late on a summer evening: its
+            # view shows the next day's date (the recorded summer date slip).
+            late = job_index == n_shared_min + n_recent
+            made += self._complete_job(rng, user, size, recent, late)
             remaining -= size
             job_index += 1
 
@@ -772,10 +795,22 @@ class _Generator:
         return rng.choice((target.comment, target.comment, 'AutoSubmit', '', 'AAVSO',
                            'Course S282', 'Colour image', 'Light curve'))
 
-    def _complete_job(self, rng, user, size, recent) -> list[_Draft]:
+    def _summer_night(self, rng: random.Random) -> int:
+        """A past moment between 23:00 and 24:00 UTC, June to September."""
+        year = time.gmtime(self._when(rng, min_age=2 * DAY)).tm_year
+        for back in range(HISTORY_YEARS + 1):       # this year's may be in the future
+            when = calendar.timegm((year - back, rng.randint(6, 9), rng.randint(1, 28),
+                                    23, rng.randrange(60), rng.randrange(60)))
+            if when < self.now - 2 * DAY:
+                return when
+        return when
+
+    def _complete_job(self, rng, user, size, recent, late=False) -> list[_Draft]:
         target = self._target(rng)
         if recent:
             completion = int(self.now - rng.uniform(0.5, 40.0) * 3600)
+        elif late:
+            completion = self._summer_night(rng)
         else:
             completion = self._when(rng, min_age=2 * DAY)
         completion = self._clear(completion)

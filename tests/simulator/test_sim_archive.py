@@ -298,7 +298,8 @@ SEED_TEN = [(767380, 'EQ Lyr', 419547), (767374, 'SS Cyg', 419541),
 def test_seed_records_are_demos_whatever_the_size(size):
     made = Archive(ACCOUNTS, requests_per_account=size, seed=3, now=NOW)
     demo = made.requests('demo')
-    assert len(demo) == max(size, 11) and made.folder_count('demo', 1) == len(demo)
+    assert len(demo) == max(size, len(SEED_REQUESTS)) == max(size, 12)
+    assert made.folder_count('demo', 1) == len(demo)
     assert len(made.requests('other')) == size
     assert [r.rid for r in demo] == sorted(r.rid for r in demo)
     newest = sorted(demo, key=lambda r: (r.completion_time, r.rid), reverse=True)
@@ -333,7 +334,45 @@ def test_seed_jobs_are_the_documented_ones(archive):
     assert job.owner not in ACCOUNTS
     found = [j.jid for j in archive.search_jobs(*SEED_SEARCH_WINDOW)]
     assert found[0] == 423342 and found[-1] == 423183 and len(found) == 6
-    assert set(found) == {j.jid for j in SEED_JOBS if j.public}
+    assert set(found) == {j.jid for j in SEED_JOBS if j.public and j.jid != 336896}
+
+
+def test_seed_requests_look_like_the_recorded_ones(archive):
+    by_rid = {r.rid: r for r in archive.requests('demo')}
+    # The author's script: 180 s for the Miras, 60 s for CH Cyg; recorded comments.
+    for rid in (766437, 766438, 767374, 767375, 767376, 767380):
+        assert (by_rid[rid].exposure_ms, by_rid[rid].comments) == (180000, 'Mira')
+    for rid in (766436, 767373):
+        assert (by_rid[rid].exposure_ms, by_rid[rid].comments) == (60000, 'Symbiotic AAVSO')
+    assert {by_rid[rid].comments for rid in (766264, 766435)} == {'AAVSO'}
+    assert by_rid[767380].object_id == '19:19:02.60 +41:06:34.24'      # EQ Lyr [seen]
+    assert by_rid[767374].object_id == '21:42:42.80 +43:35:09.86'      # SS Cyg [seen]
+    assert by_rid[766436].object_id == '19:24:33.07 +50:14:29.06'      # CH Cyg [seen]
+    assert all(by_rid[r.rid].seen for r in SEED_REQUESTS)
+    # LX Cyg, as recorded on 17 November 2024.
+    lx = by_rid[771144]
+    assert (lx.object_name, lx.object_type, lx.object_id, lx.request_time, lx.status,
+            lx.comments, lx.exposure_ms, lx.jid) == (
+        'LX Cyg', 'RADEC', '21:55:57.03 +48:20:52.52', 1730321603, 8, 'AAVSO', 180000,
+        422672)
+    job = archive.job(422672)
+    assert time.strftime('%d %B %Y %H:%M:%S', time.gmtime(job.completion_time)) == \
+        '11 November 2024 00:25:33' and job.frame_lead == 480.5
+
+
+def test_a_summer_late_evening_completion_in_every_history(archive):
+    # The views of these show the next day's date (the recorded summer date slip).
+    for user in ACCOUNTS:
+        late = [r for r in archive.requests(user) if r.status == 8
+                and time.gmtime(r.completion_time).tm_hour == 23
+                and 6 <= time.gmtime(r.completion_time).tm_mon <= 9]
+        assert late
+    # And J336896 itself, another user's public job.
+    job = archive.job(336896)
+    assert job.public and job.owner not in ACCOUNTS and job.rids == [664342]
+    assert time.strftime('%Y-%m-%d %H:%M:%S', time.gmtime(job.completion_time)) == \
+        '2019-06-18 23:45:04'
+    assert job in archive.search_jobs(job.completion_time, job.completion_time)
 
 
 def test_seed_records_only_for_demo_and_from_their_date():

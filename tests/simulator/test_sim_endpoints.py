@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 
 import pytest
 import requests
@@ -15,6 +16,7 @@ from bs4 import BeautifulSoup
 from sim_helpers import time_words
 
 NOT_LOGGED_IN = {'success': 0, 'status': 'ERR_NOT_LOGGED_IN', 'data': None}
+NOW = 1731945600            # 2024-11-18 16:00 UTC: the seed records are there
 DATE_CELL = re.compile(r'^\S+ \S+ \S+ (\d{1,2}) ([A-Z][a-z]+) (\d{4}) '
                        r'\((\d\d:\d\d:\d\d) UTC\)$')
 
@@ -391,16 +393,17 @@ def test_job_view(simulator, login, value_rows):
     assert onclicks[0].endswith(f"={job.flat_id}'")
 
 
-def test_job_view_telescope_names(simulator, login, value_rows):
+def test_job_view_telescope_names(simulator_factory, login, value_rows):
     from telescope_query.simulator.archive import TELESCOPE_TYPES
-    http = login(simulator)
-    jobs = [simulator.archive.job(r.jid) for r in complete_requests(simulator)]
-    jobs += simulator.archive.search_jobs(0, simulator.archive.current_time())
+    sim = simulator_factory(requests=200, now=NOW)
+    http = login(sim)
+    jobs = [sim.archive.job(r.jid) for r in complete_requests(sim)]
+    jobs += sim.archive.search_jobs(0, NOW)
     # Today's telescopes, COAST (6) and PIRATE (7), and an old camera or two.
     chosen = {job.telescope_id: job for job in jobs}
     assert {6, 7} <= set(chosen) and set(chosen) - {6, 7}
     for tid, job in chosen.items():
-        rows = value_rows(view(http, simulator, f'jid={job.jid}'))
+        rows = value_rows(view(http, sim, f'jid={job.jid}'))
         assert rows['Telescope Type Name'] == TELESCOPE_TYPES[tid]
         assert rows['Telescope Type Name'] == ('Galaxy' if tid in (6, 7) else
                                                {1: 'Constellation', 2: 'Galaxy',
@@ -423,6 +426,33 @@ def test_request_view_names_the_telescope(simulator, login, api, value_rows, tel
     rid = submit(http, simulator, api, basket_item(telescopeid=telescope,
                                                    filtertype=filter_name))['data']['id']
     assert value_rows(view(http, simulator, f'rid={rid}'))['Dark Frame'] == 'Instant'
+
+
+def test_views_show_the_summer_date_slip(simulator, login, value_rows, api):
+    http = login(simulator)
+    # J336896, completed 2019-06-18 23:45:04 UTC: the view reads 19 June [seen].
+    cell = value_rows(view(http, simulator, 'jid=336896'))['Completion Time']
+    assert cell.split()[3:] == ['19', 'June', '2019', '(23:45:04', 'UTC)']
+    # Its frames carry the true date: the first one 2019-06-18T23:38:22.
+    ieid = stage(http, simulator, api, 336896, 'zip')['data']['ieID']
+    engine(http, simulator, api, '0-is-job-ready', ieid=ieid)
+    import io
+    import zipfile
+    from astropy.io import fits
+    data = http.get(simulator.url + 'v3image-download.php', timeout=30,
+                    params={'jid': 336896, 'ieid': ieid}).content
+    with zipfile.ZipFile(io.BytesIO(data)) as zf, \
+            fits.open(zf.open(zf.namelist()[0])) as first:
+        assert first[0].header['DATE-OBS'].startswith('2019-06-18T23:38:22.')
+        assert first[0].header['FILTER'] == 'R'
+    # A generated one of demo's own, on its request view too.
+    late = next(r for r in complete_requests(simulator)
+                if time.gmtime(r.completion_time).tm_hour == 23
+                and 6 <= time.gmtime(r.completion_time).tm_mon <= 9)
+    rows = value_rows(view(http, simulator, f'rid={late.rid}'))
+    assert rows['Completion Time'].split()[3:8] == time_words(late.completion_time)
+    utc_day = time.gmtime(late.completion_time).tm_mday
+    assert rows['Completion Time'].split()[3] != str(utc_day)
 
 
 def test_job_view_of_a_job_serving_several_requests(simulator, login, value_rows):
