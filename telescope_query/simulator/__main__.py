@@ -60,6 +60,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument('--now', type=_moment, default=None, metavar='WHEN',
                    help='anchor the archive to this time (Unix seconds or ISO date; '
                         'default: now)')
+    p.add_argument('--queue-limit', type=int, default=None, metavar='N',
+                   help='requests each account may have in the queue (default 10)')
     p.add_argument('--quiet', action='store_true', help='do not log each request')
     return p
 
@@ -79,6 +81,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     sim = Simulator(accounts, requests=args.requests, image_size=args.image_size,
                     product_mb=args.product_mb, staging_seconds=args.staging_seconds,
                     latency_ms=args.latency_ms, seed=args.seed, now=args.now,
+                    queue_limits=(None if args.queue_limit is None else
+                                  dict.fromkeys(accounts, args.queue_limit)),
                     port=args.port, log_requests=not args.quiet)
     try:
         sim.start()

@@ -30,7 +30,8 @@ from werkzeug.utils import send_file
 from werkzeug.wrappers import Request, Response
 
 from . import pages
-from .archive import FILTERS, MAX_EXPOSURE_MS, STATUS_TEXTS, TELESCOPES
+from .archive import (FILTERS, MAX_EXPOSURE_MS, STATUS_TEXTS, TELESCOPE_TYPES, TELESCOPES,
+                      QueueFullError)
 from .counters import Counters
 from .engine import ImageEngine, Staging
 from .faults import Faults
@@ -124,6 +125,50 @@ def _id_arg(text: str | None) -> int | None:
     if text[:1] in ('R', 'J', 'r', 'j'):
         text = text[1:]
     return int(text) if text.isdigit() else None
+
+
+def _record(r: Any, row: int) -> dict[str, str]:
+    """A request as the listing gives it: exactly the recorded keys, all strings.
+
+    ``row`` is the 1-based position in the whole listing (``startAfterRow``
+    counted). Telescope, filter, exposure, completion, folder and job are not
+    in the listing (PROTOCOL.md section 2): only in the request's view.
+    """
+    return {'id': str(r.rid), 'seen': '1' if r.seen else '0',
+            'usercomments': r.comments, 'objecttype': r.object_type,
+            'objectid': r.object_id, 'objectname': r.object_name,
+            'requesttime': str(int(r.request_time)), 'status': str(r.status),
+            'row': str(row)}
+
+
+def _by_completion(r: Any) -> tuple:
+    """The live site's ``sort=completion`` (PROTOCOL.md section 2, recorded.md 1.5).
+
+    Complete requests the owner has not seen come first, newest completion
+    first; then the queued ones (status < 8); then the seen complete ones,
+    newest completion first; then the other finished ones (expired,
+    cancelled...).  Recorded: an old unseen complete request at row 1
+    (2021, 2022); rows 1-9 Waiting when nothing complete was unseen, the
+    Cancelled ones after row 10 (2021-08); ten unseen complete requests above
+    8-10 Waiting ones (2023, 2024).  [assumed]: newest id first among the
+    queued and among the other finished requests.
+    """
+    if r.completion_time and not r.seen:
+        return (0, -r.completion_time, -r.rid)
+    if r.status < 8:
+        return (1, 0, -r.rid)
+    if r.completion_time:
+        return (2, -r.completion_time, -r.rid)
+    return (3, 0, -r.rid)
+
+
+#: Sort keys of the listing's ``sort`` values. ``object`` is [assumed]: by
+#: name, case ignored, newest id first among equal names.
+LISTING_ORDERS: dict[str, Callable[[Any], tuple]] = {
+    'rid': lambda r: (-r.rid,),
+    'completion': _by_completion,
+    'object': lambda r: (r.object_name.lower(), -r.rid),
+}
 
 
 class _FlippedFile(io.RawIOBase):
@@ -399,35 +444,19 @@ class SimulatorApp:
         folder_id = _as_int(params.get('folderid', 1), 'folderid')
         if folder_id not in {f.folder_id for f in self.archive.folders(session.user)}:
             raise ApiError('ERR_NO_SUCH_FOLDER')
-        rows = self.archive.requests(session.user, folder_id)
         sort = params.get('sort', 'rid')
-        if sort == 'completion':
-            # Newest completion first; unfinished requests (time 0) last.
-            rows.sort(key=lambda r: (r.completion_time, r.rid), reverse=True)
-        elif sort == 'object':
-            rows.sort(key=lambda r: -r.rid)
-            rows.sort(key=lambda r: r.object_name.lower())
-        elif sort == 'rid':
-            rows.sort(key=lambda r: r.rid, reverse=True)
-        else:
+        if sort not in LISTING_ORDERS:
             raise ApiError('ERR_BAD_PARAMS')
+        rows = sorted(self.archive.requests(session.user, folder_id),
+                      key=LISTING_ORDERS[sort])
         start = _as_int(params.get('startAfterRow', 0), 'startAfterRow')
         limit = _as_int(params['limit'], 'limit') if 'limit' in params else len(rows)
         if start < 0 or limit < 0:
             raise ApiError('ERR_BAD_PARAMS')
         page = rows[start:start + limit]
-        return _api_answer(1, 'OK', {'totalRequests': str(len(rows)),
-                                     'requests': [self._record(r) for r in page]})
-
-    @staticmethod
-    def _record(r: Any) -> dict[str, Any]:
-        """A request as the listing gives it: numbers as strings."""
-        return {'id': str(r.rid), 'objectname': r.object_name, 'status': str(r.status),
-                'requesttime': str(int(r.request_time)), 'objecttype': r.object_type,
-                'objectid': r.object_id, 'telescopeid': str(r.telescope_id),
-                'filtertype': r.filter_type, 'exposuretime': str(r.exposure_ms),
-                'completiontime': str(int(r.completion_time or 0)),
-                'usercomments': r.comments, 'folderid': str(r.folder_id)}
+        return _api_answer(1, 'OK', {
+            'totalRequests': str(len(rows)),
+            'requests': [_record(r, start + index + 1) for index, r in enumerate(page)]})
 
     # The request basket (module request-constructor).
     def _api_rb_clear(self, session: Session, params: dict, name: str,
@@ -447,6 +476,8 @@ class SimulatorApp:
         if filter_name not in FILTERS[telescope]:
             raise ApiError('ERR_BAD_FILTER')
         exposure = _as_number(params.get('exposuretime'))
+        # Over the telescope's maximum (180 s on COAST and PIRATE), or not a
+        # positive number: refused with this [assumed] status word.
         if exposure is None or not 0 < exposure <= MAX_EXPOSURE_MS[telescope]:
             raise ApiError('ERR_BAD_EXPOSURE')
         if params.get('objecttype', 'RADEC') != 'RADEC':
@@ -467,8 +498,12 @@ class SimulatorApp:
                        keys: list[str]) -> dict[str, Any]:
         if not session.basket:
             raise ApiError('ERR_BASKET_EMPTY')
-        basket, session.basket = session.basket, None
-        created = self.archive.add_request(session.user, **basket)
+        try:
+            created = self.archive.add_request(session.user, **session.basket)
+        except QueueFullError:
+            # [assumed] status word; the basket keeps its request for a later try.
+            raise ApiError('ERR_QUEUE_FULL') from None
+        session.basket = None
         return _api_answer(True, 'OK', {'id': str(created.rid)})
 
     # The image engine.
@@ -487,8 +522,15 @@ class SimulatorApp:
         if not job.success:
             raise ApiError('ERR_NO_IMAGES')
         kind = 'cube' if name == '0-create-dl3d' else 'zip'
-        staging, status = self.engine.create(job, kind)
-        return _api_answer(1, status, {'ieID': str(staging.ieid), 'flatID': 0})
+        flat_id = _as_int(params.get('flatid', 0), 'flatid')
+        if flat_id < 0:
+            raise ApiError('ERR_BAD_PARAMS')
+        staging, status = self.engine.create(job, kind, flat_id=flat_id)
+        # OK_READY echoes the flat id sent as a number; OK_WAIT has no flatID [seen].
+        data = {'ieID': str(staging.ieid)}
+        if status == 'OK_READY':
+            data['flatID'] = flat_id
+        return _api_answer(1, status, data)
 
     def _api_is_ready(self, session: Session, params: dict, name: str,
                       keys: list[str]) -> dict[str, Any]:
@@ -497,8 +539,11 @@ class SimulatorApp:
         if staging is None or self._visible_job(session.user, staging.job.jid) is None:
             raise ApiError('ERR_NO_SUCH_IEID')
         status, size = self._staging_status(staging, keys)
+        if status != 'READY':
+            return _api_answer(1, status)      # WAIT / PROCESSING: data null [seen]
         cube = staging.kind == 'cube'
-        return _api_answer(1, status, {'flatID': '0',
+        # Once READY: the flat id as a string, the size under the kind's key.
+        return _api_answer(1, status, {'flatID': str(staging.flat_id),
                                        'fitsbzsize': '0' if cube else str(size),
                                        'fitssize': str(size) if cube else '0'})
 
@@ -520,14 +565,16 @@ class SimulatorApp:
         if 'jid' in request.values:
             jid = _id_arg(request.values.get('jid'))
             return _html(pages.job_view(jid or 0, self._visible_job(user, jid), user=user,
-                                        now=now, telescopes=TELESCOPES))
+                                        now=now, telescope_types=TELESCOPE_TYPES))
         rid = _id_arg(request.values.get('rid'))
-        found = self.archive.request(user, rid) if rid is not None else None
+        # The owner opening the view is what makes a request "seen".
+        found = self.archive.mark_seen(user, rid) if rid is not None else None
         job = None
         if found is not None and found.status == 8:
             job = self.archive.job_of_request(user, found.rid)
         return _html(pages.request_view(rid or 0, found, job, user=user, now=now,
-                                        status_texts=STATUS_TEXTS, telescopes=TELESCOPES))
+                                        status_texts=STATUS_TEXTS, telescopes=TELESCOPES,
+                                        telescope_types=TELESCOPE_TYPES))
 
     def _on_search(self, request: Request, keys: list[str]) -> Response:
         user = self._page_user(request, keys)
@@ -551,7 +598,7 @@ class SimulatorApp:
             jobs = self.archive.search_jobs(earliest, latest, telescope_id=telescope,
                                             filter_type=filter_name or None)
         return _html(pages.job_search(
-            earliest, latest, jobs[:per_page], total=len(jobs), per_page=per_page,
+            earliest, latest, jobs[:per_page], per_page=per_page,
             filter_name=filter_name,
             telescope=TELESCOPES.get(telescope, telescope_text) if telescope_text else '',
             user=user, telescopes=TELESCOPES))
@@ -601,7 +648,7 @@ class SimulatorApp:
             file, request.environ, as_attachment=True,
             mimetype='application/fits' if suffix == 'fits' else 'application/zip',
             download_name=f'{prefix}{jid}.{suffix}', conditional=False,
-            etag=f'{jid}-{staging.kind}-{int(staging.processed)}-{size}',
+            etag=f'{jid}-{staging.kind}-{int(staging.processed)}-{staging.flat_id}-{size}',
             last_modified=os.stat(path).st_mtime)
         # send_file cannot know the size of an open file: give it, then let
         # make_conditional answer Range requests (206) with Accept-Ranges.
@@ -668,9 +715,20 @@ class SimulatorApp:
             if state['filter_type'] not in FILTERS[state['telescope_id']]:
                 return self._constructor_page(number, 'main', user, state,
                                               'The filter is not one of the telescope\'s.')
+            limit = MAX_EXPOSURE_MS[state['telescope_id']]
+            if state['exposure_ms'] > limit:    # the telescope changed after part 3
+                return self._constructor_page(number, 'main', user, state,
+                                              f'The exposure is over {limit} ms.')
+            try:
+                created = self.archive.add_request(user, **state)
+            except QueueFullError:
+                # The same limit as the basket's; the wording is [assumed].
+                return self._constructor_page(
+                    number, 'main', user, state,
+                    f'Your queue is full: {self.archive.queue_limit(user)} requests are '
+                    'waiting. Submit again when one has been observed.')
             with self._lock:
                 self._tickets.pop(number, None)
-            created = self.archive.add_request(user, **state)
             return _html(pages.constructor_done(created.rid, user))
         return self._constructor_page(number, 'main', user, state,
                                       f'Unknown action {action!r}.')

@@ -85,8 +85,12 @@ def _star(name, ra, dec, comment='', approximate=False):
 
 
 VARIABLE_STARS: tuple[Target, ...] = (
-    _star('SS Cyg', '21 42 42.80', '+43 35 09.9', 'Dwarf nova AAVSO'),
-    _star('CH Cyg', '19 24 33.07', '+50 14 29.1', 'Symbiotic AAVSO'),
+    # SS Cyg, CH Cyg, EQ Lyr, DQ Vul, BI Her, LX Cyg and V1223 Sgr: the
+    # objectids of the original author's recorded requests; V686 Cyg, IP Cyg,
+    # DX Vul, EU Cyg and S Ori: the recorded header pointings of his jobs
+    # (the request truncated to whole seconds).
+    _star('SS Cyg', '21 42 42.80', '+43 35 09.86', 'Mira'),
+    _star('CH Cyg', '19 24 33.07', '+50 14 29.06', 'Symbiotic AAVSO'),
     _star('T CrB', '15 59 30.16', '+25 55 12.6', 'Recurrent nova'),
     _star('R CrB', '15 48 34.41', '+28 09 24.3', 'RCB AAVSO'),
     _star('chi Cyg', '19 50 33.92', '+32 54 50.6', 'Mira'),
@@ -101,12 +105,16 @@ VARIABLE_STARS: tuple[Target, ...] = (
     _star('R Aqr', '23 43 49.46', '-15 17 04.1', 'Symbiotic'),
     _star('RS Oph', '17 50 13.16', '-06 42 28.5', 'Recurrent nova'),
     _star('eta Aql', '19 52 28.37', '+01 00 20.4', 'Cepheid'),
-    # Positions of these four are approximate (right constellation, within a
-    # degree or two): they could not be checked offline.
-    _star('EQ Lyr', '18 55 00.00', '+36 30 00.0', 'Mira', approximate=True),
-    _star('V686 Cyg', '20 22 00.00', '+37 30 00.0', 'Mira', approximate=True),
-    _star('IP Cyg', '20 49 00.00', '+40 00 00.0', 'Mira', approximate=True),
-    _star('DX Vul', '19 53 00.00', '+26 30 00.0', 'Mira', approximate=True),
+    _star('EQ Lyr', '19 19 02.60', '+41 06 34.24', 'Mira'),
+    _star('V686 Cyg', '19 47 01.00', '+35 49 47.00', 'Mira'),
+    _star('IP Cyg', '19 44 40.00', '+34 49 37.00', 'Mira'),
+    _star('DX Vul', '20 46 23.00', '+25 49 05.00', 'Mira'),
+    _star('DQ Vul', '20 00 03.02', '+22 46 51.55', 'Mira'),
+    _star('BI Her', '17 23 18.17', '+14 57 48.18', 'Mira'),
+    _star('LX Cyg', '21 55 57.03', '+48 20 52.52', 'AAVSO'),
+    _star('V1223 Sgr', '18 55 02.31', '-31 09 49.59', 'AAVSO'),
+    _star('EU Cyg', '19 51 17.00', '+32 40 31.00', 'Mira'),
+    _star('S Ori', '05 29 00.00', '-04 41 32.00', 'Mira AAVSO'),
 )
 
 

@@ -6,18 +6,28 @@ the same for every job of a target (seeded from its position or name):
 Gaussian stars with a power-law brightness spread, sky background, vignetting,
 a bias pedestal, photon and read noise, and overscan strips (bias and read
 noise only) along the last columns and rows.  Data are 16-bit unsigned
-(``BITPIX = 16``, ``BZERO = 32768``).  Headers carry the site's quirks,
-``EPOCH = 'REAL'`` and ``RADECSYS = 'ICRS'``, which make astropy's WCS emit
-``FITSFixedWarning`` as the live site's files do.
+(``BITPIX = 16``, ``BZERO = 32768``).  Planes come in the recorded order
+(R, V, B) and headers carry the recorded cards and quirks: see
+:mod:`.headers`.
 
-Processed ("artefact-corrected") products have the same layout (cube or zip,
-same filters) with the bias subtracted, the vignetting divided out and the
-overscan strips cropped; a ``HISTORY`` card says so.
+A product asked for with a flat id (``flatid`` of the image engine) is a
+product of its own: the frames divided by that flat field (one flat image
+per filter, normalised to 1), so other bytes and another size; its header
+records the flat (``FLATID`` and ``HISTORY``) and, for a cube, is padded by
+blank cards into one more 2880-byte block, so that a cube's size differs
+too (a zip's differs by its compression) [assumed: the site's flat-fielded
+zip differs in size, recorded; its cube's header is not known].
+
+Processed ("artefact-corrected", ``art_``) products are, as far as the
+record tells, the flat-fielded raw frames: the same dimensions (no crop) and
+the size of the raw product with its flat field [seen].  Here they are that
+very product, with the job's flat (or, for a job without one, the month's
+flat of its telescope and filter: [assumed]).
 
 :class:`ProductStore` makes each product once, on first use, as a file on
 disk, and hands out its path and exact size.  Rendering is pure
-(:func:`render_plane`, :func:`correct_plane`, :func:`product_header`) and
-tested without a server.
+(:func:`render_plane`, :func:`apply_flat`, :func:`.headers.product_header`)
+and tested without a server.
 
 This module is part of the simulator and imports nothing from the client.
 """
@@ -36,17 +46,12 @@ from pathlib import Path
 import numpy as np
 from astropy.io import fits
 
-from .archive import FILTER_PLANES, Job
-from .catalog import sexagesimal
+from .archive import Job, month_flat_id
+from .headers import flat_header, frame_times, plane_names, product_header
 
 __all__ = ['ProductStore', 'plane_names', 'overscan_width', 'star_field', 'render_plane',
-           'correct_plane', 'product_header', 'flat_plane', 'flat_header', 'TELESCOP']
-
-#: ``TELESCOP`` value per telescope id: the first word is the telescope.
-TELESCOP: dict[int, str] = {
-    1: 'Constellation camera', 2: 'Galaxy camera', 3: 'Cluster camera',
-    5: 'Planet camera', 6: 'COAST 0.36m', 7: 'PIRATE 0.43m',
-}
+           'flat_field', 'apply_flat', 'product_header', 'flat_plane', 'flat_header',
+           'product_flat']
 
 KINDS = ('cube', 'zip')
 BIAS = 1000.0           # ADU pedestal, also the overscan level
@@ -60,18 +65,6 @@ _BANDS = {
     'Clear': (0, 2.2, 2.4),
 }
 _MB = 1_000_000
-
-
-def plane_names(job: Job) -> tuple[str, ...]:
-    """The filters of a job's planes, in the order they are stored.
-
-    A three-colour filter gives three planes; PROTOCOL.md says their order
-    may vary, so one job in four stores them red first.
-    """
-    planes = FILTER_PLANES.get(job.filter_type, (job.filter_type,))
-    if len(planes) > 1 and job.jid % 4 == 3:
-        planes = planes[::-1]
-    return planes
 
 
 def overscan_width(size: int) -> int:
@@ -173,61 +166,48 @@ def render_plane(job: Job, plane: str, size: int, seed: int = 1) -> np.ndarray:
     return np.clip(np.rint(raw), 0, 65535).astype(np.uint16)
 
 
-def correct_plane(raw: np.ndarray) -> np.ndarray:
-    """Artefact correction: bias off, vignetting divided out, overscan cropped."""
-    size = raw.shape[0]
-    ov = overscan_width(size)
-    bias = float(np.median(raw[:, -ov:]))
-    flat = (raw[:-ov, :-ov].astype(np.float32) - bias) / _vignetting(size)[:-ov, :-ov]
-    return np.clip(np.rint(flat), 0, 65535).astype(np.uint16)
+def flat_plane(flat_id: int, size: int, seed: int = 1, plane: str = '') -> np.ndarray:
+    """A twilight flat field: the vignetting at about 30000 ADU, with pixel response.
 
-
-def flat_plane(flat_id: int, size: int, seed: int = 1) -> np.ndarray:
-    """A twilight flat field: the vignetting at about 30000 ADU, with pixel response."""
-    rng = np.random.default_rng([seed, 7919, flat_id])
+    ``plane`` names the filter: a flat series has one image per filter.
+    """
+    rng = np.random.default_rng([seed, 7919, flat_id, _seed_of(plane)])
     level = 30000 * rng.uniform(0.8, 1.1)
     response = 1 + 0.01 * rng.standard_normal((size, size), dtype=np.float32)
     flat = BIAS + level * _vignetting(size) * response
     return np.clip(np.rint(flat), 0, 65535).astype(np.uint16)
 
 
-def flat_header(flat_id: int) -> fits.Header:
-    """Header cards of flat field ``flat_id``."""
-    h = fits.Header()
-    h['IMAGETYP'] = ('Flat Field', 'frame type')
-    h['FLATID'] = (flat_id, 'telescope.org flat field id')
-    h['OBSERVAT'] = ('Observatorio del Teide', 'Tenerife')
-    return h
+def flat_field(flat_id: int, plane: str, size: int, seed: int = 1) -> np.ndarray:
+    """The flat of one filter normalised to a median of 1 (bias removed), float32."""
+    flat = flat_plane(flat_id, size, seed, plane).astype(np.float32) - BIAS
+    return flat / np.float32(np.median(flat))
 
 
-def product_header(job: Job, planes: tuple[str, ...] | str,
-                   processed: bool = False) -> fits.Header:
-    """Header cards of a product (the data cards are added by astropy)."""
-    filters = planes if isinstance(planes, str) else ','.join(planes)
-    h = fits.Header()
-    h['OBJECT'] = (job.object_name, 'target name of the request')
-    h['TELESCOP'] = (TELESCOP.get(job.telescope_id, f'Telescope {job.telescope_id}'),
-                     'telescope')
-    h['OBSERVAT'] = ('Observatorio del Teide', 'Tenerife')
-    h['SITELAT'] = ('+28 18 00', 'site latitude')
-    h['SITELONG'] = ('-16 30 36', 'site longitude (east positive)')
-    h['DATE-OBS'] = (time.strftime('%Y-%m-%dT%H:%M:%S', time.gmtime(job.completion_time)),
-                     'UTC, job completion')
-    h['EXPTIME'] = (job.exposure_ms / 1000, '[s] exposure time')
-    h['FILTER'] = (filters, 'filter of each plane' if ',' in filters else 'filter')
-    if job.ra_deg is not None and job.dec_deg is not None:
-        ra, dec = sexagesimal(job.ra_deg, job.dec_deg, sep=' ')
-        h['OBJCTRA'] = (ra, 'nominal object RA (J2000)')
-        h['OBJCTDEC'] = (dec, 'nominal object Dec (J2000)')
-    h['EQUINOX'] = (2000.0, 'equinox of the coordinates')
-    # The site's quirks, kept on purpose (astropy warns about both).
-    h['EPOCH'] = 'REAL'
-    h['RADECSYS'] = 'ICRS'
-    h['JOBID'] = (job.jid, 'telescope.org job id')
+def apply_flat(raw: np.ndarray, flat: np.ndarray) -> np.ndarray:
+    """A raw frame divided by a normalised flat field, back to ``uint16``."""
+    return np.clip(np.rint(raw / flat), 0, 65535).astype(np.uint16)
+
+
+def product_flat(job: Job, processed: bool, flat_id: int = 0) -> int:
+    """The flat id a product is divided by (0: none).
+
+    A raw product uses the flat id it was asked with; a processed one the
+    job's flat, else ([assumed]) the month's flat of its telescope and filter.
+    """
     if processed:
-        h['HISTORY'] = 'Artefact corrected: bias subtracted, flat fielded,'
-        h['HISTORY'] = 'overscan strips removed.'
-    return h
+        return int(job.flat_id or month_flat_id(job.telescope_id, job.filter_type,
+                                                 job.completion_time))
+    return int(flat_id or 0)
+
+
+def _one_block_more(header: fits.Header, reference: fits.Header) -> None:
+    """Pad ``header`` with blank cards until it fills more 2880-byte blocks than
+    ``reference``: a flat-fielded cube must not have the raw cube's size."""
+    for _ in range(37):             # a block holds 36 cards
+        if len(header.tostring()) > len(reference.tostring()):
+            return
+        header.append(fits.Card('', ''), useblanks=False, bottom=True)
 
 
 class ProductStore:
@@ -270,7 +250,7 @@ class ProductStore:
         self.seed = seed
         self.renders = 0            # files made so far (tests count these)
         self._guard = threading.Lock()
-        self._locks: dict[tuple[int, str, bool], threading.Lock] = {}
+        self._locks: dict[tuple, threading.Lock] = {}
 
     def __enter__(self) -> ProductStore:
         return self
@@ -283,24 +263,34 @@ class ProductStore:
         if self._owned:
             shutil.rmtree(self._base, ignore_errors=True)
 
-    def path(self, job: Job, kind: str, processed: bool = False) -> Path:
-        """The file of a product (made now if needed): ``kind`` is 'cube' or 'zip'."""
+    def path(self, job: Job, kind: str, processed: bool = False, flat_id: int = 0) -> Path:
+        """The file of a product (made now if needed).
+
+        ``kind`` is 'cube' or 'zip'; ``flat_id`` (raw products only) the flat
+        field the frames are divided by, 0 for none: each is a product of its own.
+        """
         if kind not in KINDS:
             raise ValueError(f'kind must be one of {KINDS}, not {kind!r}')
-        name = f"{'art_' if processed else ''}{job.jid}.{'fits' if kind == 'cube' else 'zip'}"
-        return self._once((job.jid, kind, bool(processed)), self.directory / name,
-                          lambda tmp: self._write(job, kind, bool(processed), tmp))
+        if processed and flat_id:
+            raise ValueError('a processed product takes no flat id: it uses the job\'s')
+        flat = product_flat(job, processed, flat_id)
+        stem = f'art_{job.jid}' if processed else (
+            f'{job.jid}_flat{flat}' if flat else str(job.jid))
+        name = f"{stem}.{'fits' if kind == 'cube' else 'zip'}"
+        return self._once((job.jid, kind, bool(processed), flat), self.directory / name,
+                          lambda tmp: self._write(job, kind, flat, tmp))
 
-    def size(self, job: Job, kind: str, processed: bool = False) -> int:
+    def size(self, job: Job, kind: str, processed: bool = False, flat_id: int = 0) -> int:
         """Exact byte length of a product's file (made now if needed)."""
-        return self.path(job, kind, processed).stat().st_size
+        return self.path(job, kind, processed, flat_id).stat().st_size
 
     def flat_path(self, flat_id: int) -> Path:
-        """The file of flat field ``flat_id`` (made now if needed): a 2-D FITS image."""
+        """The file of flat field ``flat_id`` (made now if needed): a 2-D FITS image
+        (of its V or Green filter: [assumed])."""
         flat_id = int(flat_id)
 
         def write(tmp: Path) -> None:
-            fits.PrimaryHDU(flat_plane(flat_id, self.image_size, self.seed),
+            fits.PrimaryHDU(flat_plane(flat_id, self.image_size, self.seed, 'V'),
                             header=flat_header(flat_id)).writeto(tmp, overwrite=True)
 
         return self._once((flat_id, 'flat', False), self.directory / f'flat_{flat_id}.fits',
@@ -327,40 +317,57 @@ class ProductStore:
                     os.unlink(tmp)
         return final
 
-    def _write(self, job: Job, kind: str, processed: bool, tmp: Path) -> None:
+    def _write(self, job: Job, kind: str, flat_id: int, tmp: Path) -> None:
         if kind == 'cube':
-            self._write_cube(job, processed, tmp)
+            self._write_cube(job, flat_id, tmp)
         else:
-            self._write_zip(job, processed, tmp)
+            self._write_zip(job, flat_id, tmp)
 
-    def _planes(self, job: Job, processed: bool):
+    def _planes(self, job: Job, flat_id: int):
+        """(filter, frame) of each plane, divided by flat field ``flat_id`` if not 0."""
         for name in plane_names(job):
             raw = render_plane(job, name, self.image_size, self.seed)
-            yield name, (correct_plane(raw) if processed else raw)
+            if flat_id:
+                raw = apply_flat(raw, flat_field(flat_id, name, self.image_size, self.seed))
+            yield name, raw
 
-    def _write_cube(self, job: Job, processed: bool, path: Path) -> None:
-        names, planes = zip(*self._planes(job, processed))
-        hdu = fits.PrimaryHDU(np.stack(planes), header=product_header(job, names, processed))
+    def _write_cube(self, job: Job, flat_id: int, path: Path) -> None:
+        names, planes = zip(*self._planes(job, flat_id))
+        data = np.stack(planes)
+        hdu = fits.PrimaryHDU(data, header=product_header(job, names, flat_id))
         _allow_extensions(hdu, self.product_mb)
+        if flat_id:
+            raw = fits.PrimaryHDU(data, header=product_header(job, names))
+            _allow_extensions(raw, self.product_mb)
+            _one_block_more(hdu.header, raw.header)
         hdu.writeto(path, overwrite=True)
-        del hdu, planes
+        del hdu, planes, data
         if self.product_mb:
             _pad(path, int(self.product_mb * _MB))
 
-    def _write_zip(self, job: Job, processed: bool, path: Path) -> None:
+    def _write_zip(self, job: Job, flat_id: int, path: Path) -> None:
         names = plane_names(job)
         compression = zipfile.ZIP_STORED if self.product_mb else zipfile.ZIP_DEFLATED
+        times = frame_times(job, names)
         with tempfile.TemporaryDirectory(dir=self.directory) as work, \
                 zipfile.ZipFile(path, 'w', compression=compression, compresslevel=1,
                                 allowZip64=True) as zf:
-            for name, data in self._planes(job, processed):
+            for (name, data), when in zip(self._planes(job, flat_id), times):
+                # Member names are [assumed]: never recorded.
                 member = Path(work) / f'{job.jid}_{name}.fits'
-                hdu = fits.PrimaryHDU(data, header=product_header(job, name, processed))
+                header = product_header(job, name, flat_id, times=[when])
+                hdu = fits.PrimaryHDU(data, header=header)
                 _allow_extensions(hdu, self.product_mb)
                 hdu.writeto(member)
                 if self.product_mb:
                     _pad(member, int(self.product_mb * _MB / len(names)))
-                zf.write(member, arcname=member.name)
+                # The job's completion as the member's time, not the file's:
+                # the same product is the same bytes whenever it is made.
+                info = zipfile.ZipInfo.from_file(member, arcname=member.name)
+                info.date_time = time.gmtime(max(job.completion_time, 315532800))[:6]
+                info.compress_type = compression
+                with open(member, 'rb') as source, zf.open(info, 'w') as target:
+                    shutil.copyfileobj(source, target, 1 << 20)
                 member.unlink()
 
 

@@ -6,13 +6,24 @@ kept exactly as PROTOCOL.md says:
 - views are tables of ``<tr><td>LABEL</td><td>VALUE</td></tr>`` rows, value
   cells without surrounding whitespace, no other cell holding label text;
 - time cells have exactly three words before the date:
-  ``2 days ago 18 November 2024 (05:41:09 UTC)``;
-- the request view of a completed request has a ``var info = {...};`` line;
-- flat fields are a ``<button onclick="location.href='v3dl-flat.php?flatid=N'">``
-  on job views and an ``<a href="v3dl-flat.php?flatid=N">`` on request views;
-- the job search echoes its parameters under ``<h3>Parameters``, gives
-  ``N jobs`` under ``<h3>Results`` and one row per job whose first link holds
-  ``jid=<digits>``.
+  ``2 days ago 18 November 2024 (05:41:09 UTC)``; the date is the one of
+  the Canary Islands' local time, the clock UTC: in summer time a moment
+  between 23:00 and 24:00 UTC shows the next day's date (the recorded
+  "summer date slip", :func:`time_cell`);
+- ``Telescope Type Name`` is ``Galaxy`` for COAST and PIRATE (the old
+  Bradford cameras show their own names); ``Telescope Name`` (``COAST``,
+  ``PIRATE``) is on request views only; ``Dark Frame`` reads ``Instant``
+  (``None`` without a dark frame: [assumed]);
+- the request view of a completed request has a ``var info = {...};`` line
+  of strict JSON whose values are strings (``"jid": "418581"``);
+- a job's flat field is a ``<button onclick="location.href='v3dl-flat.php?flatid=N'">``
+  on its job view (the script name is [assumed]); request views carry no
+  flat-field link (recorded: none on request views of 2022-2024, whose jobs
+  had flats, after an ``<a href>`` in 2021);
+- the job search echoes its parameters in the element after
+  ``<h3>Parameters</h3>``, then has one row per job whose first link holds
+  ``jid=<digits>``; no ``Results`` heading and no ``N jobs`` count (none
+  was ever seen on the live site).
 """
 from __future__ import annotations
 
@@ -42,8 +53,32 @@ def _utc(seconds: float) -> dt.datetime:
     return dt.datetime.fromtimestamp(float(seconds), dt.timezone.utc)
 
 
+def _summer_time_switch(year: int, month: int) -> dt.datetime:
+    """01:00 UTC of the last Sunday of March or October: the EU clock change."""
+    last = dt.datetime(year, month, 31, 1, tzinfo=dt.timezone.utc)
+    return last - dt.timedelta(days=(last.weekday() + 1) % 7)
+
+
+def local_date(seconds: float) -> dt.date:
+    """The date of a moment in the Canary Islands' local time (UTC, UTC+1 in summer).
+
+    The site writes the date of its time cells in local time and the clock in
+    UTC [seen: ten completions between 23:00 and 24:00 UTC, June to October
+    2019, show the next day's date; winter ones do not].  [assumed]: the
+    switches are the EU ones, last Sunday of March and of October at 01:00 UTC.
+    """
+    when = _utc(seconds)
+    summer = (_summer_time_switch(when.year, 3) <= when
+              < _summer_time_switch(when.year, 10))
+    return (when + dt.timedelta(hours=1)).date() if summer else when.date()
+
+
 def time_cell(seconds: float, now: float) -> str:
-    """``'2 days ago 18 November 2024 (05:41:09 UTC)'``: three words, then the date."""
+    """``'2 days ago 18 November 2024 (05:41:09 UTC)'``: three words, then the date.
+
+    The date is :func:`local_date` (the summer date slip: J336896, completed
+    2019-06-18 23:45:04 UTC, reads ``19 June 2019 (23:45:04 UTC)``), the clock UTC.
+    """
     age = max(0, int(now - float(seconds)))
     for unit, size in (('year', 365 * 86400), ('day', 86400), ('hour', 3600),
                        ('minute', 60), ('second', 1)):
@@ -51,8 +86,8 @@ def time_cell(seconds: float, now: float) -> str:
             count = age // size
             break
     words = f'{count} {unit if count == 1 else unit + "s"} ago'
-    when = _utc(seconds)
-    return f'{words} {when.day} {when:%B %Y (%H:%M:%S} UTC)'
+    date, clock = local_date(seconds), _utc(seconds)
+    return f'{words} {date.day} {date:%B %Y} ({clock:%H:%M:%S} UTC)'
 
 
 def _rows(rows: Iterable[tuple[str, str]]) -> str:
@@ -99,12 +134,14 @@ def api_html_error() -> str:
 
 
 def request_view(rid: int, request: Any | None, job: Any | None, *, user: str,
-                 now: float, status_texts: dict[int, str],
-                 telescopes: dict[int, str]) -> str:
+                 now: float, status_texts: dict[int, str], telescopes: dict[int, str],
+                 telescope_types: dict[int, str]) -> str:
     """The view of request ``rid``; ``request`` None renders no value rows.
 
-    ``job`` is the job of a completed request (its id and flat field are shown,
-    and the ``var info`` line is added).
+    ``job`` is the job of a completed request (its id is shown and the
+    ``var info`` line is added; its flat field is not shown here).  ``telescopes`` gives the
+    ``Telescope Name`` of a telescope id, ``telescope_types`` its
+    ``Telescope Type Name``.
     """
     title = f'Request R{rid}'
     if request is None:
@@ -112,14 +149,15 @@ def request_view(rid: int, request: Any | None, job: Any | None, *, user: str,
     rows = []
     if job is not None:
         rows.append(('Job ID', f'J{job.jid}'))
-    telescope = telescopes.get(request.telescope_id, str(request.telescope_id))
+    tid = request.telescope_id
     rows += [('Object Type', request.object_type),
              ('Object ID', request.object_id),
              ('Object Name', request.object_name),
-             ('Telescope Type Name', telescope),
-             ('Telescope Name', telescope),
+             ('Telescope Type Name', telescope_types.get(tid, str(tid))),
+             ('Telescope Name', telescopes.get(tid, str(tid))),
              ('Filter Type', request.filter_type),
-             ('Dark Frame', 'Yes' if request.dark_frame else 'No'),
+             # 'Instant' is seen; the word for no dark frame is [assumed].
+             ('Dark Frame', 'Instant' if request.dark_frame else 'None'),
              ('Exposure Time', f'{request.exposure_ms} ms'),
              ('Request Time', time_cell(request.request_time, now))]
     if request.completion_time:
@@ -128,12 +166,8 @@ def request_view(rid: int, request: Any | None, job: Any | None, *, user: str,
     # No comments row: free text could hold label words and mislead label matching.
     body = _rows(rows)
     if job is not None:
-        if job.flat_id:
-            body += (f'\n<p><a href="v3dl-flat.php?flatid={int(job.flat_id)}">'
-                     'Download flat field</a></p>')
-        info = {'rid': request.rid, 'jid': job.jid, 'objectname': request.object_name,
-                'status': request.status, 'telescopeid': request.telescope_id,
-                'flatid': job.flat_id or 0}
+        # jid is a string [seen]; rid beside it is [assumed].
+        info = {'rid': str(request.rid), 'jid': str(job.jid)}
         # Strict JSON on its own line; '<' escaped so no '</script>' can end the block.
         text = json.dumps(info).replace('<', '\\u003c')
         body += f'\n<script type="text/javascript">\nvar info = {text};\n</script>'
@@ -141,8 +175,12 @@ def request_view(rid: int, request: Any | None, job: Any | None, *, user: str,
 
 
 def job_view(jid: int, job: Any | None, *, user: str, now: float,
-             telescopes: dict[int, str]) -> str:
-    """The view of job ``jid``; ``job`` None renders no value rows."""
+             telescope_types: dict[int, str]) -> str:
+    """The view of job ``jid``; ``job`` None renders no value rows.
+
+    Only the ``Telescope Type Name`` (``Galaxy`` for COAST and PIRATE alike),
+    never the ``Telescope Name``.
+    """
     title = f'Job J{jid}'
     if job is None:
         return _page(title, '<p>No job with this id.</p>\n' + _rows([]), user)
@@ -152,7 +190,8 @@ def job_view(jid: int, job: Any | None, *, user: str, now: float,
     rows = [('Request ID', rid_cell),
             ('Object Type', job.object_type),
             ('Object ID', job.object_id),
-            ('Telescope Type Name', telescopes.get(job.telescope_id, str(job.telescope_id))),
+            ('Telescope Type Name', telescope_types.get(job.telescope_id,
+                                                        str(job.telescope_id))),
             ('Filter Type', job.filter_type),
             ('Exposure Time', f'{job.exposure_ms} ms'),
             ('Completion Time', time_cell(job.completion_time, now)),
@@ -168,10 +207,14 @@ def _short_time(seconds: float) -> str:
     return f'{_utc(seconds):%d/%m/%y %H:%M:%S}'
 
 
-def job_search(earliest: float, latest: float, jobs: Sequence[Any], *, total: int,
+def job_search(earliest: float, latest: float, jobs: Sequence[Any], *,
                per_page: int, filter_name: str, telescope: str, user: str,
                telescopes: dict[int, str]) -> str:
-    """The answer of the job search: echoed parameters, ``N jobs``, one row per job."""
+    """The answer of the job search: echoed parameters, then one row per job.
+
+    No ``Results`` heading and no ``N jobs`` count [seen: absent].  The columns
+    after the job link are [assumed].
+    """
     params = [f'Earliest completion time: {_short_time(earliest)}',
               f'Latest completion time: {_short_time(latest)}',
               'Job status values of:', '&nbsp - Success']
@@ -188,8 +231,7 @@ def job_search(earliest: float, latest: float, jobs: Sequence[Any], *, total: in
         f'<td>{escape(job.filter_type)}</td><td>{_short_time(job.completion_time)}</td>'
         f'<td>{job.exposure_ms} ms</td></tr>\n' for job in jobs)
     body = ('<h3>Parameters</h3>\n<div class="parameters">\n' + '<br>\n'.join(params)
-            + '\n</div>\n<h3>Results</h3>\n'
-            f'<p class="count">{total} jobs</p>\n<table class="results">\n'
+            + '\n</div>\n<table class="results">\n'
             '<tr><th>Job</th><th>Object</th><th>Telescope</th><th>Filter</th>'
             '<th>Completed</th><th>Exposure</th></tr>\n' + rows + '</table>')
     return _page('Job search', body, user)

@@ -6,10 +6,14 @@
     staging time, no latency, seed 1). Before each test its faults are
     cleared, its counters reset and ``staging_seconds``/``latency_ms`` set
     back to 0. Tests that change the archive (submissions, ``complete_queue``)
-    share it with later tests: they look only at what they made.
+    share it with later tests: they look only at what they made. Its
+    accounts may queue :data:`GENEROUS_QUEUE_LIMIT` (1000) requests, not the
+    site's 10: many tests submit, and the shared queue fills up.
 ``simulator_factory``
     ``simulator_factory(**settings)`` returns a started `Simulator` with other
-    settings (same defaults as ``simulator``); each is stopped at teardown.
+    settings (same defaults as ``simulator``, the generous queue limit for
+    every account given); each is stopped at teardown.
+    ``simulator_factory(queue_limits={})`` gives the site's limit of 10.
 
 The simulator is imported only when a fixture is used, so loading the plugin
 costs nothing to test runs that do not need it.
@@ -22,11 +26,15 @@ import pytest
 
 ACCOUNTS = {'demo': 'demo', 'alice': 'alice-Secret-42'}
 SMALL = dict(requests=120, image_size=64, staging_seconds=0.0, latency_ms=0, seed=1)
+#: The test simulators' queue limit (the site's is 10): room for every test's submissions.
+GENEROUS_QUEUE_LIMIT = 1000
 
 
 def _small(**settings: Any):
     from telescope_query.simulator import Simulator
     options = {'accounts': dict(ACCOUNTS), **SMALL, **settings}
+    options.setdefault('queue_limits', dict.fromkeys(options['accounts'],
+                                                     GENEROUS_QUEUE_LIMIT))
     return Simulator(**options).start()
 
 

@@ -51,6 +51,10 @@ class Simulator:
         Seed of the synthetic archive and images.
     now : float, optional
         Unix time the archive is anchored to; default the time of creation.
+    queue_limits : mapping of str to int, optional
+        Requests each named account may have in the queue (status < 8); the
+        others 10, the site's standard account.  Settable at run time with
+        `set_queue_limit`.
     host : str
         Address to listen on; only the loopback address is meant.
     port : int
@@ -72,12 +76,13 @@ class Simulator:
     def __init__(self, accounts: Mapping[str, str] | None = None, *, requests: int = 2000,
                  image_size: int = 1536, product_mb: float | None = None,
                  staging_seconds: float = 0.0, latency_ms: float = 0, seed: int = 1,
-                 now: float | None = None, host: str = '127.0.0.1', port: int = 0,
-                 log_requests: bool = False) -> None:
+                 now: float | None = None, queue_limits: Mapping[str, int] | None = None,
+                 host: str = '127.0.0.1', port: int = 0, log_requests: bool = False) -> None:
         self._created = time.perf_counter()
         self.host, self.port = host, port
         self.archive = Archive(accounts if accounts is not None else {'demo': 'demo'},
-                               requests_per_account=requests, seed=seed, now=now)
+                               requests_per_account=requests, seed=seed, now=now,
+                               queue_limits=queue_limits)
         self.products = ProductStore(image_size=image_size, product_mb=product_mb,
                                      seed=seed)
         self.counters = Counters()
@@ -109,6 +114,10 @@ class Simulator:
     @latency_ms.setter
     def latency_ms(self, value: float) -> None:
         self.app.latency_ms = float(value)
+
+    def set_queue_limit(self, user: str, limit: int) -> None:
+        """Let ``user`` have ``limit`` requests in the queue from the next submission."""
+        self.archive.set_queue_limit(user, limit)
 
     def complete_queue(self, user: str | None = None) -> list[tuple[int, int]]:
         """The clock knob: every queued request (of ``user``, or of all) becomes a job.

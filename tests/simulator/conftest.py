@@ -76,3 +76,4 @@ def is_login_form(html: str) -> bool:
 @pytest.fixture(name='is_login_form')
 def is_login_form_fixture() -> Callable[[str], bool]:
     return is_login_form
+

@@ -1,4 +1,5 @@
 """The simulator's synthetic archive: content, consistency, search and the living queue."""
+import calendar
 import re
 import threading
 import time
@@ -8,10 +9,11 @@ import pytest
 from hypothesis import given, strategies as st
 
 from telescope_query.simulator import catalog
-from telescope_query.simulator.archive import (FILTERS, MAX_EXPOSURE_MS, SEED_EPOCH,
-                                               SEED_JOBS, SEED_REQUESTS,
-                                               SEED_SEARCH_WINDOW, STATUS_TEXTS,
-                                               TELESCOPES, Archive, never_rises)
+from telescope_query.simulator.archive import (DEFAULT_QUEUE_LIMIT, FILTERS,
+                                               MAX_EXPOSURE_MS, SEED_EPOCH, SEED_JOBS,
+                                               SEED_REQUESTS, SEED_SEARCH_WINDOW,
+                                               STATUS_TEXTS, TELESCOPES, Archive,
+                                               QueueFullError, never_rises)
 
 NOW = 1731945600            # 2024-11-18 16:00 UTC
 ACCOUNTS = {'demo': 'demo', 'other': 's3cret-Pa55'}
@@ -27,8 +29,9 @@ def archive():
 
 @pytest.fixture
 def fresh():
-    """An archive a test may change."""
-    return Archive(ACCOUNTS, requests_per_account=SIZE, seed=3, now=NOW)
+    """An archive a test may change, with room in its queues for many submissions."""
+    return Archive(ACCOUNTS, requests_per_account=SIZE, seed=3, now=NOW,
+                   queue_limits={'demo': 200, 'other': 200})
 
 
 def parse_radec(object_id):
@@ -97,11 +100,41 @@ def test_status_table_is_the_protocols():
     assert 'BVR' in FILTERS[2]
 
 
-def test_statuses_cover_the_whole_table(archive):
+def test_statuses_cover_the_whole_table(fresh):
     for user in ACCOUNTS:
-        counts = Counter(r.status for r in archive.requests(user))
+        counts = Counter(r.status for r in fresh.requests(user))
         assert set(counts) == set(STATUS_TEXTS)
         assert counts[8] > SIZE / 2
+
+
+def test_history_leaves_room_in_the_queue(archive):
+    # The site's limit of 10 requests in the queue: at most 5 queued, of
+    # several queued codes, and every other code.
+    for user in ACCOUNTS:
+        assert archive.queue_limit(user) == DEFAULT_QUEUE_LIMIT == 10
+        counts = Counter(r.status for r in archive.requests(user))
+        queued = {code: n for code, n in counts.items() if code < 8}
+        assert sum(queued.values()) == archive.queued(user) == 5
+        assert len(queued) >= 4 and 3 in queued
+        assert set(counts) >= {code for code in STATUS_TEXTS if code >= 8}
+
+
+def test_queue_limit_refuses_a_submission_beyond_it(fresh):
+    fresh.set_queue_limit('demo', fresh.queued('demo') + 2)
+    first, second = submit(fresh), submit(fresh)
+    before = len(fresh.requests('demo'))
+    with pytest.raises(QueueFullError):
+        submit(fresh)
+    assert len(fresh.requests('demo')) == before          # nothing was created
+    assert submit(fresh, user='other')                     # other accounts unaffected
+    fresh.complete_queue('demo')                           # the queue empties...
+    assert fresh.queued('demo') == 0 and submit(fresh)     # ...and takes requests again
+    with pytest.raises(ValueError):
+        fresh.set_queue_limit('demo', -1)
+    with pytest.raises(KeyError):
+        fresh.set_queue_limit('nobody', 10)
+    with pytest.raises(KeyError):
+        Archive(ACCOUNTS, requests_per_account=5, queue_limits={'nobody': 3})
 
 
 def test_status_and_job_are_consistent(archive):
@@ -141,9 +174,15 @@ def test_telescopes_filters_and_exposures(archive):
     for r in requests:
         assert r.filter_type in FILTERS[r.telescope_id]
         assert 0 < r.exposure_ms <= MAX_EXPOSURE_MS[r.telescope_id]
+        if r.telescope_id in (6, 7):
+            assert r.exposure_ms <= 180000      # "180s is max exp"
+    assert MAX_EXPOSURE_MS[6] == MAX_EXPOSURE_MS[7] == 180000
     telescopes = Counter(r.telescope_id for r in requests)
     assert telescopes[6] and telescopes[7]
     assert set(telescopes) - {6, 7}, 'old cameras missing'
+    # The old cameras are retired: from 2017 on only COAST and PIRATE observe.
+    assert all(r.telescope_id in (6, 7) for r in requests
+               if r.request_time >= calendar.timegm((2017, 1, 2, 0, 0, 0)))
 
 
 def test_ids_look_like_the_sites(archive):
@@ -157,8 +196,25 @@ def test_ids_look_like_the_sites(archive):
     assert times == sorted(times)
     jobs = sorted({r.jid for r in requests if r.jid})
     assert jobs[0] > 400000
-    completions = [archive.job(j).completion_time for j in jobs]
-    assert completions == sorted(completions)
+    # Each job's id was handed out after its requests were made.
+    for jid in jobs:
+        job = archive.job(jid)
+        asked = max(r.request_time for r in requests if r.jid == jid)
+        later = [j for j in jobs if archive.job(j).completion_time < asked]
+        assert all(j < jid for j in later)
+
+
+def test_job_ids_follow_allocation_not_completion(archive):
+    # Ids are given when a job is allocated [seen]: by completion they are
+    # roughly, not strictly, in id order (the site's 402894, 402772, 402591...).
+    found = archive.search_jobs(NOW - 60 * 86400, NOW)
+    jids = [j.jid for j in found]
+    assert len(found) > 100
+    assert jids != sorted(jids, reverse=True)
+    # A job allocated days after another completed has the higher id.
+    for newer in found[::7]:
+        older = [j for j in found if j.completion_time < newer.completion_time - 8 * 86400]
+        assert all(j.jid < newer.jid for j in older)
 
 
 def test_object_types_names_and_ids(archive):
@@ -206,6 +262,29 @@ def test_flat_fields_and_recent_completions(archive):
     assert len(years) >= 4
 
 
+def test_seen_is_mostly_set_but_not_for_recent_completions(archive):
+    for user in ACCOUNTS:
+        requests = archive.requests(user)
+        seen = [r for r in requests if r.seen]
+        assert len(seen) > 0.8 * len(requests)
+        recent = [r for r in requests
+                  if r.status == 8 and NOW - r.completion_time < 40 * 3600
+                  and r.rid not in {s.rid for s in SEED_REQUESTS}]
+        assert recent and not any(r.seen for r in recent)
+        # One old completion was never opened: the live site listed such a one first.
+        assert any(not r.seen for r in requests
+                   if r.status == 8 and NOW - r.completion_time > 60 * 86400)
+
+
+def test_mark_seen(fresh):
+    req = submit(fresh)
+    assert not req.seen
+    assert fresh.mark_seen('demo', req.rid).seen and fresh.request('demo', req.rid).seen
+    assert fresh.mark_seen('other', req.rid) is None
+    fresh.complete_queue('demo')
+    assert not fresh.request('demo', req.rid).seen
+
+
 # -- the seed documentation's records -------------------------------------------------
 
 SEED_TEN = [(767380, 'EQ Lyr', 419547), (767374, 'SS Cyg', 419541),
@@ -219,7 +298,8 @@ SEED_TEN = [(767380, 'EQ Lyr', 419547), (767374, 'SS Cyg', 419541),
 def test_seed_records_are_demos_whatever_the_size(size):
     made = Archive(ACCOUNTS, requests_per_account=size, seed=3, now=NOW)
     demo = made.requests('demo')
-    assert len(demo) == max(size, 11) and made.folder_count('demo', 1) == len(demo)
+    assert len(demo) == max(size, len(SEED_REQUESTS)) == max(size, 12)
+    assert made.folder_count('demo', 1) == len(demo)
     assert len(made.requests('other')) == size
     assert [r.rid for r in demo] == sorted(r.rid for r in demo)
     newest = sorted(demo, key=lambda r: (r.completion_time, r.rid), reverse=True)
@@ -241,20 +321,58 @@ def test_seed_jobs_are_the_documented_ones(archive):
     job = archive.job(369256)
     assert (job.rids, job.object_type, job.object_id, job.exposure_ms, job.filter_type,
             job.telescope_id, job.flat_id, job.success) == (
-        [706248], 'RADEC', '00:42:58.58 +36:28:18.97', 120000, 'BVR', 2, 24, True)
+        [706248], 'RADEC', '00:42:58.58 +36:28:18.97', 120000, 'BVR', 6, 24, True)
     assert time.strftime('%d %B %Y %H:%M:%S', time.gmtime(job.completion_time)) == \
         '22 December 2020 23:34:10'
     assert archive.job_of_request('demo', 706248) == job and job.owner == 'demo'
     job = archive.job(423183)
     assert (job.rids, job.object_type, job.object_id, job.exposure_ms, job.filter_type,
             job.telescope_id, job.flat_id, job.success, job.public) == (
-        [771716, 771970], 'MESSIER', '109', 120000, 'BVR', 2, 31, True, True)
+        [771716, 771970], 'MESSIER', '109', 120000, 'BVR', 6, 31, True, True)
     assert time.strftime('%d %B %Y %H:%M:%S', time.gmtime(job.completion_time)) == \
         '18 November 2024 05:41:09'
     assert job.owner not in ACCOUNTS
     found = [j.jid for j in archive.search_jobs(*SEED_SEARCH_WINDOW)]
     assert found[0] == 423342 and found[-1] == 423183 and len(found) == 6
-    assert set(found) == {j.jid for j in SEED_JOBS if j.public}
+    assert set(found) == {j.jid for j in SEED_JOBS if j.public and j.jid != 336896}
+
+
+def test_seed_requests_look_like_the_recorded_ones(archive):
+    by_rid = {r.rid: r for r in archive.requests('demo')}
+    # The author's script: 180 s for the Miras, 60 s for CH Cyg; recorded comments.
+    for rid in (766437, 766438, 767374, 767375, 767376, 767380):
+        assert (by_rid[rid].exposure_ms, by_rid[rid].comments) == (180000, 'Mira')
+    for rid in (766436, 767373):
+        assert (by_rid[rid].exposure_ms, by_rid[rid].comments) == (60000, 'Symbiotic AAVSO')
+    assert {by_rid[rid].comments for rid in (766264, 766435)} == {'AAVSO'}
+    assert by_rid[767380].object_id == '19:19:02.60 +41:06:34.24'      # EQ Lyr [seen]
+    assert by_rid[767374].object_id == '21:42:42.80 +43:35:09.86'      # SS Cyg [seen]
+    assert by_rid[766436].object_id == '19:24:33.07 +50:14:29.06'      # CH Cyg [seen]
+    assert all(by_rid[r.rid].seen for r in SEED_REQUESTS)
+    # LX Cyg, as recorded on 17 November 2024.
+    lx = by_rid[771144]
+    assert (lx.object_name, lx.object_type, lx.object_id, lx.request_time, lx.status,
+            lx.comments, lx.exposure_ms, lx.jid) == (
+        'LX Cyg', 'RADEC', '21:55:57.03 +48:20:52.52', 1730321603, 8, 'AAVSO', 180000,
+        422672)
+    job = archive.job(422672)
+    assert time.strftime('%d %B %Y %H:%M:%S', time.gmtime(job.completion_time)) == \
+        '11 November 2024 00:25:33' and job.frame_lead == 480.5
+
+
+def test_a_summer_late_evening_completion_in_every_history(archive):
+    # The views of these show the next day's date (the recorded summer date slip).
+    for user in ACCOUNTS:
+        late = [r for r in archive.requests(user) if r.status == 8
+                and time.gmtime(r.completion_time).tm_hour == 23
+                and 6 <= time.gmtime(r.completion_time).tm_mon <= 9]
+        assert late
+    # And J336896 itself, another user's public job.
+    job = archive.job(336896)
+    assert job.public and job.owner not in ACCOUNTS and job.rids == [664342]
+    assert time.strftime('%Y-%m-%d %H:%M:%S', time.gmtime(job.completion_time)) == \
+        '2019-06-18 23:45:04'
+    assert job in archive.search_jobs(job.completion_time, job.completion_time)
 
 
 def test_seed_records_only_for_demo_and_from_their_date():
@@ -381,11 +499,30 @@ def test_complete_queue_turns_queued_requests_into_jobs(fresh):
     assert done.status == 8 and (new.rid, job.jid) in pairs
     assert job.success and job.public and job.flat_id and job.owner == 'demo'
     assert job.completion_time == done.completion_time
-    assert abs(job.completion_time - fresh.current_time()) < 5
+    assert done.request_time <= job.completion_time <= fresh.current_time()
+    assert fresh.current_time() - job.completion_time < 60
     assert fresh.job_of_request('demo', new.rid) == job
     assert job in fresh.search_jobs(job.completion_time - 60, job.completion_time + 60)
     assert min(j for _, j in pairs) > highest_jid
     assert fresh.complete_queue('demo') == []
+
+
+def test_complete_queue_allocates_in_request_order_and_observes_by_ra(fresh):
+    fresh.complete_queue()
+    east = submit(fresh, name='East', ra=300.0, dec=20.0)
+    west = submit(fresh, name='West', ra=10.0, dec=20.0)
+    middle = submit(fresh, name='Middle', ra=150.0, dec=20.0)
+    fresh.now += 120                    # two minutes pass before the night's work
+    pairs = fresh.complete_queue('demo')
+    jids = [jid for _, jid in pairs]
+    assert [rid for rid, _ in pairs] == [east.rid, west.rid, middle.rid]
+    assert jids == sorted(jids)         # allocated in request order
+    jobs = [fresh.job(jid) for jid in jids]
+    # Observed by right ascension, one after another, the last one now.
+    times = {job.object_name: job.completion_time for job in jobs}
+    assert times['West'] < times['Middle'] < times['East'] <= fresh.current_time()
+    found = [j.jid for j in fresh.search_jobs(times['West'], times['East'])]
+    assert found == [jids[0], jids[2], jids[1]]   # by completion: not in id order
 
 
 def test_complete_queue_groups_identical_requests(fresh):

@@ -7,12 +7,16 @@ from __future__ import annotations
 
 import json
 import re
+import time
 
 import pytest
 import requests
 from bs4 import BeautifulSoup
 
+from sim_helpers import time_words
+
 NOT_LOGGED_IN = {'success': 0, 'status': 'ERR_NOT_LOGGED_IN', 'data': None}
+NOW = 1731945600            # 2024-11-18 16:00 UTC: the seed records are there
 DATE_CELL = re.compile(r'^\S+ \S+ \S+ (\d{1,2}) ([A-Z][a-z]+) (\d{4}) '
                        r'\((\d\d:\d\d:\d\d) UTC\)$')
 
@@ -168,19 +172,58 @@ def test_listing_pages_as_the_original_client(simulator, login, api):
     assert empty['data']['totalRequests'] == str(total)
 
 
-def test_listing_records_carry_strings(simulator, login, api):
+RECORD_KEYS = ['id', 'seen', 'usercomments', 'objecttype', 'objectid', 'objectname',
+               'requesttime', 'status', 'row']
+
+
+def test_listing_records_are_the_recorded_keys_as_strings(simulator, login, api):
     records = list_own(login(simulator), simulator, api, limit=500)['data']['requests']
     by_rid = {r.rid: r for r in simulator.archive.requests('demo')}
-    for record in records:
+    for row, record in enumerate(records, 1):
+        # Exactly these keys, in the recorded order; nothing else (no telescope,
+        # filter, exposure, completion, folder or job).
+        assert list(record) == RECORD_KEYS
+        assert all(isinstance(value, str) for value in record.values()), record
         truth = by_rid[int(record['id'])]
         assert record['status'] == str(truth.status)
         assert record['objectname'] == truth.object_name
+        assert record['objecttype'] == truth.object_type
+        assert record['objectid'] == truth.object_id
+        assert record['usercomments'] == truth.comments
         assert record['requesttime'] == str(truth.request_time)
-        for key in ('id', 'status', 'requesttime', 'telescopeid', 'exposuretime',
-                    'completiontime', 'folderid'):
-            assert isinstance(record[key], str), key
-        assert record['completiontime'] == str(truth.completion_time)
-        assert record['filtertype'] == truth.filter_type
+        assert record['seen'] == ('1' if truth.seen else '0')
+        assert record['row'] == str(row)
+
+
+def test_listing_rows_count_start_after_row(simulator, login, api):
+    http = login(simulator)
+    whole = list_own(http, simulator, api, sort='rid')['data']['requests']
+    page = list_own(http, simulator, api, sort='rid', limit=4,
+                    startAfterRow=7)['data']['requests']
+    assert [r['row'] for r in page] == ['8', '9', '10', '11']
+    assert page == whole[7:11]
+
+
+def test_seen_follows_changes_and_views(simulator_factory, login, api):
+    sim = simulator_factory(requests=20)
+    http = login(sim)
+
+    def seen(rid):
+        records = list_own(http, sim, api)['data']['requests']
+        return next(r['seen'] for r in records if r['id'] == str(rid))
+
+    rid = submit(http, sim, api, basket_item(objectname='Seen test'))['data']['id']
+    assert seen(rid) == '0'                     # a new submission
+    view(http, sim, f'rid={rid}')
+    assert seen(rid) == '1'                     # its owner opened it
+    sim.complete_queue('demo')
+    assert seen(rid) == '0'                     # a new completion
+    view(http, sim, f'jid={sim.archive.request("demo", int(rid)).jid}')
+    assert seen(rid) == '0'                     # the job view does not count
+    view(login(sim, 'alice'), sim, f'rid={rid}')
+    assert seen(rid) == '0'                     # nor another user
+    view(http, sim, f'rid={rid}')
+    assert seen(rid) == '1'
 
 
 def test_listing_without_params_is_the_whole_inbox(simulator, login):
@@ -205,13 +248,39 @@ def test_listing_sorts(simulator, login, api):
     by_rid = list_own(http, simulator, api, sort='rid')['data']['requests']
     assert [int(r['id']) for r in by_rid] == sorted((int(r['id']) for r in by_rid),
                                                     reverse=True)
-    by_completion = list_own(http, simulator, api, sort='completion')['data']['requests']
-    times = [int(r['completiontime']) for r in by_completion]
-    assert times == sorted(times, reverse=True)
-    assert by_completion[0]['status'] == '8'
     by_object = list_own(http, simulator, api, sort='object')['data']['requests']
     names = [r['objectname'].lower() for r in by_object]
     assert names == sorted(names)
+
+
+def test_listing_by_completion_puts_the_unseen_and_the_queue_first(simulator_factory,
+                                                                      login, api):
+    sim = simulator_factory(requests=150)
+    http = login(sim)
+    records = list_own(http, sim, api, sort='completion')['data']['requests']
+    truth = [sim.archive.request('demo', int(r['id'])) for r in records]
+    # Unseen complete, queued, seen complete, other finished (recorded.md 1.5).
+    groups = [0 if r.completion_time and not r.seen else 1 if r.status < 8
+              else 2 if r.completion_time else 3 for r in truth]
+    assert groups == sorted(groups)
+    assert set(groups) == {0, 1, 2, 3}
+    assert records[0]['seen'] == '0' and records[0]['status'] == '8'
+    # Within the complete groups: newest completion first.
+    for group in (0, 2):
+        times = [r.completion_time for r, g in zip(truth, groups) if g == group]
+        assert times == sorted(times, reverse=True)
+    # An old unseen completion stands above recent seen ones and the queue.
+    unseen = [r for r, g in zip(truth, groups) if g == 0]
+    seen = [r for r, g in zip(truth, groups) if g == 2]
+    assert min(r.completion_time for r in unseen) < max(r.completion_time for r in seen)
+    # Opening the views of the unseen ones brings the queue to the top.
+    for r in unseen:
+        view(http, sim, f'rid={r.rid}')
+    records = list_own(http, sim, api, sort='completion')['data']['requests']
+    assert int(records[0]['status']) < 8
+    queued = sum(r.status < 8 for r in truth)
+    assert all(int(r['status']) < 8 for r in records[:queued])
+    assert records[queued]['status'] == '8'
 
 
 def test_listing_of_other_folders(simulator, login, api):
@@ -268,7 +337,10 @@ def test_request_view_of_a_completed_request(simulator, login, value_rows):
     assert rows['Filter Type'] == req.filter_type
     assert rows['Exposure Time'] == f'{req.exposure_ms} ms'
     assert rows['Status'] == 'Complete'
-    assert rows['Dark Frame'] in ('Yes', 'No')
+    assert rows['Dark Frame'] == ('Instant' if req.dark_frame else 'None')
+    if req.telescope_id in (6, 7):
+        assert rows['Telescope Type Name'] == 'Galaxy'
+        assert rows['Telescope Name'] == {6: 'COAST', 7: 'PIRATE'}[req.telescope_id]
     for label in ('Request Time', 'Completion Time'):
         assert DATE_CELL.match(rows[label]), rows[label]
     for label, value in rows.items():
@@ -279,12 +351,11 @@ def test_request_view_of_a_completed_request(simulator, login, value_rows):
     lines = [line for line in html.splitlines() if line.startswith('var info = {')]
     assert len(lines) == 1 and lines[0].endswith('};')
     info = json.loads(lines[0][lines[0].index('{'):lines[0].rindex('}') + 1])
-    assert info['jid'] == job.jid
-    # The flat-field link: the id right after the first '='.
-    links = [a['href'] for a in BeautifulSoup(html, 'html.parser').find_all('a')
-             if 'flat' in a['href']]
-    assert links == [f'v3dl-flat.php?flatid={job.flat_id}']
-    assert links[0].split('=', 1)[1] == str(job.flat_id)
+    assert info['jid'] == str(job.jid)          # a JSON string, as recorded
+    assert lines[0].startswith('var info = {"') and ' = ' in lines[0]
+    # No flat-field control on request views (recorded: none since 2022), though
+    # the job has a flat: it is on the job view only.
+    assert 'flat' not in html.lower() and job.flat_id
 
 
 def test_completion_time_cell_reads_for_the_original_client(simulator, login, value_rows):
@@ -292,10 +363,7 @@ def test_completion_time_cell_reads_for_the_original_client(simulator, login, va
     cell = value_rows(view(login(simulator), simulator, f'rid={req.rid}'))['Completion Time']
     words = cell.split()
     # The original took words 4-8: day, month, year, time, 'UTC)'.
-    import datetime as dt
-    when = dt.datetime.fromtimestamp(req.completion_time, dt.timezone.utc)
-    assert words[3:8] == [str(when.day), when.strftime('%B'), str(when.year),
-                          '(' + when.strftime('%H:%M:%S'), 'UTC)']
+    assert words[3:8] == time_words(req.completion_time)
 
 
 def test_request_view_of_an_unfinished_request(simulator, login, api, value_rows):
@@ -325,13 +393,66 @@ def test_job_view(simulator, login, value_rows):
     assert onclicks[0].endswith(f"={job.flat_id}'")
 
 
-def test_job_view_telescope_names(simulator, login, value_rows):
-    from telescope_query.simulator.archive import TELESCOPES
+def test_job_view_telescope_names(simulator_factory, login, value_rows):
+    from telescope_query.simulator.archive import TELESCOPE_TYPES
+    sim = simulator_factory(requests=200, now=NOW)
+    http = login(sim)
+    jobs = [sim.archive.job(r.jid) for r in complete_requests(sim)]
+    jobs += sim.archive.search_jobs(0, NOW)
+    # Today's telescopes, COAST (6) and PIRATE (7), and an old camera or two.
+    chosen = {job.telescope_id: job for job in jobs}
+    assert {6, 7} <= set(chosen) and set(chosen) - {6, 7}
+    for tid, job in chosen.items():
+        rows = value_rows(view(http, sim, f'jid={job.jid}'))
+        assert rows['Telescope Type Name'] == TELESCOPE_TYPES[tid]
+        assert rows['Telescope Type Name'] == ('Galaxy' if tid in (6, 7) else
+                                               {1: 'Constellation', 2: 'Galaxy',
+                                                3: 'Cluster', 5: 'Planet'}[tid])
+        # The job view never names the telescope: only the request view does.
+        assert 'Telescope Name' not in rows
+
+
+@pytest.mark.parametrize('telescope,filter_name,name', [(6, 'V', 'COAST'),
+                                                        (7, 'Green', 'PIRATE')])
+def test_request_view_names_the_telescope(simulator, login, api, value_rows, telescope,
+                                          filter_name, name):
     http = login(simulator)
-    for req in complete_requests(simulator)[:5]:
-        job = simulator.archive.job(req.jid)
-        rows = value_rows(view(http, simulator, f'jid={job.jid}'))
-        assert rows['Telescope Type Name'] == TELESCOPES[job.telescope_id]
+    rid = submit(http, simulator, api, basket_item(
+        telescopeid=telescope, filtertype=filter_name, darkframe=0))['data']['id']
+    rows = value_rows(view(http, simulator, f'rid={rid}'))
+    assert rows['Telescope Type Name'] == 'Galaxy'
+    assert rows['Telescope Name'] == name
+    assert rows['Dark Frame'] == 'None'         # [assumed] word for no dark frame
+    rid = submit(http, simulator, api, basket_item(telescopeid=telescope,
+                                                   filtertype=filter_name))['data']['id']
+    assert value_rows(view(http, simulator, f'rid={rid}'))['Dark Frame'] == 'Instant'
+
+
+def test_views_show_the_summer_date_slip(simulator, login, value_rows, api):
+    http = login(simulator)
+    # J336896, completed 2019-06-18 23:45:04 UTC: the view reads 19 June [seen].
+    cell = value_rows(view(http, simulator, 'jid=336896'))['Completion Time']
+    assert cell.split()[3:] == ['19', 'June', '2019', '(23:45:04', 'UTC)']
+    # Its frames carry the true date: the first one 2019-06-18T23:38:22.
+    ieid = stage(http, simulator, api, 336896, 'zip')['data']['ieID']
+    engine(http, simulator, api, '0-is-job-ready', ieid=ieid)
+    import io
+    import zipfile
+    from astropy.io import fits
+    data = http.get(simulator.url + 'v3image-download.php', timeout=30,
+                    params={'jid': 336896, 'ieid': ieid}).content
+    with zipfile.ZipFile(io.BytesIO(data)) as zf, \
+            fits.open(zf.open(zf.namelist()[0])) as first:
+        assert first[0].header['DATE-OBS'].startswith('2019-06-18T23:38:22.')
+        assert first[0].header['FILTER'] == 'R'
+    # A generated one of demo's own, on its request view too.
+    late = next(r for r in complete_requests(simulator)
+                if time.gmtime(r.completion_time).tm_hour == 23
+                and 6 <= time.gmtime(r.completion_time).tm_mon <= 9)
+    rows = value_rows(view(http, simulator, f'rid={late.rid}'))
+    assert rows['Completion Time'].split()[3:8] == time_words(late.completion_time)
+    utc_day = time.gmtime(late.completion_time).tm_mday
+    assert rows['Completion Time'].split()[3] != str(utc_day)
 
 
 def test_job_view_of_a_job_serving_several_requests(simulator, login, value_rows):
@@ -428,8 +549,11 @@ def test_stage_poll_download(simulator, login, api, kind, size_key, other_key):
     created = stage(http, simulator, api, job.jid, kind)
     assert created['success'] == 1
     assert created['status'] in ('OK_WAIT', 'OK_READY')
-    assert set(created['data']) == {'ieID', 'flatID'}
-    assert created['data']['flatID'] == 0
+    # OK_READY carries flatID (the number sent, 0 without); OK_WAIT has no flatID.
+    if created['status'] == 'OK_READY':
+        assert created['data'] == {'ieID': created['data']['ieID'], 'flatID': 0}
+    else:
+        assert list(created['data']) == ['ieID']
     ieid = created['data']['ieID']
     assert isinstance(ieid, str) and ieid.isdigit()
     ready = engine(http, simulator, api, '0-is-job-ready', ieid=ieid)
@@ -448,7 +572,7 @@ def test_stage_poll_download(simulator, login, api, kind, size_key, other_key):
     # Asked again, the product is already prepared.
     again = stage(http, simulator, api, job.jid, kind)
     assert again['status'] == 'OK_READY'
-    assert again['data']['ieID'] != ieid
+    assert again['data']['ieID'] != ieid and again['data']['flatID'] == 0
 
 
 def test_create_answer_is_ok_wait_for_a_new_product(simulator, login, api):
@@ -456,6 +580,10 @@ def test_create_answer_is_ok_wait_for_a_new_product(simulator, login, api):
     http = login(simulator)
     first = stage(http, simulator, api, str(job.jid), 'zip')  # jid as a string too
     assert first['status'] == 'OK_WAIT'
+    assert first['data'] == {'ieID': first['data']['ieID']}   # no flatID key
+    # With staging_seconds 0 the first poll is READY.
+    poll = engine(http, simulator, api, '0-is-job-ready', ieid=first['data']['ieID'])
+    assert poll['status'] == 'READY'
 
 
 def test_range_requests(simulator, login, api):
@@ -497,19 +625,56 @@ def test_staging_goes_through_processing(simulator, login, api):
     created = stage(http, simulator, api, job.jid, 'zip')
     assert created['status'] == 'OK_WAIT'
     poll = engine(http, simulator, api, '0-is-job-ready', ieid=created['data']['ieID'])
-    assert poll['success'] == 1 and poll['status'] == 'OK_WAIT'
-    assert poll['data'] == {'flatID': '0', 'fitsbzsize': '0', 'fitssize': '0'}
+    # A poll never answers OK_*: WAIT then PROCESSING, data null while not ready.
+    assert poll == {'success': 1, 'status': 'WAIT', 'data': None}
+    staging = simulator.engine.get(int(created['data']['ieID']))
+    staging.created -= 2000             # past half of staging_seconds
+    poll = engine(http, simulator, api, '0-is-job-ready', ieid=created['data']['ieID'])
+    assert poll == {'success': 1, 'status': 'PROCESSING', 'data': None}
     # A run-time change of staging_seconds applies to stagings under way.
     simulator.staging_seconds = 0
     poll = engine(http, simulator, api, '0-is-job-ready', ieid=created['data']['ieID'])
     assert poll['status'] == 'READY' and int(poll['data']['fitsbzsize']) > 0
 
 
-def test_create_takes_a_flatid(simulator, login, api):
+@pytest.mark.parametrize('kind,size_key', [('cube', 'fitssize'), ('zip', 'fitsbzsize')])
+def test_a_flatid_stages_another_product(simulator, login, api, kind, size_key):
+    req, job = own_job(simulator, flat=True)
+    http = login(simulator)
+    request_name = '0-create-dl3d' if kind == 'cube' else '0-create-dlzip'
+    plain = stage(http, simulator, api, job.jid, kind)['data']['ieID']
+    plain_poll = engine(http, simulator, api, '0-is-job-ready', ieid=plain)
+    created = engine(http, simulator, api, request_name, jid=job.jid, flatid=job.flat_id)
+    ieid = created['data']['ieID']
+    if created['status'] == 'OK_WAIT':
+        assert list(created['data']) == ['ieID']
+    poll = engine(http, simulator, api, '0-is-job-ready', ieid=ieid)
+    assert poll['status'] == 'READY'
+    assert poll['data']['flatID'] == str(job.flat_id)          # a string when polling
+    assert plain_poll['data']['flatID'] == '0'
+    size = int(poll['data'][size_key])
+    assert size != int(plain_poll['data'][size_key])
+    flat = http.get(simulator.url + 'v3image-download.php', timeout=30,
+                    params={'jid': job.jid, 'ieid': ieid}).content
+    raw = http.get(simulator.url + 'v3image-download.php', timeout=30,
+                   params={'jid': job.jid, 'ieid': plain}).content
+    assert len(flat) == size and flat != raw
+    assert flat == simulator.products.path(job, kind, flat_id=job.flat_id).read_bytes()
+    # Prepared now: OK_READY echoes the flat id sent, as a JSON number.
+    again = api(http, simulator, 'image-engine', request_name,
+                {'jid': job.jid, 'flatid': str(job.flat_id)}).json()
+    assert again['status'] == 'OK_READY'
+    assert again['data']['flatID'] == job.flat_id and again['data']['ieID'] != ieid
+    # Never READY from a create, never OK_* from a poll.
+    assert engine(http, simulator, api, '0-is-job-ready',
+                  ieid=again['data']['ieID'])['status'] == 'READY'
+
+
+def test_a_negative_flatid_is_refused(simulator, login, api):
     req, job = own_job(simulator, flat=True)
     answer = engine(login(simulator), simulator, api, '0-create-dlzip', jid=job.jid,
-                    flatid=job.flat_id)
-    assert answer['success'] == 1 and answer['data']['ieID']
+                    flatid=-3)
+    assert answer['success'] == 0 and answer['status'] == 'ERR_BAD_PARAMS'
 
 
 def test_engine_refuses_unknown_and_private_jobs(simulator, login, api):
@@ -559,6 +724,10 @@ def test_processed_images_page(simulator, login, type_, kind):
     assert '://' not in src and not src.startswith('/')
     expected = simulator.products.path(job, kind, processed=True).read_bytes()
     assert expected != simulator.products.path(job, kind).read_bytes()
+    # The flat-fielded raw frames, as far as the record tells.
+    flat = job.flat_id or None
+    if flat:
+        assert expected == simulator.products.path(job, kind, flat_id=flat).read_bytes()
     for url in (simulator.url + src, simulator.url + '/' + src):
         answer = http.get(url, timeout=30)
         assert answer.status_code == 200
@@ -626,8 +795,10 @@ def test_job_search(simulator, login):
     for job in jobs:
         assert job.public and job.success
         assert earliest - 60 <= job.completion_time <= latest + 60
-    count = section_after(html, 'Results').get_text()
-    assert re.search(r'\b(\d+) jobs\b', count).group(1) == str(len(jids))
+    # No Results heading and no 'N jobs' count: the live site has none.
+    assert [h.get_text() for h in BeautifulSoup(html, 'html.parser').find_all('h3')] == [
+        'Parameters']
+    assert not re.search(r'\d+ jobs\b', html) and 'Results' not in html
     params = section_after(html, 'Parameters')
     assert params.name != 'h3'
     text = params.get_text()
@@ -687,8 +858,9 @@ def test_job_search_results_per_page(simulator, login):
     html = search(login(simulator), simulator,
                   search_form(now - 60 * 86400, now, per_page=5))
     assert len(result_jids(html)) == 5
-    total = int(re.search(r'(\d+) jobs', section_after(html, 'Results').get_text()).group(1))
-    assert total > 5
+    everything = search(login(simulator), simulator, search_form(now - 60 * 86400, now))
+    assert result_jids(everything)[:5] == result_jids(html)
+    assert len(result_jids(everything)) > 5
 
 
 def test_job_search_rows_other_than_jobs_have_no_jid_links(simulator, login):
@@ -727,15 +899,15 @@ def test_basket_submission_joins_the_queue(simulator, login, api, value_rows):
     assert len(simulator.archive.requests('demo')) == before + 1
     listed = {r['id']: r for r in list_own(http, simulator, api)['data']['requests']}
     record = listed[str(rid)]
-    assert record['status'] == '3'
+    assert record['status'] == '3' and record['seen'] == '0'
     assert record['objectname'] == 'Basket star'
     assert record['objectid'] == '00:42:44.33 +41:16:07.50'
-    assert (record['telescopeid'], record['filtertype'], record['exposuretime']) == (
-        '6', 'BVR', '30000')
+    assert record['objecttype'] == 'RADEC'
     assert record['usercomments'] == 'AutoSubmit'
     rows = value_rows(view(http, simulator, f'rid={rid}'))
     assert rows['Status'] == 'Waiting' and 'Completion Time' not in rows
     truth = simulator.archive.request('demo', rid)
+    assert (truth.telescope_id, truth.filter_type, truth.exposure_ms) == (6, 'BVR', 30000)
     assert truth.ra_deg == pytest.approx(10.684708, abs=1e-5)
     assert truth.dec_deg == pytest.approx(41.26875, abs=1e-5)
     # Not in another user's listing.
@@ -760,7 +932,9 @@ def test_basket_accepts_numbers_as_strings(simulator, login, api):
     ({'telescopeid': 7, 'filtertype': 'BVR'}, 'ERR_BAD_FILTER'),
     ({'exposuretime': 0}, 'ERR_BAD_EXPOSURE'),
     ({'exposuretime': -1000}, 'ERR_BAD_EXPOSURE'),
-    ({'exposuretime': 600001}, 'ERR_BAD_EXPOSURE'),
+    ({'exposuretime': 180001}, 'ERR_BAD_EXPOSURE'),
+    ({'exposuretime': 240000}, 'ERR_BAD_EXPOSURE'),         # "180s is max exp"
+    ({'telescopeid': 7, 'filtertype': 'Red', 'exposuretime': 180001}, 'ERR_BAD_EXPOSURE'),
     ({'exposuretime': 'long'}, 'ERR_BAD_EXPOSURE'),
     ({'objectid': '00:42:44 +41:16:07'}, 'ERR_BAD_OBJECTID'),
     ({'objectid': '24:00:00.00 +41:16:07.50'}, 'ERR_BAD_OBJECTID'),
@@ -782,11 +956,52 @@ def test_basket_refuses_bad_values(simulator, login, api, changes, status):
     assert len(simulator.archive.requests('demo')) == before
 
 
-def test_exposure_limit_is_the_telescopes(simulator, login, api):
-    from telescope_query.simulator.archive import MAX_EXPOSURE_MS
+@pytest.mark.parametrize('telescope,filter_name', [(6, 'BVR'), (7, 'Colour')])
+def test_exposure_limit_is_180_seconds(simulator, login, api, telescope, filter_name):
     http = login(simulator)
-    at_limit = submit(http, simulator, api, basket_item(exposuretime=MAX_EXPOSURE_MS[6]))
+    at_limit = submit(http, simulator, api, basket_item(
+        telescopeid=telescope, filtertype=filter_name, exposuretime=180000))
     assert at_limit['success'] is True
+    over = submit(http, simulator, api, basket_item(
+        telescopeid=telescope, filtertype=filter_name, exposuretime=180001))
+    assert over == {'success': False, 'status': 'ERR_BAD_EXPOSURE', 'data': None}
+
+
+def test_queue_limit_of_ten(simulator_factory, login, api):
+    sim = simulator_factory(requests=60, queue_limits={})    # the site's default: 10
+    http = login(sim)
+    queued = sim.archive.queued('demo')
+    assert queued == 5                     # the generated history leaves room
+    made = [submit(http, sim, api, basket_item())['data']['id'] for _ in range(10 - queued)]
+    assert len(set(made)) == 10 - queued
+    before = len(sim.archive.requests('demo'))
+    refused = submit(http, sim, api, basket_item(objectname='Eleventh'))
+    assert refused == {'success': False, 'status': 'ERR_QUEUE_FULL', 'data': None}
+    assert len(sim.archive.requests('demo')) == before
+    # The basket keeps the refused request: once a place is free it goes in.
+    sim.set_queue_limit('demo', 11)
+    again = api(http, sim, 'request-constructor', '0-rb-submit').json()
+    assert again['success'] is True
+    assert sim.archive.request('demo', int(again['data']['id'])).object_name == 'Eleventh'
+    # Another account has a queue of its own.
+    assert submit(login(sim, 'alice'), sim, api, basket_item())['success'] is True
+    # Completed requests free the queue.
+    sim.complete_queue('demo')
+    assert submit(http, sim, api, basket_item())['success'] is True
+
+
+def test_queue_limit_per_account(simulator_factory, login, api):
+    sim = simulator_factory(requests=20, queue_limits={'demo': 40})
+    assert sim.archive.queue_limit('demo') == 40 and sim.archive.queue_limit('alice') == 10
+    http = login(sim)
+    for _ in range(40 - sim.archive.queued('demo')):
+        assert submit(http, sim, api, basket_item())['success'] is True
+    assert submit(http, sim, api, basket_item())['status'] == 'ERR_QUEUE_FULL'
+
+
+def test_shared_simulator_has_a_generous_queue_limit(simulator):
+    from telescope_query.simulator.pytest_plugin import GENEROUS_QUEUE_LIMIT
+    assert simulator.archive.queue_limit('demo') == GENEROUS_QUEUE_LIMIT >= 1000
 
 
 def test_basket_is_per_session(simulator, login, api):
@@ -814,7 +1029,7 @@ def test_queue_completes_into_jobs_with_images(simulator_factory, login, api, va
     assert listed[str(south)]['status'] == '25'
     html = view(http, sim, f'rid={rid}')
     assert value_rows(html)['Job ID'] == f'J{done[rid]}'
-    assert f'"jid": {done[rid]}' in html
+    assert f'"jid": "{done[rid]}"' in html
     ieid = stage(http, sim, api, done[rid])['data']['ieID']
     assert engine(http, sim, api, '0-is-job-ready', ieid=ieid)['status'] == 'READY'
 
@@ -892,6 +1107,35 @@ def test_form_filter_must_be_the_telescopes(simulator, login):
     answer = run_form(http, simulator, steps)
     assert 'class="error"' in answer.text
     ticket_of(answer.text)
+
+
+def test_form_refuses_a_long_exposure(simulator, login):
+    http = login(simulator)
+    steps = [dict(step) for step in FORM_STEPS]
+    steps[6]['newExposureTime'] = '180001'
+    answer = run_form(http, simulator, steps)
+    assert 'class="error"' in answer.text and '180000' in answer.text
+    done = http.post(simulator.url + 'request-constructor.php', timeout=30,
+                     data={'ticket': str(ticket_of(answer.text)), 'action': 'main-submit'})
+    assert 'Still to be set: exposure' in done.text
+
+
+def test_form_refuses_a_submission_beyond_the_queue_limit(simulator_factory, login):
+    sim = simulator_factory(requests=20, queue_limits={})
+    sim.set_queue_limit('demo', sim.archive.queued('demo'))
+    http = login(sim)
+    before = len(sim.archive.requests('demo'))
+    answer = run_form(http, sim, FORM_STEPS)
+    done = http.post(sim.url + 'request-constructor.php', timeout=30,
+                     data={'ticket': str(ticket_of(answer.text)), 'action': 'main-submit'})
+    assert done.status_code == 200 and 'class="error"' in done.text
+    assert 'queue is full' in done.text
+    assert len(sim.archive.requests('demo')) == before
+    # The form is still there: once there is room, the same ticket submits.
+    sim.set_queue_limit('demo', sim.archive.queued('demo') + 1)
+    done = http.post(sim.url + 'request-constructor.php', timeout=30,
+                     data={'ticket': str(ticket_of(done.text)), 'action': 'main-submit'})
+    assert len(sim.archive.requests('demo')) == before + 1 and 'submitted' in done.text
 
 
 def test_form_ticket_of_another_session_is_refused(simulator, login):

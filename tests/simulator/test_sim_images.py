@@ -1,8 +1,10 @@
 """The simulator's synthetic FITS products: layout, headers, quirks, store and padding."""
+import re
 import threading
 import time
 import warnings
 import zipfile
+from collections import Counter
 from dataclasses import replace
 
 import numpy as np
@@ -60,13 +62,16 @@ def test_cube_layout_and_headers(store):
         hdr, data = hdul[0].header, hdul[0].data
         assert hdr['NAXIS'] == 3 and data.shape == (3, 32, 32)
         assert hdr['BITPIX'] == 16 and hdr['BZERO'] == 32768 and data.dtype == np.uint16
-        assert hdr['FILTER'] == 'B,V,R'
-        assert hdr['TELESCOP'].split()[0] == 'COAST'
-        assert Time(hdr['DATE-OBS'], scale='utc').unix == pytest.approx(COMPLETED)
+        assert hdr['FILTER'] == 'R,V,B'                   # the recorded order
+        assert hdr['TELESCOP'] == 'cdk17'                 # COAST, 2024
+        # The first frame's time, minutes before completion; no MJD-OBS.
+        first = Time(hdr['DATE-OBS'], scale='utc').unix
+        assert 350 < COMPLETED - first < 370 and 'MJD-OBS' not in hdr   # 3 x 120 s
         assert hdr['EXPTIME'] == 120.0
+        assert hdr['OBJCTRA'] == '15:59:30' and hdr['OBJCTDEC'] == '+25:55:12'
         pointing = SkyCoord(hdr['OBJCTRA'], hdr['OBJCTDEC'], unit=(u.hourangle, u.deg))
         assert pointing.separation(SkyCoord(T_CRB.ra_deg, T_CRB.dec_deg, unit='deg')) \
-            < 0.1 * u.arcsec
+            < 15 * u.arcsec
         assert hdr['EQUINOX'] == 2000
         assert hdr['EPOCH'] == 'REAL' and hdr['RADECSYS'] == 'ICRS'
         assert hdr['OBJECT'] == 'T CrB_M'
@@ -80,29 +85,39 @@ def test_header_quirks_make_astropy_warn(store):
         WCS(header)
     text = ' '.join(str(w.message) for w in caught)
     assert 'RADECSYS' in text and 'EPOCH' in text
+    assert "'datfix' made the change 'Set MJD-OBS" in text    # as recorded
 
 
 @pytest.mark.parametrize('filter_type, telescope_id, planes', [
-    ('BVR', 6, ('B', 'V', 'R')), ('V', 6, ('V',)),
-    ('Colour', 7, ('Blue', 'Green', 'Red')), ('Red', 7, ('Red',)), ('Clear', 2, ('Clear',)),
+    ('BVR', 6, ('R', 'V', 'B')), ('V', 6, ('V',)),
+    ('Colour', 7, ('Red', 'Green', 'Blue')), ('Red', 7, ('Red',)), ('Clear', 2, ('Clear',)),
 ])
 def test_planes_follow_the_filter(store, filter_type, telescope_id, planes):
-    job = make_job(filter_type=filter_type, telescope_id=telescope_id)
+    job = make_job(filter_type=filter_type, telescope_id=telescope_id, jid=418580)
     assert plane_names(job) == planes
     with fits.open(store.path(job, 'cube')) as hdul:
         assert hdul[0].data.shape == (len(planes), 32, 32)
         assert hdul[0].header['FILTER'] == ','.join(planes)
-        first = {6: 'COAST', 7: 'PIRATE', 2: 'Galaxy'}[telescope_id]
-        assert hdul[0].header['TELESCOP'].split()[0] == first
 
 
-def test_plane_order_may_vary_and_data_follow_it(store):
-    straight, reversed_ = make_job(jid=418580), make_job(jid=418583)
-    assert plane_names(straight) == ('B', 'V', 'R')
-    assert plane_names(reversed_) == ('R', 'V', 'B')
-    for job in (straight, reversed_):
+def rare_jid(start=418580):
+    """A job id whose three-colour planes come in the rarer order."""
+    return next(jid for jid in range(start, start + 2000)
+                if plane_names(make_job(jid=jid))[0] != 'R')
+
+
+def test_plane_order_is_rvb_once_in_a_while_vbr_and_data_follow_it(store):
+    orders = Counter(plane_names(make_job(jid=jid)) for jid in range(400000, 402000))
+    assert set(orders) == {('R', 'V', 'B'), ('V', 'B', 'R')}
+    assert 0.01 < orders[('V', 'B', 'R')] / 2000 < 0.1
+    colour = Counter(plane_names(make_job(jid=jid, filter_type='Colour', telescope_id=7))
+                     for jid in range(400000, 402000))
+    assert set(colour) == {('Red', 'Green', 'Blue'), ('Green', 'Blue', 'Red')}
+    straight, rare = make_job(jid=418580), make_job(jid=rare_jid())
+    for job in (straight, rare):
         with fits.open(store.path(job, 'cube')) as hdul:
             order = hdul[0].header['FILTER'].split(',')
+            assert tuple(order) == plane_names(job)
             sky = dict(zip(order, np.median(hdul[0].data, axis=(1, 2))))
             # The sky is brighter in R than in B: each plane holds its own filter.
             assert sky['R'] > sky['V'] > sky['B']
@@ -111,7 +126,111 @@ def test_plane_order_may_vary_and_data_follow_it(store):
 def test_target_without_position_has_no_pointing_cards(store):
     job = make_job(target=catalog.PLANETS[1], object_name='Jupiter')
     with fits.open(store.path(job, 'cube')) as hdul:
-        assert 'OBJCTRA' not in hdul[0].header and hdul[0].header['EPOCH'] == 'REAL'
+        header = hdul[0].header
+        assert not {'OBJCTRA', 'MNTRA', 'RA-TEL'} & set(header)
+        assert header['EPOCH'] == 'REAL'
+
+
+# -- times ----------------------------------------------------------------------------
+
+def utc(text):
+    return Time(text, scale='utc').unix
+
+
+@pytest.mark.parametrize('year,exposure,low,high', [
+    (2019, 180, 391, 418), (2020, 60, 151, 164), (2020, 120, 270, 290),
+    (2023, 180, 400, 415), (2024, 180, 470, 490),
+])
+def test_first_frame_lead_reproduces_the_record(year, exposure, low, high):
+    completed = utc(f'{year}-06-18 23:45:04')
+    leads = []
+    for jid in range(336890, 336900):
+        job = make_job(jid=jid, exposure_ms=exposure * 1000, completion_time=completed)
+        first = frames_times(job)[0]
+        leads.append(completed - first)
+    assert low <= min(leads) and max(leads) <= high
+    assert max(leads) - min(leads) > 3                 # jitter from job to job
+
+
+def frames_times(job):
+    """Each frame's DATE-OBS (Unix), from the zip members in their order."""
+    times = []
+    with ProductStore(image_size=8) as store, zipfile.ZipFile(store.path(job, 'zip')) as zf:
+        for name in zf.namelist():
+            with fits.open(zf.open(name)) as member:
+                text = member[0].header['DATE-OBS']
+                assert re.fullmatch(r'\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}', text)
+                times.append(Time(text, scale='utc').unix)
+    return times
+
+
+def test_frames_are_taken_one_after_another_in_member_order(store):
+    job = make_job(exposure_ms=180000)
+    times = frames_times(job)
+    steps = np.diff(times)
+    assert len(times) == 3 and all(180 < step < 180 + 60 for step in steps)
+    assert steps[0] == pytest.approx(steps[1], abs=0.002)
+    assert 0 <= job.completion_time - times[-1] < 10     # done just after the last
+    # The cube: DATE-OBS is the first frame's, DATE-OB1..3 every plane's own.
+    with fits.open(store.path(job, 'cube')) as hdul:
+        header = hdul[0].header
+        assert header['DATE-OBS'] == header['DATE-OB1']
+        cube_times = [Time(header[f'DATE-OB{k}']).unix for k in (1, 2, 3)]
+        assert cube_times == pytest.approx(times, abs=0.002)
+        assert 'DATE-OB4' not in header
+    with zipfile.ZipFile(store.path(job, 'zip')) as zf, \
+            fits.open(zf.open(zf.namelist()[0])) as member:
+        assert 'DATE-OB1' not in member[0].header
+
+
+def test_a_recorded_first_frame_is_kept():
+    # J336896: completed 2019-06-18 23:45:04 UTC, first frame 23:38:22 [seen].
+    job = make_job(jid=336896, exposure_ms=180000, completion_time=utc('2019-06-18 23:45:04'),
+                   frame_lead=401.05)
+    assert Time(frames_times(job)[0], format='unix').isot.startswith('2019-06-18T23:38:22')
+
+
+# -- pointing and telescope -----------------------------------------------------------
+
+@pytest.mark.parametrize('object_id,ra,dec', [
+    ('19:19:02.60 +41:06:34.24', '19:19:02', '+41:06:34'),    # EQ Lyr [seen]
+    ('21:55:57.03 +48:20:52.52', '21:55:57', '+48:20:52'),    # LX Cyg [seen]
+    ('18:55:02.31 -31:09:49.59', '18:55:02', '-31:09:49'),    # truncated, not rounded
+    ('05:35:17.99 -00:23:28.99', '05:35:17', '-00:23:28'),
+])
+def test_pointing_is_the_request_truncated_to_whole_seconds(store, object_id, ra, dec):
+    job = make_job(object_id=object_id, target=T_CRB)
+    with fits.open(store.path(job, 'cube')) as hdul:
+        assert (hdul[0].header['OBJCTRA'], hdul[0].header['OBJCTDEC']) == (ra, dec)
+
+
+@pytest.mark.parametrize('telescope_id,date,first_word,cards', [
+    (6, '2017-06-01', 'coast', {'OBJCTRA'}),
+    (6, '2018-06-01', 'galaxy', {'OBJCTRA'}),
+    (6, '2020-06-01', '10micron', {'OBJCTRA', 'MNTRA'}),
+    (6, '2024-11-18', 'cdk17', {'OBJCTRA'}),
+    (7, '2018-06-01', 'pirate', {'OBJCTRA'}),
+    (7, '2020-06-01', 'undefined', {'OBJCTRA', 'MNTRA'}),
+    (7, '2023-06-01', "'undefined'", {'OBJCTRA'}),
+    (2, '2015-06-01', 'BRT', {'RA-TEL'}),
+    (2, '2016-06-01', 'galaxy', {'RA-TEL'}),
+    (3, '2016-06-01', 'cluster', {'RA-TEL'}),
+    (1, '2016-06-01', 'BRT', {'RA-TEL'}),
+])
+def test_telescop_and_pointing_cards_by_era(store, telescope_id, date, first_word, cards):
+    filter_type = {6: 'BVR', 7: 'Colour'}.get(telescope_id, 'Clear')
+    job = make_job(telescope_id=telescope_id, filter_type=filter_type,
+                   completion_time=utc(f'{date} 03:00:00'))
+    with fits.open(store.path(job, 'cube')) as hdul:
+        header = hdul[0].header
+        assert header['TELESCOP'].split()[0] == first_word
+        present = {'OBJCTRA', 'MNTRA', 'RA-TEL'} & set(header)
+        assert present == cards
+        for key in present:
+            partner = {'OBJCTRA': 'OBJCTDEC', 'MNTRA': 'MNTDEC', 'RA-TEL': 'DEC-TEL'}[key]
+            assert (header[key], header[partner]) == ('15:59:30', '+25:55:12')
+    if first_word == 'BRT':
+        assert header['TELESCOP'] in ('BRT Galaxy', 'BRT Constellation')
 
 
 # -- zip ------------------------------------------------------------------------------
@@ -120,13 +239,15 @@ def test_zip_has_one_fits_per_filter_matching_the_cube(store):
     job = make_job()
     with zipfile.ZipFile(store.path(job, 'zip')) as zf, \
             fits.open(store.path(job, 'cube')) as cube:
-        assert zf.namelist() == ['418580_B.fits', '418580_V.fits', '418580_R.fits']
-        for index, name in enumerate(('B', 'V', 'R')):
+        # Member names are [assumed]; their order is the recorded R, V, B.
+        assert zf.namelist() == ['418580_R.fits', '418580_V.fits', '418580_B.fits']
+        for index, name in enumerate(('R', 'V', 'B')):
             with fits.open(zf.open(f'418580_{name}.fits')) as member:
                 assert len(member) == 1
                 assert member[0].header['FILTER'] == name
                 assert member[0].header['BZERO'] == 32768
                 assert member[0].header['EPOCH'] == 'REAL'
+                assert member[0].header['DATE-OBS'] == cube[0].header[f'DATE-OB{index + 1}']
                 assert np.array_equal(member[0].data, cube[0].data[index])
 
 
@@ -172,21 +293,58 @@ def test_filters_differ_slightly():
 
 # -- processed products ---------------------------------------------------------------
 
-def test_processed_products_are_corrected_and_marked(store):
+@pytest.mark.parametrize('kind', ['cube', 'zip'])
+def test_a_flat_id_makes_another_product(store, kind):
     job = make_job()
-    raw_path, art_path = store.path(job, 'cube'), store.path(job, 'cube', processed=True)
-    assert raw_path != art_path and art_path.name == 'art_418580.fits'
-    with fits.open(raw_path) as raw, fits.open(art_path) as art:
-        ov = overscan_width(32)
-        assert art[0].data.shape == (3, 32 - ov, 32 - ov)
-        assert 'Artefact corrected' in str(art[0].header['HISTORY'])
-        assert 'HISTORY' not in raw[0].header
-        assert art[0].header['FILTER'] == raw[0].header['FILTER']
-        assert np.median(raw[0].data) - np.median(art[0].data) > images.BIAS / 2
-    with zipfile.ZipFile(store.path(job, 'zip', processed=True)) as zf:
-        assert len(zf.namelist()) == 3
-        with fits.open(zf.open(zf.namelist()[0])) as member:
-            assert member[0].data.shape == (32 - ov, 32 - ov)
+    raw, flat24, flat31 = (store.path(job, kind, flat_id=f) for f in (0, 24, 31))
+    assert len({raw, flat24, flat31}) == 3 and raw.name == f'418580.{raw.suffix[1:]}'
+    # Other bytes and another size, for the cube as well as for the zip.
+    assert len({p.read_bytes() for p in (raw, flat24, flat31)}) == 3
+    assert raw.stat().st_size not in (flat24.stat().st_size, flat31.stat().st_size)
+    assert store.path(job, kind, flat_id=24) == flat24     # kept once made
+
+
+def frames(path):
+    """(header, data) of each frame of a cube or a zip."""
+    if path.suffix == '.fits':
+        with fits.open(path) as hdul:
+            return [(hdul[0].header, plane) for plane in hdul[0].data.astype(float)]
+    found = []
+    with zipfile.ZipFile(path) as zf:
+        for name in zf.namelist():
+            with fits.open(zf.open(name)) as member:
+                found.append((member[0].header, member[0].data.astype(float)))
+    return found
+
+
+@pytest.mark.parametrize('kind', ['cube', 'zip'])
+def test_flat_fielded_frames_are_the_raw_ones_divided_by_the_flat(store, kind):
+    job = make_job()
+    raw = frames(store.path(job, kind))
+    flat = frames(store.path(job, kind, flat_id=24))
+    for (raw_header, raw_data), (header, data) in zip(raw, flat):
+        assert data.shape == raw_data.shape == (32, 32)
+        assert header['FLATID'] == 24 and 'FLATID' not in raw_header
+        assert 'flat field 24' in str(header['HISTORY'])
+        ratio = raw_data / np.maximum(data, 1)
+        # The vignetting is divided out: corners gain more than the centre.
+        assert ratio[:4, :4].mean() < ratio[14:18, 14:18].mean()
+
+
+@pytest.mark.parametrize('kind', ['cube', 'zip'])
+def test_processed_products_are_the_flat_fielded_raw_frames(store, kind):
+    job = make_job()                                   # flat 31
+    art = store.path(job, kind, processed=True)
+    assert art.name == f'art_418580.{art.suffix[1:]}'
+    assert art.read_bytes() == store.path(job, kind, flat_id=31).read_bytes()
+    assert art.read_bytes() != store.path(job, kind).read_bytes()
+    # Raw dimensions: no crop.
+    assert [data.shape for _, data in frames(art)] == [(32, 32)] * 3
+    # A job without a flat: the month's flat of its telescope and filter.
+    bare = make_job(jid=418590, flat_id=None)
+    assert frames(store.path(bare, kind, processed=True))[0][0]['FLATID'] > 0
+    with pytest.raises(ValueError):
+        store.path(job, kind, processed=True, flat_id=24)
 
 
 # -- the store ------------------------------------------------------------------------

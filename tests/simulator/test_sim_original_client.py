@@ -17,6 +17,7 @@ from astropy.io import fits
 
 sys.path.insert(0, str(Path(__file__).parent))
 from original_client import Telescope  # noqa: E402
+from sim_helpers import time_words  # noqa: E402
 
 
 @pytest.fixture
@@ -54,11 +55,13 @@ def test_get_user_requests(scope, simulator):
     reqs = scope.get_user_requests(sort='completion')
     assert len(reqs) == len(simulator.archive.requests('demo'))
     assert simulator.counters['api-user.php/request-manager/1-get-list-own'] == 2
-    # The documented loop: status texts by int(status), newest completions first.
+    # The documented loop: status texts by int(status) for every record.
     texts = [Telescope.REQUESTSTATUS_TEXTS[int(rq['status'])] for rq in reqs]
-    assert texts[0] == 'Complete'
-    done = [int(rq['completiontime']) for rq in reqs if rq['status'] == '8']
-    assert done == sorted(done, reverse=True)
+    assert 'Complete' in texts
+    # By completion: unseen complete ones, then the queue, then the rest (as recorded).
+    first_queued = next(i for i, rq in enumerate(reqs) if int(rq['status']) < 8)
+    assert all(rq['seen'] == '0' and rq['status'] == '8' for rq in reqs[:first_queued])
+    assert [rq['row'] for rq in reqs] == [str(n) for n in range(1, len(reqs) + 1)]
     # Queued ones are there too ('status != "8"' hides nothing it should not).
     assert {rq['status'] for rq in reqs} - {'8'}
 
@@ -86,25 +89,21 @@ def test_get_request(scope, simulator):
     assert int(obs['jid']) == req.jid
     assert obs['oid'] == req.object_id and obs['name'] == req.object_name
     assert obs['exp'] == f'{req.exposure_ms} ms' and obs['status'] == 'Complete'
-    job = simulator.archive.job(req.jid)
-    if job.flat_id:
-        assert obs['flatid'] == job.flat_id
+    assert 'flatid' not in obs     # as recorded since 2022: the job view has it
 
 
 def test_get_job(scope, simulator):
-    from telescope_query.simulator.archive import TELESCOPES
+    from telescope_query.simulator.archive import TELESCOPE_TYPES
     jobs = [simulator.archive.job(r.jid) for r in completed(simulator)]
     several = next(j for j in jobs if len(j.rids) > 1 and j.flat_id)
     obs = scope.get_job(several.jid)
     assert obs['rid'] == ' '.join(f'R{rid}' for rid in several.rids) + ' '
-    when = dt.datetime.fromtimestamp(several.completion_time, dt.timezone.utc)
-    assert obs['completion'] == [str(when.day), when.strftime('%B'), str(when.year),
-                                 '(' + when.strftime('%H:%M:%S'), 'UTC)']
+    assert obs['completion'] == time_words(several.completion_time)
     assert obs['status'] is True
     assert obs['flatid'] == several.flat_id
     assert (obs['type'], obs['oid'], obs['exp'], obs['filter'], obs['tele']) == (
         several.object_type, several.object_id, f'{several.exposure_ms} ms',
-        several.filter_type, TELESCOPES[several.telescope_id])
+        several.filter_type, TELESCOPE_TYPES[several.telescope_id])
     single = next(j for j in jobs if len(j.rids) == 1)
     assert scope.get_job(single.jid)['rid'] == str(single.rids[0])
 
@@ -137,7 +136,9 @@ def test_download_obs(scope, simulator, tmp_path, capsys, cube):
                                verbose=True)
     assert fname == f'{job.jid}.{"fits" if cube else "zip"}'
     data = (tmp_path / fname).read_bytes()
-    assert data == simulator.products.path(job, 'cube' if cube else 'zip').read_bytes()
+    # get_job gave the flat id, which the original sends: the flat-fielded product.
+    assert data == simulator.products.path(job, 'cube' if cube else 'zip',
+                                           flat_id=job.flat_id or 0).read_bytes()
     if cube:
         with fits.open(io.BytesIO(data)) as hdul:
             assert hdul[0].header['NAXIS'] == 3

@@ -102,11 +102,11 @@ class FakeProducts:
     def __init__(self):
         self.made = []
 
-    def size(self, job, kind, processed=False):
-        self.made.append((job.jid, kind, processed))
-        return 1000 + job.jid
+    def size(self, job, kind, processed=False, flat_id=0):
+        self.made.append((job.jid, kind, processed, flat_id))
+        return 1000 + job.jid + flat_id
 
-    def path(self, job, kind, processed=False):
+    def path(self, job, kind, processed=False, flat_id=0):
         raise AssertionError('not used')
 
 
@@ -123,7 +123,7 @@ def test_engine_stagings_progress_by_time_concurrently():
     engine = ImageEngine(products, staging_seconds=10, clock=clock)
     try:
         stagings = [engine.create(FakeJob(jid), 'zip')[0] for jid in range(1, 6)]
-        assert [engine.status(s)[0] for s in stagings] == ['OK_WAIT'] * 5
+        assert [engine.status(s) for s in stagings] == [('WAIT', 0)] * 5
         clock.now += 6
         assert [engine.status(s) for s in stagings] == [('PROCESSING', 0)] * 5
         clock.now += 4
@@ -147,11 +147,16 @@ def test_engine_create_answer_is_never_ready():
         # Another kind, or the processed product, is a product of its own.
         assert engine.create(FakeJob(7), 'zip')[1] == 'OK_WAIT'
         assert engine.create(FakeJob(7), 'cube', processed=True)[1] == 'OK_WAIT'
+        # So is a product with a flat field.
+        flat, status = engine.create(FakeJob(7), 'cube', flat_id=24)
+        assert status == 'OK_WAIT' and engine.status(flat) == ('READY', 1031)
+        assert engine.create(FakeJob(7), 'cube', flat_id=24)[1] == 'OK_READY'
         assert engine.get(staging.ieid) is staging and engine.get(1) is None
         assert engine.latest(FakeJob(7), 'cube', False) is again
     finally:
         engine.close()
-    assert products.made.count((7, 'cube', False)) == 1  # made once, reused
+    assert products.made.count((7, 'cube', False, 0)) == 1  # made once, reused
+    assert products.made.count((7, 'cube', False, 24)) == 1
 
 
 def test_prepared_product_is_ready_at_once_even_with_staging_time():
@@ -215,3 +220,17 @@ def test_command_line_rejects_a_bad_account():
     from telescope_query.simulator.__main__ import main
     with pytest.raises(SystemExit):
         main(['--account', 'no-colon'])
+
+
+def test_command_line_queue_limit():
+    from telescope_query.simulator.__main__ import parser
+    assert parser().parse_args(['--queue-limit', '40']).queue_limit == 40
+    assert parser().parse_args([]).queue_limit is None
+
+
+def test_simulator_queue_limit_knobs():
+    with Simulator({'demo': 'demo', 'bob': 'b'}, requests=5, image_size=8,
+                   queue_limits={'bob': 40}) as sim:
+        assert sim.archive.queue_limit('demo') == 10 and sim.archive.queue_limit('bob') == 40
+        sim.set_queue_limit('demo', 3)
+        assert sim.archive.queue_limit('demo') == 3
