@@ -596,7 +596,7 @@ class TelescopeClass(LegacyMixin, SessionQuery):
     # so that this block stays self-contained).
 
     def get_images(self, jids: Any, *, cube: bool = True, processed: bool = False,
-                   show_progress: bool = True) -> list:
+                   flat: bool = False, show_progress: bool = True) -> list:
         """The images of jobs, one `~astropy.io.fits.HDUList` per job.
 
         Products are staged by the site's image engine, downloaded, verified
@@ -615,6 +615,11 @@ class TelescopeClass(LegacyMixin, SessionQuery):
             = the filter, the original headers kept).
         processed : bool, optional
             The artefact-corrected images instead of the raw ones.
+        flat : bool, optional
+            The raw frames divided by the job's flat field: the image engine
+            does it when it is given the job's flat id, and the result is a
+            product of its own, cached apart (a job without a flat field gives
+            its plain frames).
         show_progress : bool, optional
             Progress bars (jobs with their staging state, and bytes) when
             someone can see them.
@@ -641,15 +646,17 @@ class TelescopeClass(LegacyMixin, SessionQuery):
             fetched (they stay cached).
         """
         from . import images
-        return images.get_images(self, jids, cube=cube, processed=processed,
+        return images.get_images(self, jids, cube=cube, processed=processed, flat=flat,
                                  show_progress=show_progress)
 
     def download_data(self, jids: Any, *, path: str | os.PathLike = '.', cube: bool = True,
-                      processed: bool = False, show_progress: bool = True) -> Table:
+                      processed: bool = False, flat: bool = False,
+                      show_progress: bool = True) -> Table:
         """Download the images of jobs into a folder.
 
         As `get_images`, but the files are put into ``path`` under the original
-        library's names (``369256.fits``, ``369256.zip``, ``art_369256.zip``).
+        library's names (``369256.fits``, ``369256.zip``, ``art_369256.zip``;
+        ``369256_flat.fits`` with ``flat``).
         Files are complete or absent: never half-written under their name.
 
         Parameters
@@ -658,21 +665,21 @@ class TelescopeClass(LegacyMixin, SessionQuery):
             Job ids.
         path : str or path-like, optional
             Folder for the files (made when missing); the current one by default.
-        cube, processed, show_progress : bool, optional
+        cube, processed, flat, show_progress : bool, optional
             As for `get_images`.
 
         Returns
         -------
         manifest : `~astropy.table.Table`
             One row per job: ``jid``, ``product`` (``cube``, ``zip``,
-            ``processed cube``...), ``local_path``, ``status`` (``COMPLETE``:
+            ``flat-fielded cube``, ``processed zip``...), ``local_path``, ``status`` (``COMPLETE``:
             downloaded; ``CACHED``: taken from the cache with no HTTP call;
             ``ERROR``), ``message`` (why it failed) and ``size`` [byte]. One
             failed job never stops the others.
         """
         from . import images
         return images.download_data(self, jids, path=path, cube=cube, processed=processed,
-                                    show_progress=show_progress)
+                                    flat=flat, show_progress=show_progress)
 
     def preview(self, jid_or_hdul: Any, **options: Any):
         """A quick-look colour composite: a matplotlib `~matplotlib.figure.Figure`.

@@ -38,6 +38,8 @@ DEMO_USER, DEMO_PASSWORD = 'demo', 'demo'
 
 #: The three-colour filter of COAST and of PIRATE: their cubes make colour previews.
 THREE_COLOUR = ('BVR', 'Colour')
+#: Completed requests whose views the demo opens to find a three-colour one.
+_LOOK_AT = 20
 
 #: A target that rises high above Teide most of the year (the Andromeda galaxy).
 DEMO_TARGET = '00:42:44.3 +41:16:09'
@@ -146,20 +148,25 @@ def run_demo(folder: str | os.PathLike = DEMO_FOLDER, *, requests: int = 2000,
         say.show(_table_text(client.get_folders(), ['folder_id', 'name', 'count']))
 
         listing = client.get_requests(sort='rid')
-        say.step(f'The account has {len(listing)} requests; the latest five '
-                 '(get_requests):')
+        say.step(f'The account has {len(listing)} requests; the latest five, as the '
+                 'listing gives them (get_requests):')
         say.show(_table_text(listing[:5], ['rid', 'object_name', 'status_text',
-                                           'requested', 'telescope', 'filter',
-                                           'exposure']))
+                                           'requested', 'comment', 'seen']))
+        say.step('The telescope, filter, exposure and job are on each request\'s own '
+                 'page, one call each (get_request_details, or get_requests with '
+                 'details=True):')
+        say.show(_table_text(client.get_request_details(listing[:5]),
+                             ['rid', 'telescope', 'filter', 'exposure', 'jid']))
 
         say.step('The newest completed three-colour request and the job that observed '
                  'it (get_requests sorted by completion, then get_request_details):')
-        done = client.get_requests(sort='completion', status='complete')
-        if 'filter' in done.colnames:  # a colour preview needs the three-colour filter
-            done = done[np.isin(np.ma.filled(done['filter'], ''), THREE_COLOUR)]
-        if len(done) == 0:
+        done = client.get_requests(sort='completion', status='complete')[:_LOOK_AT]
+        details = client.get_request_details(done) if len(done) else done
+        if len(details):  # a colour preview needs the three-colour filter
+            details = details[np.isin(np.ma.filled(details['filter'], ''), THREE_COLOUR)]
+        if len(details) == 0:
             raise RuntimeError('the demo account has no completed three-colour request')
-        details = client.get_request_details(done['rid'][0])
+        details = details[:1]
         result.jid = int(details['jid'][0])
         say.show(_table_text(details, ['rid', 'jid', 'object_name', 'completed',
                                        'telescope', 'filter', 'exposure']))
@@ -195,11 +202,10 @@ def run_demo(folder: str | os.PathLike = DEMO_FOLDER, *, requests: int = 2000,
                                    comment='telescope-query demo')
         say.show(f'New request R{result.rid}')
 
-        say.step('It is waiting in the queue (get_requests):')
-        latest = client.get_requests(sort='rid')
-        mine = latest[latest['rid'] == result.rid]
-        say.show(_table_text(mine, ['rid', 'object_name', 'status', 'status_text',
-                                    'telescope', 'filter', 'exposure']))
+        say.step('It is waiting in the queue (get_request_details):')
+        say.show(_table_text(client.get_request_details(result.rid),
+                             ['rid', 'object_name', 'status', 'status_text',
+                              'telescope', 'filter', 'exposure']))
         client.logout()
 
     result.seconds = time.perf_counter() - started

@@ -34,20 +34,23 @@ def _flag(value: Any, name: str) -> bool:
     raise TypeError(f"{name} must be True or False, got {value!r}")
 
 
-def _products(jids: Any, cube: Any, processed: Any) -> list[Product]:
+def _products(jids: Any, cube: Any, processed: Any, flat: Any) -> list[Product]:
     ids, _ = normalize_ids(jids, 'jids')
     cube, processed = _flag(cube, 'cube'), _flag(processed, 'processed')
-    return [Product(jid, cube, processed) for jid in ids]
+    if _flag(flat, 'flat') and processed:
+        raise ValueError("flat=True asks for the raw frames divided by the flat field; the "
+                         "processed products are flat-fielded already: use one or the other")
+    return [Product(jid, cube, processed, bool(flat)) for jid in ids]
 
 
 def get_images(client: Any, jids: Any, *, cube: bool = True, processed: bool = False,
-               show_progress: bool = True) -> list[fits.HDUList]:
+               flat: bool = False, show_progress: bool = True) -> list[fits.HDUList]:
     """Each job's product as an `~astropy.io.fits.HDUList` (see `TelescopeClass.get_images`).
 
     Every product is fetched (or found in the cache) before the first failure,
     if any, is raised: the others stay cached for the next call.
     """
-    products = _products(jids, cube, processed)
+    products = _products(jids, cube, processed, flat)
     show_progress = _flag(show_progress, 'show_progress')
     client._require_login()
     results = fetch(client, products, show_progress=show_progress)
@@ -58,10 +61,10 @@ def get_images(client: Any, jids: Any, *, cube: bool = True, processed: bool = F
 
 
 def download_data(client: Any, jids: Any, *, path: str | os.PathLike = '.',
-                  cube: bool = True, processed: bool = False,
+                  cube: bool = True, processed: bool = False, flat: bool = False,
                   show_progress: bool = True) -> Table:
     """Fetch products into ``path``; a manifest Table (see `TelescopeClass.download_data`)."""
-    products = _products(jids, cube, processed)
+    products = _products(jids, cube, processed, flat)
     show_progress = _flag(show_progress, 'show_progress')
     if not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"path must be a folder name (str or path-like), got "
@@ -96,8 +99,8 @@ def cached_frame_starts(client: Any, jid: int) -> list[datetime]:
     """The frames' ``DATE-OBS`` of a job, from a product of it already in the
     cache (no HTTP call); empty when none is there."""
     for cube in (True, False):
-        for processed in (False, True):
-            found = find_cached(client, Product(int(jid), cube, processed))
+        for processed, flat in ((False, False), (False, True), (True, False)):
+            found = find_cached(client, Product(int(jid), cube, processed, flat))
             if found is None:
                 continue
             try:

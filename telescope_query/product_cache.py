@@ -47,11 +47,18 @@ _RECORD_SUFFIX = '.json'
 
 @dataclass(frozen=True)
 class Product:
-    """One image product of a job: the raw or processed cube or zip."""
+    """One image product of a job: the raw cube or zip, flat-fielded or not, or the
+    processed one.
+
+    ``flat``: the frames divided by the job's flat field, which the image
+    engine does when it is given the job's flat id [seen]; a product of its own
+    (other bytes, other size), kept apart in the cache.
+    """
 
     jid: int
     cube: bool = True
     processed: bool = False
+    flat: bool = False
 
     @property
     def kind(self) -> str:
@@ -64,13 +71,16 @@ class Product:
 
     @property
     def file_name(self) -> str:
-        """The original library's names: ``369256.fits``, ``art_369256.zip``."""
-        return f"{'art_' if self.processed else ''}{self.jid}.{self.file_type}"
+        """``369256.fits``, ``369256_flat.zip``, ``art_369256.zip`` (the original
+        library's names, and ``_flat`` for a flat-fielded product)."""
+        return (f"{'art_' if self.processed else ''}{self.jid}"
+                f"{'_flat' if self.flat else ''}.{self.file_type}")
 
     @property
     def label(self) -> str:
-        """``'cube'``, ``'zip'``, ``'processed cube'`` or ``'processed zip'``."""
-        return f"{'processed ' if self.processed else ''}{self.kind}"
+        """``'cube'``, ``'zip'``, ``'flat-fielded cube'``, ``'processed zip'``..."""
+        return (f"{'processed ' if self.processed else ''}"
+                f"{'flat-fielded ' if self.flat else ''}{self.kind}")
 
     def __str__(self) -> str:
         return f"the {self.label} of job {self.jid}"
@@ -256,8 +266,8 @@ def store(temporary: Path, final: Path, product: Product, size: int, crc: int) -
     return Fetched(product, final, size, cached=False)
 
 
-def place(fetched: Fetched, folder: str | os.PathLike) -> Path:
-    """Put a verified product into ``folder`` under its file name, atomically.
+def place(fetched: Fetched, folder: str | os.PathLike, name: str | None = None) -> Path:
+    """Put a verified product into ``folder`` under its file name (or ``name``), atomically.
 
     A hard link to the cached file when the file system allows (no copy of
     the bytes), else a copy under a temporary name that is then renamed. A
@@ -265,7 +275,7 @@ def place(fetched: Fetched, folder: str | os.PathLike) -> Path:
     made by an earlier placing) is left as it is. No temporary file stays
     behind, whatever happens.
     """
-    target = Path(folder) / fetched.product.file_name
+    target = Path(folder) / (name or fetched.product.file_name)
     if _same_file(target, fetched.path):
         # Already the verified product. Renaming a link onto another link of
         # the same file would do nothing at all (POSIX rename) and leave the

@@ -93,7 +93,9 @@ def _stage(client: Any, task: _Task) -> tuple[str, bool]:
     flat_id = _check_job(client, product.jid)
     if product.processed:
         return _poll_processed(client, task)
-    call = ie.create_call(product.jid, cube=product.cube, flat_id=flat_id)
+    # The flat id makes the engine divide by that flat field [seen]: only when asked.
+    call = ie.create_call(product.jid, cube=product.cube,
+                          flat_id=flat_id if product.flat else None)
     answer = client._api_call(call.module, call.request, call.params, allow_failure=True)
     staged = ie.parse_create(answer, jid=product.jid)
     task.ie_id = staged.ie_id

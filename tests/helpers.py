@@ -33,9 +33,13 @@ def demo_jids(sim, user: str = 'demo') -> list[int]:
     return sorted({r.jid for r in sim.archive.requests(user) if r.jid})
 
 
-def served_bytes(sim, jid: int, kind: str = 'cube', processed: bool = False) -> bytes:
-    """The product file exactly as the simulator serves it."""
-    return Path(sim.products.path(sim.archive.job(jid), kind, processed)).read_bytes()
+def served_bytes(sim, jid: int, kind: str = 'cube', processed: bool = False,
+                 flat: bool = False) -> bytes:
+    """The product file exactly as the simulator serves it (``flat``: asked for
+    with the job's flat id)."""
+    job = sim.archive.job(jid)
+    flat_id = (job.flat_id or 0) if flat else 0
+    return Path(sim.products.path(job, kind, processed, flat_id)).read_bytes()
 
 
 def own_simulator(simulator_factory, login_as, monkeypatch, **settings):

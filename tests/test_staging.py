@@ -97,15 +97,21 @@ def test_the_download_never_truncates_its_temporary_file(telescope, simulator, q
     assert not [path for path, flags in written if flags & os.O_TRUNC], written
 
 
-def test_flat_field_is_sent_with_the_create_call(telescope, simulator, quick):
+def test_the_flat_field_is_sent_only_when_asked_for(telescope, simulator, quick):
     jids = demo_jids(simulator)
     with_flat = next(j for j in jids if simulator.archive.job(j).flat_id)
+    flat_id = simulator.archive.job(with_flat).flat_id
     seen = record(telescope)
-    staging.fetch_one(telescope, Product(with_flat, cube=False))
+    flat = staging.fetch_one(telescope, Product(with_flat, cube=False, flat=True))
+    plain = staging.fetch_one(telescope, Product(with_flat, cube=False))
     bodies = [r.body for r in seen if 'api-user.php' in r.url and 'create' in (r.body or '')]
-    assert len(bodies) == 1
-    params = json.loads(dict(parse_qsl(bodies[0]))['params'])
-    assert params == {'jid': with_flat, 'flatid': simulator.archive.job(with_flat).flat_id}
+    assert [json.loads(dict(parse_qsl(body))['params']) for body in bodies] == [
+        {'jid': with_flat, 'flatid': flat_id}, {'jid': with_flat}]
+    # Two products [seen]: other bytes and another size, each cached under its name.
+    assert flat.path.read_bytes() == served_bytes(simulator, with_flat, 'zip', flat=True)
+    assert plain.path.read_bytes() == served_bytes(simulator, with_flat, 'zip')
+    assert flat.size != plain.size and flat.path != plain.path
+    assert flat.path.name == f'{with_flat}_flat.zip'
 
 
 def test_create_without_flat_field_sends_only_the_jid(telescope, simulator, quick):
@@ -250,7 +256,7 @@ def test_job_that_does_not_exist(telescope, simulator, quick):
 
 
 def test_job_without_images(telescope, simulator, quick):
-    failed = next(jid for jid in range(400000, 402000)
+    failed = next(jid for jid in range(400000, 440000)
                   if (job := simulator.archive.job(jid)) is not None
                   and job.public and not job.success)
     with pytest.raises(DownloadError, match=f'job {failed} has no images'):

@@ -16,7 +16,7 @@ from typing import Any, Callable, TextIO
 
 import numpy as np
 from astropy import units as u
-from astropy.table import Table
+from astropy.table import Table, hstack
 
 from .output import format_record, format_table
 
@@ -159,6 +159,13 @@ def cmd_requests(args: argparse.Namespace, console: Console) -> int:
         table = client.get_requests(args.folder, sort=args.sort, status=args.status)
     if args.limit is not None:
         table = table[:args.limit]
+    if args.details and not args.object:
+        console.say(f"Opening the view of each of the {len(table)} requests (one page "
+                    f"each; views that can no longer change come from the cache)...")
+        if len(table):
+            views = client.get_request_details(table)    # in the listing's order
+            table = hstack([table, views[[name for name in views.colnames
+                                          if name not in table.colnames]]])
     console.result(format_table(table, args.format))
     return 0
 

@@ -225,7 +225,8 @@ examples:
   telescope-query requests                          # the Inbox, newest first
   telescope-query requests --status queued          # still waiting to be observed
   telescope-query requests --object "SS Cyg" --status complete
-  telescope-query requests --sort completion --limit 10 --format csv""", listing=True)
+  telescope-query requests --sort completion --limit 10 --format csv
+  telescope-query requests --status queued --details    # with telescope, filter...""", listing=True)
     sub.add_argument('--folder', default='Inbox', metavar='NAME_OR_ID',
                      help='folder name or id (default: Inbox)')
     sub.add_argument('--status', metavar='STATUS',
@@ -239,6 +240,10 @@ examples:
                           'completion (most recently completed first)')
     sub.add_argument('--limit', type=positive_int, metavar='N',
                      help='show only the first N requests')
+    sub.add_argument('--details', action='store_true',
+                     help="also open each request's view for its telescope, filter, "
+                          'exposure, completion and job (one page per request; views that '
+                          'can no longer change are cached)')
 
     sub = command('jobs', "search the public completed jobs of all users", """\
 examples:

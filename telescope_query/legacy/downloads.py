@@ -4,7 +4,9 @@ processed twins, with the original arguments, file names and returns.
 Thin wrappers over `telescope_query.staging` and `telescope_query.product_cache`
 (the same cache, checks and guarantees as
 `~telescope_query.core.TelescopeClass.get_images`). Like the original, a
-download that fails returns None; here a warning says why.
+download that fails returns None; here a warning says why. As the original,
+the raw products are asked for with the job's flat field (``get_images(...,
+flat=True)``), under the original's file names (``369256.fits``).
 """
 from __future__ import annotations
 
@@ -54,6 +56,16 @@ def _printer(verbose: bool) -> Callable[[Product, str, bool], None] | None:
     return show
 
 
+def _legacy_product(obs: Any, cube: Any, processed: bool) -> Product:
+    """The product the original asked for: raw ones with the job's flat field."""
+    return Product(_jid_of(obs), _check_flag(cube, 'cube'), processed, flat=not processed)
+
+
+def _original_name(product: Product) -> str:
+    """The original's file name: ``369256.fits``, ``art_369256.zip``."""
+    return f"{'art_' if product.processed else ''}{product.jid}.{product.file_type}"
+
+
 def _check_flag(value: Any, name: str) -> bool:
     if isinstance(value, bool):
         return value
@@ -65,7 +77,7 @@ class DownloadsLegacy:
 
     def _legacy_fetch(self, obs: Any, cube: bool, processed: bool, pbar: bool,
                       verbose: bool) -> Fetched | None:
-        product = Product(_jid_of(obs), _check_flag(cube, 'cube'), processed)
+        product = _legacy_product(obs, cube, processed)
         self._require_login()  # before login: LoginError at once, as every method
         try:
             return staging.fetch_one(self, product, show_progress=bool(pbar),
@@ -83,7 +95,7 @@ class DownloadsLegacy:
             return None
         try:
             Path(directory).mkdir(parents=True, exist_ok=True)
-            return place(fetched, directory).name
+            return place(fetched, directory, _original_name(fetched.product)).name
         except OSError as exc:
             log.warning(f"Could not put {fetched.product} into {os.fspath(directory)!r}: "
                         f"{exc}")
@@ -140,7 +152,7 @@ class DownloadsLegacy:
             An open binary file of the cube, or a ZipFile of the zip (the
             caller closes it); None when it is not available.
         """
-        product = Product(_jid_of(obs), _check_flag(cube, 'cube'), False)
+        product = _legacy_product(obs, cube, False)
         self._require_login()  # the cache is the logged-in account's
         fetched = find_cached(self, product)
         if fetched is None and recurse:
