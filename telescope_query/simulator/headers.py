@@ -31,7 +31,7 @@ import hashlib
 
 from astropy.io import fits
 
-from .archive import FILTER_PLANES, Job
+from .model import FILTER_PLANES, Job
 from .catalog import radec_id
 
 __all__ = ['plane_names', 'frame_times', 'frame_gap', 'iso_time', 'truncated_position',

@@ -46,7 +46,7 @@ from pathlib import Path
 import numpy as np
 from astropy.io import fits
 
-from .archive import Job, month_flat_id
+from .model import Job, month_flat_id
 from .headers import flat_header, frame_times, plane_names, product_header
 
 __all__ = ['ProductStore', 'plane_names', 'overscan_width', 'star_field', 'render_plane',
