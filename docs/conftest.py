@@ -30,6 +30,8 @@ if TESTS not in sys.path:
     sys.path.append(TESTS)
 from keyring_stub import MemoryKeyring, keyring_in_use  # noqa: E402
 
+pytest_plugins = ['telescope_query.simulator.pytest_plugin']
+
 # automodapi's generated pages and the built HTML hold no examples of their own.
 collect_ignore = ['_build', 'api', 'conf.py']
 

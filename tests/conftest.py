@@ -33,6 +33,8 @@ from telescope_query import TelescopeClass, conf
 
 from helpers import PASSWORDS
 
+pytest_plugins = ['telescope_query.simulator.pytest_plugin']
+
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption('--live-submit', action='store_true', default=False,

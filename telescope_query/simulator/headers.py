@@ -9,9 +9,9 @@ What the recorded products show, and what this module writes:
 - one ``DATE-OBS`` per frame, ISO 8601 with fractional seconds, minutes
   before the job's completion, the frames taken one after another in plane
   order (:func:`frame_times` gives the rule and the figures it reproduces);
-  a cube has one header: ``DATE-OBS`` is its first frame's, and
-  ``DATE-OB1`` .. ``DATE-OBn`` give every plane's own time ([assumed]
-  keywords: no cube header was ever recorded); no ``MJD-OBS``;
+  a cube has one header: ``DATE-OBS`` is its first frame's, and, with more
+  than one plane, ``DATE-OB1`` .. ``DATE-OBn`` give every plane's own time
+  ([assumed] keywords: no cube header was ever recorded); no ``MJD-OBS``;
 - ``OBJCTRA``/``OBJCTDEC``: the requested position truncated (not rounded)
   to whole seconds, ``19:19:02`` / ``+41:06:34`` for ``19:19:02.60
   +41:06:34.24`` [seen, through a plate solver's echo];
@@ -31,7 +31,7 @@ import hashlib
 
 from astropy.io import fits
 
-from .archive import FILTER_PLANES, Job
+from .model import FILTER_PLANES, Job
 from .catalog import radec_id
 
 __all__ = ['plane_names', 'frame_times', 'frame_gap', 'iso_time', 'truncated_position',

@@ -1,4 +1,10 @@
-"""pytest fixtures serving the simulated telescope.org (a ``pytest11`` plugin).
+"""pytest fixtures serving the simulated telescope.org, an opt-in pytest plugin.
+
+A test suite loads it from its top ``conftest.py`` (or a test module)::
+
+    pytest_plugins = ['telescope_query.simulator.pytest_plugin']
+
+(installing the package no longer registers it with every pytest run).
 
 ``simulator``
     One small simulator for the whole test session (accounts ``demo``/``demo``

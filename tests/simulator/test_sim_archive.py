@@ -121,7 +121,7 @@ def test_history_leaves_room_in_the_queue(archive):
 
 def test_queue_limit_refuses_a_submission_beyond_it(fresh):
     fresh.set_queue_limit('demo', fresh.queued('demo') + 2)
-    first, second = submit(fresh), submit(fresh)
+    assert submit(fresh).rid < submit(fresh).rid          # two places left: both taken
     before = len(fresh.requests('demo'))
     with pytest.raises(QueueFullError):
         submit(fresh)
@@ -198,7 +198,6 @@ def test_ids_look_like_the_sites(archive):
     assert jobs[0] > 400000
     # Each job's id was handed out after its requests were made.
     for jid in jobs:
-        job = archive.job(jid)
         asked = max(r.request_time for r in requests if r.jid == jid)
         later = [j for j in jobs if archive.job(j).completion_time < asked]
         assert all(j < jid for j in later)
