@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from telescope_query import TelescopeClass, conf
@@ -39,7 +40,8 @@ def test_every_fact_holds_on_the_simulator(telescope, simulator, quick_polls, tm
     simulator.counters.reset()
     report = telescope.check_site(download=True)
     assert list(report['fact']) == EVERY_FACT
-    assert results(report) == {key: 'holds' for key in EVERY_FACT}, report
+    assert results(report) == {key: 'holds' for key in EVERY_FACT}, list(zip(
+        report['fact'], report['result'], report['seen']))
     assert report.meta['counts'] == {'holds': len(FACTS), 'differs': 0, 'not checked': 0}
     # Read-only and few: nothing submitted, nothing but these calls.
     assert simulator.counters['api-user.php/request-constructor/0-rb-submit'] == 0
@@ -117,11 +119,11 @@ def test_the_recorded_answers_of_the_live_site_replay(tmp_path, monkeypatch, cli
         assert (lx['object_name'], lx['comment'], lx['seen']) == ('LX Cyg', 'AAVSO', True)
         assert (lx['telescope'], lx['telescope_type'], lx['dark_frame']) == (
             'COAST', 'Galaxy', True)
-        assert lx['jid'] == 422672 and lx['exposure'].value == 180
-        assert lx['completed'].iso.startswith('2024-11-11 00:25:33')
+        assert lx['jid'] == 422672 and lx['exposure'] == 180
+        assert str(lx['completed'].iso).startswith('2024-11-11 00:25:33')
         job = client.get_job_details(423183)[0]
         assert list(job['rids']) == [771716, 771970] and job['telescope_type'] == 'Galaxy'
-        assert job['telescope'] is None or job['telescope'] is job['telescope'].mask
+        assert np.ma.is_masked(job['telescope'])          # a job view does not say
         jobs = client.query_jobs('2022-12-05 16:00', '2022-12-08 16:00')
         assert list(jobs['jid'])[:4] == [402894, 402772, 402591, 402560]
         # The image engine stages as recorded; the bytes themselves were never recorded.

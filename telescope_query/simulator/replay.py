@@ -29,7 +29,7 @@ import threading
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
 __all__ = ['Replay', 'load_exchanges']
@@ -56,6 +56,11 @@ def _answer(exchange: Mapping[str, Any] | None, default_type: str) -> Response:
                     content_type=headers.get('Content-Type', default_type))
 
 
+class _QuietHandler(WSGIRequestHandler):
+    def log_request(self, code: int | str = '-', size: int | str = '-') -> None:
+        pass
+
+
 class Replay:
     """Serve a capture's exchanges on a free port of 127.0.0.1 (a context manager).
 
@@ -71,7 +76,8 @@ class Replay:
         self._polls = itertools.count()
         self._lock = threading.Lock()
         self.calls: list[str] = []          # path (and API request) of every call
-        self._server = make_server('127.0.0.1', 0, self._app, threaded=True)
+        self._server = make_server('127.0.0.1', 0, self._app, threaded=True,
+                                   request_handler=_QuietHandler)
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
                                         daemon=True)
 

@@ -59,7 +59,7 @@ def _params(exchange: Mapping) -> dict:
 
 
 def _api_exchanges(exchanges: Exchanges) -> list[Mapping]:
-    found = [exchanges.get(name) for name in ('folders', 'listing', 'ie_create', 'anonymous')]
+    found = [exchanges.get(name) for name in ('folders', 'listing', 'ie_create')]
     found += list(exchanges.get('ie_polls') or [])
     return [exchange for exchange in found if exchange]
 
@@ -289,6 +289,9 @@ def _dark_frame(request_view: Mapping) -> Verdict:
     shown = _rows(request_view, pages.REQUEST_LABELS).get('Dark Frame')
     if shown == 'Instant':
         return HOLDS, shown
+    if pages.parse_request_view(request_view.get('body') or '', 0)['dark_frame'] is False:
+        # What a request without a dark frame shows is [assumed]: nothing to check.
+        return NOT_CHECKED, f"this request has no dark frame (Dark Frame {shown!r})"
     return DIFFERS, f"Dark Frame {shown!r}"
 
 
@@ -380,7 +383,7 @@ def _search_rows(search: Mapping) -> Verdict:
     if not found['jids']:
         if 'jid=' in (search.get('body') or ''):
             return DIFFERS, 'job links are there, but none is the first link of its row'
-        return NOT_CHECKED, 'the search found no job in its window'
+        return NOT_CHECKED, f"the search found no job ({'; '.join(found['parameters'][:2])})"
     return HOLDS, f"{len(found['jids'])} job links"
 
 

@@ -1,7 +1,7 @@
 """The calls of ``check_site``, through the logged-in client, kept as exchanges.
 
 Read-only and few: folders, one listing page, the view of the newest
-completed request and of its job, a job search around that job, an image-engine
+completed request and of its job, a job search of the last day, an image-engine
 create of its zip and the polls until READY (at most ``conf.max_poll_time``), a
 call without a session, and the download only when asked. Each answer is kept,
 as it came, by a response hook on the client's session (`Recorder`); the facts
@@ -18,7 +18,7 @@ from urllib.parse import parse_qsl, urlsplit
 import requests
 from astropy.table import Table
 
-from .. import __version__, conf, http
+from .. import __version__, arguments, conf, http
 from ..protocol import image_engine as ie
 from ..protocol import pages, site, user_api
 from . import capture, facts
@@ -90,11 +90,9 @@ def _gather(client: Any, recorder: Recorder, download: bool) -> None:
     recorder.label = 'job_view'
     job_html = client._page(pages.VIEW_PATH, params={'jid': jid})
     job = pages.parse_job_view(job_html, jid) or {}
-    if job.get('completed') is not None:
-        recorder.label = 'search'
-        end = job['completed'] + timedelta(minutes=1)
-        client._page(pages.JOB_SEARCH_PATH,
-                     data=pages.job_search_form(end - timedelta(days=1), end))
+    recorder.label = 'search'        # the last day: the site's busiest window of all
+    end = arguments.utc_now()
+    client._page(pages.JOB_SEARCH_PATH, data=pages.job_search_form(end - timedelta(days=1), end))
     recorder.label = 'ie_create'
     call = ie.create_call(jid, cube=False, flat_id=job.get('flat_id'))
     staged = ie.parse_create(client._api_call(call.module, call.request, call.params,

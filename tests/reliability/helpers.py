@@ -77,6 +77,9 @@ class HostileProxy:
         self.upstream = upstream.rstrip('/')
         self.handler = handler or (lambda request, forward: self.respond(*forward()))
         self.session = requests.Session()
+        # Forward the client's own cookies only: the proxy keeps none of its own.
+        from http.cookiejar import DefaultCookiePolicy
+        self.session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
         self.sent = 0              # body bytes sent to the client, in all
         self.server = make_server('127.0.0.1', 0, self._app, threaded=True)
         self.thread = threading.Thread(target=self.server.serve_forever, args=(0.02,),
