@@ -10,6 +10,7 @@ from astropy.coordinates import SkyCoord
 from astropy.utils import data as astropy_data
 
 from telescope_query import submission
+from telescope_query.protocol import site
 
 from helpers import SUBMIT as BASKET_SUBMIT, unique
 from sesame_stub import KNOWN, local_sesame
@@ -44,12 +45,11 @@ def test_submit_job_api_translates_filters(telescope, simulator):
     request = stored(simulator, rid)
     assert (request.telescope_id, request.filter_type) == (7, 'Colour')
     assert request.exposure_ms == 45000 and request.dark_frame is False
-    listing = telescope.get_requests()
-    assert listing[listing['rid'] == rid]['filter'][0] == 'Colour'
+    assert telescope.get_request_details(rid)['filter'][0] == 'Colour'
 
 
 def test_submit_job_api_refusal_returns_the_status(telescope, simulator, monkeypatch):
-    monkeypatch.setitem(submission.MAX_EXPOSURE, 'COAST', 20 * u.min)
+    monkeypatch.setitem(site.MAX_EXPOSURE_S, 'COAST', 20 * 60.0)
     ok, status = telescope.submit_job_api('05:35:17.3 -05:23:28', exposure=900000)
     assert (ok, status) == (False, 'ERR_BAD_EXPOSURE')
     assert simulator.counters[BASKET_SUBMIT] == 0

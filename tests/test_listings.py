@@ -43,8 +43,28 @@ def test_get_requests_of_the_inbox_in_one_call(telescope, simulator):
         assert row['object_name'] == request.object_name
         assert row['status'] == request.status
         assert row['requested'].unix == pytest.approx(request.request_time)
-    assert table['exposure'].unit == u.s
+        assert (np.ma.is_masked(row['comment']) if not request.comments
+                else row['comment'] == request.comments)
+    # Only what the listing sends [seen]: the views carry the rest.
+    assert 'exposure' not in table.colnames and 'telescope' not in table.colnames
     assert table['requested'].scale == 'utc'
+
+
+def test_details_join_the_views_and_a_second_call_costs_the_listing(telescope, simulator):
+    simulator.counters.reset()
+    table = telescope.get_requests(details=True)
+    archive = {r.rid: r for r in simulator.archive.requests('demo', 1)}
+    assert simulator.counters['v4request-view.php'] == len(table) == len(archive)
+    for row in table[:30]:
+        request = archive[row['rid']]
+        assert row['exposure'] == request.exposure_ms / 1000
+        assert row['filter'] == request.filter_type
+        assert (np.ma.is_masked(row['jid']) if request.jid is None else row['jid'] == request.jid)
+    assert table['exposure'].unit == u.s
+    simulator.counters.reset()
+    again = telescope.get_requests(details=True)
+    assert simulator.counters.total() == 1          # the listing, nothing else
+    assert list(again['rid']) == list(table['rid'])
 
 
 def test_status_filter(telescope, simulator):
@@ -59,10 +79,18 @@ def test_status_filter(telescope, simulator):
     assert len(both) == sum(r.status in (8, 25) for r in requests)
 
 
-def test_sort_by_completion_is_newest_completion_first(telescope):
-    table = telescope.get_requests(sort='completion', status='complete')
+def test_sort_by_completion_with_details_is_newest_completion_first(telescope):
+    table = telescope.get_requests(sort='completion', status='complete', details=True)
     times = table['completed'].unix
     assert len(times) > 2 and all(np.diff(times) <= 0)
+
+
+def test_sort_by_completion_keeps_the_sites_order(telescope, simulator):
+    # The listing has no completion time: the site's order is kept [seen: some
+    # requests it puts first are not the newest completions].
+    table = telescope.get_requests(sort='completion')
+    assert list(table['rid']) != sorted(table['rid'], reverse=True)
+    assert sorted(table['rid']) == sorted(r.rid for r in simulator.archive.requests('demo', 1))
 
 
 @pytest.mark.parametrize('folder', ['Archive', 'archive', 3, '3'])

@@ -9,6 +9,7 @@ import astropy.units as u
 from astropy.coordinates import SkyCoord
 
 from telescope_query import conf, submission
+from telescope_query.protocol import site
 from telescope_query.core import TelescopeClass
 from telescope_query.exceptions import LoginError, SubmissionError
 from telescope_query.submission import LowAltitudeWarning
@@ -18,11 +19,14 @@ from helpers import SUBMIT, made, unique
 pytestmark = pytest.mark.usefixtures('no_internet')
 
 
-def listed(telescope, rid: int):
+def listed(telescope, rid: int) -> dict:
+    """The request as the listing shows it, with its view's telescope, filter, exposure."""
     table = telescope.get_requests(sort='rid')
     rows = table[table['rid'] == rid]
     assert len(rows) == 1, f'R{rid} is not listed once'
-    return rows[0]
+    view = telescope.get_request_details(rid)[0]
+    return {**{name: rows[0][name] for name in table.colnames},
+            **{name: view[name] for name in ('telescope', 'filter', 'exposure')}}
 
 
 # --- What arrives --------------------------------------------------------------------
@@ -128,7 +132,7 @@ def test_query_payload_sends_nothing_not_even_a_login_check(simulator, monkeypat
 
 def test_server_refusal_carries_its_status(telescope, simulator, monkeypatch):
     # Let a too-long exposure through our own check so that the site refuses it.
-    monkeypatch.setitem(submission.MAX_EXPOSURE, 'COAST', 20 * u.min)
+    monkeypatch.setitem(site.MAX_EXPOSURE_S, 'COAST', 20 * 60.0)
     name = unique('Refused')
     with pytest.raises(SubmissionError) as info:
         telescope.submit('20:42:59.6 +43:35:10', exposure=15 * u.min, name=name)

@@ -11,6 +11,7 @@ from astropy.table import Table
 from astropy.utils import data as astropy_data
 
 from telescope_query import submission
+from telescope_query.protocol import site
 
 from helpers import SET, SUBMIT, made, unique
 from sesame_stub import local_sesame
@@ -44,8 +45,7 @@ def test_queued_targets_are_left_alone_and_the_rest_submitted(telescope, simulat
     assert table['rid'][0] == queued_rid and table['rid'][1] == near_rid
     assert 'never rises' in table['message'][3] and np.ma.is_masked(table['rid'][3])
     assert simulator.counters[SUBMIT] == 1
-    listing = telescope.get_requests()
-    row = listing[listing['rid'] == table['rid'][2]][0]
+    row = telescope.get_request_details(table['rid'][2])[0]
     assert row['object_id'] == '03:00:00.00 +10:00:00.00'
     assert row['telescope'] == 'COAST' and row['filter'] == 'BVR' and row['exposure'] == 60
     assert len(made(simulator, by_name)) == 1
@@ -121,7 +121,7 @@ def test_bad_rows_fail_alone(telescope, simulator):
 
 
 def test_server_refusal_of_one_target(telescope, simulator, monkeypatch):
-    monkeypatch.setitem(submission.MAX_EXPOSURE, 'COAST', 20 * u.min)
+    monkeypatch.setitem(site.MAX_EXPOSURE_S, 'COAST', 20 * 60.0)
     targets = Table({'target': ['07:00:00 +31:00:00', '07:10:00 +31:00:00'],
                      'exposure': [15 * 60, 60]})
     table = telescope.submit_missing(targets)

@@ -469,7 +469,7 @@ def test_flat_field_control_absent_or_shaped_differently(variant, simulator, hos
     expected = None if variant in ('absent', 'only a download button') else flat
     table = client.get_job_details(jid)
     assert (None if table['flat_id'].mask[0] else table['flat_id'][0]) == expected
-    (hdul,) = client.get_images(jid, show_progress=False)
+    (hdul,) = client.get_images(jid, flat=True, show_progress=False)
     hdul.close()
     assert sent and sent[-1].get('flatid') == expected
 

@@ -142,8 +142,9 @@ BAD_CAMERA = Bad(('Hubble', 'COAST PIRATE', '4', 4, 0, -6, 6.0, math.nan, ['coas
 #: Telescopes of a submission: only the two in service, by name.
 BAD_TELESCOPE = BAD_CAMERA | Bad(('Galaxy', 'planet', '6', 6, 7, None, ''))
 
-FILTER_NAMES = {'bvr', 'b', 'v', 'r', 'colour', 'color', 'blue', 'green', 'red'}
-BAD_FILTER = Bad(('U', 'BV', 'I', 'Clear', 3, math.nan, ['B'], np.array(['B', 'V'])),
+FILTER_NAMES = {'bvr', 'b', 'v', 'r', 'colour', 'color', 'blue', 'green', 'red', 'clear',
+                'halpha', 'luminance', 'sho'}
+BAD_FILTER = Bad(('U', 'BV', 'I', 'H-alpha', 3, math.nan, ['B'], np.array(['B', 'V'])),
                  st.text(max_size=20).filter(lambda s: s.strip().lower() not in FILTER_NAMES
                                              and s != '')
                  | UNICODE_TEXT.filter(lambda s: s.strip().lower() not in FILTER_NAMES)) \

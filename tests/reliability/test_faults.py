@@ -360,40 +360,43 @@ def test_operation_under_fault(op_name, fault_name, make_client, server_for, tmp
 
 # --- downloads: faults of the product itself -----------------------------------------
 
-def _served(sim, jid: int, kind: str, processed: bool = False) -> bytes:
+def _served(sim, jid: int, kind: str, processed: bool = False, flat: bool = False) -> bytes:
     from pathlib import Path
-    return Path(sim.products.path(sim.archive.job(jid), kind, processed)).read_bytes()
+    job = sim.archive.job(jid)
+    return Path(sim.products.path(job, kind, processed,
+                                  (job.flat_id or 0) if flat else 0)).read_bytes()
 
 
 def dl_get_images(client, jid, tmp_path):
     """get_images of a zip: the HDUList's pixel digests."""
     (hdul,) = client.get_images([jid], cube=False, show_progress=False)
-    return ('zip', False), _digest(hdul)
+    return ('zip', False, False), _digest(hdul)
 
 
 def dl_download_data(client, jid, tmp_path):
     table = client.download_data([jid], path=tmp_path / 'files', show_progress=False)
     if table['status'][0] == 'ERROR':
         raise ManifestError(table['message'][0])
-    return ('cube', False), (tmp_path / 'files' / f'{jid}.fits').read_bytes()
+    return ('cube', False, False), (tmp_path / 'files' / f'{jid}.fits').read_bytes()
 
 
 def dl_legacy_download_obs(client, jid, tmp_path):
     name = client.download_obs(jid, directory=tmp_path / 'legacy', cube=True)
-    return ('cube', False), None if name is None else (tmp_path / 'legacy' / name).read_bytes()
+    # The original asked for the raw frames with the job's flat field.
+    return ('cube', False, True), None if name is None else (tmp_path / 'legacy' / name).read_bytes()
 
 
 def dl_legacy_get_obs(client, jid, tmp_path):
     archive = client.get_obs(jid, cube=False)
     if archive is None:
-        return ('zip', False), None
+        return ('zip', False, True), None
     with archive:
-        return ('zip', False), sorted((i.filename, archive.read(i)) for i in archive.infolist())
+        return ('zip', False, True), sorted((i.filename, archive.read(i)) for i in archive.infolist())
 
 
 def dl_legacy_download_obs_processed(client, jid, tmp_path):
     name = client.download_obs_processed(jid, directory=tmp_path / 'art', cube=False)
-    return ('zip', True), None if name is None else (tmp_path / 'art' / name).read_bytes()
+    return ('zip', True, False), None if name is None else (tmp_path / 'art' / name).read_bytes()
 
 
 DOWNLOADS = {'get_images': dl_get_images, 'download_data': dl_download_data,
@@ -415,10 +418,10 @@ DOWNLOAD_FAULTS = {
 }
 
 
-def _expected_bytes(sim, kind, processed, jid, op_name):
+def _expected_bytes(sim, kind, processed, flat, jid, op_name):
     if op_name == 'get_images':
         return None                 # compared with a clean run instead
-    data = _served(sim, jid, kind, processed)
+    data = _served(sim, jid, kind, processed, flat)
     if op_name == 'legacy get_obs':
         import io
         import zipfile
@@ -449,9 +452,9 @@ def test_download_under_fault(op_name, fault_name, make_client, server_for, tmp_
     if fault.count is not None:
         assert armed.remaining < fault.count, 'the fault never fired: the case proves nothing'
     if kind == 'ok':
-        (product_kind, processed), got = value
+        (product_kind, processed, flat), got = value
         if op_name != 'get_images':
-            expected = _expected_bytes(simulator, product_kind, processed, jid, op_name)
+            expected = _expected_bytes(simulator, product_kind, processed, flat, jid, op_name)
     if fault.expect is SAME:
         assert kind == 'ok', f'{op_name} failed under {fault_name}: {value!r}'
         assert got == expected
