@@ -47,8 +47,10 @@ FILTERS: dict[int, tuple[str, ...]] = {
     2: ('BVR', 'B', 'V', 'R', 'Clear'),
     3: ('Colour', 'Clear'),
     5: ('Colour', 'Clear'),
-    6: ('BVR', 'B', 'V', 'R'),
-    7: ('Colour', 'Blue', 'Green', 'Red'),
+    # The standard four, then the others in use on both [seen on public jobs'
+    # views, 2020-2023]; that the basket takes these spellings is [assumed].
+    6: ('BVR', 'B', 'V', 'R', 'Clear', 'HAlpha', 'Luminance', 'SHO'),
+    7: ('Colour', 'Blue', 'Green', 'Red', 'Clear', 'HAlpha', 'Luminance', 'SHO'),
 }
 
 #: The image planes (cube) or files (zip) a filter choice produces, in the
@@ -56,6 +58,7 @@ FILTERS: dict[int, tuple[str, ...]] = {
 FILTER_PLANES: dict[str, tuple[str, ...]] = {
     'BVR': ('R', 'V', 'B'),
     'Colour': ('Red', 'Green', 'Blue'),
+    'SHO': ('SII', 'Halpha', 'OIII'),     # the planes' FITS spelling [seen: J350019]
 }
 
 #: Exposure limits in milliseconds, per telescope.  180 s is COAST's maximum

@@ -1145,3 +1145,14 @@ def test_form_ticket_of_another_session_is_refused(simulator, login):
                          data={'ticket': str(ticket_of(page.text)), 'action': 'main-go-part1'})
     assert answer.status_code == 200
     assert 'name="ticket"' not in answer.text and 'expired' in answer.text
+
+
+@pytest.mark.parametrize('telescope, name', [(6, 'Clear'), (7, 'HAlpha'), (6, 'Luminance'),
+                                             (7, 'SHO')])
+def test_the_basket_takes_the_recorded_filters(simulator, login, api, telescope, name):
+    http = login(simulator)
+    answer = api(http, simulator, 'request-constructor', '0-rb-set', {
+        'telescopeid': telescope, 'telescopetype': 2, 'exposuretime': 60000,
+        'filtertype': name, 'objecttype': 'RADEC', 'objectname': 'filters',
+        'objectid': '07:00:00.00 +31:00:00.00', 'usercomments': ''}).json()
+    assert answer['success'] is True, answer
