@@ -58,7 +58,8 @@ def test_the_same_job_twice_with_the_legacy_call(telescope, simulator, quick, tm
     for _ in range(2):
         assert telescope.download_obs(jid, directory=tmp_path / 'out') == f'{jid}.fits'
         assert listing(tmp_path / 'out') == [f'{jid}.fits']
-        assert cache_listing(telescope) == cached(f'{jid}.fits')
+        # The original's product: the frames with the job's flat field.
+        assert cache_listing(telescope) == cached(f'{jid}_flat.fits')
 
 
 def test_placing_without_hard_links(telescope, simulator, quick, tmp_path, monkeypatch):
