@@ -1,105 +1,45 @@
 """The telescope.org client: `TelescopeClass` and its instance `Telescope`.
 
-The public API: each method checks its arguments (with the pure helpers of
-`telescope_query.arguments`), calls the site through the logged-in session
-of `telescope_query.session` (the only I/O layer that talks to the server),
-and hands the answers to `telescope_query.protocol` (parsing) and
-`telescope_query.tables`. The images and submission methods are thin over
-the modules that do that work (`telescope_query.images`,
-`telescope_query.submitter`, `telescope_query.submit_batch`).
+The public API. Each method checks its arguments (`telescope_query.arguments`),
+then composes the modules that do the work through the logged-in session of
+`telescope_query.session` (the seam of `telescope_query.contract`):
+``listing`` (folders, requests), ``views`` (request and job pages), ``search``
+(the job search), ``images`` (products), ``submit`` (new requests) and
+``site_check``; `telescope_query.tables` turns their records into Tables. The
+original library's names are a layer on top: `telescope_query.legacy`.
 """
 from __future__ import annotations
 
-import functools
-import json
 import os
-from dataclasses import dataclass
-from datetime import datetime
-from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
-from astroquery import log
 from astropy.table import Table
 import astropy.units as u
 from astroquery.query import QueryWithLogin
 
-from . import arguments, conf, credentials, tables
+from . import arguments, listing, search, tables, views
 from . import submission, submit_batch, submitter
-from .exceptions import NoSuchJobError, NoSuchRequestError, RemoteServiceError
-from .legacy import LegacyMixin
 from .protocol import pages, site, user_api
+from .protocol.shapes import RequestView
 from .session import SessionQuery
-from .utils import normalize_ids, run_batch
+from .utils import normalize_ids
 
 __all__ = ['Telescope', 'TelescopeClass']
 
-# The first listing call asks for this many requests: one call holds any
-# real account (the original's second call asked for all but 100 at once).
-_FIRST_PAGE = 100_000
-_PROGRESS_FROM = 20     # batches longer than this show a progress bar
 
-
-@dataclass(frozen=True)
-class _ViewKind:
-    """What differs between the views of requests and of jobs (one code serves both)."""
-
-    id_name: str                                # 'rid' or 'jid': id column, page parameter
-    what: str                                   # 'request' or 'job'
-    parse: Callable[[str, int], dict | None]    # a protocol.pages parser: None, no such id
-    missing: type[LookupError]                  # raised for an empty view
-    where: Callable[[Any], str]                 # where the id was looked for, for messages
-    unchanging: Callable[[dict], bool]          # the view can no longer change: cache it
-    table: Callable[[list[dict]], Table]
-
-
-_REQUEST_VIEWS = _ViewKind(
-    'rid', 'request', pages.parse_request_view, NoSuchRequestError,
-    where=lambda client: f"in the account of {client.user!r}",
-    # A complete request with its job, or one that ended without images.
-    unchanging=lambda record: record['status'] in site.FINAL_STATUSES and (
-        record['status'] != site.STATUS_COMPLETE or record['jid'] is not None),
-    table=tables.request_details_table)
-_JOB_VIEWS = _ViewKind(
-    'jid', 'job', pages.parse_job_view, NoSuchJobError,
-    where=lambda client: f"on {client.server_url} that {client.user!r} may see",
-    unchanging=lambda record: record['completed'] is not None,
-    table=tables.job_details_table)
-
-
-def _completion_key(view: dict | None) -> tuple[int, float]:
+def _completion_key(view: RequestView | None) -> tuple[int, float]:
     """Sort key of ``sort='completion'`` with views: unfinished first (in the
     site's order: the sort is stable), then the newest completion first."""
     completed = None if view is None else view.get('completed')
     return (0, 0.0) if completed is None else (1, -completed.timestamp())
 
 
-class _OriginalDefault(str):
-    """The original constructor's default ``cache``, told apart from the same
-    text passed on purpose (which makes that folder the product cache)."""
-
-
-class TelescopeClass(LegacyMixin, SessionQuery):
+class TelescopeClass(SessionQuery):
     """Astroquery-style access to telescope.org (COAST and PIRATE).
 
-    Parameters
-    ----------
-    user, passwd, config
-        The original library's constructor: when ``user`` or ``config`` is
-        given, the new instance logs in at once (see `login`); ``passwd`` is
-        the password, ``config`` the original config file
-        (``~/.config/telescope.ini``).
-    cache : str or path-like, optional
-        The original's folder for downloaded jobs. When given, it becomes this
-        instance's product cache: the images of ``get_images``,
-        ``download_data``, ``get_obs``... are kept and found there, in the
-        package's layout (``<cache>/<server>/<account-hash>/raw/369256.fits``,
-        ``processed/`` for processed products), per server and account like
-        the default cache. A relative folder is taken from the current folder
-        when the instance is made. When not given, products live in the
-        astroquery cache folder of the package (``product_cache``), as for
-        ``Telescope``. Either way it is also kept as ``legacy_cache`` (the
-        original's ``'.cache/jobs'`` when not given). Views and listings stay
-        in the astroquery cache folder.
+    ``Telescope`` is the instance to use; make another (``TelescopeClass()``)
+    for a second account or a separate cache. The original library's class,
+    with its constructor and names, is `telescope_query.legacy.Telescope`.
 
     Examples
     --------
@@ -108,21 +48,21 @@ class TelescopeClass(LegacyMixin, SessionQuery):
     >>> Telescope.get_requests(status='Complete')     # doctest: +SKIP
     """
 
-    def __init__(self, user: str = '', passwd: str = '', config: str | None = None,
-                 cache: str | os.PathLike = _OriginalDefault('.cache/jobs')):
-        super().__init__()
-        self.legacy_cache = Path(cache)
-        # Given on purpose: this instance's product cache root (see product_cache).
-        self._products_root = (None if type(cache) is _OriginalDefault
-                               else Path(cache).expanduser().absolute())
-        if user or config:
-            self.login(user or None, password=passwd or None, config=config)
+    def __call__(self, *args: Any, **kwargs: Any) -> 'TelescopeClass':
+        """A fresh instance (astroquery's way); the original library's constructor
+        arguments belong to `telescope_query.legacy.Telescope`."""
+        if args or kwargs:
+            raise TypeError("Telescope(...) with the original library's arguments (user, "
+                            "passwd, config, cache) is telescope_query.legacy.Telescope: "
+                            "import it with 'from telescope_query.legacy import Telescope' "
+                            "(docs/migrating.rst)")
+        return self.__class__()
 
     # --- Login and logout (the session itself: telescope_query.session) ---------
 
-    def _login(self, username: str | None = None, *, password: str | None = None,
-               store_password: bool = False, reenter_password: bool = False,
-               config: str | None = None) -> bool:
+    def login(self, username: str | None = None, *, password: str | None = None,
+              store_password: bool = False, reenter_password: bool = False,
+              config: str | None = None) -> bool:
         """Log in to telescope.org.
 
         Parameters
@@ -154,17 +94,10 @@ class TelescopeClass(LegacyMixin, SessionQuery):
             No password found (saying where it looked), or the site refused
             the user name and password.
         """
-        name = credentials.find_username(username, default=str(conf.username or ''),
-                                         config=config)
-        found = credentials.find_credentials(name, password=password,
-                                             reenter_password=reenter_password,
-                                             config=config)
-        self._open_session(found)
-        if store_password and not found.from_keyring:
-            credentials.store_in_keyring(found)
-        log.info(f"Logged in to {self.server_url} as {name!r} (password from the "
-                 f"{found.source}).")
-        return True
+        # QueryWithLogin.login turns astroquery's response cache off meanwhile.
+        return bool(QueryWithLogin.login(self, username, password=password,
+                                         store_password=store_password,
+                                         reenter_password=reenter_password, config=config))
 
     def logout(self) -> None:
         """End the session on the site and forget the password.
@@ -186,7 +119,7 @@ class TelescopeClass(LegacyMixin, SessionQuery):
             folder) and ``created`` (masked for the standard folders).
         """
         self._require_login()
-        return tables.folders_table(user_api.parse_folders(self._folders_raw()))
+        return tables.folders_table(listing.folders(self))
 
     def get_requests(self, folder: str | int = 'Inbox', *, sort: str = 'rid',
                      status: Any = None, details: bool = False) -> Table:
@@ -226,19 +159,18 @@ class TelescopeClass(LegacyMixin, SessionQuery):
         wanted = arguments.status_filter(status)
         arguments.check_flag(details, 'details')
         self._require_login()
-        folder_id, folder_name = self._resolve_folder(folder)
-        records = user_api.in_listing_order(   # the rid/object direction is [assumed]
-            [user_api.request_record(raw) for raw in self._list_requests_raw(folder_id, sort)],
-            sort)
+        folder_id, folder_name = listing.resolve_folder(self, folder)
+        records = listing.requests(self, folder_id, sort)
         if wanted is not None:
             records = [r for r in records if r['status'] in wanted]
-        views = None
+        shown = None
         if details:
-            views = self._listed_views(records)
+            shown = [None if v is None else self._checked(v)
+                     for v in views.listed_views(self, records)]
             if sort == 'completion':
-                order = sorted(range(len(records)), key=lambda i: _completion_key(views[i]))
-                records, views = [records[i] for i in order], [views[i] for i in order]
-        table = tables.requests_table(records, views)
+                order = sorted(range(len(records)), key=lambda i: _completion_key(shown[i]))
+                records, shown = [records[i] for i in order], [shown[i] for i in order]
+        table = tables.requests_table(records, shown)
         table.meta.update({'folder_id': folder_id, 'folder': folder_name, 'sort': sort})
         return table
 
@@ -263,7 +195,10 @@ class TelescopeClass(LegacyMixin, SessionQuery):
         `~telescope_query.exceptions.NoSuchRequestError`
             Naming every id the account does not have.
         """
-        return self._details(_REQUEST_VIEWS, rids)
+        ids, _ = normalize_ids(rids, 'rids', 'rid')
+        self._require_login()
+        return tables.request_details_table(
+            [self._checked(v) for v in views.views(self, views.REQUEST, ids)])
 
     def get_job_details(self, jids: Any) -> Table:
         """The views of jobs (one call each, in parallel; cached).
@@ -285,7 +220,10 @@ class TelescopeClass(LegacyMixin, SessionQuery):
         `~telescope_query.exceptions.NoSuchJobError`
             Naming every id that has no job.
         """
-        return self._details(_JOB_VIEWS, jids)
+        ids, _ = normalize_ids(jids, 'jids', 'jid')
+        self._require_login()
+        return tables.job_details_table(
+            [self._checked(v) for v in views.views(self, views.JOB, ids)])
 
     def query_object(self, name: str, *, status: Any = None) -> Table:
         """Your requests for one object, from every folder but the Trash.
@@ -311,18 +249,19 @@ class TelescopeClass(LegacyMixin, SessionQuery):
         self._require_login()
         key = arguments.name_key(name)
         found: dict[int, dict] = {}
-        for folder in user_api.parse_folders(self._folders_raw()):
+        for folder in listing.folders(self):
             if folder['folder_id'] == site.STANDARD_FOLDERS['trash'] or not folder['count']:
                 continue
-            for raw in self._list_requests_raw(folder['folder_id'], 'rid'):
-                record = user_api.request_record(raw)
+            for record in listing.requests(self, folder['folder_id'], 'rid'):
                 if arguments.name_key(record['object_name']) == key and (
                         wanted is None or record['status'] in wanted):
-                    found.setdefault(record['rid'], record)
-        records = sorted(found.values(), key=lambda r: r['rid'], reverse=True)
-        complete = [r['rid'] for r in records if r['status'] == site.STATUS_COMPLETE]
-        by_rid = dict(zip(complete, self._views(_REQUEST_VIEWS, complete))) if complete else {}
-        table = tables.requests_table(records, [by_rid.get(r['rid']) for r in records])
+                    found.setdefault(int(record['rid'] or 0), record)
+        records = sorted(found.values(), key=lambda r: r['rid'] or 0, reverse=True)
+        complete = [int(r['rid'] or 0) for r in records if r['status'] == site.STATUS_COMPLETE]
+        by_rid = {view['rid']: self._checked(view)
+                  for view in views.views(self, views.REQUEST, complete)} if complete else {}
+        table = tables.requests_table(records, [by_rid.get(int(r['rid'] or 0))
+                                                for r in records])
         table.meta['object'] = name
         return table
 
@@ -358,10 +297,7 @@ class TelescopeClass(LegacyMixin, SessionQuery):
         filter_name = user_api.check_filter(filter, telescope_id, 'filter')
         arguments.check_flag(details, 'details')
         self._require_login()
-        if telescope_id is not None and site.TELESCOPE_NAMES[telescope_id] in site.IN_SERVICE:
-            found = self._search_by_telescope(start_time, end_time, telescope_id, filter_name)
-        else:
-            found = self._job_search(start_time, end_time, telescope_id, filter_name)
+        found = search.search_jobs(self, start_time, end_time, telescope_id, filter_name)
         table = (self.get_job_details(found['jids']) if details and found['jids']
                  else tables.job_details_table([]) if details
                  else tables.jobs_table(found['jids']))
@@ -369,139 +305,9 @@ class TelescopeClass(LegacyMixin, SessionQuery):
                            'parameters': found['parameters']})
         return table
 
-    # --- Helpers of the listings (also used by the legacy wrappers) -------------
-
-    def _folders_raw(self) -> list[dict]:
-        """The ``data`` of ``0-get-my-folders``: the site's folder dicts."""
-        call = 'request-manager/0-get-my-folders'
-        data = self._api_call('request-manager', '0-get-my-folders').get('data')
-        if not isinstance(data, list) or not all(isinstance(f, dict) for f in data):
-            raise RemoteServiceError(f"{call}: expected a list of folders in 'data', got "
-                                     f"{user_api.quote_body(json.dumps(data))}")
-        return data
-
-    def _resolve_folder(self, folder: Any) -> tuple[int, str]:
-        """A folder name or id -> (id, name); the standard folders need no call."""
-        folder_id, text = arguments.folder_argument(folder)
-        if folder_id is not None:
-            return folder_id, text
-        folders = user_api.parse_folders(self._folders_raw())
-        record = arguments.match_folder(text, folders)
-        if record is not None:
-            return record['folder_id'], record['name']
-        known = ', '.join(f"{r['name']!r} ({r['folder_id']})" for r in folders)
-        raise ValueError(f"folder: {self._user!r} has no folder {folder!r}; the folders "
-                         f"are {known}")
-
-    def _list_requests_raw(self, folder_id: int, sort: str) -> list[dict]:
-        """Every request of a folder as the site sends them, in as few calls as possible.
-
-        One big first page usually holds everything. ``totalRequests`` [seen]
-        says whether more is left; a server that caps its pages (how it
-        pages is partly [assumed]) is followed with ``startAfterRow`` until
-        the total is reached or a page comes back empty.
-        """
-        rows: list[dict] = []
-        seen: set[int] = set()
-        limit, offset = _FIRST_PAGE, 0
-        while True:
-            answer = self._api_call('request-manager', '1-get-list-own',
-                                    user_api.list_own_params(folder_id, sort, limit, offset))
-            total, page = user_api.parse_request_list(answer.get('data'))
-            offset += len(page)
-            for raw in page:
-                rid = user_api.to_int(raw['id'])
-                if rid not in seen:         # the listing may move while paging
-                    seen.add(rid)
-                    rows.append(raw)
-            if not page or total is None or offset >= total:
-                return rows
-            limit = total - offset
-
-    def _details(self, kind: _ViewKind, given: Any) -> Table:
-        """`get_request_details` and `get_job_details`: the ids checked, their views a Table."""
-        ids, _ = normalize_ids(given, f'{kind.id_name}s', kind.id_name)
-        self._require_login()
-        return kind.table(self._views(kind, ids))
-
-    def _views(self, kind: _ViewKind, ids: list[int],
-               listed: dict[int, int | None] | None = None) -> list[dict]:
-        """Fetch views in the bounded pool; every missing id is named in one error.
-
-        ``listed`` maps request ids to the status the listing shows: a cached
-        view of that status is used again (see `_view`).
-        """
-        results = self._view_results(kind, ids, listed)
-        missing = [i for i, r in zip(ids, results) if isinstance(r, kind.missing)]
-        if missing:
-            if len(missing) == 1:
-                raise results[ids.index(missing[0])]
-            raise kind.missing(f"{len(missing)} of the ids do not exist: "
-                               + ', '.join(str(i) for i in missing))
-        for result in results:
-            if isinstance(result, BaseException):
-                raise result
-        return [self._checked_completion(record) for record in results]
-
-    def _view_results(self, kind: _ViewKind, ids: list[int],
-                      listed: dict[int, int | None] | None = None) -> list:
-        """Views or the exception of each id, in order (`run_batch`)."""
-        listed = listed or {}
-        return run_batch(lambda number: self._view(kind, number, listed.get(number)), ids,
-                         max_workers=int(conf.max_workers),
-                         show_progress=len(ids) > _PROGRESS_FROM,
-                         description=f'{kind.what} views', unit='view')
-
-    def _listed_views(self, records: list[dict]) -> list[dict | None]:
-        """The view of each request of a listing; None (and a warning) where the
-        site shows none although it listed the request."""
-        ids = [r['rid'] for r in records]
-        results = self._view_results(_REQUEST_VIEWS, ids,
-                                     {r['rid']: r['status'] for r in records})
-        missing = [i for i, r in zip(ids, results) if isinstance(r, NoSuchRequestError)]
-        if missing:
-            log.warning(f"{len(missing)} listed request(s) show an empty view, so their "
-                        f"view columns are masked: {', '.join(f'R{i}' for i in missing[:10])}"
-                        + (' ...' if len(missing) > 10 else ''))
-        for result in results:
-            if isinstance(result, BaseException) and not isinstance(result, NoSuchRequestError):
-                raise result
-        return [None if isinstance(r, BaseException) else self._checked_completion(r)
-                for r in results]
-
-    def _request_view(self, rid: int) -> dict:
-        """A request view as a record; a completed request's is cached."""
-        return self._view(_REQUEST_VIEWS, rid)
-
-    def _job_view(self, jid: int) -> dict:
-        """A job view as a record; cached once it shows its completion time."""
-        return self._view(_JOB_VIEWS, jid)
-
-    def _view(self, kind: _ViewKind, number: int, listed_status: int | None = None) -> dict:
-        """A view as a record, from the record cache when it cannot have changed.
-
-        A view that can no longer change is always taken from the cache. A
-        request view that still can is kept too, and used again only when the
-        listing shows the same status (``listed_status``): what a request view
-        shows changes only with its status [assumed].
-        """
-        key = (f'{kind.what}-view', int(number))
-        cached = self._records.get(key)
-        if isinstance(cached, dict) and (kind.unchanging(cached) or (
-                listed_status is not None and cached.get('status') == listed_status)):
-            return cached
-        html = self._page(pages.VIEW_PATH, params={kind.id_name: number})
-        record = kind.parse(html, number)
-        if record is None:
-            raise kind.missing(f"No {kind.what} {kind.id_name[0].upper()}{number} "
-                               f"{kind.where(self)}.")
-        if kind.unchanging(record) or kind is _REQUEST_VIEWS:
-            self._records.put(key, record)
-        return record
-
-    def _checked_completion(self, record: dict) -> dict:
-        """A view record whose completion time is checked for the summer date slip
-        against the frames of the job's products in the cache (no HTTP call)."""
+    def _checked(self, record: Any) -> Any:
+        """A view whose completion time is checked for the summer date slip against
+        the frames of the job's products in the cache (no HTTP call)."""
         completed = record.get('completed')
         if completed is None or not pages.completion_may_slip(completed):
             return record
@@ -509,49 +315,6 @@ class TelescopeClass(LegacyMixin, SessionQuery):
         starts = cached_frame_starts(self, record['jid']) if record.get('jid') else []
         completed, check = pages.check_completion(completed, starts)
         return {**record, 'completed': completed, 'completion_check': check}
-
-    def _job_search(self, start: datetime, end: datetime, telescope_id: int | None,
-                    filter_name: str | None) -> dict:
-        """Run the public job search: ``{'jids', 'parameters'}``."""
-        html = self._page(pages.JOB_SEARCH_PATH, data=pages.job_search_form(
-            start, end, telescope_id=telescope_id, filter_name=filter_name))
-        found = pages.parse_job_search(html)
-        if not found['jids'] and 'jid=' in html:
-            log.warning("The job search page links to jobs, but none is the first link of "
-                        "its row, where this client reads them (docs/protocol.rst, "
-                        "search-rows): no job is taken from it.")
-        if len(found['jids']) >= pages.RESULTS_PER_PAGE:
-            log.warning(f"The job search shows {len(found['jids'])} jobs, the most it shows "
-                        f"at once ({pages.RESULTS_PER_PAGE}): narrow the time window.")
-        return found
-
-    def _search_by_telescope(self, start: datetime, end: datetime, telescope_id: int,
-                             filter_name: str | None) -> dict:
-        """The job search for one of today's telescopes, not trusting its selector.
-
-        Whether the site's telescope selector (``searchtelescope=6``) finds the
-        jobs of today's telescopes, whose views say ``Galaxy``, is not known
-        [assumed]. When it finds nothing although the same window holds jobs,
-        those are kept whose views show today's telescope type: COAST and
-        PIRATE cannot be told apart there, so both are kept, with a warning.
-        """
-        found = self._job_search(start, end, telescope_id, filter_name)
-        if found['jids']:
-            return found
-        wider = self._job_search(start, end, None, filter_name)
-        if not wider['jids']:
-            return found
-        name = site.TELESCOPE_NAMES[telescope_id]
-        views = self._views(_JOB_VIEWS, wider['jids'])
-        kept = [view['jid'] for view in views
-                if (view['telescope'] or '').upper() == name
-                or (view['telescope'] is None and (view['telescope_type'] or '').lower()
-                    == site.TODAYS_TELESCOPE_TYPE.lower())]
-        log.warning(f"The site's telescope selector found no {name} jobs in this window, "
-                    f"but {len(wider['jids'])} jobs of all telescopes completed in it. "
-                    f"Their views cannot tell COAST from PIRATE: the {len(kept)} jobs of "
-                    f"either are shown.")
-        return {**wider, 'jids': kept}
 
     def check_site(self, *, capture: str | os.PathLike | None = None,
                    download: bool = False) -> Table:
@@ -809,18 +572,6 @@ class TelescopeClass(LegacyMixin, SessionQuery):
         return submit_batch.submit_missing(self, targets, exposure=exposure,
                                            telescope=telescope, filter=filter,
                                            dry_run=dry_run)
-
-
-@functools.wraps(TelescopeClass._login)
-def _login_entry(self, *args, **kwargs):
-    # astroquery's LoginABCMeta makes ``login`` call ``bases[0].login`` (here the
-    # legacy mixin) and drops its result: call QueryWithLogin.login (cache off
-    # during login) and return what _login returned.
-    return QueryWithLogin.login(self, *args, **kwargs)
-
-
-_login_entry.__name__ = _login_entry.__qualname__ = 'login'
-TelescopeClass.login = _login_entry
 
 
 Telescope = TelescopeClass()

@@ -62,8 +62,8 @@ _LOGGED_OUT_HTTP = (401, 403)
 class SessionQuery(QueryWithLogin):
     """A `~astroquery.query.QueryWithLogin` whose calls go through one logged-in session.
 
-    Subclasses implement ``_login`` (finding the credentials) and open the
-    session with `_open_session`.
+    It offers what `telescope_query.contract.Client` lists; `_login` finds the
+    credentials (`telescope_query.credentials`) and opens the session.
     """
 
     def __init__(self):
@@ -322,6 +322,22 @@ class SessionQuery(QueryWithLogin):
         return {'success': 0, 'status': user_api.NOT_LOGGED_IN, 'data': None, 'note': note}
 
     # --- Opening, renewing and closing the session --------------------------------
+
+    def _login(self, username: str | None = None, *, password: str | None = None,
+               store_password: bool = False, reenter_password: bool = False,
+               config: str | None = None) -> bool:
+        """Find the credentials and open the session (see `TelescopeClass.login`)."""
+        name = credentials.find_username(username, default=str(conf.username or ''),
+                                         config=config)
+        found = credentials.find_credentials(name, password=password,
+                                             reenter_password=reenter_password,
+                                             config=config)
+        self._open_session(found)
+        if store_password and not found.from_keyring:
+            credentials.store_in_keyring(found)
+        log.info(f"Logged in to {self.server_url} as {name!r} (password from the "
+                 f"{found.source}).")
+        return True
 
     def _renewing(self, what: str, send: Callable[[], Any], *,
                   logged_out: Callable[[Any], bool], refused: Callable[[], str]) -> Any:

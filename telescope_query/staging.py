@@ -1,7 +1,7 @@
 """Image products: stage -> poll -> download, many at once, into the cache.
 
 The client object is passed in; only the private methods of its contract
-(``docs/internals.rst``) are used: ``_api_call``, ``_page``, ``_job_view``,
+(``docs/internals.rst``) are used: ``_api_call``, ``_page``,
 ``_stream``, ``_require_login``, ``_url``, ``server_url``, ``user`` and ``product_cache``.
 
 How one product is fetched (PROTOCOL.md section 2, image-engine):
@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 from urllib.parse import urlencode
 
-from . import conf, product_cache, transfer
+from . import conf, product_cache, transfer, views
 from .exceptions import DownloadError, ProductNotReadyError
 from .product_cache import Fetched, Product, cached_path, find_cached, place
 from .products import ProductFormatError
@@ -74,7 +74,7 @@ def _check_job(client: Any, jid: int) -> int | None:
     The job view comes from the client (`NoSuchJobError` for an empty view,
     [assumed] for an unknown id), cached once the job is complete.
     """
-    record = client._job_view(jid)
+    record = views.job_view(client, jid)
     status = record.get('status')
     if status is not None and not record.get('success'):
         raise DownloadError(f"job {jid} has no images: its status is {status!r}, "

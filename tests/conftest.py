@@ -8,7 +8,9 @@ the package's pytest plugin, ``telescope_query.simulator.pytest_plugin``.
     ``TELESCOPE_QUERY_SERVER``), with its own cache folder under ``tmp_path``,
     logged in as ``demo``. Retries do not wait (``conf.backoff_factor = 0``).
 ``login_as``
-    ``login_as(user, password)``: another such client (``alice`` for example).
+    ``login_as(user, password, legacy=False)``: another such client (``alice``
+    for example); ``legacy=True`` makes it the original library's class,
+    `telescope_query.legacy.Telescope`.
 ``astroquery_log``
     The records of astroquery's log during the test, at every level (the
     level is set to DEBUG for the test and restored after).
@@ -30,6 +32,7 @@ from typing import Callable, Iterator
 import pytest
 
 from telescope_query import TelescopeClass, conf
+from telescope_query.legacy import Telescope as LegacyTelescope
 
 from helpers import PASSWORDS
 
@@ -71,8 +74,9 @@ def login_as(client_env, tmp_path) -> Iterator[Callable[..., TelescopeClass]]:
     """``login_as(user='demo', password=None)``: a fresh client logged in to the simulator."""
     made: list[TelescopeClass] = []
 
-    def make(user: str = 'demo', password: str | None = None) -> TelescopeClass:
-        client = TelescopeClass()
+    def make(user: str = 'demo', password: str | None = None, *,
+             legacy: bool = False) -> TelescopeClass:
+        client = LegacyTelescope() if legacy else TelescopeClass()
         client.cache_location = tmp_path / 'cache'
         client.login(user, password=PASSWORDS[user] if password is None else password)
         made.append(client)

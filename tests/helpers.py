@@ -42,12 +42,13 @@ def served_bytes(sim, jid: int, kind: str = 'cube', processed: bool = False,
     return Path(sim.products.path(job, kind, processed, flat_id)).read_bytes()
 
 
-def own_simulator(simulator_factory, login_as, monkeypatch, **settings):
+def own_simulator(simulator_factory, login_as, monkeypatch, *, legacy=False, **settings):
     """A simulator of the test's own (``settings`` as for `Simulator`) and a client
-    logged in to it as demo: ``(sim, client)``."""
+    logged in to it as demo (the original library's class with ``legacy``):
+    ``(sim, client)``."""
     sim = simulator_factory(**settings)
     monkeypatch.setenv('TELESCOPE_QUERY_SERVER', sim.url)
-    return sim, login_as('demo')
+    return sim, login_as('demo', legacy=legacy)
 
 
 def unique(prefix: str) -> str:

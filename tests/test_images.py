@@ -13,6 +13,7 @@ from astropy.wcs import WCS, FITSFixedWarning
 from astroquery.exceptions import LoginError
 
 from telescope_query import TelescopeClass, conf, progress, staging
+from telescope_query.legacy import Telescope as LegacyTelescope
 from telescope_query.exceptions import DownloadError, NoSuchJobError, ProductNotReadyError
 
 from helpers import DOWNLOAD, demo_jids
@@ -111,10 +112,12 @@ def test_not_logged_in_and_not_cached_is_a_login_error(telescope, simulator, qui
 
 @pytest.mark.parametrize('call', ['get_images', 'download_data', 'get_obs', 'download_obs',
                                   'preview'])
-def test_cached_but_logged_out_is_a_login_error_at_once(telescope, simulator, quick,
+def test_cached_but_logged_out_is_a_login_error_at_once(login_as, simulator, quick,
                                                         tmp_path, call):
     """Before login (or after logout) every images method raises LoginError at
-    once, even for a product in the cache: the cache is the account's."""
+    once, even for a product in the cache: the cache is the account's (the
+    original's calls too: the legacy class)."""
+    telescope = login_as('demo', legacy=True)
     jid = demo_jids(simulator)[3]
     telescope.get_images(jid, show_progress=False)[0].close()
     telescope.logout()
@@ -132,7 +135,7 @@ def test_cached_but_logged_out_is_a_login_error_at_once(telescope, simulator, qu
 
 
 def test_never_logged_in_is_a_login_error_at_once(client_env, simulator, tmp_path):
-    client = TelescopeClass()
+    client = LegacyTelescope()       # the new calls, and the original's get_obs
     client.cache_location = tmp_path / 'cache'
     simulator.counters.reset()
     for call in (lambda: client.get_images(1), lambda: client.get_obs(1),

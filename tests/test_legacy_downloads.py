@@ -13,9 +13,16 @@ from helpers import demo_jids, own_simulator, served_bytes
 
 
 @pytest.fixture
+def telescope(login_as):
+    """The original library's class, logged in to the simulator as demo."""
+    return login_as('demo', legacy=True)
+
+
+@pytest.fixture
 def fresh(simulator_factory, login_as, monkeypatch):
     """A simulator where nothing is staged yet, so the engine says OK_WAIT first."""
-    sim, client = own_simulator(simulator_factory, login_as, monkeypatch, staging_seconds=0.1)
+    sim, client = own_simulator(simulator_factory, login_as, monkeypatch, legacy=True,
+                                staging_seconds=0.1)
     with conf.set_temp('poll_interval', 0.01):
         yield sim, client
 
@@ -46,7 +53,8 @@ ENGINE_CALLS = ('api-user.php/image-engine/0-create-dl3d',
 @pytest.fixture
 def slow_staging(simulator_factory, login_as, monkeypatch):
     """A simulator whose staging takes several polls (0.3 s, polled every 10 ms)."""
-    sim, client = own_simulator(simulator_factory, login_as, monkeypatch, staging_seconds=0.3)
+    sim, client = own_simulator(simulator_factory, login_as, monkeypatch, legacy=True,
+                                staging_seconds=0.3)
     with conf.set_temp('poll_interval', 0.01), conf.set_temp('max_poll_time', 30):
         yield sim, client
 
@@ -170,7 +178,7 @@ def test_processed_failure_returns_none(telescope, simulator, quick, tmp_path):
 def test_constructor_cache_folder_holds_the_products(client_env, simulator, tmp_path):
     """The original's ``cache=``, given: this instance's products live in that folder
     (``<server>/<account>/raw|processed/<file>``), not in astroquery's cache."""
-    from telescope_query import Telescope
+    from telescope_query.legacy import Telescope
     jobs = tmp_path / 'jobs'
     jids = demo_jids(simulator)[20:22]
     with conf.set_temp('poll_interval', 0.01):
@@ -203,7 +211,7 @@ def test_constructor_cache_layout_is_the_default_one(client_env, simulator, tmp_
     """Below its root, a ``cache=`` folder has the layout of the default product
     cache (per server and account); the original default, passed explicitly,
     counts as given (relative to the folder the instance was made in)."""
-    from telescope_query import Telescope
+    from telescope_query.legacy import Telescope
     monkeypatch.chdir(tmp_path)
     scope = Telescope(user='demo', passwd='demo', cache='.cache/jobs')
     monkeypatch.chdir('/')

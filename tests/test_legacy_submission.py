@@ -20,6 +20,12 @@ FORM = 'request-constructor.php'
 pytestmark = pytest.mark.usefixtures('no_internet')
 
 
+@pytest.fixture
+def telescope(login_as):
+    """The original library's class, logged in to the simulator as demo."""
+    return login_as('demo', legacy=True)
+
+
 def stored(simulator, rid: int):
     request = simulator.archive.request('demo', rid)
     assert request is not None, f'R{rid} was not made'

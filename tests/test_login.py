@@ -12,6 +12,7 @@ import pytest
 from astroquery import log
 
 from telescope_query import LoginError, RemoteServiceError, Telescope, TelescopeClass, conf
+from telescope_query.legacy import Telescope as LegacyTelescope
 from telescope_query import credentials
 
 from keyring_stub import MemoryKeyring, keyring_in_use
@@ -70,7 +71,9 @@ def test_wrong_password_raises_naming_the_user_not_the_password(client):
     lambda c: c._api_call('request-manager', '0-get-my-folders'),
     lambda c: c._page('v4request-view.php', params={'rid': 1}),
     lambda c: c.get_user_requests(), lambda c: c.get_job(1)])
-def test_methods_before_login_raise_at_once(client, simulator, call):
+def test_methods_before_login_raise_at_once(client_env, tmp_path, simulator, call):
+    client = LegacyTelescope()          # the new calls and the original's
+    client.cache_location = tmp_path / 'cache'
     with pytest.raises(LoginError, match='Telescope.login'):
         call(client)
     assert simulator.counters.total() == 0
@@ -217,14 +220,21 @@ def test_prompt_when_interactive(client, monkeypatch, broken_keyring):
 
 
 def test_original_constructor_returns_a_fresh_logged_in_instance(client_env, tmp_path):
-    scope = Telescope(user='alice', passwd=SECRET)
+    scope = LegacyTelescope(user='alice', passwd=SECRET)
     assert isinstance(scope, TelescopeClass) and scope is not Telescope
     assert scope.user == 'alice' and not Telescope.authenticated()
     config = write_config(tmp_path / 'orig.ini', 'demo', 'demo')
-    other = Telescope(config=str(config), cache=str(tmp_path / 'jobs'))
+    other = LegacyTelescope(config=str(config), cache=str(tmp_path / 'jobs'))
     assert other.user == 'demo' and other.legacy_cache == tmp_path / 'jobs'
     assert other.get_folders()['name'][0] == 'Inbox'
-    assert TelescopeClass().user == ''          # no arguments: not logged in
+    assert TelescopeClass().user == '' == LegacyTelescope().user   # no arguments: no login
+    assert Telescope().user == '' and isinstance(Telescope(), TelescopeClass)
+
+
+def test_the_original_constructor_on_the_new_instance_says_where_it_went(client_env):
+    # Telescope(config=...) was the original class; the new Telescope is an instance.
+    with pytest.raises(TypeError, match='from telescope_query.legacy import Telescope'):
+        Telescope(config='~/.config/telescope.ini')
 
 
 def test_expired_session_is_renewed_once_transparently(telescope, simulator):

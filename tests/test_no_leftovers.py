@@ -53,7 +53,8 @@ def test_the_same_job_twice_into_the_same_folder(telescope, simulator, quick, tm
         staging.cached_path(telescope, Product(jid)).read_bytes()
 
 
-def test_the_same_job_twice_with_the_legacy_call(telescope, simulator, quick, tmp_path):
+def test_the_same_job_twice_with_the_legacy_call(login_as, simulator, quick, tmp_path):
+    telescope = login_as('demo', legacy=True)
     jid = demo_jids(simulator)[13]
     for _ in range(2):
         assert telescope.download_obs(jid, directory=tmp_path / 'out') == f'{jid}.fits'

@@ -33,7 +33,7 @@ def quick(simulator):
 def demo_and_alice(login_as):
     """Two instances, logged in as demo and as alice, on ONE cache folder."""
     demo = login_as('demo')
-    alice = login_as('alice')
+    alice = login_as('alice', legacy=True)
     assert demo.cache_location == alice.cache_location
     return demo, alice
 
@@ -88,7 +88,7 @@ def test_demo_public_product_is_fetched_afresh_for_alice(demo_and_alice, simulat
 def test_one_instance_switching_accounts(login_as, simulator, quick):
     """demo, then logged out (nobody: LoginError, no call), then alice on the
     same instance: demo's product is not in alice's cache."""
-    client = login_as('demo')
+    client = login_as('demo', legacy=True)
     jid = demo_jobs(simulator, public=False)[1]
     client.get_images(jid, show_progress=False)[0].close()
     client.logout()

@@ -8,6 +8,7 @@ import pytest
 from astropy.coordinates import SkyCoord
 
 from telescope_query import NoSuchJobError, NoSuchRequestError, conf
+from telescope_query.simulator.model import TELESCOPE_TYPES, TELESCOPES
 
 
 def shown_completion(true_time: float, row) -> float:
@@ -49,8 +50,8 @@ def test_request_details_match_the_archive(telescope, simulator):
         assert row['status'] == 8 and row['status_text'] == 'Complete'
         assert row['completed'].unix == pytest.approx(shown_completion(
             request.completion_time, row))
-        assert (row['telescope'], row['telescope_type']) == (
-            {6: 'COAST', 7: 'PIRATE'}[request.telescope_id], 'Galaxy')
+        assert row['telescope'] == TELESCOPES[request.telescope_id]
+        assert row['telescope_type'] == TELESCOPE_TYPES[request.telescope_id]   # Galaxy
         # Request views show no flat field since 2022 [seen]: the job view has it.
         assert np.ma.is_masked(row['flat_id'])
     assert isinstance(table['coord'], SkyCoord)

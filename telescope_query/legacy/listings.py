@@ -1,8 +1,9 @@
 """The original library's listings: requests, folders, jobs, the job search.
 
-Thin wrappers over the Table API of `~telescope_query.core.TelescopeClass`,
-returning the original shapes (lists of dicts with the site's keys and string
-values, the dicts of ``get_job`` and ``get_request``).
+Thin wrappers over the modules behind `~telescope_query.core.TelescopeClass`
+(``listing``, ``views``, ``search``), returning the original shapes (lists of
+dicts with the site's keys and string values, the dicts of ``get_job`` and
+``get_request``).
 """
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import time
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from .. import listing, search, views
 from ..protocol import user_api
 from ..protocol.site import STATUS_COMPLETE, STATUS_TEXTS, TELESCOPE_IDS
 from ..utils import normalize_ids
@@ -33,13 +35,13 @@ class ListingsLegacy:
         """
         sort = user_api.check_sort(sort)
         self._require_login()
-        folder_id, _ = self._resolve_folder(folder)
-        return user_api.legacy_strings(self._list_requests_raw(folder_id, sort))
+        folder_id, _ = listing.resolve_folder(self, folder)
+        return user_api.legacy_strings(listing.requests_raw(self, folder_id, sort))
 
     def get_user_folders(self) -> list[dict]:
         """All folders as the site's dicts (``count`` is None for an empty folder)."""
         self._require_login()
-        return user_api.legacy_strings(self._folders_raw())
+        return user_api.legacy_strings(listing.folders_raw(self))
 
     def get_jid_for_req(self, req: dict | int | str | None = None) -> int | bool:
         """The job id of a request (a dict of `get_user_requests`, or an id);
@@ -55,7 +57,7 @@ class ListingsLegacy:
             raise TypeError("req must be a request dict or a request id")
         (rid,), _ = normalize_ids(req, 'req')
         self._require_login()
-        jid = self._request_view(rid)['jid']
+        jid = views.request_view(self, rid)['jid']
         return jid if jid is not None else False
 
     def get_request(self, rid: int | str | None = None) -> dict[str, Any]:
@@ -71,7 +73,7 @@ class ListingsLegacy:
             raise TypeError("rid must be a request id")
         (number,), _ = normalize_ids(rid, 'rid')
         self._require_login()
-        view = self._request_view(number)
+        view = views.request_view(self, number)
         return {'rid': view['rid'], 'jid': view['jid'], 'type': view['object_type'],
                 'oid': view['object_id'], 'name': view['object_name'],
                 'tele': view['telescope_type'], 'telename': view['telescope'],
@@ -92,7 +94,7 @@ class ListingsLegacy:
             raise TypeError("jid must be a job id")
         (number,), _ = normalize_ids(jid, 'jid')
         self._require_login()
-        view = self._job_view(number)
+        view = views.job_view(self, number)
         rids = view['rids']
         return {'jid': view['jid'],
                 'rid': str(rids[0]) if len(rids) == 1 else ' '.join(f'R{r}' for r in rids),
@@ -131,7 +133,7 @@ class ListingsLegacy:
         telescope_id = user_api.check_telescope(camera, 'camera')
         filter_name = user_api.check_filter(filtertype, telescope_id, 'filtertype')
         self._require_login()
-        found = self._job_search(start, end, telescope_id, filter_name)
+        found = search.job_search(self, start, end, telescope_id, filter_name)
         if verb:
             print('Params:')
             for line in found['parameters']:

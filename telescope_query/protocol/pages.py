@@ -368,6 +368,7 @@ def parse_job_view(html: str, jid: int) -> dict | None:
         'status': status,
         'success': status == 'Success',
         'flat_id': _flat_id_from_buttons(soup),
+        'completion_check': '',
     }
 
 
@@ -433,6 +434,7 @@ def parse_request_view(html: str, rid: int) -> dict | None:
         'status': status_code(text) if text else None,
         'flat_id': _flat_id_from_links(soup),
         'info': info,
+        'completion_check': '',
     }
 
 

@@ -1,7 +1,7 @@
 """The calls of ``check_site``, through the logged-in client, kept as exchanges.
 
-Read-only and few: folders, one listing page, the view of the newest
-completed request and of its job, a job search of the last day, an image-engine
+Read-only and few: folders, one listing page (sorted by completion), the
+view of its first completed request and of that request's job, a job search of the last day, an image-engine
 create of its zip and the polls until READY (at most ``conf.max_poll_time``), a
 call without a session, and the download only when asked. Each answer is kept,
 as it came, by a response hook on the client's session (`Recorder`); the facts
@@ -25,8 +25,10 @@ from . import capture, facts
 
 __all__ = ['check_site', 'Recorder', 'LISTING_PAGE']
 
-#: Requests asked for in the one listing page.
+#: Requests asked for in one listing page, and the pages looked at, at most, for
+#: a completed request (the queue holds 40 requests at the most [seen]).
 LISTING_PAGE = 50
+LISTING_PAGES = 3
 #: Response headers kept in an exchange before redaction.
 _HEADERS = ('Content-Type', 'Content-Length', 'Accept-Ranges', 'Content-Range',
             'Location', 'Set-Cookie')
@@ -62,23 +64,28 @@ class Recorder:
         if self.label.startswith('ie_poll'):
             self.exchanges.setdefault('ie_polls', []).append(exchange)
         else:
-            self.exchanges[self.label.split(' ')[0]] = exchange
+            self.exchanges[self.label] = exchange
 
 
-def _newest_complete(records: list[dict]) -> dict | None:
-    complete = [r for r in records if user_api.to_int(r.get('status')) == site.STATUS_COMPLETE]
-    return max(complete, key=lambda r: user_api.to_int(r.get('id')) or 0, default=None)
+def _first_complete(records: list[dict]) -> dict | None:
+    """The first complete request of a listing page (sorted by completion)."""
+    return next((r for r in records
+                 if user_api.to_int(r.get('status')) == site.STATUS_COMPLETE), None)
 
 
 def _gather(client: Any, recorder: Recorder, download: bool) -> None:
     """Make the calls; each one's answer lands in ``recorder``."""
     recorder.label = 'folders'
     client._api_call('request-manager', '0-get-my-folders')
-    recorder.label = 'listing'
-    answer = client._api_call('request-manager', '1-get-list-own',
-                              user_api.list_own_params(1, 'rid', LISTING_PAGE))
-    _, records = user_api.parse_request_list(answer.get('data'))
-    newest = _newest_complete(records)
+    newest = None
+    for page in range(LISTING_PAGES):       # a long queue may fill the first page
+        recorder.label = 'listing'       # the page kept is the one checked against
+        answer = client._api_call('request-manager', '1-get-list-own', user_api.list_own_params(
+            1, 'completion', LISTING_PAGE, page * LISTING_PAGE))
+        _, records = user_api.parse_request_list(answer.get('data'))
+        newest = _first_complete(records)
+        if newest is not None or len(records) < LISTING_PAGE:
+            break
     if newest is None:
         return
     recorder.label = 'request_view'

@@ -9,7 +9,10 @@ downloads and IERS updates are off).
 ``make_client(user='demo', cache=None)``
     A fresh client logged in as ``user``, with its own cache folder (or the
     one given): tests that compare a faulted run with a clean one use two
-    caches, so the clean run's cached views cannot hide the fault.
+    caches, so the clean run's cached views cannot hide the fault. It is the
+    original library's class, `telescope_query.legacy.Telescope` (a
+    `~telescope_query.TelescopeClass` with the legacy names on top), so that
+    one client runs every operation of the suite's tables, new and legacy.
 """
 from __future__ import annotations
 
@@ -21,6 +24,7 @@ from astropy.utils import data as astropy_data
 from astropy.utils import iers
 
 from telescope_query import TelescopeClass, conf
+from telescope_query.legacy import Telescope
 
 from .helpers import PASSWORDS, HostileProxy
 
@@ -42,7 +46,7 @@ def make_client(client_env, tmp_path) -> Iterator[Callable[..., TelescopeClass]]
     made: list[TelescopeClass] = []
 
     def make(user: str = 'demo', cache: Path | None = None) -> TelescopeClass:
-        client = TelescopeClass()
+        client = Telescope()
         client.cache_location = Path(cache) if cache is not None else tmp_path / f'cache-{len(made)}'
         client.login(user, password=PASSWORDS[user])
         made.append(client)

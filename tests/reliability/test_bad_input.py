@@ -26,6 +26,7 @@ from astropy.time import Time
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from telescope_query.legacy import Telescope
 from telescope_query import TelescopeClass
 
 EXAMPLES = settings(max_examples=20, deadline=None, derandomize=True, database=None,
@@ -358,14 +359,15 @@ def _names_parameter(message: str, case: Case) -> bool:
 
 @pytest.fixture
 def logged_in(login_as, simulator):
-    return login_as('demo')
+    """The original library's class: it has every call of the tables, new and legacy."""
+    return login_as('demo', legacy=True)
 
 
 @pytest.mark.parametrize('case', CASES, ids=[c.id for c in CASES])
 def test_bad_input_is_refused_before_anything_is_sent(case, logged_in, simulator, tmp_path):
     """Every bad value raises ValueError/TypeError naming the parameter, and
     the simulator saw no HTTP call at all."""
-    client = logged_in if case.logged_in else TelescopeClass()
+    client = logged_in if case.logged_in else Telescope()    # the legacy class: every call
     client.cache_location = tmp_path / 'cache'
 
     def check(value):

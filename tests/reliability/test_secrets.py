@@ -27,6 +27,7 @@ from pathlib import Path
 import pytest
 from astroquery import log as astroquery_log
 
+from telescope_query.legacy import Telescope
 from telescope_query import TelescopeClass, conf
 from telescope_query.exceptions import LoginError, RemoteServiceError
 
@@ -114,7 +115,7 @@ def _workflow(simulator, tmp_path, errors):
     stranger.cache_location = tmp_path / 'cache'
     expect_error(lambda: stranger.login('alice', password=WRONG_PASSWORD), LoginError)
 
-    client = TelescopeClass()
+    client = Telescope()            # the legacy class: the new calls and the original's
     client.cache_location = tmp_path / 'cache'
     simulator.faults.add('http_500', endpoint='login.php', count=1)   # a retried login
     client.login('alice', password=PASSWORD)

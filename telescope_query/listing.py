@@ -1,0 +1,97 @@
+"""Folders and request listings, asked through a `~telescope_query.contract.Client`.
+
+A thin layer of I/O: each function makes the calls of PROTOCOL.md section 2
+(``request-manager``) and hands the answers to the pure parsers of
+`telescope_query.protocol.user_api`. No Tables here (see ``tables``).
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from astroquery import log
+
+from . import arguments
+from .contract import Client
+from .exceptions import RemoteServiceError
+from .protocol import user_api
+from .protocol.shapes import FolderRecord, RequestRecord
+
+__all__ = ['folders_raw', 'folders', 'resolve_folder', 'requests_raw', 'requests',
+           'FIRST_PAGE', 'MAX_PAGES']
+
+#: The first listing call asks for this many requests: one call holds any real
+#: account (the original's second call asked for all but 100 at once).
+FIRST_PAGE = 100_000
+#: Calls one listing may take in all, whatever the site answers.
+MAX_PAGES = 1000
+
+
+def folders_raw(client: Client) -> list[dict[str, Any]]:
+    """The ``data`` of ``0-get-my-folders``: the site's folder dicts, as sent."""
+    call = 'request-manager/0-get-my-folders'
+    data = client._api_call('request-manager', '0-get-my-folders').get('data')
+    if not isinstance(data, list) or not all(isinstance(f, dict) for f in data):
+        raise RemoteServiceError(f"{call}: expected a list of folders in 'data', got "
+                                 f"{user_api.quote_body(json.dumps(data))}")
+    return data
+
+
+def folders(client: Client) -> list[FolderRecord]:
+    """The account's folders as records."""
+    return user_api.parse_folders(folders_raw(client))
+
+
+def resolve_folder(client: Client, folder: Any) -> tuple[int, str]:
+    """A folder name or id -> ``(id, name)``; the standard folders need no call.
+
+    Raises
+    ------
+    ValueError
+        The account has no such folder (the message lists those it has).
+    """
+    folder_id, text = arguments.folder_argument(folder)
+    if folder_id is not None:
+        return folder_id, text
+    known_folders = folders(client)
+    record = arguments.match_folder(text, known_folders)
+    if record is not None:
+        return record['folder_id'], record['name']
+    known = ', '.join(f"{r['name']!r} ({r['folder_id']})" for r in known_folders)
+    raise ValueError(f"folder: {client.user!r} has no folder {folder!r}; the folders "
+                     f"are {known}")
+
+
+def requests_raw(client: Client, folder_id: int, sort: str) -> list[dict[str, Any]]:
+    """Every request of a folder as the site sends them, in as few calls as possible.
+
+    One big first page usually holds everything. ``totalRequests`` [seen] says
+    whether more is left; a server that caps its pages (how it pages is partly
+    [assumed]) is followed with ``startAfterRow`` until the total is reached or a
+    page comes back empty, at most `MAX_PAGES` calls.
+    """
+    rows: list[dict[str, Any]] = []
+    seen: set[int | None] = set()
+    limit, offset = FIRST_PAGE, 0
+    for _ in range(MAX_PAGES):
+        answer = client._api_call('request-manager', '1-get-list-own',
+                                  user_api.list_own_params(folder_id, sort, limit, offset))
+        total, page = user_api.parse_request_list(answer.get('data'))
+        offset += len(page)
+        for raw in page:
+            rid = user_api.to_int(raw['id'])
+            if rid not in seen:         # the listing may move while paging
+                seen.add(rid)
+                rows.append(raw)
+        if not page or total is None or offset >= total:
+            return rows
+        limit = total - offset
+    log.warning(f"The listing of folder {folder_id} was still not whole after {MAX_PAGES} "
+                f"calls: {len(rows)} requests kept.")
+    return rows
+
+
+def requests(client: Client, folder_id: int, sort: str) -> list[RequestRecord]:
+    """Every request of a folder as records, in the order ``sort`` promises."""
+    return user_api.in_listing_order(   # the rid/object direction is [assumed]
+        [user_api.request_record(raw) for raw in requests_raw(client, folder_id, sort)], sort)
