@@ -1,22 +1,140 @@
-"""Pure helpers that check and normalise the public methods' arguments.
+"""Every check of what a user gives the public methods: one home for each.
 
-No I/O: each takes what the user gave and returns what the client sends or
-compares, or raises `ValueError`/`TypeError` naming the argument and what is
-allowed. (Ids are normalised by `telescope_query.utils.normalize_ids`.)
+Pure: each function takes a value as the user gave it and returns what the
+client sends or compares, or raises `TypeError`/`ValueError` naming the
+parameter and what is allowed, before anything is sent. The site's own facts
+(telescopes, filters, statuses, limits) come from `telescope_query.protocol.site`.
 """
 from __future__ import annotations
 
+import math
+import numbers
 import warnings
 from datetime import date, datetime, timedelta, timezone
-from typing import Any
+from typing import Any, Mapping, Sequence
 
+import astropy.units as u
 import numpy as np
 from astropy.time import Time
 
 from .protocol import site
 
-__all__ = ['status_filter', 'name_key', 'utc_now', 'utc_datetime', 'time_window',
-           'check_flag', 'check_object_name', 'folder_argument', 'match_folder']
+__all__ = ['MAX_ID', 'ids', 'check_flag', 'ascii_digits', 'check_sort', 'status_filter',
+           'name_key', 'same_name', 'check_text', 'object_name', 'comment',
+           'MAX_NAME_LENGTH', 'MAX_COMMENT_LENGTH', 'telescope', 'telescope_id',
+           'filter_name', 'exposure_ms', 'utc_now', 'utc_datetime', 'time_window',
+           'folder_argument', 'match_folder', 'given']
+
+#: Largest id accepted: ids beyond a signed 64-bit integer cannot exist on the site.
+MAX_ID = 2 ** 63 - 1
+#: The longest object name and comment a request takes: this package's choice,
+#: the site's own limits are [assumed].
+MAX_NAME_LENGTH = 64
+MAX_COMMENT_LENGTH = 255
+
+
+# --- plain values ------------------------------------------------------------------
+
+def check_flag(value: Any, name: str) -> bool:
+    """``value`` when it is True or False (numpy's included)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
+
+
+def ascii_digits(text: str) -> bool:
+    """Digits as ``int()`` reads the site's ids: ASCII only (``'²'.isdigit()`` is True)."""
+    return text.isascii() and text.isdigit()
+
+
+def _shorten(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else f"{text[:40]}... ({len(text)} characters)"
+
+
+def _one_id(value: Any, name: str) -> int:
+    """``value`` as a positive int id, or an error naming ``name``."""
+    if isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be an integer id, got the boolean {value!r}")
+    if isinstance(value, numbers.Integral):
+        number = int(value)
+    elif isinstance(value, str):
+        text = value.strip()
+        # Ids as the site prints them carry a one-letter prefix (R706248, J418581).
+        if text[:1] in ('R', 'J', 'r', 'j') and ascii_digits(text[1:]):
+            text = text[1:]
+        if not ascii_digits(text):
+            raise ValueError(f"{name} must be an integer id (like 418581), got "
+                             f"{_shorten(value)}")
+        if len(text.lstrip('0')) > len(str(MAX_ID)):
+            # int() of thousands of digits is slow, or refused by Python itself.
+            raise ValueError(f"{name} must be an id below 2**63 (the site's largest), got "
+                             f"{_shorten(value)}")
+        number = int(text)
+    elif isinstance(value, numbers.Real) and float(value).is_integer():
+        number = int(value)
+    else:
+        raise TypeError(f"{name} must be an integer id (int or numeric string), "
+                        f"got {type(value).__name__} {value!r}")
+    if number <= 0:
+        raise ValueError(f"{name} must be a positive integer id, got {value!r}")
+    if number > MAX_ID:
+        raise ValueError(f"{name} must be an id below 2**63 (the site's largest), got "
+                         f"{_shorten(value)}")
+    return number
+
+
+def ids(given: Any, name: str, column: str | None = None) -> tuple[list[int], bool]:
+    """The ways users give ids, as a list of ints.
+
+    Parameters
+    ----------
+    given : int, str, sequence, `~astropy.table.Table`, `~astropy.table.Row` or `~astropy.table.Column`
+        One id or many. A Table or Row contributes its ``column`` column.
+    name : str
+        The parameter's name, for messages (``'jids'``, ``'rids'``).
+    column : str, optional
+        Column to take from a Table or Row (``'jid'``, ``'rid'``); defaults to
+        ``name`` without a trailing ``s``.
+
+    Returns
+    -------
+    ids : list of int
+    single : bool
+        True when one scalar id was given (callers may return a scalar then).
+    """
+    from astropy.table import Row, Table  # local: keep the import of this module cheap
+
+    column = column or name.rstrip('s')
+    values: list[Any]
+    if isinstance(given, (Table, Row)):
+        if column not in given.colnames:
+            raise ValueError(f"{name}: the table has no {column!r} column "
+                             f"(columns: {', '.join(given.colnames)})")
+        single = isinstance(given, Row)
+        values = [given[column]] if single else list(given[column])
+    elif isinstance(given, (str, bytes)) or np.ndim(given) == 0:
+        if isinstance(given, bytes):
+            given = given.decode('ascii', 'replace')
+        values, single = [given], True
+    else:
+        values, single = list(given), False
+    out = []
+    for value in values:
+        if np.ma.is_masked(value):
+            raise ValueError(f"{name} contains a masked (missing) id")
+        out.append(_one_id(value, name))
+    if not out:
+        raise ValueError(f"{name} is empty: give at least one id")
+    return out, single
+
+
+def check_sort(sort: Any) -> str:
+    """``sort`` of a listing: ``'rid'``, ``'object'`` or ``'completion'``."""
+    if not isinstance(sort, str) or sort not in site.LISTING_SORTS:
+        raise ValueError(f"sort must be one of {', '.join(map(repr, site.LISTING_SORTS))}, "
+                         f"got {sort!r}")
+    return sort
 
 
 def status_filter(status: Any) -> set[int] | None:
@@ -26,13 +144,13 @@ def status_filter(status: Any) -> set[int] | None:
     if isinstance(status, (list, tuple, set, frozenset)):
         if not status:
             raise ValueError("status must not be an empty list")
-        return set().union(*(status_filter(one) for one in status))
+        return set().union(*(status_filter(one) or set() for one in status))
     allowed = ("status must be a status code (1-26, e.g. 8), a status text ('Complete', "
                "'Waiting', ...), 'queued' or 'complete'")
     if isinstance(status, (bool, np.bool_)):
         raise TypeError(f"{allowed}, got {status!r}")
     if isinstance(status, (int, np.integer)) or (isinstance(status, str)
-                                                 and _ascii_digits(status.strip())):
+                                                 and ascii_digits(status.strip())):
         code = int(status)
         if code not in site.STATUS_TEXTS:
             raise ValueError(f"{allowed}, got the unknown code {code}")
@@ -49,24 +167,152 @@ def status_filter(status: Any) -> set[int] | None:
     raise ValueError(f"{allowed}, got {status!r}")
 
 
+# --- names and texts ---------------------------------------------------------------
+
 def name_key(name: str) -> str:
     """Object and folder names compared regardless of case and spacing."""
-    return ''.join(name.split()).casefold()
+    return ''.join(str(name).split()).casefold()
 
 
-def check_object_name(name: Any) -> str:
-    """``name`` when it is a non-empty string."""
-    if not isinstance(name, str) or not name.strip():
-        raise ValueError(f"name must be a non-empty object name, got {name!r}")
-    return name
+def same_name(a: str, b: str) -> bool:
+    """Names equal up to case and white space (``'SS Cyg'`` == ``'ss  cyg'``)."""
+    return name_key(a) == name_key(b)
 
 
-def check_flag(value: Any, name: str) -> bool:
-    """``value`` when it is True or False (numpy's included)."""
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be True or False, got {value!r}")
-    return bool(value)
+def check_text(value: Any, name: str, limit: int, *, allow_empty: bool = False,
+               allowed_controls: str = '') -> str:
+    """Printable text of at most ``limit`` characters, stripped."""
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be text (str), got {type(value).__name__} {value!r}")
+    text = value.strip()
+    if not text and not allow_empty:
+        raise ValueError(f"{name} must not be empty")
+    if len(text) > limit:
+        raise ValueError(f"{name} must be at most {limit} characters, got {len(text)}")
+    bad = [c for c in text if not c.isprintable() and c not in allowed_controls]
+    if bad:
+        raise ValueError(f"{name} must be printable text; it contains {''.join(bad)!r}")
+    return text
 
+
+def object_name(value: Any, name: str = 'name', limit: int = MAX_NAME_LENGTH) -> str:
+    """An object name: 1 to ``limit`` printable characters (a new request's: at
+    most `MAX_NAME_LENGTH`)."""
+    return check_text(value, name, limit)
+
+
+def comment(value: Any) -> str:
+    """A request's comment: at most `MAX_COMMENT_LENGTH` characters, may be empty."""
+    return check_text(value, 'comment', MAX_COMMENT_LENGTH, allow_empty=True,
+                      allowed_controls='\t\n')
+
+
+# --- telescopes, filters, exposures --------------------------------------------------
+
+def _is_name_or_id(value: Any) -> bool:
+    return isinstance(value, (str, numbers.Integral)) and not isinstance(value, (bool, np.bool_))
+
+
+def given(value: Any) -> bool:
+    """Whether an optional argument was given: not None and not ``''``."""
+    return value is not None and not (isinstance(value, str) and value == '')
+
+
+def telescope_id(value: Any, name: str = 'telescope', *, in_service: bool = True) -> int:
+    """A telescope by name (any case) or id -> its id.
+
+    ``in_service``: only COAST and PIRATE, which take requests; else the
+    retired cameras too (their jobs are searchable).
+    """
+    known = {number: label for number, label in site.TELESCOPE_NAMES.items()
+             if not in_service or label in site.IN_SERVICE}
+    allowed = (f"{name} must be {' or '.join(known.values())} (any case) or its id "
+               f"({', '.join(map(str, known))})")
+    if not _is_name_or_id(value):
+        raise TypeError(f"{allowed}, got {type(value).__name__} {value!r}")
+    text = str(value).strip()
+    number = (int(text) if ascii_digits(text) else site.TELESCOPE_IDS.get(text.lower())) \
+        if isinstance(value, str) else int(value)
+    if number in known:
+        return int(number)
+    if number in site.TELESCOPE_NAMES:
+        raise ValueError(f"{name} {value!r} is a retired camera of the Bradford Robotic "
+                         f"Telescope and takes no new requests; use "
+                         f"{' or '.join(site.IN_SERVICE)}")
+    raise ValueError(f"{allowed}, got {value!r}")
+
+
+def telescope(value: Any, name: str = 'telescope') -> str:
+    """One of the telescopes that take requests, by name or id -> ``'COAST'``/``'PIRATE'``."""
+    return site.TELESCOPE_NAMES[telescope_id(value, name)]
+
+
+# Lower-case spelling of a standard filter -> its position (both schemes).
+_FILTER_INDEX = {spelling.lower(): index for names in site.STANDARD_FILTERS.values()
+                 for index, spelling in enumerate(names)}
+_FILTER_INDEX['color'] = 0  # American spelling of PIRATE's 'Colour'
+
+
+def filter_name(value: Any, telescope_name: str | None, name: str = 'filter') -> str:
+    """A filter's name as ``telescope_name`` spells it.
+
+    The four standard filters are taken in either scheme, any case: COAST's
+    ``BVR``/``B``/``V``/``R`` and PIRATE's ``Colour``/``Blue``/``Green``/``Red``
+    name the same four [seen], and are translated. The others in use (``Clear``,
+    ``HAlpha``, ``Luminance``, ``SHO``) are taken on both [seen], as the views
+    spell them (that the basket takes that spelling is [assumed]). Without a
+    telescope (a job search of all cameras) a name is taken as it is spelled.
+    """
+    scheme = site.STANDARD_FILTERS.get(telescope_name or '')
+    offered = (scheme or tuple(f for names in site.STANDARD_FILTERS.values() for f in names)
+               ) + site.OTHER_FILTERS
+    allowed = f"{name} must be one of {', '.join(offered)}" + (
+        f" (or the same filters under the other telescope's names)" if scheme else '')
+    if not isinstance(value, str):
+        raise TypeError(f"{allowed}; got {type(value).__name__} {value!r}")
+    wanted = value.strip().lower()
+    index = _FILTER_INDEX.get(wanted)
+    if index is not None and scheme is not None:
+        return scheme[index]
+    for spelling in offered:
+        if spelling.lower() == wanted:
+            return spelling
+    where = f" of {telescope_name}" if telescope_name else ''
+    raise ValueError(f"{allowed}; {value!r} is not a filter{where}")
+
+
+def exposure_ms(value: Any, longest: u.Quantity, telescope_name: str,
+                name: str = 'exposure') -> int:
+    """An exposure (a Quantity of time, or seconds) in whole milliseconds.
+
+    At least `~telescope_query.protocol.site.MIN_EXPOSURE_S` and at most
+    ``longest`` (the telescope's limit).
+    """
+    shortest = site.MIN_EXPOSURE_S * u.s
+    allowed = (f"a time from {shortest:g} to {longest:g} on {telescope_name}, as a "
+               f"Quantity or seconds")
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (u.Quantity,
+                                                                       numbers.Real)):
+        raise TypeError(f"{name} must be {allowed}; got {type(value).__name__} {value!r}")
+    if isinstance(value, u.Quantity):
+        if not value.isscalar:
+            raise ValueError(f"{name} must be one value, {allowed}; got {value!r}")
+        try:
+            seconds = float(value.to_value(u.s))
+        except u.UnitConversionError:
+            raise ValueError(f"{name} must be {allowed}; {value} is not a time") from None
+    else:
+        seconds = float(value)
+    if not math.isfinite(seconds) or seconds <= 0:
+        raise ValueError(f"{name} must be {allowed}; got {value!r}")
+    if seconds < shortest.to_value(u.s):
+        raise ValueError(f"{name} {seconds:g} s is too short: must be {allowed}")
+    if seconds > longest.to_value(u.s):
+        raise ValueError(f"{name} {seconds:g} s is too long: must be {allowed}")
+    return int(round(seconds * 1000))
+
+
+# --- times ----------------------------------------------------------------------------
 
 def utc_now() -> datetime:
     """Now, UTC, in whole minutes (the site's job search works in minutes)."""
@@ -74,7 +320,7 @@ def utc_now() -> datetime:
 
 
 def utc_datetime(value: Any, name: str) -> datetime:
-    """A UTC datetime from a Time, datetime, date or ISO string; ValueError naming ``name``."""
+    """A UTC datetime from a Time, datetime, date or ISO string."""
     allowed = (f"{name} must be an astropy Time, a datetime or an ISO time string "
                f"like '2024-11-18 16:00' (UTC)")
     if isinstance(value, datetime):
@@ -112,6 +358,8 @@ def time_window(start: Any, end: Any) -> tuple[datetime, datetime]:
     return start_time, end_time
 
 
+# --- folders ------------------------------------------------------------------------
+
 def folder_argument(folder: Any) -> tuple[int | None, str]:
     """A ``folder`` argument checked.
 
@@ -123,7 +371,7 @@ def folder_argument(folder: Any) -> tuple[int | None, str]:
         raise TypeError(f"folder must be a folder name or id, got "
                         f"{type(folder).__name__} {folder!r}")
     text = str(folder).strip()
-    digits = _ascii_digits(text)
+    digits = ascii_digits(text)
     standard = {v: k.capitalize() for k, v in site.STANDARD_FOLDERS.items()}
     if digits and int(text) in standard:
         return int(text), standard[int(text)]
@@ -135,16 +383,12 @@ def folder_argument(folder: Any) -> tuple[int | None, str]:
     return None, text
 
 
-def match_folder(text: str, folders: list[dict]) -> dict | None:
-    """The folder record (of `.protocol.user_api.parse_folders`) that ``text`` names
-    by id or by name (case and spacing ignored), or None."""
-    digits = _ascii_digits(text)
+def match_folder(text: str, folders: Sequence[Mapping[str, Any]]) -> Any:
+    """The folder record that ``text`` names by id or by name (case and spacing
+    ignored), or None."""
+    digits = ascii_digits(text)
     for record in folders:
         if (digits and record['folder_id'] == int(text)) or (
                 name_key(record['name']) == name_key(text)):
             return record
     return None
-
-
-def _ascii_digits(text: str) -> bool:
-    return text.isascii() and text.isdigit()     # '²'.isdigit() is True

@@ -19,10 +19,9 @@ from astroquery.query import QueryWithLogin
 
 from . import arguments, listing, search, tables, views
 from . import submission, submit_batch, submitter
-from .protocol import pages, site, user_api
+from .protocol import pages, site
 from .protocol.shapes import RequestView
 from .session import SessionQuery
-from .utils import normalize_ids
 
 __all__ = ['Telescope', 'TelescopeClass']
 
@@ -155,7 +154,7 @@ class TelescopeClass(SessionQuery):
             ``exposure``, ``completed``, ``completion_check``, ``jid``,
             ``flat_id``. Each column's ``description`` says what it holds.
         """
-        sort = user_api.check_sort(sort)
+        sort = arguments.check_sort(sort)
         wanted = arguments.status_filter(status)
         arguments.check_flag(details, 'details')
         self._require_login()
@@ -195,7 +194,7 @@ class TelescopeClass(SessionQuery):
         `~telescope_query.exceptions.NoSuchRequestError`
             Naming every id the account does not have.
         """
-        ids, _ = normalize_ids(rids, 'rids', 'rid')
+        ids, _ = arguments.ids(rids, 'rids', 'rid')
         self._require_login()
         return tables.request_details_table(
             [self._checked(v) for v in views.views(self, views.REQUEST, ids)])
@@ -220,7 +219,7 @@ class TelescopeClass(SessionQuery):
         `~telescope_query.exceptions.NoSuchJobError`
             Naming every id that has no job.
         """
-        ids, _ = normalize_ids(jids, 'jids', 'jid')
+        ids, _ = arguments.ids(jids, 'jids', 'jid')
         self._require_login()
         return tables.job_details_table(
             [self._checked(v) for v in views.views(self, views.JOB, ids)])
@@ -244,7 +243,7 @@ class TelescopeClass(SessionQuery):
             The columns of `get_requests` with ``details``: from the views of
             the completed requests (masked for the others).
         """
-        arguments.check_object_name(name)
+        arguments.object_name(name, limit=1000)
         wanted = arguments.status_filter(status)
         self._require_login()
         key = arguments.name_key(name)
@@ -293,8 +292,10 @@ class TelescopeClass(SessionQuery):
             as the site echoed it.
         """
         start_time, end_time = arguments.time_window(start, end)
-        telescope_id = user_api.check_telescope(telescope, 'telescope')
-        filter_name = user_api.check_filter(filter, telescope_id, 'filter')
+        telescope_id = (arguments.telescope_id(telescope, in_service=False)
+                        if arguments.given(telescope) else None)
+        filter_name = (arguments.filter_name(filter, site.TELESCOPE_NAMES.get(telescope_id or 0))
+                       if arguments.given(filter) else None)
         arguments.check_flag(details, 'details')
         self._require_login()
         found = search.search_jobs(self, start_time, end_time, telescope_id, filter_name)
@@ -466,7 +467,7 @@ class TelescopeClass(SessionQuery):
         if isinstance(jid_or_hdul, fits.HDUList):
             return quick_look.preview(jid_or_hdul, **options)
         quick_look._figure_class()  # a missing matplotlib is said before any download
-        (jid,), _ = normalize_ids(jid_or_hdul, 'jid_or_hdul', column='jid')
+        (jid,), _ = arguments.ids(jid_or_hdul, 'jid_or_hdul', column='jid')
         hdul = self.get_images([jid], show_progress=False)[0]
         return quick_look.preview(hdul, **options)
 

@@ -21,23 +21,18 @@ from .exceptions import DownloadError
 from .product_cache import Product, find_cached, place
 from .products import ProductFormatError, frame_starts, open_product
 from .staging import fetch
-from .utils import normalize_ids
+from . import arguments
 
 __all__ = ['get_images', 'download_data', 'cached_frame_starts', 'MANIFEST_COLUMNS']
 
 MANIFEST_COLUMNS = ('jid', 'product', 'local_path', 'status', 'message', 'size')
 
 
-def _flag(value: Any, name: str) -> bool:
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    raise TypeError(f"{name} must be True or False, got {value!r}")
-
-
 def _products(jids: Any, cube: Any, processed: Any, flat: Any) -> list[Product]:
-    ids, _ = normalize_ids(jids, 'jids')
-    cube, processed = _flag(cube, 'cube'), _flag(processed, 'processed')
-    if _flag(flat, 'flat') and processed:
+    ids, _ = arguments.ids(jids, 'jids')
+    cube = arguments.check_flag(cube, 'cube')
+    processed = arguments.check_flag(processed, 'processed')
+    if arguments.check_flag(flat, 'flat') and processed:
         raise ValueError("flat=True asks for the raw frames divided by the flat field; the "
                          "processed products are flat-fielded already: use one or the other")
     return [Product(jid, cube, processed, bool(flat)) for jid in ids]
@@ -51,7 +46,7 @@ def get_images(client: Any, jids: Any, *, cube: bool = True, processed: bool = F
     if any, is raised: the others stay cached for the next call.
     """
     products = _products(jids, cube, processed, flat)
-    show_progress = _flag(show_progress, 'show_progress')
+    show_progress = arguments.check_flag(show_progress, 'show_progress')
     client._require_login()
     results = fetch(client, products, show_progress=show_progress)
     for result in results:
@@ -65,7 +60,7 @@ def download_data(client: Any, jids: Any, *, path: str | os.PathLike = '.',
                   show_progress: bool = True) -> Table:
     """Fetch products into ``path``; a manifest Table (see `TelescopeClass.download_data`)."""
     products = _products(jids, cube, processed, flat)
-    show_progress = _flag(show_progress, 'show_progress')
+    show_progress = arguments.check_flag(show_progress, 'show_progress')
     if not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"path must be a folder name (str or path-like), got "
                         f"{type(path).__name__} {path!r}")

@@ -1,24 +1,15 @@
 """Pure submission logic: from what a user types to a validated plan.
 
-Target resolution (SkyCoord, coordinate string or name), telescope and filter
-names, exposure, object name and comment, observability from the Observatorio
-del Teide, and the ``objectid`` text the site expects. Nothing here talks to
-telescope.org; the only network access is astropy's name resolver, and only
-when the target is a name.
-
-Limits the site enforces are not published. The ones below are this package's
-choice, checked before anything is sent (PROTOCOL.md marks the site's own
-limits as unknown, i.e. [assumed]):
-
-- exposure: more than 0 and at most `max_exposure` (the site's limit, 180 s);
-- object name: 1 to `MAX_NAME_LENGTH` (64) printable characters;
-- comment: at most `MAX_COMMENT_LENGTH` (255) characters, no control characters
-  other than tab and newline.
+Target resolution (SkyCoord, coordinate string or name), observability from
+the Observatorio del Teide, the ``objectid`` text the site expects, and the
+whole plan of one request, its telescope, filter, exposure, name and comment
+checked by `telescope_query.arguments`. Nothing here talks to telescope.org;
+the only network access is astropy's name resolver, and only when the target
+is a name.
 """
 from __future__ import annotations
 
 import math
-import numbers
 import re
 import warnings
 from dataclasses import dataclass
@@ -29,44 +20,15 @@ import astropy.units as u
 from astropy.coordinates import ICRS, Angle, SkyCoord
 from astropy.utils.exceptions import AstropyUserWarning
 
-from . import conf
+from . import arguments, conf
 from .protocol import site
 
-__all__ = ['TELESCOPES', 'FILTERS', 'max_exposure', 'MAX_NAME_LENGTH',
-           'MAX_COMMENT_LENGTH', 'MIN_ALTITUDE', 'SITE_LATITUDE',
-           'LowAltitudeWarning', 'SubmissionPlan', 'plan_submission',
-           'resolve_target', 'parse_coordinates', 'normalize_telescope',
-           'normalize_filter', 'exposure_to_ms', 'looks_like_coordinates', 'check_name',
-           'check_target_name', 'check_comment',
-           'max_altitude', 'check_observable', 'format_objectid', 'same_name',
-           'DEFAULT_EXPOSURE']
-
-# The telescopes that take requests, by name -> id [seen]; the retired cameras of
-# the Bradford Robotic Telescope only appear on old jobs.
-TELESCOPES = {name: site.TELESCOPE_IDS[name.lower()] for name in site.IN_SERVICE}
-RETIRED_TELESCOPES = {name.upper(): number for name, number in site.TELESCOPE_IDS.items()
-                      if name.upper() not in TELESCOPES}
-
-# The filters each telescope takes: its own names of the four standard filters
-# (translated from the other telescope's names), then the other filters.
-FILTERS = {name: site.STANDARD_FILTERS[name] + site.OTHER_FILTERS for name in TELESCOPES}
-# Lower-case spelling of a standard filter -> its position (both schemes).
-_FILTER_INDEX = {name.lower(): index for names in site.STANDARD_FILTERS.values()
-                 for index, name in enumerate(names)}
-_FILTER_INDEX['color'] = 0  # American spelling of PIRATE's 'Colour'
-
-
-def max_exposure(telescope: str) -> u.Quantity:
-    """The longest exposure ``telescope`` takes: COAST's is 180 s [seen]; PIRATE's
-    is not known, ``conf.pirate_max_exposure`` (180 s until known)."""
-    if telescope == 'PIRATE':
-        return float(conf.pirate_max_exposure) * u.s
-    return site.MAX_EXPOSURE_S[telescope] * u.s
-
+__all__ = ['max_exposure', 'MIN_ALTITUDE', 'SITE_LATITUDE', 'LowAltitudeWarning',
+           'SubmissionPlan', 'plan_submission', 'resolve_target', 'parse_coordinates',
+           'exposure_to_ms', 'looks_like_coordinates', 'check_target_name',
+           'max_altitude', 'check_observable', 'format_objectid', 'DEFAULT_EXPOSURE']
 
 DEFAULT_EXPOSURE = 60 * u.s
-MAX_NAME_LENGTH = 64       # our choice; site limit [assumed]
-MAX_COMMENT_LENGTH = 255   # our choice; site limit [assumed]
 
 # Observatorio del Teide (PROTOCOL.md section 2).
 SITE_LATITUDE = site.SITE_LATITUDE
@@ -122,134 +84,20 @@ class SubmissionPlan:
         return (self.exposure_ms / 1000) * u.s
 
 
-# --- Telescope, filter, exposure, texts ---------------------------------------
+# --- Telescope, filter, exposure -------------------------------------------------
 
-def normalize_telescope(telescope: Any) -> tuple[str, int]:
-    """Return ``(name, id)`` of a telescope given by name, in any case.
-
-    Raises
-    ------
-    TypeError, ValueError
-        Naming the parameter ``telescope`` and the telescopes allowed.
-    """
-    allowed = ' or '.join(TELESCOPES)
-    if not isinstance(telescope, str):
-        raise TypeError(f"telescope must be a name ({allowed}), "
-                        f"got {type(telescope).__name__} {telescope!r}")
-    key = telescope.strip().upper()
-    if key in TELESCOPES:
-        return key, TELESCOPES[key]
-    if key in RETIRED_TELESCOPES:
-        raise ValueError(f"telescope {telescope!r} is a retired camera of the Bradford "
-                         f"Robotic Telescope and takes no new requests; use {allowed}")
-    raise ValueError(f"telescope must be {allowed} (any case), got {telescope!r}")
-
-
-def normalize_filter(filter: Any, telescope: str = 'COAST') -> str:
-    """Return the filter's name in ``telescope``'s own naming scheme.
-
-    The four standard filters are accepted in either scheme, in any case:
-    COAST ``BVR``/``B``/``V``/``R`` and PIRATE ``Colour``/``Blue``/``Green``/
-    ``Red`` name the same four [seen]. The other filters in use [seen]
-    (``Clear``, ``HAlpha``, ``Luminance`` and the narrowband three-colour
-    ``SHO``) are taken on either telescope, spelled as the views show them;
-    that the basket takes these spellings is [assumed].
-
-    Raises
-    ------
-    TypeError, ValueError
-        Naming the parameter ``filter`` and the filters allowed.
-    """
-    telescope, _ = normalize_telescope(telescope)
-    allowed = ', '.join(FILTERS[telescope])
-    other = [name for scope, names in site.STANDARD_FILTERS.items() if scope != telescope
-             for name in names]
-    if not isinstance(filter, str):
-        raise TypeError(f"filter must be a filter name ({allowed}), "
-                        f"got {type(filter).__name__} {filter!r}")
-    wanted = filter.strip().lower()
-    index = _FILTER_INDEX.get(wanted)
-    if index is not None:
-        return site.STANDARD_FILTERS[telescope][index]
-    for name in site.OTHER_FILTERS:
-        if name.lower() == wanted:
-            return name
-    raise ValueError(f"filter {filter!r} is not a filter of {telescope}: use one of "
-                     f"{allowed} (or the same filters as {', '.join(other)})")
+def max_exposure(telescope: str) -> u.Quantity:
+    """The longest exposure ``telescope`` takes: COAST's is 180 s [seen]; PIRATE's
+    is not known, ``conf.pirate_max_exposure`` (180 s until known)."""
+    if telescope == 'PIRATE':
+        return float(conf.pirate_max_exposure) * u.s
+    return site.MAX_EXPOSURE_S[telescope] * u.s
 
 
 def exposure_to_ms(exposure: Any, telescope: str = 'COAST') -> int:
-    """Exposure (Quantity of time, or a number of seconds) in whole milliseconds.
-
-    Raises
-    ------
-    TypeError, ValueError
-        Naming the parameter ``exposure``: it must be a positive, finite time of
-        at most `max_exposure` of the telescope.
-    """
-    telescope, _ = normalize_telescope(telescope)
-    limit = max_exposure(telescope)
-    allowed = f"a positive time of at most {limit:g} on {telescope}, as a Quantity or seconds"
-    if isinstance(exposure, (bool, np.bool_)) or not isinstance(
-            exposure, (u.Quantity, numbers.Real)):
-        raise TypeError(f"exposure must be {allowed}; got {type(exposure).__name__} "
-                        f"{exposure!r}")
-    if isinstance(exposure, u.Quantity):
-        if not exposure.isscalar:
-            raise ValueError(f"exposure must be one value, {allowed}; got {exposure!r}")
-        try:
-            seconds = exposure.to_value(u.s)
-        except u.UnitConversionError:
-            raise ValueError(f"exposure must be {allowed}; {exposure} is not a "
-                             f"time") from None
-    else:
-        seconds = float(exposure)
-    if not math.isfinite(seconds) or seconds <= 0:
-        raise ValueError(f"exposure must be {allowed}; got {exposure!r}")
-    milliseconds = round(seconds * 1000)
-    if milliseconds < 1:
-        raise ValueError(f"exposure must be {allowed} (at least 1 ms); got {exposure!r}")
-    if milliseconds > limit.to_value(u.ms):
-        raise ValueError(f"exposure {seconds:g} s is too long: must be {allowed}")
-    return int(milliseconds)
-
-
-def _check_text(value: Any, parameter: str, limit: int, *, allow_empty: bool,
-                allowed_controls: str = '') -> str:
-    if not isinstance(value, str):
-        raise TypeError(f"{parameter} must be text (str), got "
-                        f"{type(value).__name__} {value!r}")
-    text = value.strip()
-    if not text and not allow_empty:
-        raise ValueError(f"{parameter} must not be empty")
-    if len(text) > limit:
-        raise ValueError(f"{parameter} must be at most {limit} characters, "
-                         f"got {len(text)}")
-    bad = [c for c in text if not c.isprintable() and c not in allowed_controls]
-    if bad:
-        raise ValueError(f"{parameter} must be printable text; it contains "
-                         f"{''.join(bad)!r}")
-    return text
-
-
-def check_name(name: Any) -> str:
-    """Object name: text, 1 to `MAX_NAME_LENGTH` printable characters (stripped)."""
-    return _check_text(name, 'name', MAX_NAME_LENGTH, allow_empty=False)
-
-
-def check_comment(comment: Any) -> str:
-    """Comment: text of at most `MAX_COMMENT_LENGTH` characters (may be empty)."""
-    return _check_text(comment, 'comment', MAX_COMMENT_LENGTH, allow_empty=True,
-                       allowed_controls='\t\n')
-
-
-def same_name(a: str, b: str) -> bool:
-    """Names equal up to case and white space (``'SS Cyg'`` == ``'ss  cyg'``)."""
-    return _name_key(a) == _name_key(b)
-
-
-def _name_key(name: str) -> str:
-    return ''.join(str(name).split()).casefold()
+    """An exposure (a Quantity of time, or seconds) on ``telescope``, in milliseconds."""
+    name = arguments.telescope(telescope)
+    return arguments.exposure_ms(exposure, max_exposure(name), name)
 
 
 # --- Targets -------------------------------------------------------------------
@@ -394,7 +242,7 @@ def check_target_name(text: Any) -> str:
         Naming the parameter ``target``.
     """
     try:
-        return check_name(text)
+        return arguments.object_name(text)
     except (ValueError, TypeError) as exc:
         raise type(exc)(f"target: as a name, its {exc} (it becomes the request's "
                         f"object name)") from None
@@ -513,13 +361,13 @@ def plan_submission(target: Any, *, exposure: Any = DEFAULT_EXPOSURE,
     LowAltitudeWarning
         When the target never gets above 30° at the site.
     """
-    telescope_name, telescope_id = normalize_telescope(telescope)
-    filter_name = normalize_filter(filter, telescope_name)
+    telescope_name = arguments.telescope(telescope)
+    telescope_id = site.TELESCOPE_IDS[telescope_name.lower()]
+    filter_name = arguments.filter_name(filter, telescope_name)
     exposure_ms = exposure_to_ms(exposure, telescope_name)
-    if not isinstance(dark_frame, (bool, np.bool_)):
-        raise TypeError(f"dark_frame must be True or False, got {dark_frame!r}")
-    object_name = None if name is None else check_name(name)
-    comment_text = check_comment(comment)
+    arguments.check_flag(dark_frame, 'dark_frame')
+    object_name = None if name is None else arguments.object_name(name)
+    comment_text = arguments.comment(comment)
     coord, resolved_name = resolve_target(target)
     altitude = check_observable(coord)
     object_id = format_objectid(coord)

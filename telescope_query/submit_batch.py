@@ -18,7 +18,7 @@ import astropy.units as u
 from astropy.coordinates import SkyCoord
 from astropy.table import MaskedColumn, Table
 
-from . import submission
+from . import arguments, submission
 from .exceptions import LoginError, QueueFullError, RemoteServiceError
 from .submission import SubmissionPlan
 from .submitter import QueueEntry, read_queue, submit_plan
@@ -117,7 +117,7 @@ def _queued_match(item: _Target, queue: list[QueueEntry]) -> QueueEntry | None:
     if item.plan is not None:
         names.append(item.plan.object_name)
     for entry in waiting:
-        if any(submission.same_name(entry.object_name, name) for name in names):
+        if any(arguments.same_name(entry.object_name, name) for name in names):
             return entry
     if item.plan is not None:
         for entry in waiting:
@@ -139,11 +139,10 @@ def submit_missing(client: Any, targets: Any, *, exposure: Any = submission.DEFA
 
     See `~telescope_query.core.TelescopeClass.submit_missing`.
     """
-    telescope_name, _ = submission.normalize_telescope(telescope)
-    submission.normalize_filter(filter, telescope_name)
+    telescope_name = arguments.telescope(telescope)
+    arguments.filter_name(filter, telescope_name)
     submission.exposure_to_ms(exposure, telescope_name)
-    if not isinstance(dry_run, (bool, np.bool_)):
-        raise TypeError(f"dry_run must be True or False, got {dry_run!r}")
+    arguments.check_flag(dry_run, 'dry_run')
     items = _targets(targets, exposure, filter)
     if not items:
         raise ValueError("targets is empty: give at least one target")
@@ -155,9 +154,9 @@ def submit_missing(client: Any, targets: Any, *, exposure: Any = submission.DEFA
             _plan(item, telescope_name)
         else:
             try:
-                submission.normalize_filter(item.filter, telescope_name)
+                arguments.filter_name(item.filter, telescope_name)
                 submission.exposure_to_ms(item.exposure, telescope_name)
-                submission.check_comment(item.comment)
+                arguments.comment(item.comment)
                 submission.check_target_name(item.target)
             except (ValueError, TypeError) as error:
                 item.error = str(error)

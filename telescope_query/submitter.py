@@ -34,9 +34,9 @@ import astropy.units as u
 from astropy.coordinates import SkyCoord
 from astropy.table import Table
 
-from . import submission
+from . import arguments, submission
 from .exceptions import LoginError, RemoteServiceError, SubmissionError
-from .protocol import basket, pages, request_form
+from .protocol import basket, pages, request_form, user_api
 from .submission import SubmissionPlan
 
 __all__ = ['basket_params', 'submit_plan', 'submit_form', 'QueueEntry', 'read_queue',
@@ -151,7 +151,7 @@ def _same_request(entry: QueueEntry, plan: SubmissionPlan) -> bool:
     The name is [seen] and must match; each [assumed] field is compared when
     the listing carries it.
     """
-    if not submission.same_name(entry.object_name, plan.object_name):
+    if not arguments.same_name(entry.object_name, plan.object_name):
         return False
     if entry.object_id is not None and entry.object_id != plan.object_id:
         return False
@@ -204,7 +204,7 @@ def _may_still_happen(error: BaseException) -> bool:
         cause, requests.ConnectTimeout)
 
 
-def _call(client: Any, call: basket.BasketCall, *, idempotent: bool = True) -> dict:
+def _call(client: Any, call: user_api.ApiCall, *, idempotent: bool = True) -> dict:
     return client._api_call(call.module, call.request, call.params,
                             idempotent=idempotent, allow_failure=True)
 

@@ -5,6 +5,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import numpy as np
 import pytest
+from astropy.table import MaskedColumn, Table
 from astropy.time import Time
 
 from telescope_query import arguments
@@ -48,11 +49,15 @@ def test_name_key_ignores_case_and_spacing():
     assert arguments.name_key(' SS  Cyg ') == arguments.name_key('ss\tcyg') == 'sscyg'
 
 
-def test_check_object_name():
-    assert arguments.check_object_name('M 31') == 'M 31'
-    for bad in ('', '   ', None, 31):
-        with pytest.raises(ValueError, match='name must be a non-empty object name'):
-            arguments.check_object_name(bad)
+def test_object_name():
+    assert arguments.object_name(' M 31 ') == 'M 31'
+    assert arguments.object_name('x' * 200, limit=1000) == 'x' * 200
+    for bad in ('', '   '):
+        with pytest.raises(ValueError, match='name must not be empty'):
+            arguments.object_name(bad)
+    for bad in (None, 31):
+        with pytest.raises(TypeError, match='name must be text'):
+            arguments.object_name(bad)
 
 
 def test_check_flag():
@@ -123,3 +128,128 @@ def test_match_folder_by_id_or_name():
     assert arguments.match_folder('7', FOLDERS)['folder_id'] == 42     # a name of digits
     assert arguments.match_folder('²', FOLDERS) is None                 # no int('²')
     assert arguments.match_folder('Nowhere', FOLDERS) is None
+
+
+# --- ids ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize('given, expected, single', [
+    (418581, [418581], True), ('418581', [418581], True), ('J418581', [418581], True),
+    (' R706248 ', [706248], True), (np.int64(7), [7], True), (7.0, [7], True),
+    ([1, '2', 'R3'], [1, 2, 3], False), ((5, 6), [5, 6], False),
+    (np.array([8, 9]), [8, 9], False), (b'12', [12], True),
+])
+def test_ids(given, expected, single):
+    assert arguments.ids(given, 'jids') == (expected, single)
+
+
+def test_ids_from_tables_rows_and_columns():
+    table = Table({'jid': [11, 12], 'rid': [1, 2]})
+    assert arguments.ids(table, 'jids') == ([11, 12], False)
+    assert arguments.ids(table[1], 'jids') == ([12], True)
+    assert arguments.ids(table['rid'], 'rids') == ([1, 2], False)
+    with pytest.raises(ValueError, match="jids: the table has no 'jid' column"):
+        arguments.ids(Table({'x': [1]}), 'jids')
+    masked = MaskedColumn([1, 2], mask=[False, True])
+    with pytest.raises(ValueError, match='masked'):
+        arguments.ids(masked, 'jids')
+
+
+@pytest.mark.parametrize('given, error, text', [
+    ('abc', ValueError, "jids must be an integer id"), ('', ValueError, 'integer id'),
+    (0, ValueError, 'positive'), (-3, ValueError, 'positive'), (True, TypeError, 'boolean'),
+    (1.5, TypeError, 'integer id'), (None, TypeError, 'integer id'), ([], ValueError, 'empty'),
+    ('١٢', ValueError, 'integer id'),     # Arabic-Indic digits are not ids
+])
+def test_bad_ids_name_the_parameter(given, error, text):
+    with pytest.raises(error, match=text):
+        arguments.ids(given, 'jids')
+
+
+# --- telescopes, filters, names -----------------------------------------------------
+
+@pytest.mark.parametrize('given_name, expected', [
+    ('COAST', 'COAST'), ('coast', 'COAST'), (' Pirate ', 'PIRATE'), (6, 'COAST'),
+    ('7', 'PIRATE')])
+def test_telescopes(given_name, expected):
+    assert arguments.telescope(given_name) == expected
+
+
+@pytest.mark.parametrize('retired', ['Galaxy', 'constellation', 'CLUSTER', 'planet'])
+def test_retired_cameras_are_refused_clearly(retired):
+    with pytest.raises(ValueError, match='retired.*COAST or PIRATE'):
+        arguments.telescope(retired)
+
+
+def test_unknown_telescope():
+    with pytest.raises(ValueError, match=r'telescope must be COAST or PIRATE .* or its id'):
+        arguments.telescope('Hubble')
+    with pytest.raises(TypeError, match='telescope'):
+        arguments.telescope(None)
+
+
+def test_telescopes_of_the_job_search_include_the_retired_cameras():
+    assert arguments.telescope_id('Coast', in_service=False) == 6
+    assert arguments.telescope_id(7, in_service=False) == 7
+    assert arguments.telescope_id('2', in_service=False) == 2
+    with pytest.raises(ValueError, match='camera must be .*Galaxy.*COAST.*PIRATE'):
+        arguments.telescope_id('hubble', 'camera', in_service=False)
+
+
+@pytest.mark.parametrize('filter_name, coast, pirate', [
+    ('BVR', 'BVR', 'Colour'), ('bvr', 'BVR', 'Colour'), ('Colour', 'BVR', 'Colour'),
+    ('color', 'BVR', 'Colour'), ('B', 'B', 'Blue'), ('blue', 'B', 'Blue'),
+    ('V', 'V', 'Green'), ('GREEN', 'V', 'Green'), ('r', 'R', 'Red'), ('Red', 'R', 'Red')])
+def test_filters_are_translated_both_ways(filter_name, coast, pirate):
+    assert arguments.filter_name(filter_name, 'COAST') == coast
+    assert arguments.filter_name(filter_name, 'PIRATE') == pirate
+
+
+@pytest.mark.parametrize('given, spelled', [
+    ('Clear', 'Clear'), ('halpha', 'HAlpha'), ('LUMINANCE', 'Luminance'), ('sho', 'SHO')])
+def test_the_other_recorded_filters_on_both_telescopes(given, spelled):
+    assert arguments.filter_name(given, 'COAST') == arguments.filter_name(given, 'PIRATE') \
+        == spelled
+
+
+def test_without_a_telescope_a_filter_is_taken_as_spelled():
+    # A job search of every camera: nothing to translate to.
+    assert arguments.filter_name('Red', None) == 'Red'
+    assert arguments.filter_name('bvr', None) == 'BVR'
+    assert arguments.filter_name('colour', 'COAST') == 'BVR'      # translated
+
+
+def test_unknown_filter_lists_the_allowed_ones():
+    with pytest.raises(ValueError, match="filter must be one of BVR, B, V, R, Clear, HAlpha"):
+        arguments.filter_name('I', 'COAST')
+    with pytest.raises(ValueError, match='Colour, Blue, Green, Red'):
+        arguments.filter_name('Ha', 'PIRATE')
+    with pytest.raises(TypeError, match='filter'):
+        arguments.filter_name(None, 'COAST')
+
+
+def test_name_and_comment_checks():
+    assert arguments.object_name('  SS Cyg ') == 'SS Cyg'
+    assert arguments.comment('') == ''
+    assert arguments.comment('two\nlines') == 'two\nlines'
+    with pytest.raises(ValueError, match='name must not be empty'):
+        arguments.object_name(' ')
+    with pytest.raises(TypeError, match='name must be text'):
+        arguments.object_name(42)
+    with pytest.raises(ValueError, match='name must be printable'):
+        arguments.object_name('SS\nCyg')
+    with pytest.raises(ValueError, match='comment must be at most 255'):
+        arguments.comment('x' * 256)
+    with pytest.raises(TypeError, match='comment'):
+        arguments.comment(None)
+
+
+def test_same_name_ignores_case_and_spaces():
+    assert arguments.same_name('SS Cyg', 'ss  cyg')
+    assert arguments.same_name('V1223 Sgr', 'v1223sgr')
+    assert not arguments.same_name('SS Cyg', 'SS Cyg_M')
+
+
+def test_check_sort():
+    assert arguments.check_sort('completion') == 'completion'
+    with pytest.raises(ValueError, match=r"sort must be one of 'rid', 'object', 'completion'"):
+        arguments.check_sort('date')

@@ -205,7 +205,9 @@ def test_get_obs_list_window_and_checks(telescope, simulator, capsys):
     assert all(isinstance(j, int) for j in jobs) and jobs
     assert all(simulator.archive.job(j).telescope_id == 6 for j in jobs)
     assert capsys.readouterr().out == ''
-    for bad in ({'camera': 'hubble'}, {'dt': 0}, {'hour': 24}, {'filtertype': 'Colour',
+    # PIRATE's name of a COAST filter is translated, as for a submission.
+    assert telescope.get_obs_list(t=now, dt=30, camera='coast', filtertype='Colour') == jobs
+    for bad in ({'camera': 'hubble'}, {'dt': 0}, {'hour': 24}, {'filtertype': 'U',
                                                                 'camera': 'coast'}):
         with pytest.raises(ValueError):
             telescope.get_obs_list(**bad)

@@ -218,7 +218,7 @@ def test_query_object_matches_names_regardless_of_case_and_spacing(telescope, si
 
 
 def test_query_object_checks_its_name(telescope):
-    with pytest.raises(ValueError, match='name must be a non-empty object name'):
+    with pytest.raises(ValueError, match='name must not be empty'):
         telescope.query_object('  ')
 
 

@@ -4,7 +4,7 @@ import json
 import pytest
 
 from telescope_query.exceptions import QueueFullError, SubmissionError
-from telescope_query.protocol import basket
+from telescope_query.protocol import basket, user_api
 
 
 def _params(**changes):
@@ -27,8 +27,8 @@ def test_set_params_are_the_protocol_fields():
 
 
 def test_calls():
-    assert basket.clear_call() == basket.BasketCall('request-constructor', '0-rb-clear', None)
-    assert basket.submit_call() == basket.BasketCall('request-constructor', '0-rb-submit', None)
+    assert basket.clear_call() == user_api.ApiCall('request-constructor', '0-rb-clear', None)
+    assert basket.submit_call() == user_api.ApiCall('request-constructor', '0-rb-submit', None)
     call = basket.set_call(_params(telescope_id=7, filter='Colour'))
     assert (call.module, call.request) == ('request-constructor', '0-rb-set')
     assert call.params['telescopeid'] == 7 and call.params['filtertype'] == 'Colour'

@@ -135,19 +135,3 @@ def test_to_int_and_unix_time():
     assert user_api.to_int('3.0') == 3 and user_api.to_int(True) is None
     assert user_api.unix_time('0') is None and user_api.unix_time(None) is None
     assert user_api.unix_time('86400').day == 2
-
-
-def test_argument_checks_name_the_parameter_and_what_is_allowed():
-    assert user_api.check_sort('completion') == 'completion'
-    with pytest.raises(ValueError, match=r"sort must be one of 'rid', 'object', 'completion'"):
-        user_api.check_sort('date')
-    assert user_api.check_telescope('Coast') == 6
-    assert user_api.check_telescope(7) == 7 and user_api.check_telescope('2') == 2
-    assert user_api.check_telescope(None) is None
-    with pytest.raises(ValueError, match='camera must be one of .*COAST.*PIRATE'):
-        user_api.check_telescope('hubble', 'camera')
-    assert user_api.check_filter('bvr', 6) == 'BVR'
-    assert user_api.check_filter('colour', 7) == 'Colour'
-    assert user_api.check_filter('Red', None) == 'Red'
-    with pytest.raises(ValueError, match="filter must be one of 'BVR'.* for COAST"):
-        user_api.check_filter('Colour', 6)

@@ -114,50 +114,6 @@ def test_names_longer_than_the_limit_are_refused_before_resolving(offline):
 
 # --- Telescope, filter, exposure -----------------------------------------------------
 
-@pytest.mark.parametrize('given_name, expected', [
-    ('COAST', ('COAST', 6)), ('coast', ('COAST', 6)), (' Pirate ', ('PIRATE', 7))])
-def test_telescopes(given_name, expected):
-    assert sub.normalize_telescope(given_name) == expected
-
-
-@pytest.mark.parametrize('retired', ['Galaxy', 'constellation', 'CLUSTER', 'planet'])
-def test_retired_cameras_are_refused_clearly(retired):
-    with pytest.raises(ValueError, match='retired.*COAST or PIRATE'):
-        sub.normalize_telescope(retired)
-
-
-def test_unknown_telescope():
-    with pytest.raises(ValueError, match='telescope must be COAST or PIRATE'):
-        sub.normalize_telescope('Hubble')
-    with pytest.raises(TypeError, match='telescope'):
-        sub.normalize_telescope(6)
-
-
-@pytest.mark.parametrize('filter_name, coast, pirate', [
-    ('BVR', 'BVR', 'Colour'), ('bvr', 'BVR', 'Colour'), ('Colour', 'BVR', 'Colour'),
-    ('color', 'BVR', 'Colour'), ('B', 'B', 'Blue'), ('blue', 'B', 'Blue'),
-    ('V', 'V', 'Green'), ('GREEN', 'V', 'Green'), ('r', 'R', 'Red'), ('Red', 'R', 'Red')])
-def test_filters_are_translated_both_ways(filter_name, coast, pirate):
-    assert sub.normalize_filter(filter_name, 'COAST') == coast
-    assert sub.normalize_filter(filter_name, 'pirate') == pirate
-
-
-@pytest.mark.parametrize('given, spelled', [
-    ('Clear', 'Clear'), ('halpha', 'HAlpha'), ('LUMINANCE', 'Luminance'), ('sho', 'SHO')])
-def test_the_other_recorded_filters_on_both_telescopes(given, spelled):
-    assert sub.normalize_filter(given, 'COAST') == sub.normalize_filter(given, 'PIRATE') \
-        == spelled
-
-
-def test_unknown_filter_lists_the_allowed_ones():
-    with pytest.raises(ValueError, match="filter 'I'.*BVR, B, V, R, Clear, HAlpha"):
-        sub.normalize_filter('I', 'COAST')
-    with pytest.raises(ValueError, match='Colour, Blue, Green, Red'):
-        sub.normalize_filter('Ha', 'PIRATE')
-    with pytest.raises(TypeError, match='filter'):
-        sub.normalize_filter(None, 'COAST')
-
-
 @pytest.mark.parametrize('exposure, ms', [
     (60 * u.s, 60000), (2 * u.min, 120000), (30, 30000), (0.5, 500),
     (1500 * u.ms, 1500), (np.float64(12.25), 12250), (180 * u.s, 180000),
@@ -185,28 +141,6 @@ def test_the_longest_exposure_is_the_sites():
 def test_bad_exposures_name_the_parameter(exposure, error):
     with pytest.raises(error, match='exposure'):
         sub.exposure_to_ms(exposure, 'COAST')
-
-
-def test_name_and_comment_checks():
-    assert sub.check_name('  SS Cyg ') == 'SS Cyg'
-    assert sub.check_comment('') == ''
-    assert sub.check_comment('two\nlines') == 'two\nlines'
-    with pytest.raises(ValueError, match='name must not be empty'):
-        sub.check_name(' ')
-    with pytest.raises(TypeError, match='name must be text'):
-        sub.check_name(42)
-    with pytest.raises(ValueError, match='name must be printable'):
-        sub.check_name('SS\nCyg')
-    with pytest.raises(ValueError, match='comment must be at most 255'):
-        sub.check_comment('x' * 256)
-    with pytest.raises(TypeError, match='comment'):
-        sub.check_comment(None)
-
-
-def test_same_name_ignores_case_and_spaces():
-    assert sub.same_name('SS Cyg', 'ss  cyg')
-    assert sub.same_name('V1223 Sgr', 'v1223sgr')
-    assert not sub.same_name('SS Cyg', 'SS Cyg_M')
 
 
 # --- Observability ---------------------------------------------------------------------

@@ -1,47 +1,12 @@
-"""Shared helpers: id normalisation and the bounded batch runner."""
+"""Shared helpers: the bounded batch runner and progress bars."""
 from __future__ import annotations
 
 import threading
 import time
 
-import numpy as np
 import pytest
-from astropy.table import MaskedColumn, Table
 
-from telescope_query.utils import normalize_ids, progress_wanted, run_batch
-
-
-@pytest.mark.parametrize('given, expected, single', [
-    (418581, [418581], True), ('418581', [418581], True), ('J418581', [418581], True),
-    (' R706248 ', [706248], True), (np.int64(7), [7], True), (7.0, [7], True),
-    ([1, '2', 'R3'], [1, 2, 3], False), ((5, 6), [5, 6], False),
-    (np.array([8, 9]), [8, 9], False), (b'12', [12], True),
-])
-def test_normalize_ids(given, expected, single):
-    assert normalize_ids(given, 'jids') == (expected, single)
-
-
-def test_ids_from_tables_rows_and_columns():
-    table = Table({'jid': [11, 12], 'rid': [1, 2]})
-    assert normalize_ids(table, 'jids') == ([11, 12], False)
-    assert normalize_ids(table[1], 'jids') == ([12], True)
-    assert normalize_ids(table['rid'], 'rids') == ([1, 2], False)
-    with pytest.raises(ValueError, match="jids: the table has no 'jid' column"):
-        normalize_ids(Table({'x': [1]}), 'jids')
-    masked = MaskedColumn([1, 2], mask=[False, True])
-    with pytest.raises(ValueError, match='masked'):
-        normalize_ids(masked, 'jids')
-
-
-@pytest.mark.parametrize('given, error, text', [
-    ('abc', ValueError, "jids must be an integer id"), ('', ValueError, 'integer id'),
-    (0, ValueError, 'positive'), (-3, ValueError, 'positive'), (True, TypeError, 'boolean'),
-    (1.5, TypeError, 'integer id'), (None, TypeError, 'integer id'), ([], ValueError, 'empty'),
-    ('١٢', ValueError, 'integer id'),     # Arabic-Indic digits are not ids
-])
-def test_bad_ids_name_the_parameter(given, error, text):
-    with pytest.raises(error, match=text):
-        normalize_ids(given, 'jids')
+from telescope_query.utils import progress_wanted, run_batch
 
 
 def test_run_batch_keeps_order_and_returns_exceptions_in_place():

@@ -19,10 +19,9 @@ from typing import Any, BinaryIO, Callable
 from astroquery import log
 from astroquery.exceptions import LoginError
 
-from .. import staging
+from .. import arguments, staging
 from ..product_cache import Fetched, Product, find_cached, place
 from ..exceptions import RemoteServiceError
-from ..utils import normalize_ids
 
 __all__ = ['DownloadsLegacy']
 
@@ -39,7 +38,7 @@ def _jid_of(obs: Any) -> int:
             raise ValueError(f"obs has no 'jid' key (keys: {', '.join(map(str, obs))}); "
                              f"pass the dict returned by get_job or a job id")
         obs = obs['jid']
-    (jid,), _ = normalize_ids(obs, 'obs', column='jid')
+    (jid,), _ = arguments.ids(obs, 'obs', column='jid')
     return jid
 
 
@@ -58,18 +57,13 @@ def _printer(verbose: bool) -> Callable[[Product, str, bool], None] | None:
 
 def _legacy_product(obs: Any, cube: Any, processed: bool) -> Product:
     """The product the original asked for: raw ones with the job's flat field."""
-    return Product(_jid_of(obs), _check_flag(cube, 'cube'), processed, flat=not processed)
+    return Product(_jid_of(obs), arguments.check_flag(cube, 'cube'), processed,
+                   flat=not processed)
 
 
 def _original_name(product: Product) -> str:
     """The original's file name: ``369256.fits``, ``art_369256.zip``."""
     return f"{'art_' if product.processed else ''}{product.jid}.{product.file_type}"
-
-
-def _check_flag(value: Any, name: str) -> bool:
-    if isinstance(value, bool):
-        return value
-    raise TypeError(f"{name} must be True or False, got {value!r}")
 
 
 class DownloadsLegacy:

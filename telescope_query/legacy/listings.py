@@ -11,10 +11,9 @@ import time
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from .. import listing, search, views
+from .. import arguments, listing, search, views
 from ..protocol import user_api
-from ..protocol.site import STATUS_COMPLETE, STATUS_TEXTS, TELESCOPE_IDS
-from ..utils import normalize_ids
+from ..protocol.site import STATUS_COMPLETE, STATUS_TEXTS, TELESCOPE_IDS, TELESCOPE_NAMES
 
 __all__ = ['ListingsLegacy']
 
@@ -33,7 +32,7 @@ class ListingsLegacy:
         ``sort`` is ``'rid'``, ``'object'`` or ``'completion'``. Values are
         strings (``rq["status"]`` is ``'8'``), as the original returned them.
         """
-        sort = user_api.check_sort(sort)
+        sort = arguments.check_sort(sort)
         self._require_login()
         folder_id, _ = listing.resolve_folder(self, folder)
         return user_api.legacy_strings(listing.requests_raw(self, folder_id, sort))
@@ -55,7 +54,7 @@ class ListingsLegacy:
             req = req['id']
         if req is None:
             raise TypeError("req must be a request dict or a request id")
-        (rid,), _ = normalize_ids(req, 'req')
+        (rid,), _ = arguments.ids(req, 'req')
         self._require_login()
         jid = views.request_view(self, rid)['jid']
         return jid if jid is not None else False
@@ -71,7 +70,7 @@ class ListingsLegacy:
         """
         if rid is None:
             raise TypeError("rid must be a request id")
-        (number,), _ = normalize_ids(rid, 'rid')
+        (number,), _ = arguments.ids(rid, 'rid')
         self._require_login()
         view = views.request_view(self, number)
         return {'rid': view['rid'], 'jid': view['jid'], 'type': view['object_type'],
@@ -92,7 +91,7 @@ class ListingsLegacy:
         """
         if jid is None:
             raise TypeError("jid must be a job id")
-        (number,), _ = normalize_ids(jid, 'jid')
+        (number,), _ = arguments.ids(jid, 'jid')
         self._require_login()
         view = views.job_view(self, number)
         rids = view['rids']
@@ -130,8 +129,11 @@ class ListingsLegacy:
         except (ValueError, OverflowError):
             raise ValueError(f"dt must be a positive number of days reaching no further "
                              f"back than year 1, got {dt!r}") from None
-        telescope_id = user_api.check_telescope(camera, 'camera')
-        filter_name = user_api.check_filter(filtertype, telescope_id, 'filtertype')
+        telescope_id = (arguments.telescope_id(camera, 'camera', in_service=False)
+                        if arguments.given(camera) else None)
+        filter_name = (arguments.filter_name(filtertype, TELESCOPE_NAMES.get(telescope_id or 0),
+                                             'filtertype')
+                       if arguments.given(filtertype) else None)
         self._require_login()
         found = search.job_search(self, start, end, telescope_id, filter_name)
         if verb:

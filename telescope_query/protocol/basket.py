@@ -13,15 +13,15 @@ creates a request and must never be repeated blindly (see ``submitter``).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Mapping
 
 import re
 
 from ..exceptions import QueueFullError, SubmissionError
+from .user_api import ApiCall
 
 __all__ = ['MODULE', 'CLEAR', 'SET', 'SUBMIT', 'TELESCOPE_TYPE', 'OBJECT_TYPE',
-           'BasketCall', 'clear_call', 'set_call', 'submit_call', 'set_params',
+           'ApiCall', 'clear_call', 'set_call', 'submit_call', 'set_params',
            'check_answer', 'parse_submit']
 
 MODULE = 'request-constructor'
@@ -36,15 +36,6 @@ DARK_FRAME_KEY = 'darkframe'
 # What the basket answers to a request beyond the queue's limit is [assumed]
 # (PROTOCOL.md 2): a refusal whose status speaks of a full queue or a limit.
 _QUEUE_FULL = re.compile(r'QUEUE|FULL|LIMIT|TOO_?MANY', re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class BasketCall:
-    """One call of the JSON user API: arguments for ``client._api_call``."""
-
-    module: str
-    request: str
-    params: dict[str, Any] | None
 
 
 def set_params(*, telescope_id: int, exposure_ms: int, filter: str, object_name: str,
@@ -77,19 +68,19 @@ def set_params(*, telescope_id: int, exposure_ms: int, filter: str, object_name:
     return params
 
 
-def clear_call() -> BasketCall:
+def clear_call() -> ApiCall:
     """``0-rb-clear``: no parameters."""
-    return BasketCall(MODULE, CLEAR, None)
+    return ApiCall(MODULE, CLEAR, None)
 
 
-def set_call(params: Mapping[str, Any]) -> BasketCall:
+def set_call(params: Mapping[str, Any]) -> ApiCall:
     """``0-rb-set`` with parameters from `set_params`."""
-    return BasketCall(MODULE, SET, dict(params))
+    return ApiCall(MODULE, SET, dict(params))
 
 
-def submit_call() -> BasketCall:
+def submit_call() -> ApiCall:
     """``0-rb-submit``: no parameters. Creates the request: never resend blindly."""
-    return BasketCall(MODULE, SUBMIT, None)
+    return ApiCall(MODULE, SUBMIT, None)
 
 
 def _status(answer: Mapping[str, Any]) -> str | None:

@@ -24,6 +24,7 @@ from urllib.parse import urljoin, urlsplit
 from bs4 import BeautifulSoup
 
 from ..exceptions import DownloadError
+from .user_api import ApiCall
 
 __all__ = ['MODULE', 'READY', 'DOWNLOAD_PAGE', 'PROCESSED_PAGE', 'ImageEngineError',
            'ApiCall', 'Staged', 'PollState', 'FrameState', 'create_call', 'poll_call',
@@ -51,15 +52,6 @@ class ImageEngineError(DownloadError):
     def __init__(self, message: str, status: str | None = None):
         super().__init__(message)
         self.status = status
-
-
-@dataclass(frozen=True)
-class ApiCall:
-    """One call of the JSON user API: arguments for ``client._api_call``."""
-
-    module: str
-    request: str
-    params: dict[str, Any]
 
 
 @dataclass(frozen=True)

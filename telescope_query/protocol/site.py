@@ -11,8 +11,8 @@ from __future__ import annotations
 
 __all__ = ['STATUS_TEXTS', 'STATUS_COMPLETE', 'FINAL_STATUSES', 'is_queued', 'status_text', 'status_code',
            'TELESCOPE_IDS', 'TELESCOPE_NAMES', 'IN_SERVICE', 'TODAYS_TELESCOPE_TYPE',
-           'STANDARD_FILTERS', 'OTHER_FILTERS', 'FILTER_PLANES', 'MAX_EXPOSURE_S',
-           'DEFAULT_QUEUE_LIMIT', 'STANDARD_FOLDERS', 'SITE_LATITUDE', 'SITE_LONGITUDE',
+           'STANDARD_FILTERS', 'OTHER_FILTERS', 'FILTER_PLANES', 'MAX_EXPOSURE_S', 'MIN_EXPOSURE_S',
+           'DEFAULT_QUEUE_LIMIT', 'LISTING_SORTS', 'STANDARD_FOLDERS', 'SITE_LATITUDE', 'SITE_LONGITUDE',
            'SITE_HEIGHT', 'NEVER_RISES_BELOW_DEC']
 
 #: Request status codes and texts [seen].
@@ -84,9 +84,16 @@ FILTER_PLANES: dict[str, tuple[str, ...]] = {
 #: PIRATE's is unknown and [assumed] the same (``conf.pirate_max_exposure``).
 MAX_EXPOSURE_S: dict[str, float] = {'COAST': 180.0, 'PIRATE': 180.0}
 
+#: Shortest exposure in seconds: the site's is unknown; [assumed] 0.1 s (the
+#: shortest the cameras' old request forms offered was in that range).
+MIN_EXPOSURE_S = 0.1
+
 #: Requests a standard account may have in the queue [seen on the FAQ; a
 #: professional account 40]: ``conf.queue_limit``.
 DEFAULT_QUEUE_LIMIT = 10
+
+#: The sort orders of a listing [seen].
+LISTING_SORTS = ('rid', 'object', 'completion')
 
 #: Folders 1-4 exist for every user [seen].
 STANDARD_FOLDERS: dict[str, int] = {'inbox': 1, 'favourites': 2, 'archive': 3, 'trash': 4}

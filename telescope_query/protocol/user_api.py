@@ -7,20 +7,19 @@ PROTOCOL.md section 2. Nothing here does I/O or builds Tables.
 from __future__ import annotations
 
 import json
-import numbers
 import re
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Iterable
 
 from ..exceptions import RemoteServiceError
-from .site import (OTHER_FILTERS, STANDARD_FILTERS, TELESCOPE_IDS, TELESCOPE_NAMES,
-                   status_text)
+from .site import status_text
 
-__all__ = ['ENDPOINT', 'NOT_LOGGED_IN', 'SORT_COLUMNS', 'LISTING_KEYS', 'api_form',
+__all__ = ['ENDPOINT', 'NOT_LOGGED_IN', 'LISTING_KEYS', 'api_form',
            'parse_answer', 'succeeded', 'answer_status', 'is_not_logged_in', 'quote_body',
            'folder_record', 'parse_folders', 'list_own_params', 'parse_request_list',
            'request_record', 'in_listing_order', 'unix_time', 'to_int', 'legacy_strings',
-           'check_sort', 'check_telescope', 'check_filter']
+           'ApiCall']
 
 ENDPOINT = 'api-user.php'
 NOT_LOGGED_IN = 'ERR_NOT_LOGGED_IN'   # [assumed] status of a call without a session
@@ -30,7 +29,15 @@ NOT_LOGGED_IN = 'ERR_NOT_LOGGED_IN'   # [assumed] status of a call without a ses
 _LOGGED_OUT_STATUS = re.compile(r'NOT_?LOGGED|LOGIN|SESSION_?EXPIRED|NO_?SESSION',
                                 re.IGNORECASE)
 
-SORT_COLUMNS = ('rid', 'object', 'completion')
+
+
+@dataclass(frozen=True)
+class ApiCall:
+    """One call of the JSON user API: the arguments of ``client._api_call``."""
+
+    module: str
+    request: str
+    params: dict[str, Any] | None
 #: The keys of a request record in the listing, exactly [seen: dumps of 2021 and
 #: 2024]. The telescope, filter, exposure, completion time, folder and job id are
 #: NOT among them: only a request's view shows those (see ``pages``).
@@ -265,58 +272,3 @@ def legacy_strings(records: Iterable[dict]) -> list[dict]:
     return [{key: (value if value is None or isinstance(value, str) else
                    json.dumps(value) if isinstance(value, (dict, list)) else str(value))
              for key, value in raw.items()} for raw in records]
-
-
-def _is_text_or_number(value: Any) -> bool:
-    """A scalar a name or id may be given as (not a list, array, or other object)."""
-    return isinstance(value, (str, numbers.Number))
-
-
-def _ascii_digits(text: str) -> bool:
-    """Digits ``int()`` reads as the site's ids: ASCII only (``'²'.isdigit()`` is True)."""
-    return text.isascii() and text.isdigit()
-
-
-def check_sort(sort: Any) -> str:
-    """``sort`` of ``1-get-list-own``, checked: ValueError naming what is allowed."""
-    if not isinstance(sort, str) or sort not in SORT_COLUMNS:
-        raise ValueError(f"sort must be one of {', '.join(map(repr, SORT_COLUMNS))}, "
-                         f"got {sort!r}")
-    return sort
-
-
-def check_telescope(telescope: Any, name: str = 'telescope') -> int | None:
-    """A telescope name (any case) or id -> its id; ValueError naming ``name``."""
-    if telescope is None or (isinstance(telescope, str) and telescope == ''):
-        return None
-    allowed = (f"{name} must be one of "
-               f"{', '.join(TELESCOPE_NAMES[i] for i in sorted(TELESCOPE_NAMES))}"
-               f" or its id ({', '.join(map(str, sorted(TELESCOPE_NAMES)))})")
-    if isinstance(telescope, bool) or not _is_text_or_number(telescope):
-        raise TypeError(f"{allowed}, got {type(telescope).__name__} {telescope!r}")
-    if isinstance(telescope, numbers.Integral) or (isinstance(telescope, str)
-                                                    and _ascii_digits(telescope.strip())):
-        if int(telescope) in TELESCOPE_NAMES:
-            return int(telescope)
-    elif isinstance(telescope, str) and telescope.strip().lower() in TELESCOPE_IDS:
-        return TELESCOPE_IDS[telescope.strip().lower()]
-    raise ValueError(f"{allowed}, got {telescope!r}")
-
-
-def check_filter(filter_name: Any, telescope_id: int | None, name: str = 'filter') -> str | None:
-    """A filter name of the job search, checked: the telescope's own names and
-    the other filters [seen] (every known name when no telescope is given, or
-    an old camera); returns the site's spelling. ValueError naming ``name``."""
-    if filter_name is None or (isinstance(filter_name, str) and filter_name == ''):
-        return None
-    telescope = TELESCOPE_NAMES.get(telescope_id or 0, '')
-    standard = (STANDARD_FILTERS[telescope] if telescope in STANDARD_FILTERS
-                else tuple(f for names in STANDARD_FILTERS.values() for f in names))
-    known = standard + OTHER_FILTERS
-    if isinstance(filter_name, str):
-        for spelling in known:
-            if spelling.lower() == filter_name.strip().lower():
-                return spelling
-    where = f" for {TELESCOPE_NAMES[telescope_id]}" if telescope_id else ''
-    raise ValueError(f"{name} must be one of {', '.join(map(repr, known))}{where}, "
-                     f"got {filter_name!r}")

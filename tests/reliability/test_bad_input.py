@@ -141,7 +141,8 @@ BAD_CAMERA = Bad(('Hubble', 'COAST PIRATE', '4', 4, 0, -6, 6.0, math.nan, ['coas
                  | st.integers().filter(lambda n: n not in CAMERA_IDS)) \
     | UNICODE_DIGITS | HUGE_TEXT | WEIRD.without(lambda v: v is not None)
 #: Telescopes of a submission: only the two in service, by name.
-BAD_TELESCOPE = BAD_CAMERA | Bad(('Galaxy', 'planet', '6', 6, 7, None, ''))
+# A telescope of a new request: COAST or PIRATE, by name or id, not a retired camera.
+BAD_TELESCOPE = BAD_CAMERA | Bad(('Galaxy', 'planet', '2', 2, 3, None, ''))
 
 FILTER_NAMES = {'bvr', 'b', 'v', 'r', 'colour', 'color', 'blue', 'green', 'red', 'clear',
                 'halpha', 'luminance', 'sho'}
@@ -151,7 +152,7 @@ BAD_FILTER = Bad(('U', 'BV', 'I', 'H-alpha', 3, math.nan, ['B'], np.array(['B', 
                  | UNICODE_TEXT.filter(lambda s: s.strip().lower() not in FILTER_NAMES)) \
     | HUGE_TEXT | WEIRD.without(lambda v: v is not None)
 #: A filter of the job search: also a filter of the other telescope than the one given.
-BAD_SEARCH_FILTER = BAD_FILTER | Bad(('Blue', 'Colour', 'Red '))
+BAD_SEARCH_FILTER = BAD_FILTER
 
 BAD_TIME = Bad(('nan', 'inf', '2024-13-01', '2024-02-30 10:00', '2024-11-18 25:00',
                 '18/11/2024', 'yesterday', '99999-01-01', '', 1.5, 1700000000, b'2024-01-01',
