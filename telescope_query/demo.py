@@ -2,9 +2,10 @@
 
 It starts the built-in simulator of telescope.org on a free loopback port and walks
 through what the package does, saying what each step is before doing it: log in,
-list folders and the latest requests, find the newest completed job, download its
-3-D FITS cube, open it as an `~astropy.io.fits.HDUList`, write a quick-look colour
-PNG, submit a new request and show it waiting in the queue.
+list folders and the latest requests, open their views for what the listing does not
+give, find a recently completed three-colour job, download its 3-D FITS cube, open
+it as an `~astropy.io.fits.HDUList`, write a quick-look colour PNG, submit a new
+request and show it waiting in the queue.
 
 It needs no account and no network, and leaves the user's own settings alone: the
 password is passed directly (nothing goes to the keyring), the cache is a temporary
@@ -148,17 +149,20 @@ def run_demo(folder: str | os.PathLike = DEMO_FOLDER, *, requests: int = 2000,
         say.show(_table_text(client.get_folders(), ['folder_id', 'name', 'count']))
 
         listing = client.get_requests(sort='rid')
-        say.step(f'The account has {len(listing)} requests; the latest five, as the '
-                 'listing gives them (get_requests):')
+        say.step(f'The account has {len(listing)} requests; the five with the highest '
+                 'request ids, with what the site\'s listing gives (get_requests): no '
+                 'telescope, filter, exposure or job:')
         say.show(_table_text(listing[:5], ['rid', 'object_name', 'status_text',
                                            'requested', 'comment', 'seen']))
-        say.step('The telescope, filter, exposure and job are on each request\'s own '
-                 'page, one call each (get_request_details, or get_requests with '
-                 'details=True):')
+        say.step('Those are on each request\'s own page, its view: one call each '
+                 '(get_request_details, or get_requests with details=True). Views that '
+                 'can no longer change are cached:')
         say.show(_table_text(client.get_request_details(listing[:5]),
                              ['rid', 'telescope', 'filter', 'exposure', 'jid']))
 
-        say.step('The newest completed three-colour request and the job that observed '
+        say.step('The newest completed three-colour request is not always first in the '
+                 'site\'s completion order, which puts some older ones first. The first '
+                 'three-colour one near the top of that order, and the job that observed '
                  'it (get_requests sorted by completion, then get_request_details):')
         done = client.get_requests(sort='completion', status='complete')[:_LOOK_AT]
         details = client.get_request_details(done) if len(done) else done
