@@ -20,17 +20,9 @@ from astroquery.query import QueryWithLogin
 from . import arguments, listing, search, tables, views
 from . import submission, submit_batch, submitter
 from .protocol import pages, site
-from .protocol.shapes import RequestView
 from .session import SessionQuery
 
 __all__ = ['Telescope', 'TelescopeClass']
-
-
-def _completion_key(view: RequestView | None) -> tuple[int, float]:
-    """Sort key of ``sort='completion'`` with views: unfinished first (in the
-    site's order: the sort is stable), then the newest completion first."""
-    completed = None if view is None else view.get('completed')
-    return (0, 0.0) if completed is None else (1, -completed.timestamp())
 
 
 class TelescopeClass(SessionQuery):
@@ -166,10 +158,9 @@ class TelescopeClass(SessionQuery):
         if details:
             shown = [None if v is None else self._checked(v)
                      for v in views.listed_views(self, records)]
-            if sort == 'completion':
-                order = sorted(range(len(records)), key=lambda i: _completion_key(shown[i]))
-                records, shown = [records[i] for i in order], [shown[i] for i in order]
         table = tables.requests_table(records, shown)
+        if details and sort == 'completion':
+            table = tables.by_completion(table)
         table.meta.update({'folder_id': folder_id, 'folder': folder_name, 'sort': sort})
         return table
 
@@ -185,9 +176,13 @@ class TelescopeClass(SessionQuery):
         -------
         `~astropy.table.Table`
             ``rid``, ``jid`` (masked until complete), ``object_name``,
-            ``object_type``, ``object_id``, ``coord``, ``telescope``,
-            ``telescope_name``, ``filter``, ``dark_frame``, ``exposure``,
-            ``requested``, ``completed``, ``status``, ``status_text``, ``flat_id``.
+            ``object_type``, ``object_id``, ``coord``, ``telescope`` (COAST or
+            PIRATE, from the view's Telescope Name), ``telescope_type`` (Galaxy
+            for both), ``filter``, ``dark_frame``, ``exposure``, ``completed``,
+            ``completion_check`` (the summer date slip: ``uncertain``,
+            ``corrected`` or ``confirmed`` by the frames), ``flat_id``,
+            ``requested``, ``status``, ``status_text``. Each column's
+            ``description`` says what it holds.
 
         Raises
         ------
@@ -211,8 +206,10 @@ class TelescopeClass(SessionQuery):
         -------
         `~astropy.table.Table`
             ``jid``, ``rids`` (the requests the job served), ``object_type``,
-            ``object_id``, ``coord``, ``telescope``, ``filter``, ``exposure``,
-            ``completed``, ``success``, ``flat_id``.
+            ``object_id``, ``coord``, ``telescope`` (masked: a job view does not
+            say which), ``telescope_type`` (Galaxy for COAST and PIRATE),
+            ``filter``, ``exposure``, ``completed`` (the job's completion, not an
+            observation time), ``completion_check``, ``success``, ``flat_id``.
 
         Raises
         ------

@@ -29,6 +29,8 @@ import numpy as np
 from astropy.io import fits
 from astropy.table import Table
 
+from . import tables
+
 __all__ = ['run_demo', 'DemoResult', 'DEMO_FOLDER']
 
 #: Where the demo writes its files unless told otherwise (relative to the current folder).
@@ -160,17 +162,17 @@ def run_demo(folder: str | os.PathLike = DEMO_FOLDER, *, requests: int = 2000,
         say.show(_table_text(client.get_request_details(listing[:5]),
                              ['rid', 'telescope', 'filter', 'exposure', 'jid']))
 
-        say.step('The newest completed three-colour request is not always first in the '
-                 'site\'s completion order, which puts some older ones first. The first '
-                 'three-colour one near the top of that order, and the job that observed '
-                 'it (get_requests sorted by completion, then get_request_details):')
+        say.step('The newest completed three-colour request, and the job that observed '
+                 'it. The site\'s completion order puts some older requests first, so the '
+                 'views of the first few are sorted by their completion times '
+                 '(get_requests sorted by completion, then get_request_details):')
         done = client.get_requests(sort='completion', status='complete')[:_LOOK_AT]
         details = client.get_request_details(done) if len(done) else done
         if len(details):  # a colour preview needs the three-colour filter
             details = details[np.isin(np.ma.filled(details['filter'], ''), THREE_COLOUR)]
         if len(details) == 0:
             raise RuntimeError('the demo account has no completed three-colour request')
-        details = details[:1]
+        details = tables.by_completion(details)[:1]
         result.jid = int(details['jid'][0])
         say.show(_table_text(details, ['rid', 'jid', 'object_name', 'completed',
                                        'telescope', 'filter', 'exposure']))

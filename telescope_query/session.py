@@ -375,9 +375,8 @@ class SessionQuery(QueryWithLogin):
                 cookie = 'Set-Cookie' in ((self._login_answer or {}).get('headers') or {})
                 raise LoginError(
                     f"Login to {self.server_url} as {name!r} failed: the site did not accept "
-                    f"the user name and password (it answered {said})." + ('' if cookie else
-                        " Its login answer set no session cookie either: if the password is "
-                        "right, the site may log in otherwise now."))
+                    f"the user name and password (it answered {said}"
+                    + ('' if cookie else '; its login answer set no session cookie') + ').')
             self._credentials = found
             self._user = name
             self._generation += 1

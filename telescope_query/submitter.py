@@ -14,8 +14,9 @@ through the retrying transport. ``0-rb-submit`` creates a request: it is sent
 once (``idempotent=False``). When its answer is lost (a timeout, a cut
 connection, an HTTP 5xx, a broken body) the request may or may not exist, so
 before sending again the queue is searched for it: a request of the same
-object, telescope, filter and exposure that was not in the queue just before
-the submission. The comparison uses request ids, not clocks, so a server
+object name and position that was not in the queue just before the
+submission (the listing gives no telescope, filter or exposure [seen]). The
+comparison uses request ids, not clocks, so a server
 whose clock differs from ours changes nothing. Only when no such request is
 found is the basket filled and submitted once more. After a *timeout* the
 server may still be working on the call, so an empty search proves nothing:

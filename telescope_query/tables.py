@@ -17,7 +17,7 @@ from astropy.coordinates import SkyCoord
 from astropy.table import Column, MaskedColumn, Table
 from astropy.time import Time
 
-__all__ = ['parse_radec', 'time_column', 'folders_table', 'requests_table',
+__all__ = ['parse_radec', 'time_column', 'folders_table', 'requests_table', 'by_completion',
            'request_details_table', 'job_details_table', 'jobs_table']
 
 # 'HH:MM:SS.ss +DD:MM:SS.ss', RA in hours and Dec in degrees [seen].
@@ -181,6 +181,17 @@ def requests_table(records: Iterable[dict], views: Sequence[dict | None] | None 
                              f"requests")
         _view_columns(table, views)
     return _describe(table)
+
+
+def by_completion(table: Table) -> Table:
+    """A requests table with views in completion order: unfinished requests first
+    (in their order), then the newest completion first."""
+    completed = table['completed']
+    missing = np.ma.getmaskarray(completed.mask) if getattr(completed, 'masked', False) \
+        else np.zeros(len(table), bool)
+    unix = np.where(missing, 0.0, getattr(completed, 'unmasked', completed).unix)
+    order = sorted(range(len(table)), key=lambda i: (0, 0.0) if missing[i] else (1, -unix[i]))
+    return table[order]
 
 
 def request_details_table(records: Iterable[dict]) -> Table:

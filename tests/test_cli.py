@@ -210,6 +210,10 @@ def test_requests_filters_and_sort(cli, as_demo, api):
                         '--limit', '5', '--details', '--format', 'json').json()
     assert len(by_completion) == 5
     assert all(r['completed'] and r['jid'] and r['exposure'] for r in by_completion)
+    done = [r['completed'] for r in by_completion]
+    assert done == sorted(done, reverse=True)       # the newest completions, first
+    everything = api.get_requests(status='complete', sort='completion', details=True)
+    assert [r['rid'] for r in by_completion] == list(everything['rid'][:5])
     archive = cli('requests', '--folder', 'Archive', '--format', 'json').json()
     assert len(archive) == len(api.get_requests('Archive'))
 
@@ -609,6 +613,16 @@ def test_requests_details_join_the_views(cli, as_demo, api):
     assert records and all(r['telescope'] in ('COAST', 'PIRATE') and r['exposure']
                            and r['jid'] is None for r in records)
     assert f"Opening the view of each of the {len(records)} requests" in result.err
+
+
+def test_download_flat_fielded(cli, as_demo, api, tmp_path):
+    jid = int(api.get_requests(status='complete', details=True)['jid'][0])
+    result = cli('download', f'J{jid}', '--flat', '--dir', str(tmp_path), '--format', 'json')
+    assert result.status == 0, result.err
+    row, = result.json()
+    assert row['product'] == 'flat-fielded cube' and row['status'] == 'COMPLETE'
+    assert (tmp_path / f'{jid}_flat.fits').is_file()
+    assert 'flat-fielded cube' in result.err
 
 
 def test_check_site_reports_every_fact(cli, as_demo, tmp_path):

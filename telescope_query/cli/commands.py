@@ -18,6 +18,7 @@ import numpy as np
 from astropy import units as u
 from astropy.table import Table, hstack
 
+from .. import tables
 from .output import format_record, format_table
 
 __all__ = ['Console', 'UsageError', 'COMMANDS']
@@ -157,15 +158,20 @@ def cmd_requests(args: argparse.Namespace, console: Console) -> int:
         table = client.query_object(args.object, status=args.status)
     else:
         table = client.get_requests(args.folder, sort=args.sort, status=args.status)
-    if args.limit is not None:
+    # The completion order needs every request's completion time: every view.
+    limit_first = args.limit is not None and not (args.details and args.sort == 'completion')
+    if limit_first:
         table = table[:args.limit]
-    if args.details and not args.object:
+    if args.details and not args.object and len(table):
         console.say(f"Opening the view of each of the {len(table)} requests (one page "
                     f"each; views that can no longer change come from the cache)...")
-        if len(table):
-            views = client.get_request_details(table)    # in the listing's order
-            table = hstack([table, views[[name for name in views.colnames
-                                          if name not in table.colnames]]])
+        views = client.get_request_details(table)    # in the listing's order
+        table = hstack([table, views[[name for name in views.colnames
+                                      if name not in table.colnames]]])
+        if args.sort == 'completion':
+            table = tables.by_completion(table)
+    if args.limit is not None and not limit_first:
+        table = table[:args.limit]
     console.result(format_table(table, args.format))
     return 0
 
@@ -226,11 +232,12 @@ def cmd_show(args: argparse.Namespace, console: Console) -> int:
 def cmd_download(args: argparse.Namespace, console: Console) -> int:
     """Download job products; the manifest goes to stdout, failures to stderr."""
     client = logged_in_client(args, console)
-    product = ('processed ' if args.processed else '') + ('zip' if args.zip else 'cube')
+    product = (('processed ' if args.processed else '') + ('flat-fielded ' if args.flat else '')
+               + ('zip' if args.zip else 'cube'))
     console.say(f"Downloading the {product} of {len(args.jids)} job"
                 f"{'s' if len(args.jids) != 1 else ''} into {args.dir}")
     manifest = client.download_data(args.jids, path=args.dir, cube=not args.zip,
-                                    processed=args.processed,
+                                    processed=args.processed, flat=args.flat,
                                     show_progress=console.show_progress)
     console.result(format_table(manifest, args.format))
     failed = [row for row in manifest if str(row['status']) == 'ERROR']

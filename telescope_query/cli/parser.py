@@ -236,8 +236,10 @@ examples:
     sub.add_argument('--object', metavar='NAME',
                      help='only requests for this object (case and spaces ignored)')
     sub.add_argument('--sort', choices=('rid', 'object', 'completion'), default='rid',
-                     help='sort order: rid (newest first, default), object, or '
-                          'completion (most recently completed first)')
+                     help="sort order: rid (newest first, default), object, or "
+                          "completion (the site's order: some requests still queued or "
+                          "not yet opened first; with --details, newest completion "
+                          "first)")
     sub.add_argument('--limit', type=positive_int, metavar='N',
                      help='show only the first N requests')
     sub.add_argument('--details', action='store_true',
@@ -290,6 +292,9 @@ row per job with its file, status (COMPLETE, CACHED or ERROR) and size.""",
                      help='a zip of one FITS file per filter instead of a 3-D cube')
     sub.add_argument('--processed', action='store_true',
                      help='the artefact-corrected product instead of the raw one')
+    sub.add_argument('--flat', action='store_true',
+                     help="the raw frames divided by the job's flat field "
+                          "(369256_flat.fits): a product of its own")
     sub.add_argument('--dir', default='.', metavar='FOLDER',
                      help='where to put the files (default: the current folder)')
 
