@@ -72,7 +72,7 @@ def _one_id(value: Any, name: str) -> int:
                              f"{_shorten(value)}")
         number = int(text)
     elif isinstance(value, numbers.Real) and float(value).is_integer():
-        number = int(value)
+        number = int(float(value))
     else:
         raise TypeError(f"{name} must be an integer id (int or numeric string), "
                         f"got {type(value).__name__} {value!r}")
@@ -161,9 +161,9 @@ def status_filter(status: Any) -> set[int] | None:
             return {c for c in site.STATUS_TEXTS if site.is_queued(c)}
         if word in ('complete', 'completed'):
             return {site.STATUS_COMPLETE}
-        code = site.status_code(word)
-        if code is not None:
-            return {code}
+        known = site.status_code(word)
+        if known is not None:
+            return {known}
     raise ValueError(f"{allowed}, got {status!r}")
 
 

@@ -20,6 +20,7 @@ from astroquery.query import QueryWithLogin
 from . import arguments, listing, search, tables, views
 from . import submission, submit_batch, submitter
 from .protocol import pages, site
+from .protocol.shapes import RequestRecord
 from .session import SessionQuery
 
 __all__ = ['Telescope', 'TelescopeClass']
@@ -244,7 +245,7 @@ class TelescopeClass(SessionQuery):
         wanted = arguments.status_filter(status)
         self._require_login()
         key = arguments.name_key(name)
-        found: dict[int, dict] = {}
+        found: dict[int, RequestRecord] = {}
         for folder in listing.folders(self):
             if folder['folder_id'] == site.STANDARD_FOLDERS['trash'] or not folder['count']:
                 continue

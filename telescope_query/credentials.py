@@ -79,7 +79,7 @@ def read_config_file(config: str | os.PathLike | None) -> dict[str, str]:
     if explicit and not isinstance(config, (str, os.PathLike)):
         raise TypeError(f"config must be the path of a config file (str or path-like), "
                         f"got {type(config).__name__}")
-    path = Path(os.path.expanduser(os.fspath(config if explicit else DEFAULT_CONFIG)))
+    path = Path(os.path.expanduser(os.fspath(config if config is not None else DEFAULT_CONFIG)))
     if not path.is_file():
         if explicit:
             raise LoginError(f"config: the file {str(path)!r} does not exist")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 import astropy.units as u
 import numpy as np
@@ -79,7 +79,7 @@ def _ids(values: Sequence[int | None]) -> MaskedColumn:
     return _masked(values, int)
 
 
-def folders_table(records: Iterable[dict]) -> Table:
+def folders_table(records: Iterable[Mapping[str, Any]]) -> Table:
     """Columns ``folder_id``, ``name``, ``count`` (masked when empty), ``created``."""
     records = list(records)
     table = Table()
@@ -126,7 +126,7 @@ def _describe(table: Table) -> Table:
     return table
 
 
-def _listing_columns(table: Table, records: list[dict]) -> None:
+def _listing_columns(table: Table, records: Sequence[Mapping[str, Any]]) -> None:
     """The columns the listing itself gives [seen]."""
     table['rid'] = Column([r['rid'] for r in records], dtype=int)
     table['object_name'] = Column([r['object_name'] for r in records], dtype=str)
@@ -141,7 +141,8 @@ def _listing_columns(table: Table, records: list[dict]) -> None:
     table['seen'] = _masked([r['seen'] for r in records], bool)
 
 
-def _view_columns(table: Table, views: list[dict | None], *, jid: bool = True) -> None:
+def _view_columns(table: Table, views: Sequence[Mapping[str, Any] | None], *,
+                  jid: bool = True) -> None:
     """The columns only a request's view gives [seen], masked where there is none
     (``jid`` too unless the caller places it itself)."""
     def get(key: str) -> list[Any]:
@@ -160,8 +161,8 @@ def _view_columns(table: Table, views: list[dict | None], *, jid: bool = True) -
     table['flat_id'] = _ids(get('flat_id'))
 
 
-def requests_table(records: Iterable[dict], views: Sequence[dict | None] | None = None
-                   ) -> Table:
+def requests_table(records: Iterable[Mapping[str, Any]],
+                   views: Sequence[Mapping[str, Any] | None] | None = None) -> Table:
     """One row per request of a listing (records of `.protocol.user_api.request_record`).
 
     ``rid``, ``object_name``, ``status``, ``status_text``, ``requested``,
@@ -194,7 +195,7 @@ def by_completion(table: Table) -> Table:
     return table[order]
 
 
-def request_details_table(records: Iterable[dict]) -> Table:
+def request_details_table(records: Iterable[Mapping[str, Any]]) -> Table:
     """One row per request view (records of `.protocol.pages.parse_request_view`)."""
     records = list(records)
     table = Table()
@@ -212,7 +213,7 @@ def request_details_table(records: Iterable[dict]) -> Table:
     return _describe(table)
 
 
-def job_details_table(records: Iterable[dict]) -> Table:
+def job_details_table(records: Iterable[Mapping[str, Any]]) -> Table:
     """One row per job view (records of `.protocol.pages.parse_job_view`).
 
     ``rids`` holds, per job, the list of request ids it served. ``telescope``

@@ -189,7 +189,8 @@ def split_ids(texts: list[str], kind: str | None) -> tuple[list[int], list[int]]
     """Sort ``R123``/``J456``/bare ids into request ids and job ids."""
     from .parser import parse_id
 
-    rids, jids = [], []
+    rids: list[int] = []
+    jids: list[int] = []
     for text in texts:
         try:
             prefix, number = parse_id(text)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import arguments, listing, search, views
 from ..protocol import user_api
@@ -17,8 +17,13 @@ from ..protocol.site import STATUS_COMPLETE, STATUS_TEXTS, TELESCOPE_IDS, TELESC
 
 __all__ = ['ListingsLegacy']
 
+if TYPE_CHECKING:       # a mixin of telescope_query.legacy.Telescope, over TelescopeClass
+    from ..core import TelescopeClass as _Base
+else:
+    _Base = object
 
-class ListingsLegacy:
+
+class ListingsLegacy(_Base):
     """Listing methods of the original ``Telescope`` class."""
 
     #: Text of each request status code, indexable by ``int(status)``.

@@ -16,6 +16,7 @@ from bs4 import BeautifulSoup, Tag
 
 from ..exceptions import RemoteServiceError
 from . import site
+from .shapes import JobView, RequestView, SearchAnswer
 from .site import status_code
 from .user_api import quote_body, to_int
 
@@ -330,7 +331,7 @@ def telescope_of_view(type_name: str | None, telescope_name: str | None) -> str 
     return None
 
 
-def parse_job_view(html: str, jid: int) -> dict | None:
+def parse_job_view(html: str, jid: int) -> JobView | None:
     """A job view as a plain record, or None when the page has no value rows
     (a job id that does not exist [assumed]).
 
@@ -388,7 +389,7 @@ def _dark_frame(text: str | None) -> bool | None:
     return None
 
 
-def parse_request_view(html: str, rid: int) -> dict | None:
+def parse_request_view(html: str, rid: int) -> RequestView | None:
     """A request view as a plain record, or None when the page has no value
     rows (a request id that does not exist [assumed]).
 
@@ -478,7 +479,7 @@ def _element_lines(element: Tag | None) -> list[str]:
     return lines
 
 
-def parse_job_search(html: str) -> dict[str, Any]:
+def parse_job_search(html: str) -> SearchAnswer:
     """The job search's answer: ``jids`` (ints, in page order) and ``parameters``
     (the echoed lines [seen]). Only the ``Parameters`` heading and the rows'
     job links are relied on; the page gives no count of the jobs found [seen:

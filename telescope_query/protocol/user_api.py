@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 from typing import Any, Iterable
 
 from ..exceptions import RemoteServiceError
+from .shapes import FolderRecord, RequestRecord
 from .site import status_text
 
 __all__ = ['ENDPOINT', 'NOT_LOGGED_IN', 'LISTING_KEYS', 'api_form',
@@ -161,7 +162,7 @@ def _require(data: Any, kind: type, call: str, what: str) -> Any:
     return data
 
 
-def folder_record(raw: dict, call: str = 'request-manager/0-get-my-folders') -> dict:
+def folder_record(raw: dict, call: str = 'request-manager/0-get-my-folders') -> FolderRecord:
     """One folder as a plain record: ``folder_id``, ``name``, ``count``, ``created``.
 
     ``count`` is None for an empty folder (the site sends null [seen]);
@@ -177,7 +178,8 @@ def folder_record(raw: dict, call: str = 'request-manager/0-get-my-folders') -> 
             'count': count, 'created': unix_time(raw.get('creationtime'))}
 
 
-def parse_folders(data: Any, call: str = 'request-manager/0-get-my-folders') -> list[dict]:
+def parse_folders(data: Any, call: str = 'request-manager/0-get-my-folders'
+                  ) -> list[FolderRecord]:
     """The ``data`` of ``0-get-my-folders`` as folder records."""
     return [folder_record(raw, call) for raw in _require(data, list, call, 'a list')]
 
@@ -211,7 +213,7 @@ def parse_request_list(data: Any, call: str = 'request-manager/1-get-list-own'
     return to_int(data.get('totalRequests')), requests
 
 
-def request_record(raw: dict) -> dict:
+def request_record(raw: dict) -> RequestRecord:
     """A request of the listing as a plain record.
 
     Keys: ``rid``, ``object_name``, ``status``, ``status_text``,
@@ -238,7 +240,7 @@ def request_record(raw: dict) -> dict:
     }
 
 
-def in_listing_order(records: list[dict], sort: str) -> list[dict]:
+def in_listing_order(records: list[RequestRecord], sort: str) -> list[RequestRecord]:
     """Request records (of `request_record`) in the order ``sort`` promises.
 
     ``rid``: newest id first; ``object``: by object name (case ignored), newest

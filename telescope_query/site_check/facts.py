@@ -289,7 +289,8 @@ def _dark_frame(request_view: Mapping) -> Verdict:
     shown = _rows(request_view, pages.REQUEST_LABELS).get('Dark Frame')
     if shown == 'Instant':
         return HOLDS, shown
-    if pages.parse_request_view(request_view.get('body') or '', 0)['dark_frame'] is False:
+    record = pages.parse_request_view(request_view.get('body') or '', 0)
+    if record is not None and record['dark_frame'] is False:
         # What a request without a dark frame shows is [assumed]: nothing to check.
         return NOT_CHECKED, f"this request has no dark frame (Dark Frame {shown!r})"
     return DIFFERS, f"Dark Frame {shown!r}"

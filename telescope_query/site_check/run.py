@@ -98,19 +98,20 @@ def _gather(client: Any, recorder: Recorder, download: bool) -> None:
         return
     recorder.label = 'job_view'
     job_html = client._page(pages.VIEW_PATH, params={'jid': jid})
-    job = pages.parse_job_view(job_html, jid) or {}
+    job = pages.parse_job_view(job_html, jid)
+    completed = job['completed'] if job is not None else None
     # The last day: the site's busiest window. When its clock and ours differ (a
     # simulator's), the day before the job's completion instead.
     recorder.label = 'search'
     end = arguments.utc_now()
     html = client._page(pages.JOB_SEARCH_PATH,
                         data=pages.job_search_form(end - timedelta(days=1), end))
-    if 'jid=' not in html and job.get('completed') is not None:
-        end = job['completed'] + timedelta(minutes=1)
+    if 'jid=' not in html and completed is not None:
+        end = completed + timedelta(minutes=1)
         client._page(pages.JOB_SEARCH_PATH,
                      data=pages.job_search_form(end - timedelta(days=1), end))
     recorder.label = 'ie_create'
-    call = ie.create_call(jid, cube=False, flat_id=job.get('flat_id'))
+    call = ie.create_call(jid, cube=False, flat_id=job['flat_id'] if job is not None else None)
     staged = ie.parse_create(client._api_call(call.module, call.request, call.params,
                                               allow_failure=True), jid=jid)
     deadline = time.monotonic() + float(conf.max_poll_time)
