@@ -39,4 +39,4 @@ def test_there_is_one_in_memory_keyring():
     # demo never used the keyring, another tool.
     assert {path: names for path, names in defined.items() if names} == {
         'tests/keyring_stub.py': ['MemoryKeyring'],
-        'tests/test_demo.py': ['RecordingKeyring']}
+        'tests/cli/test_demo.py': ['RecordingKeyring']}

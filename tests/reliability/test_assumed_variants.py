@@ -10,7 +10,7 @@ basket that refuses the ``darkframe`` key...). Each test checks that the
 public API gives the correct (possibly degraded) result or a named error with
 a clear message: never a KeyError/TypeError/IndexError from inside.
 
-The same variants, fed to the pure parsers, are in ``tests/test_assumed_facts.py``.
+The same variants, fed to the pure parsers, are in ``tests/protocol/test_assumed_facts.py``.
 """
 from __future__ import annotations
 

@@ -22,7 +22,7 @@ from telescope_query.simulator.replay import Replay, load_exchanges
 
 from helpers import PASSWORDS
 
-CAPTURES = Path(__file__).parent / 'data' / 'captures'
+CAPTURES = Path(__file__).parent.parent / 'data' / 'captures'
 EVERY_FACT = [fact.key for fact in FACTS]
 
 
