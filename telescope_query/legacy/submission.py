@@ -24,7 +24,8 @@ from typing import Any
 
 import astropy.units as u
 
-from .. import submission, submitter
+from ..submit import send
+from ..submit.plan import SubmissionPlan, plan_submission
 from ..exceptions import SubmissionError
 
 __all__ = ['SubmissionLegacy']
@@ -34,7 +35,7 @@ class SubmissionLegacy:
     """Submission methods of the original ``Telescope`` class."""
 
     def _legacy_plan(self, obj: Any, exposure: Any, tele: Any, filt: Any, darkframe: Any,
-                     name: Any, comment: Any) -> submission.SubmissionPlan:
+                     name: Any, comment: Any) -> SubmissionPlan:
         if isinstance(exposure, u.Quantity):
             exposure_time = exposure
         elif isinstance(exposure, numbers.Real) and not isinstance(exposure, bool):
@@ -42,9 +43,9 @@ class SubmissionLegacy:
         else:
             raise TypeError(f"exposure must be a number of milliseconds (like 30000), got "
                             f"{type(exposure).__name__} {exposure!r}")
-        return submission.plan_submission(obj, exposure=exposure_time, telescope=tele,
-                                          filter=filt, dark_frame=bool(darkframe),
-                                          name=name, comment=comment)
+        return plan_submission(obj, exposure=exposure_time, telescope=tele,
+                               filter=filt, dark_frame=bool(darkframe),
+                               name=name, comment=comment)
 
     def submit_job_api(self, obj: Any, exposure: Any = 30000, tele: str = 'COAST',
                        filt: str = 'BVR', darkframe: bool = True, name: str = 'RaDec object',
@@ -76,7 +77,7 @@ class SubmissionLegacy:
         """
         plan = self._legacy_plan(obj, exposure, tele, filt, darkframe, name, comment)
         try:
-            return True, submitter.submit_plan(self, plan)
+            return True, send.submit_plan(self, plan)
         except SubmissionError as error:
             return False, error.status or str(error)
 
@@ -94,7 +95,7 @@ class SubmissionLegacy:
         """
         plan = self._legacy_plan(obj, exposure, tele, filt, darkframe, name, comment)
         try:
-            return True, submitter.submit_form(self, plan)
+            return True, send.submit_form(self, plan)
         except SubmissionError as error:
             return False, error.status or str(error)
 

@@ -8,11 +8,11 @@ import pytest
 import astropy.units as u
 from astropy.coordinates import SkyCoord
 
-from telescope_query import conf, submission
+from telescope_query import LowAltitudeWarning, conf
 from telescope_query.protocol import site
 from telescope_query.core import TelescopeClass
 from telescope_query.exceptions import LoginError, SubmissionError
-from telescope_query.submission import LowAltitudeWarning
+from telescope_query.submit.plan import format_objectid
 
 from helpers import SUBMIT, made, unique
 
@@ -67,7 +67,7 @@ def test_skycoord_target_dark_frame_and_default_name(telescope, simulator):
     target = SkyCoord(l=74.0 * u.deg, b=-8.5 * u.deg, frame='galactic')
     rid = telescope.submit(target, exposure=1500 * u.ms, dark_frame=False)
     row = listed(telescope, rid)
-    objectid = submission.format_objectid(target.icrs)
+    objectid = format_objectid(target.icrs)
     assert row['object_name'] == objectid == row['object_id']      # named by position
     assert row['exposure'] == 1.5
     details = telescope.get_request_details(rid)

@@ -20,8 +20,8 @@ import astropy.units as u
 from astropy.coordinates import ICRS, Angle, SkyCoord
 from astropy.utils.exceptions import AstropyUserWarning
 
-from . import arguments, conf
-from .protocol import site
+from .. import arguments, conf
+from ..protocol import site
 
 __all__ = ['max_exposure', 'MIN_ALTITUDE', 'SITE_LATITUDE', 'LowAltitudeWarning',
            'SubmissionPlan', 'plan_submission', 'resolve_target', 'parse_coordinates',

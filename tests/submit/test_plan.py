@@ -12,8 +12,8 @@ from astropy.coordinates import SkyCoord
 from astropy.utils import data as astropy_data
 from hypothesis import given, strategies as st
 
-from telescope_query import conf, submission as sub
-from telescope_query.submission import LowAltitudeWarning
+from telescope_query import LowAltitudeWarning, conf
+from telescope_query.submit import plan as sub
 
 from sesame_stub import local_sesame
 

@@ -18,10 +18,11 @@ import astropy.units as u
 from astropy.coordinates import SkyCoord
 from astropy.table import MaskedColumn, Table
 
-from . import arguments, submission
-from .exceptions import LoginError, QueueFullError, RemoteServiceError
-from .submission import SubmissionPlan
-from .submitter import QueueEntry, read_queue, submit_plan
+from .. import arguments
+from ..exceptions import LoginError, QueueFullError, RemoteServiceError
+from . import plan as submission
+from .plan import SubmissionPlan
+from .send import QueueEntry, read_queue, submit_plan
 
 __all__ = ['submit_missing', 'MATCH_RADIUS']
 

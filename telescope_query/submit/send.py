@@ -35,10 +35,10 @@ import astropy.units as u
 from astropy.coordinates import SkyCoord
 from astropy.table import Table
 
-from . import arguments, submission
-from .exceptions import LoginError, RemoteServiceError, SubmissionError
-from .protocol import basket, pages, request_form, user_api
-from .submission import SubmissionPlan
+from .. import arguments
+from ..exceptions import LoginError, RemoteServiceError, SubmissionError
+from ..protocol import basket, pages, request_form, user_api
+from .plan import SubmissionPlan
 
 __all__ = ['basket_params', 'submit_plan', 'submit_form', 'QueueEntry', 'read_queue',
            'find_submitted', 'SUBMIT_ATTEMPTS']

@@ -1,0 +1,1 @@
+"""The submission pipeline: from what a user types to one request in the queue."""
