@@ -9,7 +9,7 @@ import astropy.units as u
 from astropy.coordinates import SkyCoord
 from astropy.utils import data as astropy_data
 
-from telescope_query.submit.plan import format_objectid
+from telescope_query.submit.target import format_objectid
 from telescope_query.protocol import site
 
 from helpers import SUBMIT as BASKET_SUBMIT, unique

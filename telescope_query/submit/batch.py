@@ -20,8 +20,9 @@ from astropy.table import MaskedColumn, Table
 
 from .. import arguments
 from ..exceptions import LoginError, QueueFullError, RemoteServiceError
-from . import plan as submission
-from .plan import SubmissionPlan
+from .plan import DEFAULT_EXPOSURE, SubmissionPlan, exposure_to_ms, plan_submission
+from .target import (LowAltitudeWarning, check_target_name, format_objectid,
+                     looks_like_coordinates)
 from .send import QueueEntry, read_queue, submit_plan
 
 __all__ = ['submit_missing', 'MATCH_RADIUS']
@@ -47,7 +48,7 @@ class _Target:
 def _label(target: Any) -> str:
     if isinstance(target, SkyCoord) and target.isscalar:
         try:
-            return submission.format_objectid(target.icrs)
+            return format_objectid(target.icrs)
         except Exception:
             return str(target)
     return str(target)
@@ -98,9 +99,9 @@ def _plain(value: Any) -> Any:
 def _plan(item: _Target, telescope: str) -> None:
     """Validate one target; a problem is kept as its error, warnings as notes."""
     with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter('always', submission.LowAltitudeWarning)
+        warnings.simplefilter('always', LowAltitudeWarning)
         try:
-            item.plan = submission.plan_submission(item.target, exposure=item.exposure,
+            item.plan = plan_submission(item.target, exposure=item.exposure,
                                                    telescope=telescope, filter=item.filter,
                                                    comment=item.comment)
         except (ValueError, TypeError) as error:
@@ -133,7 +134,7 @@ def _queued_match(item: _Target, queue: list[QueueEntry]) -> QueueEntry | None:
     return None
 
 
-def submit_missing(client: Any, targets: Any, *, exposure: Any = submission.DEFAULT_EXPOSURE,
+def submit_missing(client: Any, targets: Any, *, exposure: Any = DEFAULT_EXPOSURE,
                    telescope: Any = 'COAST', filter: Any = 'BVR',
                    dry_run: bool = False) -> Table:
     """Submit the targets that are not waiting in the queue; report on each.
@@ -142,7 +143,7 @@ def submit_missing(client: Any, targets: Any, *, exposure: Any = submission.DEFA
     """
     telescope_name = arguments.telescope(telescope)
     arguments.filter_name(filter, telescope_name)
-    submission.exposure_to_ms(exposure, telescope_name)
+    exposure_to_ms(exposure, telescope_name)
     arguments.check_flag(dry_run, 'dry_run')
     items = _targets(targets, exposure, filter)
     if not items:
@@ -150,15 +151,15 @@ def submit_missing(client: Any, targets: Any, *, exposure: Any = submission.DEFA
     # Cheap checks first, so that nothing is sent for a batch of bad rows;
     # names are resolved later, and only when the queue does not have them.
     for item in items:
-        if not isinstance(item.target, str) or submission.looks_like_coordinates(
+        if not isinstance(item.target, str) or looks_like_coordinates(
                 item.target.strip()):
             _plan(item, telescope_name)
         else:
             try:
                 arguments.filter_name(item.filter, telescope_name)
-                submission.exposure_to_ms(item.exposure, telescope_name)
+                exposure_to_ms(item.exposure, telescope_name)
                 arguments.comment(item.comment)
-                submission.check_target_name(item.target)
+                check_target_name(item.target)
             except (ValueError, TypeError) as error:
                 item.error = str(error)
     client._require_login()

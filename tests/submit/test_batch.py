@@ -8,22 +8,14 @@ import pytest
 import astropy.units as u
 from astropy.coordinates import SkyCoord
 from astropy.table import Table
-from astropy.utils import data as astropy_data
 
 from telescope_query import LowAltitudeWarning
-from telescope_query.submit.plan import format_objectid
+from telescope_query.submit.target import format_objectid
 from telescope_query.protocol import site
 
 from helpers import SET, SUBMIT, made, unique
-from sesame_stub import local_sesame
 
 pytestmark = pytest.mark.usefixtures('no_internet')
-
-
-@pytest.fixture
-def sesame():
-    with astropy_data.conf.set_temp('allow_internet', True), local_sesame() as calls:
-        yield calls
 
 
 def rows_by_target(table: Table) -> dict:

@@ -12,7 +12,7 @@ from telescope_query import LowAltitudeWarning, conf
 from telescope_query.protocol import site
 from telescope_query.core import TelescopeClass
 from telescope_query.exceptions import LoginError, SubmissionError
-from telescope_query.submit.plan import format_objectid
+from telescope_query.submit.target import format_objectid
 
 from helpers import SUBMIT, made, unique
 
