@@ -23,12 +23,10 @@ from ..exceptions import LoginError, QueueFullError, RemoteServiceError
 from .plan import DEFAULT_EXPOSURE, SubmissionPlan, exposure_to_ms, plan_submission
 from .target import (LowAltitudeWarning, check_target_name, format_objectid,
                      looks_like_coordinates)
-from .send import QueueEntry, read_queue, submit_plan
+from .queue import QueueEntry, read_queue, waiting_for
+from .send import submit_plan
 
-__all__ = ['submit_missing', 'MATCH_RADIUS']
-
-#: A queued request this close to a target counts as the same target.
-MATCH_RADIUS = 5 * u.arcsec
+__all__ = ['submit_missing']
 
 
 @dataclass
@@ -113,25 +111,11 @@ def _plan(item: _Target, telescope: str) -> None:
 
 
 def _queued_match(item: _Target, queue: list[QueueEntry]) -> QueueEntry | None:
-    """A queued request for this target: same name, or within `MATCH_RADIUS`."""
-    waiting = [entry for entry in queue if entry.queued]
+    """A queued request for this target: its name, its plan's name, or near its position."""
     names = [item.target] if isinstance(item.target, str) else []
     if item.plan is not None:
         names.append(item.plan.object_name)
-    for entry in waiting:
-        if any(arguments.same_name(entry.object_name, name) for name in names):
-            return entry
-    if item.plan is not None:
-        for entry in waiting:
-            coord = entry.coord
-            if coord is None and entry.object_id is not None:
-                try:
-                    coord = SkyCoord(entry.object_id, unit=(u.hourangle, u.deg))
-                except ValueError:
-                    coord = None
-            if coord is not None and coord.separation(item.plan.coord) <= MATCH_RADIUS:
-                return entry
-    return None
+    return waiting_for(queue, names, None if item.plan is None else item.plan.coord)
 
 
 def submit_missing(client: Any, targets: Any, *, exposure: Any = DEFAULT_EXPOSURE,
@@ -199,8 +183,8 @@ def submit_missing(client: Any, targets: Any, *, exposure: Any = DEFAULT_EXPOSUR
                     before.add(rid)
                     queue.insert(0, QueueEntry(rid, item.plan.object_name, 1,
                                                item.plan.object_id,
-                                               float(item.plan.coord.ra.deg),
-                                               float(item.plan.coord.dec.deg)))
+                                               (float(item.plan.coord.ra.deg),
+                                                float(item.plan.coord.dec.deg))))
             if item.notes:
                 message = f'{message}; {item.notes}' if message else item.notes
         rows.append((item.label, action, rid, message))

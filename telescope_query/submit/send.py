@@ -25,23 +25,16 @@ then no second submission is made and `SubmissionError` (status
 """
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import requests
-import astropy.units as u
-from astropy.coordinates import SkyCoord
-from astropy.table import Table
 
-from .. import arguments
 from ..exceptions import LoginError, RemoteServiceError, SubmissionError
 from ..protocol import basket, pages, request_form, user_api
 from .plan import SubmissionPlan
+from .queue import find_submitted, read_queue
 
-__all__ = ['basket_params', 'submit_plan', 'submit_form', 'QueueEntry', 'read_queue',
-           'find_submitted', 'SUBMIT_ATTEMPTS']
+__all__ = ['basket_params', 'submit_plan', 'submit_form', 'SUBMIT_ATTEMPTS']
 
 #: Submissions of one request at most; the second only after the queue showed
 #: that the first did not create it.
@@ -59,126 +52,6 @@ def basket_params(plan: SubmissionPlan) -> dict[str, Any]:
                              filter=plan.filter, object_name=plan.object_name,
                              object_id=plan.object_id, comment=plan.comment,
                              dark_frame=plan.dark_frame)
-
-
-# --- The queue -------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class QueueEntry:
-    """A request of the listing, as far as the site told us about it.
-
-    Only ``rid``, ``object_name`` and ``status`` are [seen] fields; the others
-    are [assumed] and None when the listing lacks them.
-    """
-
-    rid: int
-    object_name: str
-    status: int | None
-    object_id: str | None = None
-    ra_deg: float | None = None
-    dec_deg: float | None = None
-    telescope: str | None = None
-    filter: str | None = None
-    exposure_ms: int | None = None
-
-    @property
-    def queued(self) -> bool:
-        """Still waiting (status below 8) [seen]."""
-        return self.status is not None and self.status < 8
-
-    @property
-    def coord(self) -> SkyCoord | None:
-        """The position, when the listing gave one."""
-        if self.ra_deg is None or self.dec_deg is None:
-            return None
-        return SkyCoord(self.ra_deg * u.deg, self.dec_deg * u.deg, frame='icrs')
-
-
-def _column(table: Table, name: str) -> list[Any]:
-    """A column as Python values, None where masked or missing."""
-    if name not in table.colnames:
-        return [None] * len(table)
-    column = table[name]
-    mask = np.ma.getmaskarray(column)
-    return [None if masked else value
-            for value, masked in zip(np.ma.getdata(column).tolist(), mask)]
-
-
-def _exposures_ms(table: Table) -> list[int | None]:
-    """The ``exposure`` column (seconds, or its own time unit) in milliseconds."""
-    if 'exposure' not in table.colnames:
-        return [None] * len(table)
-    factor = (1 * (table['exposure'].unit or u.s)).to_value(u.ms)
-    return [None if value is None or not math.isfinite(value) else round(value * factor)
-            for value in _column(table, 'exposure')]
-
-
-def _positions(table: Table) -> list[tuple[float | None, float | None]]:
-    if 'coord' not in table.colnames or not isinstance(table['coord'], SkyCoord):
-        return [(None, None)] * len(table)
-    return [(ra, dec) if math.isfinite(ra) and math.isfinite(dec) else (None, None)
-            for ra, dec in zip(table['coord'].ra.deg.tolist(),
-                               table['coord'].dec.deg.tolist())]
-
-
-def _text(value: Any) -> str | None:
-    return None if value is None or str(value).strip() == '' else str(value).strip()
-
-
-def read_queue(client: Any) -> list[QueueEntry]:
-    """Every request of the Inbox, newest id first (``get_requests`` sorted by rid)."""
-    table = client.get_requests('Inbox', sort='rid')
-    names = _column(table, 'object_name')
-    statuses = _column(table, 'status')
-    object_ids = _column(table, 'object_id')
-    telescopes = _column(table, 'telescope')
-    filters = _column(table, 'filter')
-    exposures = _exposures_ms(table)
-    positions = _positions(table)
-    entries = [QueueEntry(rid=int(rid), object_name=str(names[i] or ''),
-                          status=None if statuses[i] is None else int(statuses[i]),
-                          object_id=_text(object_ids[i]), ra_deg=positions[i][0],
-                          dec_deg=positions[i][1], telescope=_text(telescopes[i]),
-                          filter=_text(filters[i]), exposure_ms=exposures[i])
-               for i, rid in enumerate(_column(table, 'rid'))]
-    # Sorted here: the site's direction of rid sorting is [assumed] (PROTOCOL.md 2).
-    entries.sort(key=lambda entry: entry.rid, reverse=True)
-    return entries
-
-
-def _same_request(entry: QueueEntry, plan: SubmissionPlan) -> bool:
-    """Whether a listed request is the one ``plan`` describes.
-
-    The name is [seen] and must match; each [assumed] field is compared when
-    the listing carries it.
-    """
-    if not arguments.same_name(entry.object_name, plan.object_name):
-        return False
-    if entry.object_id is not None and entry.object_id != plan.object_id:
-        return False
-    if entry.object_id is None and entry.coord is not None and \
-            entry.coord.separation(plan.coord) > 1 * u.arcsec:
-        return False
-    if entry.telescope is not None and entry.telescope.upper() not in (
-            plan.telescope, str(plan.telescope_id)):
-        return False
-    if entry.filter is not None and entry.filter.lower() != plan.filter.lower():
-        return False
-    if entry.exposure_ms is not None and abs(entry.exposure_ms - plan.exposure_ms) > 1:
-        return False
-    return True
-
-
-def find_submitted(client: Any, plan: SubmissionPlan, before: set[int]) -> int | None:
-    """The id of a request matching ``plan`` that was not among ``before``, or None.
-
-    ``before`` holds the ids listed just before the submission began: a
-    matching request outside it can only have been made by this submission.
-    """
-    for entry in read_queue(client):
-        if entry.rid not in before and _same_request(entry, plan):
-            return entry.rid
-    return None
 
 
 # --- The basket ------------------------------------------------------------------
