@@ -20,19 +20,24 @@ COAST and PIRATE schemes, as the original meant to.
 from __future__ import annotations
 
 import numbers
-from typing import Any
+from typing import Any, cast
 
 import astropy.units as u
 
-from ..submit import send
-from ..submit.plan import SubmissionPlan, plan_submission
+from ..contract import Client
 from ..exceptions import SubmissionError
+from ..submit import form, send
+from ..submit.plan import SubmissionPlan, plan_submission
 
 __all__ = ['SubmissionLegacy']
 
 
 class SubmissionLegacy:
-    """Submission methods of the original ``Telescope`` class."""
+    """Submission methods of the original ``Telescope`` class.
+
+    Mixed into `telescope_query.legacy.Telescope`, a `TelescopeClass`: ``self``
+    is the client the submission modules take.
+    """
 
     def _legacy_plan(self, obj: Any, exposure: Any, tele: Any, filt: Any, darkframe: Any,
                      name: Any, comment: Any) -> SubmissionPlan:
@@ -77,7 +82,7 @@ class SubmissionLegacy:
         """
         plan = self._legacy_plan(obj, exposure, tele, filt, darkframe, name, comment)
         try:
-            return True, send.submit_plan(self, plan)
+            return True, send.submit_plan(cast(Client, self), plan)
         except SubmissionError as error:
             return False, error.status or str(error)
 
@@ -95,7 +100,7 @@ class SubmissionLegacy:
         """
         plan = self._legacy_plan(obj, exposure, tele, filt, darkframe, name, comment)
         try:
-            return True, send.submit_form(self, plan)
+            return True, form.submit_form(cast(Client, self), plan)
         except SubmissionError as error:
             return False, error.status or str(error)
 
