@@ -1,11 +1,9 @@
 """``submit_missing``: a batch of targets, each submitted unless it waits in the queue.
 
-The targets (a list, a SkyCoord array, or a Table with per-row settings) are
-checked first, so that nothing is sent for a batch of nothing but bad rows;
-the queue is read once; a target already waiting there (same name, or within
-`MATCH_RADIUS`) is left alone, the others are submitted one by one through
-`telescope_query.submitter.submit_plan` (never twice). The answer is a Table,
-one row per target.
+The targets are checked first, the queue is read once, a target waiting there
+(`telescope_query.submit.queue.waiting_for`) is left alone and the others go
+through `telescope_query.submit.send.submit_plan`, one by one. The answer is
+a Table, one row per target. See ``docs/internals.rst``, Submitting.
 """
 from __future__ import annotations
 
@@ -14,16 +12,16 @@ from dataclasses import dataclass
 from typing import Any, Iterable
 
 import numpy as np
-import astropy.units as u
 from astropy.coordinates import SkyCoord
 from astropy.table import MaskedColumn, Table
 
 from .. import arguments
+from ..contract import Client
 from ..exceptions import LoginError, QueueFullError, RemoteServiceError
 from .plan import DEFAULT_EXPOSURE, SubmissionPlan, exposure_to_ms, plan_submission
+from .queue import QueueEntry, read_queue, waiting_for
 from .target import (LowAltitudeWarning, check_target_name, format_objectid,
                      looks_like_coordinates)
-from .queue import QueueEntry, read_queue, waiting_for
 from .send import submit_plan
 
 __all__ = ['submit_missing']
@@ -44,6 +42,7 @@ class _Target:
 
 
 def _label(target: Any) -> str:
+    """The target as the report shows it: a position as the site writes it."""
     if isinstance(target, SkyCoord) and target.isscalar:
         try:
             return format_objectid(target.icrs)
@@ -94,20 +93,42 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _plan(item: _Target, telescope: str) -> None:
-    """Validate one target; a problem is kept as its error, warnings as notes."""
+def _check_cheaply(item: _Target, telescope: str) -> None:
+    """Check what needs no name resolver: a name waits until the queue is read.
+
+    Coordinates are planned at once; for a name only its settings and its
+    length are checked. A problem is kept as the item's error.
+    """
+    if not isinstance(item.target, str) or looks_like_coordinates(item.target.strip()):
+        _plan(item, telescope)
+        return
+    try:
+        arguments.filter_name(item.filter, telescope)
+        exposure_to_ms(item.exposure, telescope)
+        arguments.comment(item.comment)
+        check_target_name(item.target)
+    except (ValueError, TypeError) as error:
+        item.error = str(error)
+
+
+def _plan(item: _Target, telescope: str) -> SubmissionPlan | None:
+    """Plan one target: its plan, or None with the problem kept as its error.
+
+    A low-altitude warning is kept as its note, and still shown.
+    """
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter('always', LowAltitudeWarning)
         try:
             item.plan = plan_submission(item.target, exposure=item.exposure,
-                                                   telescope=telescope, filter=item.filter,
-                                                   comment=item.comment)
+                                        telescope=telescope, filter=item.filter,
+                                        comment=item.comment)
         except (ValueError, TypeError) as error:
             item.error = str(error)
     for warning in caught:
         item.notes = str(warning.message)
         warnings.warn_explicit(warning.message, warning.category, warning.filename,
                                warning.lineno)
+    return item.plan
 
 
 def _queued_match(item: _Target, queue: list[QueueEntry]) -> QueueEntry | None:
@@ -118,7 +139,54 @@ def _queued_match(item: _Target, queue: list[QueueEntry]) -> QueueEntry | None:
     return waiting_for(queue, names, None if item.plan is None else item.plan.coord)
 
 
-def submit_missing(client: Any, targets: Any, *, exposure: Any = DEFAULT_EXPOSURE,
+@dataclass
+class _Batch:
+    """The queue as this batch knows it, and whether the site said it is full."""
+
+    client: Client
+    telescope: str
+    dry_run: bool
+    queue: list[QueueEntry]
+    full: QueueFullError | None = None
+
+    def handle(self, item: _Target) -> tuple[str, int | None, str]:
+        """``(action, rid, message)`` of one target, submitting it when it is missing."""
+        if item.error:
+            return 'failed', None, item.error
+        match = _queued_match(item, self.queue)
+        plan = item.plan
+        if match is None and plan is None:      # a name the queue does not hold: resolve it
+            plan = _plan(item, self.telescope)
+            match = None if plan is None else _queued_match(item, self.queue)
+        if match is not None:
+            return ('queued', match.rid,
+                    f'already waiting in the queue as R{match.rid} ({match.object_name})')
+        if plan is None:
+            return 'failed', None, item.error
+        if self.dry_run:
+            return 'would submit', None, 'dry run: not submitted'
+        if self.full is not None:
+            return 'not sent', None, f'not sent: {self.full}'
+        return self.submit(plan)
+
+    def submit(self, plan: SubmissionPlan) -> tuple[str, int | None, str]:
+        before = {entry.rid for entry in self.queue}
+        try:
+            rid = submit_plan(self.client, plan, before=before)
+        except QueueFullError as error:         # nothing more is sent
+            self.full = error
+            return 'not sent', None, f'not sent: {error}'
+        except LoginError:
+            raise
+        except RemoteServiceError as error:     # refusals and lost answers
+            return 'failed', None, str(error)
+        # The new request waits in the queue: a repeated target finds it.
+        self.queue.insert(0, QueueEntry(rid, plan.object_name, 1, plan.object_id,
+                                        (float(plan.coord.ra.deg), float(plan.coord.dec.deg))))
+        return 'submitted', rid, ''
+
+
+def submit_missing(client: Client, targets: Any, *, exposure: Any = DEFAULT_EXPOSURE,
                    telescope: Any = 'COAST', filter: Any = 'BVR',
                    dry_run: bool = False) -> Table:
     """Submit the targets that are not waiting in the queue; report on each.
@@ -132,62 +200,23 @@ def submit_missing(client: Any, targets: Any, *, exposure: Any = DEFAULT_EXPOSUR
     items = _targets(targets, exposure, filter)
     if not items:
         raise ValueError("targets is empty: give at least one target")
-    # Cheap checks first, so that nothing is sent for a batch of bad rows;
-    # names are resolved later, and only when the queue does not have them.
     for item in items:
-        if not isinstance(item.target, str) or looks_like_coordinates(
-                item.target.strip()):
-            _plan(item, telescope_name)
-        else:
-            try:
-                arguments.filter_name(item.filter, telescope_name)
-                exposure_to_ms(item.exposure, telescope_name)
-                arguments.comment(item.comment)
-                check_target_name(item.target)
-            except (ValueError, TypeError) as error:
-                item.error = str(error)
+        _check_cheaply(item, telescope_name)
     client._require_login()
     # A batch of nothing but bad rows has nothing to ask the site.
     queue = [] if all(item.error for item in items) else read_queue(client)
-    before = {entry.rid for entry in queue}
-    full: QueueFullError | None = None   # once the site says the queue is full
+    batch = _Batch(client, telescope_name, dry_run, queue)
     rows = []
     for item in items:
-        action, rid, message = 'failed', None, item.error
-        if not item.error:
-            match = _queued_match(item, queue)
-            if match is None and item.plan is None:
-                _plan(item, telescope_name)
-                match = None if item.error else _queued_match(item, queue)
-            if item.error:
-                message = item.error
-            elif match is not None:
-                action, rid = 'queued', match.rid
-                message = f'already waiting in the queue as R{match.rid} ({match.object_name})'
-            elif dry_run:
-                action, message = 'would submit', 'dry run: not submitted'
-            elif full is not None:
-                action, message = 'not sent', f'not sent: {full}'
-            else:
-                try:
-                    rid = submit_plan(client, item.plan, before=before)
-                except QueueFullError as error:       # nothing more is sent
-                    full = error
-                    action, message = 'not sent', f'not sent: {error}'
-                except RemoteServiceError as error:    # refusals and lost answers
-                    if isinstance(error, LoginError):
-                        raise
-                    message = str(error)
-                else:
-                    action, message = 'submitted', ''
-                    before.add(rid)
-                    queue.insert(0, QueueEntry(rid, item.plan.object_name, 1,
-                                               item.plan.object_id,
-                                               (float(item.plan.coord.ra.deg),
-                                                float(item.plan.coord.dec.deg))))
-            if item.notes:
-                message = f'{message}; {item.notes}' if message else item.notes
+        action, rid, message = batch.handle(item)
+        if item.notes:
+            message = f'{message}; {item.notes}' if message else item.notes
         rows.append((item.label, action, rid, message))
+    return _report(rows)
+
+
+def _report(rows: list[tuple[str, str, int | None, str]]) -> Table:
+    """The Table of `submit_missing`: target, action, rid (masked when none), message."""
     table = Table()
     table['target'] = [row[0] for row in rows]
     table['action'] = [row[1] for row in rows]
