@@ -469,7 +469,7 @@ class TelescopeClass(SessionQuery):
         hdul = self.get_images([jid], show_progress=False)[0]
         return quick_look.preview(hdul, **options)
 
-    # --- Submission (issue 5): submit, submit_missing -----------------------
+    # --- Submission: submit, submit_missing ----------------------------------
 
     def submit(self, target: Any, *, exposure: Any = 60 * u.s, telescope: str = 'COAST',
                filter: str = 'BVR', dark_frame: bool = True, name: str | None = None,

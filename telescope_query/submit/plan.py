@@ -68,7 +68,7 @@ class SubmissionPlan:
         return (self.exposure_ms / 1000) * u.s
 
 
-# --- Telescope, filter, exposure -------------------------------------------------
+# --- Exposure ------------------------------------------------------------------
 
 def max_exposure(telescope: str) -> u.Quantity:
     """The longest exposure ``telescope`` takes: COAST's is 180 s [seen]; PIRATE's

@@ -32,7 +32,6 @@ class LowAltitudeWarning(AstropyUserWarning):
     """The target never gets high above the horizon at the Observatorio del Teide."""
 
 
-
 # --- What the user gives ------------------------------------------------------
 
 # A coordinate string starts with a digit or a sign followed by a digit; a name
