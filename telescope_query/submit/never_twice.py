@@ -24,7 +24,7 @@ from ..exceptions import LoginError, RemoteServiceError, SubmissionError
 __all__ = ['SUBMIT_ATTEMPTS', 'REFILL_STATUSES', 'MAX_SENDS', 'AMBIGUOUS', 'Lost',
            'Accepted', 'Refused', 'LostAnswer', 'Found', 'NotFound', 'SearchFailed',
            'Attempt', 'Done', 'SearchQueue', 'SendAgain', 'RefillAndSend', 'Stop',
-           'Decision', 'decide', 'lost_kind']
+           'CallOutcome', 'SearchResult', 'Decision', 'decide', 'lost_kind']
 
 #: Submissions of one request at most; the second only after the queue showed
 #: that the first did not create it.
