@@ -55,7 +55,7 @@ from .exceptions import (LoginError, RemoteServiceError,  # noqa: E402
                          NoSuchRequestError, NoSuchJobError,
                          ProductNotReadyError, SubmissionError, QueueFullError,
                          DownloadError)
-from .submission import LowAltitudeWarning  # noqa: E402
+from .submit.target import LowAltitudeWarning  # noqa: E402
 from .core import Telescope, TelescopeClass  # noqa: E402
 
 __all__ = ['Telescope', 'TelescopeClass', 'Conf', 'conf', '__version__',

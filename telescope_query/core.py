@@ -18,7 +18,8 @@ import astropy.units as u
 from astroquery.query import QueryWithLogin
 
 from . import arguments, listing, search, tables, views
-from . import submission, submit_batch, submitter
+from .submit import batch, send
+from .submit.plan import plan_submission
 from .protocol import pages, site
 from .protocol.shapes import RequestRecord
 from .session import SessionQuery
@@ -469,7 +470,7 @@ class TelescopeClass(SessionQuery):
         hdul = self.get_images([jid], show_progress=False)[0]
         return quick_look.preview(hdul, **options)
 
-    # --- Submission (issue 5): submit, submit_missing -----------------------
+    # --- Submission: submit, submit_missing ----------------------------------
 
     def submit(self, target: Any, *, exposure: Any = 60 * u.s, telescope: str = 'COAST',
                filter: str = 'BVR', dark_frame: bool = True, name: str | None = None,
@@ -527,15 +528,15 @@ class TelescopeClass(SessionQuery):
 
         Warns
         -----
-        `~telescope_query.submission.LowAltitudeWarning`
+        `~telescope_query.LowAltitudeWarning`
             The target never gets above 30° at the Observatorio del Teide.
         """
-        plan = submission.plan_submission(target, exposure=exposure, telescope=telescope,
-                                          filter=filter, dark_frame=dark_frame, name=name,
-                                          comment=comment)
+        plan = plan_submission(target, exposure=exposure, telescope=telescope,
+                               filter=filter, dark_frame=dark_frame, name=name,
+                               comment=comment)
         if get_query_payload:
-            return submitter.basket_params(plan)
-        return submitter.submit_plan(self, plan)
+            return send.basket_params(plan)
+        return send.submit_plan(self, plan)
 
     def submit_missing(self, targets: Any, *, exposure: Any = 60 * u.s,
                        telescope: str = 'COAST', filter: str = 'BVR',
@@ -568,9 +569,9 @@ class TelescopeClass(SessionQuery):
             ``rid`` (masked when none) and ``message`` (why it failed, and any
             low-altitude warning).
         """
-        return submit_batch.submit_missing(self, targets, exposure=exposure,
-                                           telescope=telescope, filter=filter,
-                                           dry_run=dry_run)
+        return batch.submit_missing(self, targets, exposure=exposure,
+                                    telescope=telescope, filter=filter,
+                                    dry_run=dry_run)
 
 
 Telescope = TelescopeClass()

@@ -20,21 +20,27 @@ COAST and PIRATE schemes, as the original meant to.
 from __future__ import annotations
 
 import numbers
-from typing import Any
+from typing import Any, cast
 
 import astropy.units as u
 
-from .. import submission, submitter
+from ..contract import Client
 from ..exceptions import SubmissionError
+from ..submit import form, send
+from ..submit.plan import SubmissionPlan, plan_submission
 
 __all__ = ['SubmissionLegacy']
 
 
 class SubmissionLegacy:
-    """Submission methods of the original ``Telescope`` class."""
+    """Submission methods of the original ``Telescope`` class.
+
+    Mixed into `telescope_query.legacy.Telescope`, a `TelescopeClass`: ``self``
+    is the client the submission modules take.
+    """
 
     def _legacy_plan(self, obj: Any, exposure: Any, tele: Any, filt: Any, darkframe: Any,
-                     name: Any, comment: Any) -> submission.SubmissionPlan:
+                     name: Any, comment: Any) -> SubmissionPlan:
         if isinstance(exposure, u.Quantity):
             exposure_time = exposure
         elif isinstance(exposure, numbers.Real) and not isinstance(exposure, bool):
@@ -42,9 +48,9 @@ class SubmissionLegacy:
         else:
             raise TypeError(f"exposure must be a number of milliseconds (like 30000), got "
                             f"{type(exposure).__name__} {exposure!r}")
-        return submission.plan_submission(obj, exposure=exposure_time, telescope=tele,
-                                          filter=filt, dark_frame=bool(darkframe),
-                                          name=name, comment=comment)
+        return plan_submission(obj, exposure=exposure_time, telescope=tele,
+                               filter=filt, dark_frame=bool(darkframe),
+                               name=name, comment=comment)
 
     def submit_job_api(self, obj: Any, exposure: Any = 30000, tele: str = 'COAST',
                        filt: str = 'BVR', darkframe: bool = True, name: str = 'RaDec object',
@@ -76,7 +82,7 @@ class SubmissionLegacy:
         """
         plan = self._legacy_plan(obj, exposure, tele, filt, darkframe, name, comment)
         try:
-            return True, submitter.submit_plan(self, plan)
+            return True, send.submit_plan(cast(Client, self), plan)
         except SubmissionError as error:
             return False, error.status or str(error)
 
@@ -94,7 +100,7 @@ class SubmissionLegacy:
         """
         plan = self._legacy_plan(obj, exposure, tele, filt, darkframe, name, comment)
         try:
-            return True, submitter.submit_form(self, plan)
+            return True, form.submit_form(cast(Client, self), plan)
         except SubmissionError as error:
             return False, error.status or str(error)
 

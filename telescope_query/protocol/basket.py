@@ -9,7 +9,7 @@ PROTOCOL.md section 2, module ``request-constructor`` [seen]:
    success; on failure ``success`` is false and ``status`` says why.
 
 Clear and set only change the session's basket and may be repeated; submit
-creates a request and must never be repeated blindly (see ``submitter``).
+creates a request and must never be repeated blindly (see ``submit.send``).
 """
 from __future__ import annotations
 

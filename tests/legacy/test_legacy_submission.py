@@ -9,7 +9,7 @@ import astropy.units as u
 from astropy.coordinates import SkyCoord
 from astropy.utils import data as astropy_data
 
-from telescope_query import submission
+from telescope_query.submit.target import format_objectid
 from telescope_query.protocol import site
 
 from helpers import SUBMIT as BASKET_SUBMIT, unique
@@ -105,7 +105,7 @@ def test_submit_variable_star_by_name(telescope, simulator):
     assert request.object_name == 'SS Cyg' and request.comments == 'Mira'
     assert request.exposure_ms == 120000 and request.filter_type == 'Colour'
     ra, dec = KNOWN['SS Cyg']
-    assert request.object_id == submission.format_objectid(SkyCoord(ra, dec, unit='deg'))
+    assert request.object_id == format_objectid(SkyCoord(ra, dec, unit='deg'))
     assert stored(simulator, rid2).exposure_ms == 180000
 
 

@@ -8,21 +8,14 @@ import pytest
 import astropy.units as u
 from astropy.coordinates import SkyCoord
 from astropy.table import Table
-from astropy.utils import data as astropy_data
 
-from telescope_query import submission
+from telescope_query import LowAltitudeWarning
+from telescope_query.submit.target import format_objectid
 from telescope_query.protocol import site
 
 from helpers import SET, SUBMIT, made, unique
-from sesame_stub import local_sesame
 
 pytestmark = pytest.mark.usefixtures('no_internet')
-
-
-@pytest.fixture
-def sesame():
-    with astropy_data.conf.set_temp('allow_internet', True), local_sesame() as calls:
-        yield calls
 
 
 def rows_by_target(table: Table) -> dict:
@@ -68,8 +61,7 @@ def test_names_are_resolved_only_when_not_queued(telescope, simulator, sesame):
     request = simulator.archive.request('demo', int(rows['EQ Lyr']['rid']))
     assert request.object_name == 'EQ Lyr' and request.telescope_id == 7
     assert request.filter_type == 'Blue' and request.exposure_ms == 180000
-    assert request.object_id == submission.format_objectid(SkyCoord(283.92892, 39.88261,
-                                                                    unit='deg'))
+    assert request.object_id == format_objectid(SkyCoord(283.92892, 39.88261, unit='deg'))
     # The next run finds it queued.
     again = telescope.submit_missing(['EQ Lyr'], telescope='PIRATE')
     assert again['action'][0] == 'queued' and again['rid'][0] == rows['EQ Lyr']['rid']
@@ -161,7 +153,7 @@ def test_completed_requests_do_not_count_as_queued(login_as, simulator):
 
 
 def test_low_targets_are_submitted_with_the_warning_in_the_message(telescope):
-    with pytest.warns(submission.LowAltitudeWarning):
+    with pytest.warns(LowAltitudeWarning):
         table = telescope.submit_missing(['11:00:00 -50:00:00'])
     assert table['action'][0] == 'submitted'
     assert 'never gets higher' in table['message'][0]

@@ -1,18 +1,15 @@
-"""Pure submission logic: from what a user types to a validated plan.
+"""The target of a request: where it is, whether it rises, how the site writes it.
 
-Target resolution (SkyCoord, coordinate string or name), observability from
-the Observatorio del Teide, the ``objectid`` text the site expects, and the
-whole plan of one request, its telescope, filter, exposure, name and comment
-checked by `telescope_query.arguments`. Nothing here talks to telescope.org;
-the only network access is astropy's name resolver, and only when the target
-is a name.
+What a user gives (a SkyCoord, a coordinate string or a name) becomes one ICRS
+position; a target that never rises at the Observatorio del Teide is refused,
+one that stays low warns; ``format_objectid`` writes the position as the site
+does. Pure but for astropy's name resolver, asked only for a name.
 """
 from __future__ import annotations
 
 import math
 import re
 import warnings
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -20,87 +17,22 @@ import astropy.units as u
 from astropy.coordinates import ICRS, Angle, SkyCoord
 from astropy.utils.exceptions import AstropyUserWarning
 
-from . import arguments, conf
-from .protocol import site
+from .. import arguments
+from ..protocol import site
 
-__all__ = ['max_exposure', 'MIN_ALTITUDE', 'SITE_LATITUDE', 'LowAltitudeWarning',
-           'SubmissionPlan', 'plan_submission', 'resolve_target', 'parse_coordinates',
-           'exposure_to_ms', 'looks_like_coordinates', 'check_target_name',
-           'max_altitude', 'check_observable', 'format_objectid', 'DEFAULT_EXPOSURE']
+__all__ = ['LowAltitudeWarning', 'MIN_ALTITUDE', 'resolve_target', 'parse_coordinates',
+           'looks_like_coordinates', 'check_target_name', 'max_altitude',
+           'check_observable', 'format_objectid']
 
-DEFAULT_EXPOSURE = 60 * u.s
-
-# Observatorio del Teide (PROTOCOL.md section 2).
-SITE_LATITUDE = site.SITE_LATITUDE
-MIN_ALTITUDE = 30.0        # degrees: below this all night, warn
+#: Degrees: a target that never gets higher than this warns.
+MIN_ALTITUDE = 30.0
 
 
 class LowAltitudeWarning(AstropyUserWarning):
     """The target never gets high above the horizon at the Observatorio del Teide."""
 
 
-@dataclass(frozen=True)
-class SubmissionPlan:
-    """A validated observation request, ready to be turned into a payload.
-
-    Attributes
-    ----------
-    coord : `~astropy.coordinates.SkyCoord`
-        The target, ICRS.
-    object_id : str
-        ``coord`` as the site writes it (``'00:42:58.58 +36:28:18.97'``).
-    object_name : str
-        Name shown in the request listing.
-    telescope : str
-        ``'COAST'`` or ``'PIRATE'``.
-    telescope_id : int
-        The site's telescope id (6 or 7).
-    filter : str
-        Filter name in the telescope's own scheme.
-    exposure_ms : int
-        Exposure in milliseconds.
-    dark_frame : bool
-        Whether a dark frame is asked for.
-    comment : str
-        User comment stored with the request.
-    max_altitude : float
-        Highest altitude in degrees the target reaches at the site.
-    """
-
-    coord: SkyCoord
-    object_id: str
-    object_name: str
-    telescope: str
-    telescope_id: int
-    filter: str
-    exposure_ms: int
-    dark_frame: bool
-    comment: str
-    max_altitude: float
-
-    @property
-    def exposure(self) -> u.Quantity:
-        """Exposure as a Quantity in seconds."""
-        return (self.exposure_ms / 1000) * u.s
-
-
-# --- Telescope, filter, exposure -------------------------------------------------
-
-def max_exposure(telescope: str) -> u.Quantity:
-    """The longest exposure ``telescope`` takes: COAST's is 180 s [seen]; PIRATE's
-    is not known, ``conf.pirate_max_exposure`` (180 s until known)."""
-    if telescope == 'PIRATE':
-        return float(conf.pirate_max_exposure) * u.s
-    return site.MAX_EXPOSURE_S[telescope] * u.s
-
-
-def exposure_to_ms(exposure: Any, telescope: str = 'COAST') -> int:
-    """An exposure (a Quantity of time, or seconds) on ``telescope``, in milliseconds."""
-    name = arguments.telescope(telescope)
-    return arguments.exposure_ms(exposure, max_exposure(name), name)
-
-
-# --- Targets -------------------------------------------------------------------
+# --- What the user gives ------------------------------------------------------
 
 # A coordinate string starts with a digit or a sign followed by a digit; a name
 # ('SS Cyg', 'M 31', 'V1223 Sgr', '3C 273') never consists only of these characters.
@@ -250,7 +182,7 @@ def check_target_name(text: Any) -> str:
 
 # --- Observability from the Observatorio del Teide -----------------------------
 
-def max_altitude(dec_deg: float, latitude: float = SITE_LATITUDE) -> float:
+def max_altitude(dec_deg: float, latitude: float = site.SITE_LATITUDE) -> float:
     """Highest altitude (degrees) reached at upper culmination: ``90 - |lat - dec|``.
 
     Pure geometry: no refraction, no horizon dip, no time dependence.
@@ -280,8 +212,8 @@ def check_observable(coord: SkyCoord) -> float:
     altitude = max_altitude(dec)
     if altitude <= 0:
         raise ValueError(f"target at Dec {dec:+.2f}° never rises above the horizon at the "
-                         f"Observatorio del Teide (latitude {SITE_LATITUDE:+.2f}°): "
-                         f"targets must be north of Dec {SITE_LATITUDE - 90:+.1f}°")
+                         f"Observatorio del Teide (latitude {site.SITE_LATITUDE:+.2f}°): "
+                         f"targets must be north of Dec {site.NEVER_RISES_BELOW_DEC:+.1f}°")
     if altitude < MIN_ALTITUDE:
         warnings.warn(f"target at Dec {dec:+.2f}° never gets higher than {altitude:.1f}° "
                       f"above the horizon at the Observatorio del Teide (below "
@@ -317,64 +249,3 @@ def format_objectid(coord: SkyCoord) -> str:
     dec_s, dec_c = divmod(rest, 100)
     return (f"{ra_h:02d}:{ra_m:02d}:{ra_s:02d}.{ra_c:02d} "
             f"{sign}{dec_d:02d}:{dec_m:02d}:{dec_s:02d}.{dec_c:02d}")
-
-
-# --- The whole plan ------------------------------------------------------------
-
-def plan_submission(target: Any, *, exposure: Any = DEFAULT_EXPOSURE,
-                    telescope: Any = 'COAST', filter: Any = 'BVR',
-                    dark_frame: Any = True, name: Any = None,
-                    comment: Any = '') -> SubmissionPlan:
-    """Validate everything about one request; nothing is sent.
-
-    Cheap checks (telescope, filter, exposure, name, comment, dark frame) run
-    before the target is resolved, so bad input never reaches the name resolver.
-
-    Parameters
-    ----------
-    target : `~astropy.coordinates.SkyCoord` or str
-        Coordinates, a coordinate string, or a name (resolved by astropy).
-    exposure : `~astropy.units.Quantity` or float
-        Exposure time; a plain number is seconds.
-    telescope : str
-        ``'COAST'`` or ``'PIRATE'`` (any case).
-    filter : str
-        A filter in either naming scheme; translated to the telescope's own.
-    dark_frame : bool
-        Ask for a dark frame.
-    name : str, optional
-        Object name; defaults to the target's name, or to its coordinates.
-    comment : str
-        Comment stored with the request.
-
-    Returns
-    -------
-    SubmissionPlan
-
-    Raises
-    ------
-    TypeError, ValueError
-        Naming the parameter at fault and what is allowed.
-
-    Warns
-    -----
-    LowAltitudeWarning
-        When the target never gets above 30° at the site.
-    """
-    telescope_name = arguments.telescope(telescope)
-    telescope_id = site.TELESCOPE_IDS[telescope_name.lower()]
-    filter_name = arguments.filter_name(filter, telescope_name)
-    exposure_ms = exposure_to_ms(exposure, telescope_name)
-    arguments.check_flag(dark_frame, 'dark_frame')
-    object_name = None if name is None else arguments.object_name(name)
-    comment_text = arguments.comment(comment)
-    coord, resolved_name = resolve_target(target)
-    altitude = check_observable(coord)
-    object_id = format_objectid(coord)
-    if object_name is None:
-        object_name = resolved_name or object_id
-    return SubmissionPlan(coord=coord, object_id=object_id, object_name=object_name,
-                          telescope=telescope_name, telescope_id=telescope_id,
-                          filter=filter_name, exposure_ms=exposure_ms,
-                          dark_frame=bool(dark_frame), comment=comment_text,
-                          max_altitude=altitude)

@@ -1,18 +1,23 @@
-"""Telescope.submit against the simulator over loopback HTTP.
+"""Telescope.submit: against the simulator over loopback HTTP, then `submit_plan`'s
+loop against a client without a server, for the paths the simulator does not take.
 
 Each test submits under names of its own, so the session's shared simulator
 can hold what earlier tests made. Name resolution is switched off in astropy:
 nothing here may leave this machine.
 """
 import pytest
+import requests
 import astropy.units as u
 from astropy.coordinates import SkyCoord
 
-from telescope_query import conf, submission
+from telescope_query import LowAltitudeWarning, conf
 from telescope_query.protocol import site
 from telescope_query.core import TelescopeClass
-from telescope_query.exceptions import LoginError, SubmissionError
-from telescope_query.submission import LowAltitudeWarning
+from telescope_query.exceptions import (LoginError, QueueFullError, RemoteServiceError,
+                                        SubmissionError)
+from telescope_query.submit.plan import SubmissionPlan, plan_submission
+from telescope_query.submit.send import submit_plan
+from telescope_query.submit.target import format_objectid
 
 from helpers import SUBMIT, made, unique
 
@@ -67,7 +72,7 @@ def test_skycoord_target_dark_frame_and_default_name(telescope, simulator):
     target = SkyCoord(l=74.0 * u.deg, b=-8.5 * u.deg, frame='galactic')
     rid = telescope.submit(target, exposure=1500 * u.ms, dark_frame=False)
     row = listed(telescope, rid)
-    objectid = submission.format_objectid(target.icrs)
+    objectid = format_objectid(target.icrs)
     assert row['object_name'] == objectid == row['object_id']      # named by position
     assert row['exposure'] == 1.5
     details = telescope.get_request_details(rid)
@@ -214,3 +219,110 @@ def test_timeout_is_never_resent(telescope, simulator):
     while not made(simulator, name) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert len(made(simulator, name)) == 1
+
+
+# --- Carrying out the decisions, without a server ------------------------------------------
+
+def _plan(name: str = 'Offline') -> SubmissionPlan:
+    return plan_submission('21:42:42.8 +43:35:10', name=name)
+
+
+def _listed(rid: int, name: str = 'Offline', objectid: str = '21:42:42.80 +43:35:10.00'
+            ) -> dict:
+    return {'id': str(rid), 'seen': '0', 'usercomments': '', 'objecttype': 'RADEC',
+            'objectid': objectid, 'objectname': name, 'requesttime': '1730321603',
+            'status': '1', 'row': '1'}
+
+
+def _lost(cause: BaseException, message: str = 'no answer') -> RemoteServiceError:
+    try:
+        raise RemoteServiceError(f'request-constructor/0-rb-submit: {message}') from cause
+    except RemoteServiceError as error:
+        return error
+
+
+class BasketClient:
+    """A client without a server: ``0-rb-submit`` meets ``submits`` in turn (an
+    answer, or an exception to raise) and each listing the next of ``listings``
+    (raw requests, or an exception)."""
+
+    user = 'demo'
+    _session_generation = 0
+
+    def __init__(self, submits: list, listings: list):
+        self.submits, self.listings = list(submits), list(listings)
+        self.sent: list[str] = []
+
+    def _require_login(self) -> None:
+        pass
+
+    def _api_call(self, module, request, params=None, *, idempotent=True,
+                  allow_failure=False):
+        self.sent.append(request)
+        if request in ('0-rb-clear', '0-rb-set'):
+            return {'success': True, 'status': 'OK'}
+        if request == '0-rb-submit':
+            assert idempotent is False and allow_failure
+            item = self.submits.pop(0)
+        else:
+            assert request == '1-get-list-own'
+            item = self.listings.pop(0)
+            if isinstance(item, list):
+                item = {'success': 1, 'status': 'OK',
+                        'data': {'totalRequests': str(len(item)), 'requests': item}}
+        if isinstance(item, BaseException):
+            raise item
+        return item
+
+
+def test_the_queue_before_is_read_when_not_given():
+    client = BasketClient([{'success': True, 'data': {'id': 12}}], [[_listed(11)]])
+    assert submit_plan(client, _plan()) == 12
+    assert client.sent == ['1-get-list-own', '0-rb-clear', '0-rb-set', '0-rb-submit']
+
+
+def test_accepted_without_an_id_is_looked_up_not_sent_again():
+    client = BasketClient([{'success': True, 'status': 'OK', 'data': {}}],
+                          [[_listed(12), _listed(11)]])
+    assert submit_plan(client, _plan(), before={11}) == 12
+    assert client.sent.count('0-rb-submit') == 1
+
+
+def test_accepted_without_an_id_and_an_unreadable_queue_is_ambiguous():
+    client = BasketClient([{'success': True, 'status': 'OK', 'data': {'id': 'x'}}],
+                          [RemoteServiceError('listing broken')])
+    with pytest.raises(SubmissionError, match='listing broken') as info:
+        submit_plan(client, _plan(), before=set())
+    assert info.value.status == 'AMBIGUOUS' and client.sent.count('0-rb-submit') == 1
+
+
+def test_a_lost_answer_and_an_unreadable_queue_is_ambiguous():
+    client = BasketClient([_lost(requests.exceptions.ChunkedEncodingError('short'))],
+                          [RemoteServiceError('listing broken')])
+    with pytest.raises(SubmissionError, match='could not be read') as info:
+        submit_plan(client, _plan(), before=set())
+    assert info.value.status == 'AMBIGUOUS' and client.sent.count('0-rb-submit') == 1
+    assert isinstance(info.value.__cause__, RemoteServiceError)
+
+
+def test_a_refill_and_every_attempt_make_three_sends_at_most():
+    refused = {'success': False, 'status': 'ERR_BASKET_EMPTY'}
+    client = BasketClient([refused, _lost(requests.ConnectTimeout('connect')),
+                           {'success': True, 'data': {'id': '13'}}],
+                          [[_listed(11)]])
+    assert submit_plan(client, _plan(), before={11}) == 13
+    assert client.sent.count('0-rb-submit') == 3 and client.sent.count('0-rb-set') == 3
+
+
+def test_a_refusal_is_raised_as_the_basket_module_raised_it():
+    client = BasketClient([{'success': False, 'status': 'ERR_QUEUE_FULL'}], [])
+    with pytest.raises(QueueFullError, match='queue of this account is full'):
+        submit_plan(client, _plan(), before=set())
+    assert client.sent.count('1-get-list-own') == 0
+
+
+def test_a_session_problem_at_the_final_call_is_not_a_lost_answer():
+    client = BasketClient([LoginError('logged out')], [])
+    with pytest.raises(LoginError):
+        submit_plan(client, _plan(), before=set())
+    assert client.sent.count('1-get-list-own') == 0
