@@ -7,7 +7,6 @@ RA/Dec, e.g. ``MESSIER 109``: nothing is resolved here).
 """
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from typing import Any, Iterable, Mapping, Sequence
 
@@ -17,29 +16,10 @@ from astropy.coordinates import SkyCoord
 from astropy.table import Column, MaskedColumn, Table
 from astropy.time import Time
 
-__all__ = ['parse_radec', 'time_column', 'folders_table', 'requests_table', 'by_completion',
+from .protocol.objectid import parse_objectid
+
+__all__ = ['time_column', 'folders_table', 'requests_table', 'by_completion',
            'request_details_table', 'job_details_table', 'jobs_table']
-
-# 'HH:MM:SS.ss +DD:MM:SS.ss', RA in hours and Dec in degrees [seen].
-_RADEC = re.compile(r'^\s*(\d{1,2}):(\d{1,2}):(\d{1,2}(?:\.\d*)?)\s+([+-]?)(\d{1,3}):'
-                    r'(\d{1,2}):(\d{1,2}(?:\.\d*)?)\s*$')
-
-
-def parse_radec(text: str | None) -> tuple[float, float] | None:
-    """RA and Dec in degrees from a RADEC object id, or None when it is not one."""
-    if not text:
-        return None
-    found = _RADEC.match(text)
-    if not found:
-        return None
-    h, m, s, sign, d, dm, ds = found.groups()
-    ra = (int(h) + int(m) / 60 + float(s) / 3600) * 15
-    dec = int(d) + int(dm) / 60 + float(ds) / 3600
-    dec = -dec if sign == '-' else dec
-    if not (0 <= ra < 360 and -90 <= dec <= 90):
-        return None
-    return ra, dec
-
 
 def time_column(values: Sequence[datetime | None]) -> Time:
     """UTC times, masked where a value is None."""
@@ -69,7 +49,7 @@ def _exposure(values_ms: Sequence[int | None]) -> MaskedColumn:
 def _coords(object_types: Sequence[str | None], object_ids: Sequence[str | None]) -> SkyCoord:
     ra, dec = [], []
     for kind, text in zip(object_types, object_ids):
-        parsed = parse_radec(text) if kind in (None, 'RADEC') else None
+        parsed = parse_objectid(text) if kind in (None, 'RADEC') else None
         ra.append(parsed[0] if parsed else np.nan)
         dec.append(parsed[1] if parsed else np.nan)
     return SkyCoord(ra=np.array(ra) * u.deg, dec=np.array(dec) * u.deg, frame='icrs')

@@ -13,15 +13,6 @@ from telescope_query.protocol import user_api
 from helpers import SEED_FOLDERS  # the seed documentation's real answer
 
 
-def test_parse_radec():
-    ra, dec = tables.parse_radec('00:42:58.58 +36:28:18.97')
-    expected = SkyCoord('00h42m58.58s +36d28m18.97s')
-    assert ra == pytest.approx(expected.ra.deg) and dec == pytest.approx(expected.dec.deg)
-    assert tables.parse_radec('12:00:00.00 -00:30:00.00')[1] == pytest.approx(-0.5)
-    assert tables.parse_radec('109') is None and tables.parse_radec(None) is None
-    assert tables.parse_radec('25:00:00 +00:00:00') is None
-
-
 def test_time_column_is_utc_and_masked_where_unknown():
     when = datetime(2024, 11, 18, 5, 41, 9, tzinfo=timezone.utc)
     times = tables.time_column([when, None])

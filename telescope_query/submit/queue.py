@@ -19,7 +19,7 @@ from .. import arguments, listing
 from ..contract import Client
 from ..protocol import site
 from ..protocol.shapes import RequestRecord
-from ..tables import parse_radec
+from ..protocol.objectid import parse_objectid
 from .plan import SubmissionPlan
 
 __all__ = ['QueueEntry', 'read_queue', 'made_for', 'find_new', 'find_submitted',
@@ -62,7 +62,7 @@ class QueueEntry:
         object_id = record['object_id']
         radec = record['object_type'] in (None, 'RADEC')
         return cls(rid=rid, object_name=record['object_name'], status=record['status'],
-                   object_id=object_id, position=parse_radec(object_id) if radec else None)
+                   object_id=object_id, position=parse_objectid(object_id) if radec else None)
 
     @property
     def queued(self) -> bool:

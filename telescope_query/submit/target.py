@@ -7,7 +7,6 @@ does. Pure but for astropy's name resolver, asked only for a name.
 """
 from __future__ import annotations
 
-import math
 import re
 import warnings
 from typing import Any
@@ -18,6 +17,7 @@ from astropy.coordinates import ICRS, Angle, SkyCoord
 from astropy.utils.exceptions import AstropyUserWarning
 
 from .. import arguments
+from ..protocol import objectid
 from ..protocol import site
 
 __all__ = ['LowAltitudeWarning', 'MIN_ALTITUDE', 'resolve_target', 'parse_coordinates',
@@ -224,28 +224,6 @@ def check_observable(coord: SkyCoord) -> float:
 
 # --- The site's coordinate text ------------------------------------------------
 
-def _round_half_up(value: float) -> int:
-    # A tiny allowance so that 59.995 s, which floats store as 59.99499..., still
-    # rounds up as written: far below the 0.01 s precision of the text.
-    return math.floor(value + 0.5 + 1e-6)
-
-
 def format_objectid(coord: SkyCoord) -> str:
-    """Coordinates as the site writes them: ``'HH:MM:SS.ss +DD:MM:SS.ss'``.
-
-    RA in hours and Dec in degrees, colon separated, zero padded, two decimals,
-    Dec always signed. Rounding carries into minutes, hours and degrees
-    (``59.995`` seconds becomes the next minute, RA 24h wraps to 00h).
-    """
-    centi_ra = _round_half_up(float(coord.ra.hour) * 360000) % (24 * 360000)
-    ra_h, rest = divmod(centi_ra, 360000)
-    ra_m, rest = divmod(rest, 6000)
-    ra_s, ra_c = divmod(rest, 100)
-    dec = float(coord.dec.deg)
-    centi_dec = min(_round_half_up(abs(dec) * 360000), 90 * 360000)
-    sign = '-' if dec < 0 and centi_dec > 0 else '+'
-    dec_d, rest = divmod(centi_dec, 360000)
-    dec_m, rest = divmod(rest, 6000)
-    dec_s, dec_c = divmod(rest, 100)
-    return (f"{ra_h:02d}:{ra_m:02d}:{ra_s:02d}.{ra_c:02d} "
-            f"{sign}{dec_d:02d}:{dec_m:02d}:{dec_s:02d}.{dec_c:02d}")
+    """Coordinates as the site writes them (`telescope_query.protocol.objectid`)."""
+    return objectid.format_objectid(float(coord.ra.deg), float(coord.dec.deg))
