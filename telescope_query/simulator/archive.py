@@ -279,24 +279,31 @@ class Archive:
             self._next_jid += len(groups)
             observed = sorted(groups, key=lambda reqs: (reqs[0].ra_deg is None,
                                                         reqs[0].ra_deg or 0.0))
+            # Never before a request was made (requests of the last seconds).
+            completions = [max(now - (len(observed) - 1 - position),
+                               max(r.request_time for r in reqs))
+                           for position, reqs in enumerate(observed)]
+            # All allocated at once, when the night's work starts (the first
+            # completion): my choice, as the queue's night takes seconds here.
+            allocated = min(completions, default=now)
             done: dict[int, list[tuple[int, int]]] = {}
-            for position, reqs in enumerate(observed):
-                # Never before a request was made (requests of the last seconds).
-                completion = max(now - (len(observed) - 1 - position),
-                                 max(r.request_time for r in reqs))
-                job = self._complete(reqs, jids[id(reqs)], completion)
+            for reqs, completion in zip(observed, completions):
+                job = self._complete(reqs, jids[id(reqs)], allocated, completion)
                 done[job.jid] = [(r.rid, job.jid) for r in reqs]
             return [pair for jid in sorted(done) for pair in done[jid]]
 
-    def _complete(self, reqs: list[Request], jid: int, completion: int) -> Job:
-        """One new public job serving ``reqs`` (one user's), completed at ``completion``."""
+    def _complete(self, reqs: list[Request], jid: int, allocated: int,
+                  completion: int) -> Job:
+        """One new public job serving ``reqs`` (one user's), allocated at
+        ``allocated``, completed at ``completion``."""
         first = reqs[0]
         job = Job(jid=jid, rids=[r.rid for r in reqs], owner=first.owner, public=True,
                   object_name=first.object_name, object_type=first.object_type,
                   object_id=first.object_id, ra_deg=first.ra_deg, dec_deg=first.dec_deg,
                   telescope_id=first.telescope_id, filter_type=first.filter_type,
                   exposure_ms=first.exposure_ms, completion_time=completion, success=True,
-                  flat_id=month_flat_id(first.telescope_id, first.filter_type, completion))
+                  flat_id=month_flat_id(first.telescope_id, first.filter_type, completion),
+                  allocation_time=allocated)
         self._add_job(job)
         own = self._requests[first.owner]
         for r in reqs:

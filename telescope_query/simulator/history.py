@@ -12,8 +12,18 @@ public jobs for the job search.  ``demo``'s history also holds the seed
 records (:mod:`.seed`), whose ids are never generated.
 
 Ids grow with time, as on the site: request ids in order of request, job ids
-in order of allocation (some time between a job's last request and its
-completion), so jobs sorted by completion are not in id order.
+in order of allocation, so jobs sorted by completion are not in id order.
+All of them, every account's and other users', follow one clock through the
+seed records' ids (:mod:`.ids`): a generated request made between two seed
+requests has an id between theirs, one made after the last seed request a
+higher one; likewise for jobs.  A job is allocated soon after its first
+request (minutes to two hours later, [assumed]): the recorded batches' job
+ids run parallel to their request ids (J422664-J422672 for R771136-R771144,
+J336888-J336897 for R664334-R664343), and a job serving two requests
+(J423039: R771562 R771927) has the id of its first request's time [seen].
+When a big archive has more requests (or jobs) between two seed records
+than ids between theirs, the earliest of them are made a little earlier:
+moved to just before the earlier seed record (:func:`.ids.number`).
 
 Folder membership model
 -----------------------
@@ -34,18 +44,17 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import Mapping, Sequence
 
-from . import catalog
+from . import catalog, ids
 from .catalog import Target
 from .model import (COAST_ERA, COMPLETE, DAY, DEFAULT_QUEUE_LIMIT, FILTERS, MAX_EXPOSURE_MS,
                     NEVER_RISES, QUEUE_ROOM, QUEUED_STATUSES, YEAR, Folder, Job, Request,
                     month_flat_id)
-from .seed import SEED_ACCOUNT, SEED_EPOCH, SEED_JOBS, SEED_REQUESTS, SEED_SEARCH_WINDOW
+from .seed import (SEED_ACCOUNT, SEED_EPOCH, SEED_JOBS, SEED_REQUEST_TIMES, SEED_REQUESTS,
+                   SEED_SEARCH_WINDOW)
 
 __all__ = ['History', 'generate', 'HISTORY_YEARS']
 
 HISTORY_YEARS = 10
-FIRST_RID = 700000
-FIRST_JID = 400000
 FIRST_FOLDER = 400
 
 # Status weights of a generated history (each code also appears at least once).
@@ -62,11 +71,14 @@ _OTHER_USERS = 40
 @dataclass
 class History:
     """What :func:`generate` makes: every account's folders and requests, and
-    every job (the accounts' and other users')."""
+    every job (the accounts' and other users'); and when other users made
+    their requests (rid to Unix time; the archive shows those requests only
+    as ids in job views)."""
 
     folders: dict[str, list[Folder]] = field(default_factory=dict)
     requests: dict[str, dict[int, Request]] = field(default_factory=dict)
     jobs: list[Job] = field(default_factory=list)
+    others: dict[int, int] = field(default_factory=dict)
 
 
 def generate(users: Sequence[str], *, requests_per_account: int, seed: int, now: float,
@@ -130,9 +142,10 @@ class _JobDraft:
     allocated: int = 0      # when the job was allocated: its id follows this time
 
     def allocate(self, rng: random.Random) -> None:
-        """Allocated some time between its last request and its completion."""
-        last = max(d.request_time for d in self.requests)
-        self.allocated = int(last + rng.uniform(0.05, 0.95) * (self.completion_time - last))
+        """Allocated soon after its first request (see the module's notes)."""
+        first = min(d.request_time for d in self.requests)
+        delay = rng.uniform(60, 2 * 3600)
+        self.allocated = int(min(first + delay, self.completion_time))
 
 
 class _Generator:
@@ -157,6 +170,10 @@ class _Generator:
         reserved = SEED_JOBS if self.seeded else ()
         self.reserved_rids = {rid for j in reserved for rid in j.rids}
         self.reserved_jids = {j.jid for j in reserved}
+        # Those in the archive are fixed points of the generated ids: (time, id).
+        self.fixed_rids = [(SEED_REQUEST_TIMES[rid], rid)
+                           for j in self.seed_jobs for rid in j.rids]
+        self.fixed_jids = [(j.allocation_time, j.jid) for j in self.seed_jobs]
 
     def run(self) -> History:
         n = self.n
@@ -167,7 +184,7 @@ class _Generator:
             size = max(0, n - len(self.seed_requests)) if user == SEED_ACCOUNT else n
             self._account(rng, user, size, own_folder)
         self._other_users(random.Random(f'telescope-sim:{self.seed}:others:{n}'))
-        self._assign_ids(random.Random(f'telescope-sim:{self.seed}:ids'))
+        self._assign_ids()
         self._materialise()
         return self.history
 
@@ -390,28 +407,23 @@ class _Generator:
             self.jobs.append(job)
 
     # -- ids --------------------------------------------------------------------------
-    def _assign_ids(self, rng: random.Random) -> None:
-        # Ids grow with time, with gaps left by the site's other users; spans
-        # resemble the live site's (rids ~700000-770000, jids ~400000-425000).
-        # The seed records' ids are skipped.
-        self.drafts.sort(key=lambda d: d.request_time)
-        gap = max(1, 2 * 70000 // max(1, len(self.drafts)))
-        rid = FIRST_RID
-        for d in self.drafts:
-            rid += rng.randint(1, gap)
-            while rid in self.reserved_rids:
-                rid += 1
-            d.rid = rid
-        # Job ids are handed out at allocation, not at completion [seen]: jobs
-        # sorted by completion are not in id order.
+    def _assign_ids(self) -> None:
+        # Job ids first: a job moved earlier (a crowded gap between seed jobs)
+        # takes its first request along, which the requests' numbering then sees.
         self.jobs.sort(key=lambda j: j.allocated)
-        gap = max(1, 2 * 25000 // max(1, len(self.jobs)))
-        jid = FIRST_JID
-        for j in self.jobs:
-            jid += rng.randint(1, gap)
-            while jid in self.reserved_jids:
-                jid += 1
+        jids, moved = ids.number([j.allocated for j in self.jobs], ids.JOB_CLOCK,
+                                 self.fixed_jids, self.reserved_jids)
+        for j, jid, allocated in zip(self.jobs, jids, moved):
             j.jid = jid
+            if allocated != j.allocated:
+                j.allocated = allocated
+                first = min(j.requests, key=lambda d: d.request_time)
+                first.request_time = min(first.request_time, allocated)
+        self.drafts.sort(key=lambda d: d.request_time)
+        rids, moved = ids.number([d.request_time for d in self.drafts], ids.REQUEST_CLOCK,
+                                 self.fixed_rids, self.reserved_rids)
+        for d, rid, asked in zip(self.drafts, rids, moved):
+            d.rid, d.request_time = rid, asked
 
     def _materialise(self) -> None:
         history = self.history
@@ -424,11 +436,12 @@ class _Generator:
                 object_id=t.object_id, ra_deg=t.ra_deg, dec_deg=t.dec_deg,
                 telescope_id=first.telescope_id, filter_type=first.filter_type,
                 exposure_ms=first.exposure_ms, completion_time=j.completion_time,
-                success=j.success, flat_id=j.flat_id))
+                success=j.success, flat_id=j.flat_id, allocation_time=j.allocated))
         for d in self.drafts:
             own = history.requests.get(d.owner)
-            if own is None:
-                continue            # another user's request: only its rid is shown
+            if own is None:         # another user's request: only its rid is shown
+                history.others[d.rid] = d.request_time
+                continue
             t = d.target
             own[d.rid] = Request(
                 rid=d.rid, owner=d.owner, object_name=d.object_name,
@@ -440,6 +453,8 @@ class _Generator:
                 jid=d.job.jid if d.job is not None else None, seen=d.seen)
         # The seed documentation's records, beside the generated ones.
         history.jobs += [replace(job, rids=list(job.rids)) for job in self.seed_jobs]
+        history.others.update((rid, SEED_REQUEST_TIMES[rid]) for job in self.seed_jobs
+                              if job.owner != SEED_ACCOUNT for rid in job.rids)
         if self.seed_requests:
             own = history.requests[SEED_ACCOUNT]
             own.update((r.rid, r) for r in self.seed_requests)

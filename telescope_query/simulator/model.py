@@ -147,6 +147,9 @@ class Job:
     # Completion minus the first frame's DATE-OBS, where a record gives it
     # (None: the products' rule, headers.frame_times).
     frame_lead: float | None = None
+    # When the job was allocated (Unix seconds; 0 when unknown): job ids grow
+    # with it, not with the completion [seen].
+    allocation_time: int = 0
 
 
 def month_flat_id(telescope_id: int, filter_type: str, when: float) -> int:

@@ -191,15 +191,16 @@ def test_ids_look_like_the_sites(archive):
     seed_rids = {r.rid for r in SEED_REQUESTS}
     requests = sorted((r for r in archive.requests('demo') + archive.requests('other')
                        if r.rid not in seed_rids), key=lambda r: r.rid)
-    assert requests[0].rid > 700000
+    # The live site's ids of ten years (2014, at the pace of 2019, to 2024).
+    assert 550000 < requests[0].rid and requests[-1].rid < 775000
     # Ids grow with time (the site numbers requests as they come).
     times = [r.request_time for r in requests]
     assert times == sorted(times)
     jobs = sorted({r.jid for r in requests if r.jid})
-    assert jobs[0] > 400000
-    # Each job's id was handed out after its requests were made.
+    assert 230000 < jobs[0] and jobs[-1] < 425000
+    # Each job's id was handed out after its first request was made.
     for jid in jobs:
-        asked = max(r.request_time for r in requests if r.jid == jid)
+        asked = min(r.request_time for r in requests if r.jid == jid)
         later = [j for j in jobs if archive.job(j).completion_time < asked]
         assert all(j < jid for j in later)
 
@@ -521,6 +522,8 @@ def test_complete_queue_allocates_in_request_order_and_observes_by_ra(fresh):
     # Observed by right ascension, one after another, the last one now.
     times = {job.object_name: job.completion_time for job in jobs}
     assert times['West'] < times['Middle'] < times['East'] <= fresh.current_time()
+    # Allocated together, when the night's work starts.
+    assert {job.allocation_time for job in jobs} == {times['West']}
     found = [j.jid for j in fresh.search_jobs(times['West'], times['East'])]
     assert found == [jids[0], jids[2], jids[1]]   # by completion: not in id order
 
