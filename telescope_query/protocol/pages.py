@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Any, Sequence
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from urllib.parse import urlsplit
 
 from bs4 import BeautifulSoup, Tag
@@ -143,6 +144,11 @@ def parse_date(text: str) -> tuple[datetime, list[str]] | None:
     return when, [day, month, year, f'{hour}:{minute}:{second}', 'UTC']
 
 
+try:    # The site's local time: the Observatorio del Teide's.
+    _SITE_TIME: tzinfo | None = ZoneInfo('Atlantic/Canary')
+except ZoneInfoNotFoundError:      # no time-zone database on this machine
+    _SITE_TIME = None
+
 #: How long before its job's completion a frame may start [seen: 151-480 s for
 #: three frames of 60-180 s]; a frame further back belongs to another reading.
 FRAMES_BEFORE_COMPLETION = timedelta(hours=2)
@@ -151,12 +157,18 @@ FRAMES_BEFORE_COMPLETION = timedelta(hours=2)
 def completion_may_slip(shown: datetime) -> bool:
     """Whether a view's completion time may show the next day's date.
 
-    The summer date slip [seen, ten cases 2019-2021, none in winter]: a
-    completion between 23:00 and 24:00 UTC from March to October is shown with
-    the next day's date (the date in summer local time, the clock in UTC).
-    ``shown`` is the time as the view reads.
+    The summer date slip [seen: nine jobs of summer 2019, none in winter]: a
+    completion between 23:00 and 24:00 UTC while the Canary Islands keep summer
+    time is shown with the next day's date (the date in local time, the clock
+    in UTC). ``shown`` is the time as the view reads. Without the time-zone
+    database, March to October stands for summer time.
     """
-    return shown.hour == 23 and 3 <= (shown - timedelta(days=1)).month <= 10
+    if shown.hour != 23:
+        return False
+    day_before = shown - timedelta(days=1)
+    if _SITE_TIME is None:
+        return 3 <= day_before.month <= 10
+    return bool(day_before.astimezone(_SITE_TIME).utcoffset())
 
 
 def check_completion(shown: datetime, frame_starts: Sequence[datetime] = ()

@@ -187,10 +187,11 @@ def utc(*parts):
     (utc(2019, 6, 19, 22, 59, 59), False),    # before 23:00 UTC
     (utc(2019, 6, 20, 0, 5, 0), False),       # after midnight UTC
     (utc(2020, 12, 22, 23, 34, 10), False),   # winter: J369256 reads right
-    (utc(2021, 3, 1, 23, 10, 0), False),      # the date shown is that of 28 Feb
-    (utc(2021, 3, 2, 23, 10, 0), True),
-    (utc(2021, 11, 1, 23, 10, 0), True),      # 31 October shown as 1 November
-    (utc(2021, 11, 2, 23, 10, 0), False),
+    (utc(2021, 3, 2, 23, 10, 0), False),      # 1 March: winter time still
+    (utc(2021, 3, 29, 23, 10, 0), True),      # 28 March: summer time from 01:00 UTC
+    (utc(2021, 10, 31, 23, 10, 0), True),     # 30 October: summer time still
+    (utc(2021, 11, 1, 23, 10, 0), False),     # 31 October: winter time from 01:00 UTC
+    (utc(2019, 10, 1, 23, 12, 1), True),      # J339515, recorded
 ])
 def test_which_completion_times_may_slip(shown, slips):
     assert pages.completion_may_slip(shown) is slips

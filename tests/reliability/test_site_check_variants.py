@@ -179,7 +179,8 @@ VARIANTS = {
                                                          '<tr><td>Instrument</td>')),
         _views_work),
     'request-view-dark-frame': (
-        _page_rewrite(VIEW, lambda t, r: t.replace('<td>Instant</td>', '<td>Yes</td>')),
+        _page_rewrite(VIEW, lambda t, r: t.replace('<td>Instant</td>', '<td>Yes</td>').replace(
+            '<td>None</td>', '<td>Yes</td>')),
         _views_work),
     'request-view-info': (
         _page_rewrite(VIEW, lambda t, r: re.sub(r'"jid": "(\d+)"', r'"jid": \1', t)),
