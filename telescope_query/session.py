@@ -24,8 +24,8 @@ from astroquery.query import QueryWithLogin
 
 from . import conf, credentials, http
 from .exceptions import LoginError, RemoteServiceError
+from .images.cache import account_folder
 from .protocol import pages, user_api
-from .product_cache import account_folder
 from .records import RecordCache, canonical
 
 __all__ = ['SessionQuery', 'SERVER_ENV', 'MAX_RENEWALS', 'use_server']

@@ -16,9 +16,9 @@ How one product is fetched (PROTOCOL.md section 2, image-engine):
    backoff that starts at `FIRST_POLL_DELAY` and grows to ``conf.poll_interval``,
    for at most ``conf.max_poll_time`` seconds (then `ProductNotReadyError`).
 4. The product is downloaded to a temporary file next to its place in the
-   cache, resumed after cuts and checked (`telescope_query.transfer`); a
+   cache, resumed after cuts and checked (`telescope_query.images.transfer`); a
    corrupt transfer is fetched once more; then it is stored with its CRC-32
-   record (`telescope_query.product_cache`).
+   record (`telescope_query.images.cache`).
 
 Many products are fetched together by `fetch`: every job is staged first, the
 stagings are polled together, and each product is downloaded as soon as it is
@@ -32,16 +32,16 @@ from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 from urllib.parse import urlencode
 
-from . import conf, product_cache, transfer, views
-from .exceptions import DownloadError, ProductNotReadyError
-from .product_cache import Fetched, Product, cached_path, find_cached, place
-from .products import ProductFormatError
+from .. import conf, views
+from ..exceptions import DownloadError, ProductNotReadyError
+from ..protocol import image_engine as ie
+from . import cache, transfer
+from .cache import cached_path, find_cached
+from .fits import ProductFormatError
+from .product import Fetched, Product
 from .progress import FetchProgress
-from .protocol import image_engine as ie
-from .transfer import BLOCK_SIZE
 
-__all__ = ['Product', 'Fetched', 'fetch', 'fetch_one', 'cached_path', 'find_cached', 'place',
-           'BLOCK_SIZE', 'FIRST_POLL_DELAY']
+__all__ = ['fetch', 'fetch_one', 'Product', 'Fetched', 'FIRST_POLL_DELAY']
 
 #: First wait between two polls; each next wait is `POLL_GROWTH` times longer,
 #: up to ``conf.poll_interval``.
@@ -134,14 +134,14 @@ def _download(client: Any, task: _Task, progress: Callable[[int], None]) -> Fetc
     product = task.product
     final = cached_path(client, product)
     final.parent.mkdir(parents=True, exist_ok=True)
-    with product_cache.lock(final):
+    with cache.lock(final):
         # Another thread may have fetched it while this one was staging.
         found = find_cached(client, product)
         if found is not None:
             return found
         url = _download_url(client, task)
         for attempt in range(1, MAX_CORRUPT + 1):
-            with product_cache.temporary_beside(final) as temporary:
+            with cache.temporary_beside(final) as temporary:
                 try:
                     size, crc = transfer.download(client, url, temporary, product, progress,
                                                   task.expected_size)
@@ -150,7 +150,7 @@ def _download(client: Any, task: _Task, progress: Callable[[int], None]) -> Fetc
                         continue  # a corrupt transfer: fetch it once more
                     raise DownloadError(f"{product} arrived corrupt {MAX_CORRUPT} times: "
                                         f"{exc}") from None
-                return product_cache.store(temporary, final, product, size, crc)
+                return cache.store(temporary, final, product, size, crc)
     raise AssertionError('unreachable')  # pragma: no cover
 
 

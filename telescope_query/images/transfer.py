@@ -7,7 +7,7 @@ download starts again; a server that sends its login form instead of the
 product has the session renewed. The result is checked: its length against
 ``Content-Length`` and the size the image engine announced, and that it is a
 complete FITS file or zip of FITS files. Where the file goes and what becomes
-of it is the caller's business (`telescope_query.product_cache`).
+of it is the caller's business (`telescope_query.images.cache`).
 """
 from __future__ import annotations
 
@@ -18,10 +18,10 @@ from typing import Any, BinaryIO, Callable
 import requests
 import urllib3
 
-from .exceptions import DownloadError, RemoteServiceError
-from .product_cache import Product
-from .products import ProductFormatError, check_product, sniff
-from .protocol import pages
+from ..exceptions import DownloadError, RemoteServiceError
+from ..protocol import pages
+from .fits import ProductFormatError, check_product, sniff
+from .product import Product
 
 __all__ = ['download', 'stream_to', 'BLOCK_SIZE', 'MAX_STALLS', 'MAX_CONNECTIONS',
            'MAX_RENEWALS']
@@ -50,7 +50,7 @@ def download(client: Any, url: str, path: str | os.PathLike, product: Product,
 
     ``announced`` is the size the image engine gave, when it did. Raises
     `DownloadError` for a download that cannot be completed or whose length is
-    wrong, and `~telescope_query.products.ProductFormatError` for bytes that
+    wrong, and `~telescope_query.images.fits.ProductFormatError` for bytes that
     are not a complete product (their count is then taken off ``progress``).
     """
     written = 0

@@ -1,9 +1,9 @@
 """The work behind `TelescopeClass.get_images` and `TelescopeClass.download_data`.
 
 Arguments are checked first (no HTTP call for a bad one); the products are
-fetched into the cache by `telescope_query.staging`; then they are opened as
-HDULists (`telescope_query.products`) or put into the user's folder
-(`telescope_query.product_cache.place`) with a manifest Table.
+fetched into the cache by `telescope_query.images.staging`; then they are opened as
+HDULists (`telescope_query.images.fits`) or put into the user's folder
+(`telescope_query.images.cache.place`) with a manifest Table.
 """
 from __future__ import annotations
 
@@ -17,11 +17,12 @@ from astropy import units as u
 from astropy.io import fits
 from astropy.table import Table
 
-from .exceptions import DownloadError
-from .product_cache import Product, find_cached, place
-from .products import ProductFormatError, frame_starts, open_product
+from .. import arguments
+from ..exceptions import DownloadError
+from .cache import find_cached, place
+from .fits import ProductFormatError, frame_starts, open_product
+from .product import Product
 from .staging import fetch
-from . import arguments
 
 __all__ = ['get_images', 'download_data', 'cached_frame_starts', 'MANIFEST_COLUMNS']
 

@@ -39,7 +39,7 @@ def filter_planes(hdul: fits.HDUList) -> list[tuple[str, np.ndarray]]:
     """``(filter, 2-D image)`` for every plane of a cube or image extension.
 
     A cube's planes are named from its comma-separated ``FILTER``; an extension
-    by ``EXTNAME`` (set to the filter by `~telescope_query.products.open_product`)
+    by ``EXTNAME`` (set to the filter by `~telescope_query.images.fits.open_product`)
     or its own ``FILTER``. Padding extensions and non-image HDUs are skipped.
     """
     planes = []
