@@ -23,8 +23,9 @@ class Product:
     flat: bool = False
 
     @property
-    def kind(self) -> str:
-        """``'cube'`` or ``'zip'`` (the file is FITS or zip)."""
+    def form(self) -> str:
+        """``'cube'`` (one FITS file, a plane per filter) or ``'zip'`` (a FITS file
+        per filter)."""
         return 'cube' if self.cube else 'zip'
 
     @property
@@ -43,7 +44,7 @@ class Product:
     def label(self) -> str:
         """``'cube'``, ``'zip'``, ``'flat-fielded cube'``, ``'processed zip'``..."""
         return (f"{'processed ' if self.processed else ''}"
-                f"{'flat-fielded ' if self.flat else ''}{self.kind}")
+                f"{'flat-fielded ' if self.flat else ''}{self.form}")
 
     def __str__(self) -> str:
         return f"the {self.label} of job {self.jid}"
