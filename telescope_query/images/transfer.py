@@ -3,14 +3,15 @@
 `download` streams a URL through the client's ``_stream`` (the logged-in
 session, docs/internals.rst) into a file in `BLOCK_SIZE` blocks. A cut
 connection is resumed with HTTP Range when the server offers it, else the
-download starts again; a server that sends its login form instead of the
-product has the session renewed. The result is checked: its length against
+download starts again. The session renews itself when the server says it
+is missing (``_stream``). The result is checked: its length against
 ``Content-Length`` and the size the image engine announced, and that it is a
 complete FITS file or zip of FITS files. Where the file goes and what becomes
 of it is the caller's business (`telescope_query.images.cache`).
 """
 from __future__ import annotations
 
+import io
 import os
 import zlib
 from typing import Any, BinaryIO, Callable
@@ -18,13 +19,12 @@ from typing import Any, BinaryIO, Callable
 import requests
 import urllib3
 
-from ..exceptions import DownloadError, RemoteServiceError
-from ..protocol import pages
+from .. import http
+from ..exceptions import DownloadError, LoginError, RemoteServiceError
 from .fits import ProductFormatError, check_product, sniff
 from .product import Product
 
-__all__ = ['download', 'stream_to', 'BLOCK_SIZE', 'MAX_STALLS', 'MAX_CONNECTIONS',
-           'MAX_RENEWALS']
+__all__ = ['download', 'stream_to', 'BLOCK_SIZE', 'MAX_STALLS', 'MAX_CONNECTIONS']
 
 #: Bytes read from the network and written to disk at a time.
 BLOCK_SIZE = 1 << 20
@@ -33,9 +33,6 @@ BLOCK_SIZE = 1 << 20
 MAX_STALLS = 3
 #: Connections one download may use in all (resumptions after cuts included).
 MAX_CONNECTIONS = 50
-#: Renewals of the session one download may ask for: in a bulk job a session
-#: may expire again, while other products go on, before this one is answered.
-MAX_RENEWALS = 3
 
 Progress = Callable[[int], None]
 
@@ -143,16 +140,6 @@ def stream_to(client: Any, url: str, out: BinaryIO, product: Product, progress: 
     etag = None
     stalls = 0
     best = 0          # the most bytes any connection has brought so far
-    renewals = 0
-
-    def renew(answer: str) -> None:
-        # The session ended (PROTOCOL.md section 1 [assumed]): renew it, try again.
-        nonlocal renewals
-        if renewals >= MAX_RENEWALS:
-            raise DownloadError(f"{product}: the server keeps sending {answer} instead "
-                                f"of the product")
-        renewals += 1
-        _renew_session(client, product)
 
     def stall(reason: str) -> None:
         nonlocal stalls
@@ -172,23 +159,19 @@ def stream_to(client: Any, url: str, out: BinaryIO, product: Product, progress: 
             received.restart()
         try:
             response = client._stream(url, headers=headers)
+        except LoginError as exc:  # still logged out after the session renewed itself
+            raise DownloadError(f"{product}: {exc}") from exc
         except RemoteServiceError as exc:  # the transport gave up, after its own retries
             stall(f"no answer from the server ({exc})")
             continue
         with response:
             status = response.status_code
-            # The login form is the [assumed] answer without a session; HTTP 401/403
-            # or a redirect that ends on login.php say the same.
-            if status in (401, 403) or pages.is_login_url(response.url):
-                renew(f"HTTP {status}" if status in (401, 403) else
-                      "a redirect to its login page")
-                continue
             if status >= 500:
                 stall(f"the server answered HTTP {status}")
                 continue
             if status not in (200, 206):
                 raise DownloadError(f"{product}: the server answered HTTP {status} "
-                                    f"({_quote(response)})")
+                                    f"({_quote(_reader(response))})")
             if status == 206 and _content_range_start(
                     response.headers.get('Content-Range')) != received.offset:
                 ranges = False  # not the part asked for: start again, without ranges
@@ -202,10 +185,7 @@ def stream_to(client: Any, url: str, out: BinaryIO, product: Product, progress: 
                 raise DownloadError(f"{product}: the server announces {total} bytes "
                                     f"(Content-Length), more than the {limit} the image "
                                     f"engine announced; not downloaded")
-            cut, login_page = _copy_body(response, received, product, limit)
-        if login_page:
-            renew('its login form')
-            continue
+            cut = _copy_body(response, received, product, limit)
         if cut is None and (total is None or received.offset >= total):
             return received.offset, received.crc, total
         if received.offset > best:
@@ -218,28 +198,22 @@ def stream_to(client: Any, url: str, out: BinaryIO, product: Product, progress: 
 
 
 def _copy_body(response: requests.Response, received: _Received,
-               product: Product, limit: int | None = None) -> tuple[Exception | None, bool]:
-    """Copy a body into the file; returns ``(cut, login_page)``.
+               product: Product, limit: int | None = None) -> Exception | None:
+    """Copy a body into the file; returns the error that ended it early, or None.
 
-    ``cut`` is the error that ended the body early (None when it ended
-    normally); ``login_page`` is True when the server sent its login form
-    instead of the product. A body that brings more than ``limit`` bytes in
-    all is cut off there (`DownloadError`): a server must not fill the disk.
-
-    ``read1`` hands over whatever has arrived (up to `BLOCK_SIZE`), so the
-    bytes before a cut are kept and a resumed download starts right after
-    them; ``read`` (urllib3 < 2) waits for whole blocks.
+    A body that brings more than ``limit`` bytes in all is cut off there
+    (`DownloadError`): a server must not fill the disk. The bytes before a cut
+    are kept (`_reader`): a resumed download starts right after them.
     """
-    raw = response.raw
-    read = getattr(raw, 'read1', None) or raw.read
+    read = _reader(response)
     check_start = received.offset == 0
     while True:
         try:
-            block = read(BLOCK_SIZE, decode_content=False)
+            block = read(BLOCK_SIZE)
         except _CUT_ERRORS as exc:
-            return exc, False
+            return exc
         if not block:
-            return None, False
+            return None
         if limit is not None and received.offset + len(block) > limit:
             raise DownloadError(f"{product}: the server sent more than the {limit} bytes "
                                 f"the image engine announced; cut off after "
@@ -247,8 +221,6 @@ def _copy_body(response: requests.Response, received: _Received,
         if check_start:
             check_start = False
             if sniff(block[:16]) is None:
-                if pages.is_login_form(_text(block)):
-                    return None, True
                 raise ProductFormatError(f"{product}: the server sent something that is "
                                          f"neither FITS nor zip: {_quote_bytes(block)}")
         received.write(block)
@@ -275,13 +247,18 @@ def _total_length(response: requests.Response, offset: int) -> int | None:
     return None
 
 
-def _renew_session(client: Any, product: Product) -> None:
-    # Any page of the contract renews an ended session once (docs/internals.rst).
-    client._page(pages.VIEW_PATH, params={'jid': str(product.jid)}, method='POST')
+def _reader(response: requests.Response) -> Callable[[int], bytes]:
+    """``read(size)`` over the body: the bytes as they arrive, or from memory
+    when the session read a small HTML answer to look for its login form.
 
-
-def _text(block: bytes) -> str:
-    return block[:65536].decode('utf-8', 'replace')
+    ``read1`` hands over whatever has arrived (up to ``size``), so the bytes
+    before a cut are kept; ``read`` (urllib3 < 2) waits for whole blocks.
+    """
+    if http.body_in_memory(response):
+        return io.BytesIO(response.content).read
+    raw = response.raw
+    read = getattr(raw, 'read1', None) or raw.read
+    return lambda size: read(size, decode_content=False)
 
 
 def _quote_bytes(block: bytes) -> str:
@@ -289,8 +266,8 @@ def _quote_bytes(block: bytes) -> str:
     return repr(text) + ('...' if len(block) > 120 else '')
 
 
-def _quote(response: requests.Response) -> str:
+def _quote(read: Callable[[int], bytes]) -> str:
     try:
-        return _quote_bytes(response.raw.read(200) or b'')
+        return _quote_bytes(read(200) or b'')
     except Exception:
         return 'no body'
