@@ -1,55 +1,48 @@
 """Image products: stage -> poll -> download, many at once, into the cache.
 
-The client object is passed in; only the private methods of its contract
-(``docs/internals.rst``) are used: ``_api_call``, ``_page``,
-``_stream``, ``_require_login``, ``_url``, ``server_url``, ``user`` and ``product_cache``.
+The scheduler's I/O: the calls to the site (through the client's contract,
+`telescope_query.contract.Client`) and the thread pool. For each product:
 
-How one product is fetched (PROTOCOL.md section 2, image-engine):
+1. the cache first: a verified product costs no HTTP call;
+2. the job view: the job exists, has images, and its flat field;
+3. the image engine asked for the product, then polled; after each answer
+   `telescope_query.images.polling` (pure) says download, poll again, or give up;
+4. the bytes into a temporary file beside the product's place in the cache
+   (`telescope_query.images.transfer`), checked, stored with its record
+   (`telescope_query.images.cache`); a corrupt transfer is fetched once more.
 
-1. The cache is looked at first: a verified product is served with no HTTP
-   call at all. Products never change. The cache is per server and account
-   (``client.product_cache``), so nobody logged in has none
-   (`~astroquery.exceptions.LoginError`).
-2. The job view says whether the job exists, has images, and its flat field.
-3. The image engine is asked for the product (raw: ``0-create-dl3d/dlzip``;
-   processed: the ``imageengine-request.php`` page), then polled with a
-   backoff that starts at `FIRST_POLL_DELAY` and grows to ``conf.poll_interval``,
-   for at most ``conf.max_poll_time`` seconds (then `ProductNotReadyError`).
-4. The product is downloaded to a temporary file next to its place in the
-   cache, resumed after cuts and checked (`telescope_query.images.transfer`); a
-   corrupt transfer is fetched once more; then it is stored with its CRC-32
-   record (`telescope_query.images.cache`).
-
-Many products are fetched together by `fetch`: every job is staged first, the
-stagings are polled together, and each product is downloaded as soon as it is
-ready, with at most ``conf.max_workers`` HTTP calls at a time.
+`fetch` stages every product first, polls the stagings together and
+downloads each as soon as it is ready, at most ``conf.max_workers`` calls at
+a time. More: docs/internals.rst, Images.
 """
 from __future__ import annotations
 
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Callable, Sequence
 from urllib.parse import urlencode
 
 from .. import conf, views
-from ..exceptions import DownloadError, ProductNotReadyError
+from ..contract import Client
+from ..exceptions import DownloadError
 from ..protocol import image_engine as ie
 from . import cache, transfer
 from .cache import cached_path, find_cached
 from .fits import ProductFormatError
+from .polling import (Answer, Download, GiveUp, Polling, Rules, next_action,
+                      seconds_to_next)
 from .product import Fetched, Product
 from .progress import FetchProgress
 
-__all__ = ['fetch', 'fetch_one', 'Product', 'Fetched', 'FIRST_POLL_DELAY']
+__all__ = ['fetch', 'fetch_one', 'Product', 'Fetched', 'StatusHook', 'MAX_CORRUPT']
 
-#: First wait between two polls; each next wait is `POLL_GROWTH` times longer,
-#: up to ``conf.poll_interval``.
-FIRST_POLL_DELAY = 0.05
-POLL_GROWTH = 1.5
 #: Whole downloads of one product that may fail verification before giving up
 #: (a corrupt transfer is fetched again once).
 MAX_CORRUPT = 2
+
+#: ``on_status(product, status, from_engine)``: see `fetch`.
+StatusHook = Callable[[Product, str, bool], None]
 
 
 # --- one product, step by step -----------------------------------------------
@@ -63,12 +56,11 @@ class _Task:
     ie_id: str | None = None          # raw products: the image engine's id
     src: str | None = None            # processed products: the iframe link
     expected_size: int | None = None  # announced by the image engine
-    deadline: float = 0.0             # give up polling after this (monotonic)
-    delay: float = FIRST_POLL_DELAY   # the next wait between two polls
-    next_poll: float = 0.0
+    polling: Polling | None = None    # None until the staging is answered
+    next_poll: float = 0.0            # monotonic time of the next poll
 
 
-def _check_job(client: Any, jid: int) -> int | None:
+def _check_job(client: Client, jid: int) -> int | None:
     """Make sure the job exists and has images; return its flat-field id.
 
     The job view comes from the client (`NoSuchJobError` for an empty view,
@@ -82,12 +74,9 @@ def _check_job(client: Any, jid: int) -> int | None:
     return record.get('flat_id')
 
 
-def _stage(client: Any, task: _Task) -> tuple[str, bool]:
-    """Ask for the product; returns ``(status, ready)`` like `_poll`.
-
-    The create answer is never ``READY`` [seen]; a processed product's first
-    page may already hold its link.
-    """
+def _stage(client: Client, task: _Task) -> Answer:
+    """Ask for the product. The create answer is never ``READY`` [seen]; a
+    processed product's first page may already hold its link."""
     client._require_login()
     product = task.product
     flat_id = _check_job(client, product.jid)
@@ -99,37 +88,45 @@ def _stage(client: Any, task: _Task) -> tuple[str, bool]:
     answer = client._api_call(call.module, call.request, call.params, allow_failure=True)
     staged = ie.parse_create(answer, jid=product.jid)
     task.ie_id = staged.ie_id
-    return staged.status, False
+    return Answer(staged.status, ready=False)
 
 
-def _poll(client: Any, task: _Task) -> tuple[str, bool]:
-    """One poll: ``(status, ready)``."""
+def _poll(client: Client, task: _Task) -> Answer:
+    """One poll of the image engine."""
     if task.product.processed:
         return _poll_processed(client, task)
-    call = ie.poll_call(task.ie_id)
+    call = ie.poll_call(_staged_id(task))
     answer = client._api_call(call.module, call.request, call.params, allow_failure=True)
     state = ie.parse_poll(answer, cube=task.product.cube, jid=task.product.jid)
     if state.ready:
         task.expected_size = state.size
-    return state.status, state.ready
+    return Answer(state.status, state.ready)
 
 
-def _poll_processed(client: Any, task: _Task) -> tuple[str, bool]:
+def _poll_processed(client: Client, task: _Task) -> Answer:
     params = ie.processed_params(task.product.jid, cube=task.product.cube)
     html = client._page(ie.PROCESSED_PAGE, params=params, method='GET')
     state = ie.parse_processed_page(html)
     task.src = state.src
-    return state.status, state.ready
+    return Answer(state.status, state.ready)
 
 
-def _download_url(client: Any, task: _Task) -> str:
+def _staged_id(task: _Task) -> str:
+    if task.ie_id is None:  # pragma: no cover - polled only once staged
+        raise AssertionError(f'{task.product} polled before it was staged')
+    return task.ie_id
+
+
+def _download_url(client: Client, task: _Task) -> str:
     if task.product.processed:
+        if task.src is None:  # pragma: no cover - downloaded only once ready
+            raise AssertionError(f'{task.product} downloaded before it was ready')
         return ie.resolve_src(client.server_url, task.src)
-    query = urlencode(ie.download_params(task.product.jid, task.ie_id))
+    query = urlencode(ie.download_params(task.product.jid, _staged_id(task)))
     return client._url(f'{ie.DOWNLOAD_PAGE}?{query}')
 
 
-def _download(client: Any, task: _Task, progress: Callable[[int], None]) -> Fetched:
+def _download(client: Client, task: _Task, progress: Callable[[int], None]) -> Fetched:
     """Download a ready product into the cache: temporary file, verify, store."""
     product = task.product
     final = cached_path(client, product)
@@ -156,10 +153,81 @@ def _download(client: Any, task: _Task, progress: Callable[[int], None]) -> Fetc
 
 # --- many products at once ---------------------------------------------------
 
-StatusHook = Callable[[Product, str, bool], None]
+class _Scheduler:
+    """One `fetch`: the pool's calls in flight, and the stagings waiting to be polled.
+
+    The loop only carries out what `next_action` decides.
+    """
+
+    def __init__(self, client: Client, pool: ThreadPoolExecutor, progress: FetchProgress,
+                 hook: StatusHook, rules: Rules) -> None:
+        self.client, self.pool, self.progress = client, pool, progress
+        self.hook, self.rules = hook, rules
+        self.results: dict[Product, Fetched | BaseException] = {}
+        self.running: dict[Future, tuple[str, _Task]] = {}
+        self.waiting: list[_Task] = []   # staged, not ready: each waits for its next poll
+
+    def set_status(self, task: _Task, status: str, engine: bool = False) -> None:
+        """Our own states are told when they change; the engine's at every answer."""
+        if engine or status != task.status:
+            task.status = status
+            self.hook(task.product, status, engine)
+
+    def finish(self, task: _Task, result: Fetched | BaseException) -> None:
+        self.results[task.product] = result
+        self.set_status(task, 'failed' if isinstance(result, BaseException)
+                        else 'cached' if result.cached else 'done')
+        self.progress.job_done()
+
+    def run(self, tasks: Sequence[_Task]) -> None:
+        """Fetch ``tasks`` (none of them cached); their results go to `results`."""
+        # Stage every product before anything else: the pool runs calls in order.
+        for task in tasks:
+            self.set_status(task, 'staging')
+            self.running[self.pool.submit(_stage, self.client, task)] = ('stage', task)
+        # Ends: each task downloads (transfer's bounds), fails, or gives up at its
+        # polling deadline; every call has conf.timeout.
+        while self.running or self.waiting:
+            now = time.monotonic()
+            for task in [t for t in self.waiting if t.next_poll <= now]:
+                self.waiting.remove(task)
+                self.running[self.pool.submit(_poll, self.client, task)] = ('poll', task)
+            timeout = seconds_to_next((t.next_poll for t in self.waiting), now)
+            if not self.running:
+                time.sleep(timeout or 0.0)  # only stagings waiting for their next poll
+                continue
+            done, _ = wait(list(self.running), timeout=timeout, return_when=FIRST_COMPLETED)
+            for future in done:
+                self.carry_out(future)
+            self.progress.states(task.status for task in tasks)
+
+    def carry_out(self, future: Future) -> None:
+        """The next step of the task whose call ``future`` has ended."""
+        step, task = self.running.pop(future)
+        try:
+            value = future.result()
+        except Exception as exc:  # reported in its place, never lost
+            self.finish(task, exc)
+            return
+        if step == 'download':
+            self.finish(task, value)
+            return
+        self.set_status(task, value.status, engine=True)
+        action = next_action(task.product, value, time.monotonic(), self.rules,
+                                     task.polling)
+        if isinstance(action, Download):
+            self.set_status(task, 'downloading')
+            self.progress.expect(task.expected_size)
+            self.running[self.pool.submit(_download, self.client, task,
+                                          self.progress.bytes)] = ('download', task)
+        elif isinstance(action, GiveUp):
+            self.finish(task, action.error)
+        else:
+            task.polling, task.next_poll = action.polling, action.when
+            self.waiting.append(task)
 
 
-def fetch(client: Any, products: Sequence[Product], *, show_progress: bool = False,
+def fetch(client: Client, products: Sequence[Product], *, show_progress: bool = False,
           on_status: StatusHook | None = None) -> list[Fetched | BaseException]:
     """Fetch many products into the cache; results (or exceptions) in order.
 
@@ -169,7 +237,7 @@ def fetch(client: Any, products: Sequence[Product], *, show_progress: bool = Fal
 
     Parameters
     ----------
-    client : `~telescope_query.core.TelescopeClass`
+    client : `~telescope_query.contract.Client`
         A logged-in client (a cached product needs no HTTP call, but the
         login says whose cache it is).
     products : sequence of `Product`
@@ -183,100 +251,37 @@ def fetch(client: Any, products: Sequence[Product], *, show_progress: bool = Fal
         (``from_engine`` True, its own words: the create answer's ``OK_WAIT``
         or ``OK_READY``, then each poll's ``OK_WAIT``, ``PROCESSING``... up to
         ``READY``), as the original library printed them.
+
+    Returns
+    -------
+    list of `Fetched` or exception
+        One per item of ``products``, in order.
     """
     unique = list(dict.fromkeys(products))
-    results: dict[Product, Fetched | BaseException] = {}
     tasks = [_Task(product) for product in unique]
     progress = FetchProgress(len(unique), show_progress)
-    hook = on_status or (lambda product, status, engine: None)
-
-    def set_status(task: _Task, status: str, engine: bool = False) -> None:
-        # Our own states are told when they change; the engine's at every answer.
-        if engine or status != task.status:
-            task.status = status
-            hook(task.product, status, engine)
-
-    def finish(task: _Task, result: Fetched | BaseException) -> None:
-        results[task.product] = result
-        set_status(task, 'failed' if isinstance(result, BaseException)
-                   else 'cached' if result.cached else 'done')
-        progress.job_done()
-
-    # Every product looks in the cache first, with no HTTP call at all.
-    pending = []
-    for task in tasks:
-        found = find_cached(client, task.product)
-        if found is not None:
-            finish(task, found)
-        else:
-            pending.append(task)
-
-    running: dict[Future, tuple[str, _Task]] = {}
-    waiting: list[_Task] = []  # staged, not ready, each waiting for its next poll
-    interval = max(float(conf.poll_interval), 0.001)
+    rules = Rules(interval=max(float(conf.poll_interval), 0.001),
+                          max_poll_time=float(conf.max_poll_time))
     try:
         with ThreadPoolExecutor(max_workers=max(1, int(conf.max_workers)),
                                 thread_name_prefix='telescope_query-images') as pool:
-            # Stage every product before anything else: the pool runs tasks in order.
-            for task in pending:
-                set_status(task, 'staging')
-                running[pool.submit(_stage, client, task)] = ('stage', task)
-            while running or waiting:
-                now = time.monotonic()
-                for task in [t for t in waiting if t.next_poll <= now]:
-                    waiting.remove(task)
-                    running[pool.submit(_poll, client, task)] = ('poll', task)
-                timeout = None
-                if waiting:
-                    timeout = max(0.0, min(t.next_poll for t in waiting) - now)
-                if not running:
-                    time.sleep(timeout)
-                    continue
-                done, _ = wait(list(running), timeout=timeout, return_when=FIRST_COMPLETED)
-                for future in done:
-                    step, task = running.pop(future)
-                    try:
-                        value = future.result()
-                    except Exception as exc:  # reported in its place, never lost
-                        finish(task, exc)
-                        continue
-                    if step == 'download':
-                        finish(task, value)
-                        continue
-                    status, ready = value
-                    set_status(task, status, engine=True)
-                    now = time.monotonic()
-                    if step == 'stage':
-                        task.deadline = now + float(conf.max_poll_time)
-                        task.delay = min(FIRST_POLL_DELAY, interval)
-                    if ready:
-                        set_status(task, 'downloading')
-                        progress.expect(task.expected_size)
-                        running[pool.submit(_download, client, task, progress.bytes)] = (
-                            'download', task)
-                    elif now >= task.deadline:
-                        finish(task, _not_ready(task, status))
-                    else:
-                        # A product the engine had already prepared is asked for at once.
-                        wait_for = 0.0 if status == 'OK_READY' and step == 'stage' \
-                            else task.delay
-                        task.next_poll = now + wait_for
-                        task.delay = min(task.delay * POLL_GROWTH, interval)
-                        waiting.append(task)
-                progress.states(task.status for task in tasks)
+            scheduler = _Scheduler(client, pool, progress,
+                                   on_status or (lambda product, status, engine: None), rules)
+            # Every product looks in the cache first, with no HTTP call at all.
+            pending = []
+            for task in tasks:
+                found = find_cached(client, task.product)
+                if found is not None:
+                    scheduler.finish(task, found)
+                else:
+                    pending.append(task)
+            scheduler.run(pending)
     finally:
         progress.close()
-    return [results[product] for product in products]
+    return [scheduler.results[product] for product in products]
 
 
-def _not_ready(task: _Task, status: str) -> ProductNotReadyError:
-    return ProductNotReadyError(
-        f"{task.product} was not ready after {float(conf.max_poll_time):g} s (the image "
-        f"engine still says {status!r}); try again later, or allow more time with "
-        f"conf.max_poll_time")
-
-
-def fetch_one(client: Any, product: Product, *, show_progress: bool = False,
+def fetch_one(client: Client, product: Product, *, show_progress: bool = False,
               on_status: StatusHook | None = None) -> Fetched:
     """Fetch one product (see `fetch`); its failure is raised."""
     result = fetch(client, [product], show_progress=show_progress, on_status=on_status)[0]
