@@ -1,36 +1,36 @@
 """One product's bytes over HTTP into a file: streamed, resumed, checked.
 
-`download` streams a URL through the client's ``_stream`` (the logged-in
-session, docs/internals.rst) into a file in `BLOCK_SIZE` blocks. A cut
-connection is resumed with HTTP Range when the server offers it, else the
-download starts again. The session renews itself when the server says it
-is missing (``_stream``). The result is checked: its length against
-``Content-Length`` and the size the image engine announced, and that it is a
-complete FITS file or zip of FITS files. Where the file goes and what becomes
-of it is the caller's business (`telescope_query.images.cache`).
+The I/O of a download: `download` streams a URL through the client's
+``_stream`` (the logged-in session, which renews itself) into a file, in
+`BLOCK_SIZE` blocks, and checks the result (its length, and that it is a
+complete FITS file or zip of FITS files). What to do with each answer
+(resume, restart, accept, refuse) is decided by `telescope_query.images.resume`
+(pure). Where the file goes is the caller's business
+(`telescope_query.images.cache`). More: docs/internals.rst, Images.
 """
 from __future__ import annotations
 
 import io
 import os
 import zlib
-from typing import Any, BinaryIO, Callable
+from dataclasses import replace
+from typing import BinaryIO, Callable
 
 import requests
 import urllib3
 
 from .. import http
+from ..contract import Client
 from ..exceptions import DownloadError, LoginError, RemoteServiceError
+from . import resume
 from .fits import ProductFormatError, check_product, sniff
 from .product import Product
+from .resume import MAX_STALLS
 
 __all__ = ['download', 'stream_to', 'BLOCK_SIZE', 'MAX_STALLS', 'MAX_CONNECTIONS']
 
 #: Bytes read from the network and written to disk at a time.
 BLOCK_SIZE = 1 << 20
-#: Connections of one download that may end without delivering a byte before
-#: it is given up.
-MAX_STALLS = 3
 #: Connections one download may use in all (resumptions after cuts included).
 MAX_CONNECTIONS = 50
 
@@ -41,7 +41,7 @@ _CUT_ERRORS = (requests.RequestException, urllib3.exceptions.HTTPError, Connecti
                TimeoutError)
 
 
-def download(client: Any, url: str, path: str | os.PathLike, product: Product,
+def download(client: Client, url: str, path: str | os.PathLike, product: Product,
              progress: Progress, announced: int | None = None) -> tuple[int, int]:
     """Stream ``url`` into the file ``path`` and check it; ``(size, crc32)``.
 
@@ -54,7 +54,9 @@ def download(client: Any, url: str, path: str | os.PathLike, product: Product,
     try:
         with _open_for_writing(path) as out:
             written, crc, total = stream_to(client, url, out, product, progress, announced)
-        _check_length(product, written, total, announced)
+        problem = resume.length_problem(written, total, announced)
+        if problem:
+            raise DownloadError(f"{product}: {problem}")
         check_product(path, product.file_type)
     except ProductFormatError:
         progress(-written)
@@ -63,17 +65,9 @@ def download(client: Any, url: str, path: str | os.PathLike, product: Product,
 
 
 def _open_for_writing(path: str | os.PathLike) -> BinaryIO:
-    """``path`` open for writing from its start, unbuffered, never with ``O_TRUNC``.
-
-    The file is usually the empty temporary that ``mkstemp`` made. Opening
-    it with ``'wb'`` would truncate it, and ext4 flushes a file that was
-    truncated to zero and written again to disk when it is closed
-    (``auto_da_alloc``): 35-50 ms per 200 MB, on the user's wait, that
-    ``curl`` writing a new file never pays. A file that is not empty is
-    emptied with ``ftruncate`` (the rare case: nothing is gained there).
-    The CRC-32 is computed on the blocks as they are written (`_Received`),
-    so the file is never read back.
-    """
+    """``path`` open for writing from its start, unbuffered, never with ``O_TRUNC``
+    (a file truncated and written again costs a flush on ext4: docs/internals.rst,
+    Images). A file that is not empty is emptied with ``ftruncate``."""
     fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, 'O_BINARY', 0), 0o666)
     try:
         if os.fstat(fd).st_size:
@@ -84,42 +78,31 @@ def _open_for_writing(path: str | os.PathLike) -> BinaryIO:
         raise
 
 
-def _check_length(product: Product, written: int, total: int | None,
-                  announced: int | None) -> None:
-    if total is not None and written != total:
-        raise DownloadError(f"{product}: received {written} bytes, the server announced "
-                            f"{total} (Content-Length)")
-    # The image engine's size is [seen]; when it gave none, Content-Length and
-    # the format check are what is left.
-    if announced is not None and written != announced:
-        raise DownloadError(f"{product}: received {written} bytes, the image engine "
-                            f"announced {announced}")
-
-
-class _Received:
-    """The bytes of one download so far, in an open file."""
+class _File:
+    """The bytes of one download so far, in an open file, with their CRC-32."""
 
     def __init__(self, out: BinaryIO, progress: Progress) -> None:
         self.out = out
         self.progress = progress
-        self.offset = 0
+        self.size = 0
         self.crc = 0
 
-    def restart(self) -> None:
+    def drop(self) -> None:
+        """Throw the bytes away (and take them off the progress)."""
         self.out.seek(0)
         self.out.truncate()
-        self.progress(-self.offset)
-        self.offset = self.crc = 0
+        self.progress(-self.size)
+        self.size = self.crc = 0
 
     def write(self, block: bytes) -> None:
         self.out.write(block)
         self.crc = zlib.crc32(block, self.crc)
-        self.offset += len(block)
+        self.size += len(block)
         self.progress(len(block))
 
 
-def stream_to(client: Any, url: str, out: BinaryIO, product: Product, progress: Progress,
-              limit: int | None = None) -> tuple[int, int, int | None]:
+def stream_to(client: Client, url: str, out: BinaryIO, product: Product,
+              progress: Progress, limit: int | None = None) -> tuple[int, int, int | None]:
     """Stream ``url`` into the open file ``out``, resuming after cuts.
 
     ``limit`` is the size the image engine announced, when it did: an answer
@@ -127,124 +110,87 @@ def stream_to(client: Any, url: str, out: BinaryIO, product: Product, progress: 
     a body that goes on past it is cut off (`DownloadError` either way).
 
     After a cut the download goes on with an HTTP ``Range`` request when the
-    server offered ranges (``Accept-Ranges: bytes``), guarded by ``If-Range``
-    with the product's ETag; else it starts again. It gives up after
-    `MAX_STALLS` connections in a row that got no further, or `MAX_CONNECTIONS`
-    in all.
+    server offered ranges, else it starts again (the decisions:
+    `telescope_query.images.resume`). It gives up after `MAX_STALLS`
+    connections in a row that got no further, or `MAX_CONNECTIONS` in all.
 
     Returns ``(bytes written, crc32, full length announced or None)``.
     """
-    received = _Received(out, progress)
-    total: int | None = None
-    ranges = False
-    etag = None
-    stalls = 0
-    best = 0          # the most bytes any connection has brought so far
-
-    def stall(reason: str) -> None:
-        nonlocal stalls
-        stalls += 1
-        if stalls >= MAX_STALLS:
-            raise DownloadError(f"{product}: {reason}; gave up after {stalls} tries "
-                                f"({received.offset} of {total or '?'} bytes received)")
-
+    file = _File(out, progress)
+    state = resume.Received()
     for _ in range(MAX_CONNECTIONS):
-        # Plain bytes: lengths and ranges then count the file's own bytes.
-        headers = {'Accept-Encoding': 'identity'}
-        if received.offset and ranges:
-            headers['Range'] = f'bytes={received.offset}-'
-            if etag:
-                headers['If-Range'] = etag  # the same file, or else the whole of it
-        elif received.offset:
-            received.restart()
-        try:
-            response = client._stream(url, headers=headers)
-        except LoginError as exc:  # still logged out after the session renewed itself
-            raise DownloadError(f"{product}: {exc}") from exc
-        except RemoteServiceError as exc:  # the transport gave up, after its own retries
-            stall(f"no answer from the server ({exc})")
-            continue
-        with response:
-            status = response.status_code
-            if status >= 500:
-                stall(f"the server answered HTTP {status}")
-                continue
-            if status not in (200, 206):
-                raise DownloadError(f"{product}: the server answered HTTP {status} "
-                                    f"({_quote(_reader(response))})")
-            if status == 206 and _content_range_start(
-                    response.headers.get('Content-Range')) != received.offset:
-                ranges = False  # not the part asked for: start again, without ranges
-                continue
-            if status == 200 and received.offset:
-                received.restart()  # the server sent the whole product again
-            ranges = ranges or response.headers.get('Accept-Ranges', '').lower() == 'bytes'
-            etag = response.headers.get('ETag') or etag
-            total = _total_length(response, received.offset) or total
-            if limit is not None and total is not None and total > limit:
-                raise DownloadError(f"{product}: the server announces {total} bytes "
-                                    f"(Content-Length), more than the {limit} the image "
-                                    f"engine announced; not downloaded")
-            cut = _copy_body(response, received, product, limit)
-        if cut is None and (total is None or received.offset >= total):
-            return received.offset, received.crc, total
-        if received.offset > best:
-            best = received.offset
-            stalls = 0  # progress: a cut that brought bytes is not held against it
-        else:
-            stall(f"the connection broke ({type(cut).__name__ if cut else 'short body'})")
+        headers, drop = resume.next_request(state)
+        if drop:
+            file.drop()
+            state = replace(state, offset=0)
+        state, decision = _connection(client, url, headers, state, file, product, limit)
+        if isinstance(decision, resume.Complete):
+            return file.size, file.crc, state.total
+        if isinstance(decision, resume.Refuse):
+            raise DownloadError(f"{product}: {decision.reason}")
+        if isinstance(decision, resume.AskAgain):
+            state = decision.received
     raise DownloadError(f"{product}: the connection broke {MAX_CONNECTIONS} times "
-                        f"({received.offset} of {total or '?'} bytes received)")
+                        f"({state.offset} of {state.total or '?'} bytes received)")
 
 
-def _copy_body(response: requests.Response, received: _Received,
-               product: Product, limit: int | None = None) -> Exception | None:
-    """Copy a body into the file; returns the error that ended it early, or None.
+def _connection(client: Client, url: str, headers: dict[str, str], state: resume.Received,
+                file: _File, product: Product, limit: int | None
+                ) -> tuple[resume.Received, resume.Decision]:
+    """One request and its answer, carried out as `resume` decides.
+
+    Returns the state once the answer's body is in (or unchanged), and the
+    decision that ends the connection: `~resume.Complete`, `~resume.AskAgain`
+    or `~resume.Refuse`.
+    """
+    try:
+        response = client._stream(url, headers=headers)
+    except LoginError as exc:  # still logged out after the session renewed itself
+        raise DownloadError(f"{product}: {exc}") from exc
+    except RemoteServiceError as exc:  # the transport gave up, after its own retries
+        return state, resume.stall(state, f"no answer from the server ({exc})")
+    with response:
+        decision = resume.on_answer(state, response.status_code, response.headers, limit)
+        if isinstance(decision, resume.Refuse) and decision.quote_body:
+            return state, resume.Refuse(f"{decision.reason} ({_quote(_reader(response))})")
+        if not isinstance(decision, (resume.Accept, resume.Resume, resume.Restart)):
+            return state, decision
+        if isinstance(decision, resume.Restart):
+            file.drop()          # the server sent the whole product again
+        cut = _copy_body(response, file, product, limit)
+    state = replace(decision.received, offset=file.size)
+    return state, resume.after_body(state, cut)
+
+
+def _copy_body(response: requests.Response, file: _File, product: Product,
+               limit: int | None = None) -> str | None:
+    """Copy a body into the file; returns what broke it off early (the error's
+    name), or None when it ended.
 
     A body that brings more than ``limit`` bytes in all is cut off there
     (`DownloadError`): a server must not fill the disk. The bytes before a cut
     are kept (`_reader`): a resumed download starts right after them.
     """
     read = _reader(response)
-    check_start = received.offset == 0
+    check_start = file.size == 0
+    # Ends: at the body's end, at a cut, or past ``limit``; each read has conf.timeout.
     while True:
         try:
             block = read(BLOCK_SIZE)
         except _CUT_ERRORS as exc:
-            return exc
+            return type(exc).__name__
         if not block:
             return None
-        if limit is not None and received.offset + len(block) > limit:
+        if limit is not None and file.size + len(block) > limit:
             raise DownloadError(f"{product}: the server sent more than the {limit} bytes "
                                 f"the image engine announced; cut off after "
-                                f"{received.offset + len(block)} bytes")
+                                f"{file.size + len(block)} bytes")
         if check_start:
             check_start = False
             if sniff(block[:16]) is None:
                 raise ProductFormatError(f"{product}: the server sent something that is "
                                          f"neither FITS nor zip: {_quote_bytes(block)}")
-        received.write(block)
-
-
-def _content_range_start(value: str | None) -> int | None:
-    # 'bytes 1000-1999/2000' -> 1000
-    try:
-        unit, _, rest = (value or '').partition(' ')
-        return int(rest.split('-', 1)[0]) if unit.strip().lower() == 'bytes' else None
-    except ValueError:
-        return None
-
-
-def _total_length(response: requests.Response, offset: int) -> int | None:
-    """The full length of the product from one answer, when the server says it."""
-    if response.status_code == 206:
-        total = (response.headers.get('Content-Range') or '').rpartition('/')[2]
-        if total.isdigit():
-            return int(total)
-    length = response.headers.get('Content-Length')
-    if length is not None and length.isdigit():
-        return int(length) + (offset if response.status_code == 206 else 0)
-    return None
+        file.write(block)
 
 
 def _reader(response: requests.Response) -> Callable[[int], bytes]:
