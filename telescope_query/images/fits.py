@@ -194,7 +194,7 @@ def fix_header(header: fits.Header) -> list[str]:
     return changes
 
 
-def _open_fits(source, label: str) -> fits.HDUList:
+def _open_fits(source: str | os.PathLike | BinaryIO, label: str) -> fits.HDUList:
     """`astropy.io.fits.open`, with a broken file turned into one clear error."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter('always')
@@ -221,7 +221,7 @@ def _open_fits(source, label: str) -> fits.HDUList:
     return hdul
 
 
-def _source_size(source) -> int | None:
+def _source_size(source: str | os.PathLike | BinaryIO) -> int | None:
     """The byte length of a FITS source (path or file object), when it can be known."""
     try:
         if isinstance(source, (str, os.PathLike)):

@@ -80,9 +80,9 @@ sys.addaudithook(_audit_open)  # audit hooks stay for the process: it records on
 
 
 def test_the_download_never_truncates_its_temporary_file(telescope, simulator, quick):
-    """The temporary that mkstemp made is written without O_TRUNC: on ext4 a
-    file truncated to zero and rewritten is flushed to disk when it is closed
-    (auto_da_alloc), 35-50 ms per 200 MB that curl never pays."""
+    """The temporary file is written without O_TRUNC: on ext4 a file truncated
+    to zero and rewritten is flushed to disk when it is closed (auto_da_alloc),
+    35-50 ms per 200 MB that curl never pays."""
     global _OPENED
     jid = demo_jids(simulator)[1]
     _OPENED = []
@@ -390,7 +390,7 @@ def test_a_trusted_cached_file_edited_in_place_is_fetched_again(telescope, simul
 
 def test_trade_off_an_edit_that_puts_back_size_and_mtime_is_not_seen(telescope, simulator,
                                                                       quick):
-    """The documented trade-off (product_cache, docs/downloading.rst): a change
+    """The documented trade-off (images.cache, docs/downloading.rst): a change
     that keeps size, inode and mtime_ns (``os.utime`` putting the old mtime
     back, a disk's bit rot) is not looked for on a hit."""
     jid = demo_jids(simulator)[14]
