@@ -159,9 +159,9 @@ class _Scheduler:
     The loop only carries out what `next_action` decides.
     """
 
-    def __init__(self, client: Client, pool: ThreadPoolExecutor, progress: FetchProgress,
-                 hook: StatusHook, rules: Rules) -> None:
-        self.client, self.pool, self.progress = client, pool, progress
+    def __init__(self, client: Client, pool: ThreadPoolExecutor, tasks: Sequence[_Task],
+                 progress: FetchProgress, hook: StatusHook, rules: Rules) -> None:
+        self.client, self.pool, self.tasks, self.progress = client, pool, tasks, progress
         self.hook, self.rules = hook, rules
         self.results: dict[Product, Fetched | BaseException] = {}
         self.running: dict[Future, tuple[str, _Task]] = {}
@@ -179,10 +179,19 @@ class _Scheduler:
                         else 'cached' if result.cached else 'done')
         self.progress.job_done()
 
-    def run(self, tasks: Sequence[_Task]) -> None:
-        """Fetch ``tasks`` (none of them cached); their results go to `results`."""
+    def run(self) -> None:
+        """Fetch every task: from the cache, else staged, polled and downloaded;
+        their results go to `results`."""
+        # Every product looks in the cache first, with no HTTP call at all.
+        pending = []
+        for task in self.tasks:
+            found = find_cached(self.client, task.product)
+            if found is not None:
+                self.finish(task, found)
+            else:
+                pending.append(task)
         # Stage every product before anything else: the pool runs calls in order.
-        for task in tasks:
+        for task in pending:
             self.set_status(task, 'staging')
             self.running[self.pool.submit(_stage, self.client, task)] = ('stage', task)
         # Ends: each task downloads (transfer's bounds), fails, or gives up at its
@@ -199,7 +208,7 @@ class _Scheduler:
             done, _ = wait(list(self.running), timeout=timeout, return_when=FIRST_COMPLETED)
             for future in done:
                 self.carry_out(future)
-            self.progress.states(task.status for task in tasks)
+            self.progress.states(task.status for task in self.tasks)
 
     def carry_out(self, future: Future) -> None:
         """The next step of the task whose call ``future`` has ended."""
@@ -213,8 +222,7 @@ class _Scheduler:
             self.finish(task, value)
             return
         self.set_status(task, value.status, engine=True)
-        action = next_action(task.product, value, time.monotonic(), self.rules,
-                                     task.polling)
+        action = next_action(task.product, value, time.monotonic(), self.rules, task.polling)
         if isinstance(action, Download):
             self.set_status(task, 'downloading')
             self.progress.expect(task.expected_size)
@@ -261,21 +269,13 @@ def fetch(client: Client, products: Sequence[Product], *, show_progress: bool = 
     tasks = [_Task(product) for product in unique]
     progress = FetchProgress(len(unique), show_progress)
     rules = Rules(interval=max(float(conf.poll_interval), 0.001),
-                          max_poll_time=float(conf.max_poll_time))
+                  max_poll_time=float(conf.max_poll_time))
     try:
         with ThreadPoolExecutor(max_workers=max(1, int(conf.max_workers)),
                                 thread_name_prefix='telescope_query-images') as pool:
-            scheduler = _Scheduler(client, pool, progress,
+            scheduler = _Scheduler(client, pool, tasks, progress,
                                    on_status or (lambda product, status, engine: None), rules)
-            # Every product looks in the cache first, with no HTTP call at all.
-            pending = []
-            for task in tasks:
-                found = find_cached(client, task.product)
-                if found is not None:
-                    scheduler.finish(task, found)
-                else:
-                    pending.append(task)
-            scheduler.run(pending)
+            scheduler.run()
     finally:
         progress.close()
     return [scheduler.results[product] for product in products]

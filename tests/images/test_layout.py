@@ -45,5 +45,5 @@ def test_importing_the_package_does_not_load_the_pipeline():
     loaded = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True,
                             check=True).stdout
     # The session needs the cache's layout (account_folder), nothing else of it.
-    assert ast.literal_eval(loaded) == ['telescope_query.images', 'telescope_query.images.cache',
-                            'telescope_query.images.product']
+    assert ast.literal_eval(loaded) == [
+        'telescope_query.images', 'telescope_query.images.cache', 'telescope_query.images.product']
