@@ -311,7 +311,7 @@ class TelescopeClass(SessionQuery):
         completed = record.get('completed')
         if completed is None or not pages.completion_may_slip(completed):
             return record
-        from .images import cached_frame_starts     # the image modules load on demand
+        from .images.api import cached_frame_starts  # the image modules load on demand
         starts = cached_frame_starts(self, record['jid']) if record.get('jid') else []
         completed, check = pages.check_completion(completed, starts)
         return {**record, 'completed': completed, 'completion_check': check}
@@ -354,9 +354,9 @@ class TelescopeClass(SessionQuery):
         from .site_check import check_site
         return check_site(self, capture_path=capture, download=download)
 
-    # --- Images (issue 4): get_images, download_data, preview -------------
-    # Thin: the work is in telescope_query.images (imported here, not at the top,
-    # so that this block stays self-contained).
+    # --- Images: get_images, download_data, preview -----------------------
+    # Thin: the work is in telescope_query.images (imported here, not at the top:
+    # the image modules load on first use).
 
     def get_images(self, jids: Any, *, cube: bool = True, processed: bool = False,
                    flat: bool = False, show_progress: bool = True) -> list:
@@ -408,7 +408,7 @@ class TelescopeClass(SessionQuery):
             not be downloaded intact. Raised after every other product was
             fetched (they stay cached).
         """
-        from . import images
+        from .images import api as images
         return images.get_images(self, jids, cube=cube, processed=processed, flat=flat,
                                  show_progress=show_progress)
 
@@ -440,7 +440,7 @@ class TelescopeClass(SessionQuery):
             ``ERROR``), ``message`` (why it failed) and ``size`` [byte]. One
             failed job never stops the others.
         """
-        from . import images
+        from .images import api as images
         return images.download_data(self, jids, path=path, cube=cube, processed=processed,
                                     flat=flat, show_progress=show_progress)
 
@@ -453,7 +453,7 @@ class TelescopeClass(SessionQuery):
             A job id (its raw cube is fetched, or taken from the cache) or a
             product from `get_images`.
         **options
-            Passed to `telescope_query.preview.preview` (``crop_overscan``,
+            Passed to `telescope_query.images.preview.preview` (``crop_overscan``,
             ``stretch``, ``q``, ``title``, figure options).
 
         Raises
@@ -462,7 +462,7 @@ class TelescopeClass(SessionQuery):
             matplotlib (the ``plot`` extra) is not installed.
         """
         from astropy.io import fits
-        from . import preview as quick_look
+        from .images import preview as quick_look
         if isinstance(jid_or_hdul, fits.HDUList):
             return quick_look.preview(jid_or_hdul, **options)
         quick_look._figure_class()  # a missing matplotlib is said before any download

@@ -17,6 +17,10 @@ a session cookie never reaches the log, even at astroquery's level 5.
 :func:`with_cut_retries` asks a read again when its body is cut short (which
 urllib3's ``Retry`` cannot see), and :func:`has_secret` tells whether a form
 holds a password (then no exception may quote the request).
+
+:func:`read_small_body` reads a streamed answer's body into the response when
+it is small (the session looks for its login form there), and
+:func:`body_in_memory` tells a reader of the stream that it was.
 """
 from __future__ import annotations
 
@@ -29,7 +33,8 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 __all__ = ['configure_session', 'one_shot_session', 'read_retry', 'with_cut_retries',
-           'has_secret', 'redact_body', 'redacting_hook', 'SECRET_FIELDS']
+           'has_secret', 'redact_body', 'redacting_hook', 'SECRET_FIELDS', 'is_html',
+           'read_small_body', 'body_in_memory', 'BodyTooLongError']
 
 #: Form fields whose values never appear in a log (login form, legacy spelling).
 SECRET_FIELDS = frozenset({'password', 'passwd'})
@@ -91,6 +96,49 @@ def with_cut_retries(send: Callable[[], requests.Response], *, retries: int,
         except requests.exceptions.ChunkedEncodingError:
             time.sleep(float(backoff_factor) * 2 ** attempt)
     return send()
+
+
+class BodyTooLongError(ValueError):
+    """A streamed body proved longer than the bound it was read with."""
+
+
+def is_html(response: requests.Response) -> bool:
+    """Whether the answer says it is an HTML page (``Content-Type``)."""
+    kind = response.headers.get('Content-Type', '').split(';', 1)[0].strip().lower()
+    return kind in ('text/html', 'application/xhtml+xml')
+
+
+def read_small_body(response: requests.Response, limit: int) -> bool:
+    """Read the body of a streamed ``response`` into it when it has at most ``limit`` bytes.
+
+    Returns True when the body is now in memory: ``response.content``,
+    ``.text`` and ``.iter_content`` give it, as for an answer that was not
+    streamed. False when ``Content-Length`` announces more: nothing is read.
+
+    Raises `BodyTooLongError`, the response closed, when a body of unannounced
+    length proves longer while it is read (the bytes read cannot be given back),
+    and `requests.RequestException` when it breaks off.
+    """
+    announced = response.headers.get('Content-Length', '').strip()
+    if announced.isdigit() and int(announced) > limit:
+        return False
+    chunks, size = [], 0
+    for chunk in response.iter_content(64 << 10):   # ends: the bound below
+        size += len(chunk)
+        if size > limit:
+            response.close()
+            raise BodyTooLongError(f'a body of more than {limit} bytes')
+        chunks.append(chunk)
+    # requests keeps a body it read in ``_content``; ``content`` then returns it.
+    response._content = b''.join(chunks)
+    return True
+
+
+def body_in_memory(response: requests.Response) -> bool:
+    """Whether a streamed response's body was read into it (`read_small_body`):
+    then read ``response.content``, not ``response.raw``."""
+    return getattr(response, '_content_consumed', False) and \
+        isinstance(getattr(response, '_content', False), bytes)
 
 
 def has_secret(data: Any) -> bool:

@@ -24,8 +24,8 @@ from astroquery.query import QueryWithLogin
 
 from . import conf, credentials, http
 from .exceptions import LoginError, RemoteServiceError
+from .images.cache import account_folder
 from .protocol import pages, user_api
-from .product_cache import account_folder
 from .records import RecordCache, canonical
 
 __all__ = ['SessionQuery', 'SERVER_ENV', 'MAX_RENEWALS', 'use_server']
@@ -57,6 +57,18 @@ MAX_RENEWALS = 3
 # [assumed]: without a session the site answers 200 (JSON ERR_NOT_LOGGED_IN, or the
 # login form); a site that answers 401 or 403 instead is renewed the same way.
 _LOGGED_OUT_HTTP = (401, 403)
+# The most of an HTML answer to a stream read to look for the login form in it
+# (the form is a few kB).
+_SMALL_PAGE = 1 << 20
+
+
+def _logged_out_said(response: requests.Response) -> str:
+    """How an answer said that the session is missing, for a message."""
+    if response.status_code in _LOGGED_OUT_HTTP:
+        return f"answers HTTP {response.status_code}"
+    if pages.is_login_url(response.url):
+        return "redirects to its login page"
+    return "shows its login form"
 
 
 class SessionQuery(QueryWithLogin):
@@ -222,12 +234,63 @@ class SessionQuery(QueryWithLogin):
     def _stream(self, url: str, *, headers: dict | None = None) -> requests.Response:
         """``GET url`` with ``stream=True`` on the logged-in session; the caller
         checks the status and closes the response. A relative ``url`` is taken
-        from `server_url`."""
+        from `server_url`.
+
+        An answer that says the session is missing (`_stream_logged_out`) renews
+        it and the call is sent again, as for `_page`; still refused after the
+        renewals allowed, `LoginError`. A small HTML answer is read to tell
+        whether it is the login form: its body is then in ``response.content``
+        (``response.raw`` is spent).
+        """
         self._require_login()
         if not urlsplit(url).scheme:
             url = self._url(url)
-        return self._send('GET', url, what=url.split('?')[0].rsplit('/', 1)[-1],
-                          headers=headers, stream=True)
+        what = url.split('?')[0].rsplit('/', 1)[-1]
+        last: list[requests.Response] = []
+
+        def send() -> requests.Response:
+            if last:
+                last.pop().close()      # the logged-out answer: its connection back
+            last.append(self._send('GET', url, what=what, headers=headers, stream=True))
+            return last[0]
+
+        def refused() -> str:
+            return (f"{what}: the site {_logged_out_said(last[0])} although {self._user!r} "
+                    f"logged in again (the session is refused, or the file is not open "
+                    f"to this account); call Telescope.login().")
+
+        try:
+            return self._renewing(what, send, refused=refused,
+                                  logged_out=lambda answer: self._stream_logged_out(
+                                      answer, what))
+        except BaseException:
+            if last:
+                last[0].close()
+            raise
+
+    @staticmethod
+    def _stream_logged_out(response: requests.Response, what: str) -> bool:
+        """Whether a streamed answer says the session is missing.
+
+        As `_page_logged_out`: HTTP 401/403, a redirect that ended on
+        ``login.php``, or the login form. The body is read only for an HTML
+        answer of at most `_SMALL_PAGE` bytes: a product is FITS or zip, never
+        HTML, and a hostile server cannot make this read on and on.
+        """
+        if response.status_code in _LOGGED_OUT_HTTP or pages.is_login_url(response.url):
+            return True
+        if not http.is_html(response):
+            return False
+        try:
+            small = http.read_small_body(response, _SMALL_PAGE)
+        except http.BodyTooLongError:
+            raise RemoteServiceError(f"{what}: an HTML page of more than {_SMALL_PAGE} "
+                                     f"bytes where a file was expected") from None
+        except requests.RequestException as exc:
+            response.close()
+            raise RemoteServiceError(f"{what}: the answer broke off "
+                                     f"({type(exc).__name__}: {exc})") from exc
+        return small and pages.is_login_form(response.text)
 
     @contextlib.contextmanager
     def _recording(self, hook: Callable[..., Any]) -> Iterator[None]:

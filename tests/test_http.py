@@ -42,3 +42,55 @@ def test_has_secret():
     assert not http.has_secret({'username': 'demo'})
     assert not http.has_secret('password=x')    # only forms (dicts) are sent with one
     assert not http.has_secret(None)
+
+
+# --- a streamed body read into the response when it is small ---------------------------
+
+def streamed(body: bytes, content_type: str = 'text/html; charset=UTF-8',
+             length: bool = True) -> requests.Response:
+    """A streamed `requests.Response` over ``body``, as the session gets one."""
+    import io
+    from urllib3.response import HTTPResponse
+    headers = {'Content-Type': content_type}
+    if length:
+        headers['Content-Length'] = str(len(body))
+    response = requests.Response()
+    response.status_code = 200
+    response.headers.update(headers)
+    response.raw = HTTPResponse(body=io.BytesIO(body), headers=headers, status=200,
+                                preload_content=False)
+    return response
+
+
+def test_is_html():
+    assert http.is_html(streamed(b'', 'text/html; charset=UTF-8'))
+    assert http.is_html(streamed(b'', 'application/xhtml+xml'))
+    assert not http.is_html(streamed(b'', 'application/fits'))
+    response = streamed(b'')
+    del response.headers['Content-Type']
+    assert not http.is_html(response)
+
+
+@pytest.mark.parametrize('length', [True, False])
+def test_a_small_body_is_read_and_stays_readable(length):
+    response = streamed(b'<html><form></form></html>', length=length)
+    assert not http.body_in_memory(response)
+    assert http.read_small_body(response, 1000)
+    assert http.body_in_memory(response)
+    assert response.content == b'<html><form></form></html>'
+    assert response.text.startswith('<html>')
+    assert b''.join(response.iter_content(4)) == b'<html><form></form></html>'
+
+
+def test_a_body_announced_longer_is_not_read():
+    response = streamed(b'x' * 2000)
+    assert not http.read_small_body(response, 1000)
+    assert not http.body_in_memory(response)
+    assert response.raw.read() == b'x' * 2000        # all still there for the caller
+
+
+def test_a_body_of_unannounced_length_longer_than_the_bound_stops_the_reading():
+    response = streamed(b'x' * (300 << 10), length=False)
+    with pytest.raises(http.BodyTooLongError):
+        http.read_small_body(response, 100 << 10)
+    assert response.raw.tell() < 200 << 10          # read no further than needed

@@ -4,16 +4,21 @@ Against the simulator over loopback HTTP.
 """
 from __future__ import annotations
 
+import io
 import logging
 import pickle
 
 import keyring
 import pytest
+import requests
 from astroquery import log
+from urllib3.response import HTTPResponse
 
 from telescope_query import LoginError, RemoteServiceError, Telescope, TelescopeClass, conf
 from telescope_query.legacy import Telescope as LegacyTelescope
-from telescope_query import credentials
+from telescope_query import credentials, http
+from telescope_query.protocol import pages
+from telescope_query.session import SessionQuery
 
 from keyring_stub import MemoryKeyring, keyring_in_use
 
@@ -267,6 +272,72 @@ def test_login_form_instead_of_a_page_renews_the_session(telescope, simulator):
     assert telescope.get_request_details(rid)['rid'][0] == rid
     assert simulator.counters['login.php'] == 1
     assert simulator.counters['v4request-view.php'] == 2
+
+
+def _processed_page(simulator) -> str:
+    """A page fetched with GET, as the session streams files: a job's processed page."""
+    jid = next(r.jid for r in simulator.archive.requests('demo') if r.jid)
+    return f'imageengine-request.php?jid={jid}&type=1'
+
+
+def test_a_stream_answered_by_the_login_form_renews_the_session(telescope, simulator):
+    simulator.counters.reset()       # forget the fixture's login
+    simulator.faults.add('login_page', endpoint='imageengine-request.php', count=1)
+    with telescope._stream(_processed_page(simulator)) as response:
+        assert response.status_code == 200
+        text = response.text         # read by the session, still readable
+    assert text and not pages.is_login_form(text)
+    assert simulator.counters['login.php'] == 1
+    assert simulator.counters['imageengine-request.php'] == 2
+
+
+def test_a_stream_still_answered_by_the_login_form_is_a_login_error(telescope, simulator):
+    simulator.counters.reset()       # forget the fixture's login
+    simulator.faults.add('login_page', endpoint='imageengine-request.php', count=None)
+    with pytest.raises(LoginError, match='shows its login form although .demo. logged in'):
+        telescope._stream(_processed_page(simulator))
+    assert simulator.counters['login.php'] == 1       # renewed once, not in a loop
+
+
+def _answer(body: bytes, content_type: str, status: int = 200,
+            url: str = 'http://site/v3image-download.php') -> requests.Response:
+    """A streamed answer with ``body`` and no Content-Length (as a chunked one)."""
+    response = requests.Response()
+    response.status_code, response.url = status, url
+    response.headers['Content-Type'] = content_type
+    response.raw = HTTPResponse(body=io.BytesIO(body), status=status, preload_content=False)
+    return response
+
+
+@pytest.mark.parametrize('status, url, logged_out', [
+    (401, 'http://site/v3image-download.php', True),
+    (403, 'http://site/v3image-download.php', True),
+    (200, 'http://site/login.php', True),            # where a redirect ended
+    (404, 'http://site/v3image-download.php', False),
+])
+def test_a_stream_is_logged_out_by_its_status_or_address(status, url, logged_out):
+    answer = _answer(b'SIMPLE  =', 'application/fits', status, url)
+    assert SessionQuery._stream_logged_out(answer, 'file') is logged_out
+    assert not http.body_in_memory(answer)            # told without reading the body
+
+
+def test_a_stream_reads_only_a_small_html_answer():
+    product = _answer(b'SIMPLE  =' + bytes(2 << 20), 'application/fits')
+    assert not SessionQuery._stream_logged_out(product, 'file')
+    assert product.raw.tell() == 0                    # a product's body is never read
+    form = _answer(LOGIN_FORM, 'text/html; charset=UTF-8')
+    assert SessionQuery._stream_logged_out(form, 'file')
+    page = _answer(b'<html><p>No such file</p></html>', 'text/html')
+    assert not SessionQuery._stream_logged_out(page, 'file')
+    assert page.content == b'<html><p>No such file</p></html>'   # handed over readable
+    huge = _answer(b'<html>' + b' ' * (2 << 20), 'text/html')
+    with pytest.raises(RemoteServiceError, match='HTML page of more than'):
+        SessionQuery._stream_logged_out(huge, 'file')
+    assert huge.raw.tell() <= (1 << 20) + (64 << 10)  # read no further than the bound
+
+
+LOGIN_FORM = (b'<html><form action="login.php" method="post"><input name="username">'
+              b'<input name="password" type="password"></form></html>')
 
 
 def test_logout_ends_the_session(telescope, simulator):

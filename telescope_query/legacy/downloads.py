@@ -1,7 +1,7 @@
 """The original library's downloads: ``download_obs``, ``get_obs`` and their
 processed twins, with the original arguments, file names and returns.
 
-Thin wrappers over `telescope_query.staging` and `telescope_query.product_cache`
+Thin wrappers over `telescope_query.images.staging` and `telescope_query.images.cache`
 (the same cache, checks and guarantees as
 `~telescope_query.core.TelescopeClass.get_images`). Like the original, a
 download that fails returns None; here a warning says why. As the original,
@@ -19,9 +19,11 @@ from typing import Any, BinaryIO, Callable
 from astroquery import log
 from astroquery.exceptions import LoginError
 
-from .. import arguments, staging
-from ..product_cache import Fetched, Product, find_cached, place
+from .. import arguments
 from ..exceptions import RemoteServiceError
+from ..images import staging
+from ..images.cache import find_cached, place
+from ..images.product import Fetched, Product
 
 __all__ = ['DownloadsLegacy']
 

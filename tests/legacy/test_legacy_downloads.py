@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from telescope_query import conf, staging
+from telescope_query import conf
+from telescope_query.images import cache
+from telescope_query.images.product import Product
 
 from helpers import demo_jids, own_simulator, served_bytes
 
@@ -124,7 +126,7 @@ def test_get_obs_cube_is_an_open_file_from_the_cache(telescope, simulator, quick
     jid = demo_jids(simulator)[3]
     with telescope.get_obs(telescope.get_job(jid)) as handle:
         assert isinstance(handle, io.BufferedReader)
-        assert Path(handle.name) == staging.cached_path(telescope, staging.Product(jid, flat=True))
+        assert Path(handle.name) == cache.cached_path(telescope, Product(jid, flat=True))
         assert handle.read() == served_bytes(simulator, jid, flat=True)
     simulator.counters.reset()
     with telescope.get_obs(jid) as handle:       # from the cache: no HTTP call
@@ -190,7 +192,7 @@ def test_constructor_cache_folder_holds_the_products(client_env, simulator, tmp_
         obs_path = Path(handle.name)
         hdul, = scope.get_images(jids[1], cube=False, show_progress=False)
         hdul.close()
-    zip_path = staging.cached_path(scope, staging.Product(jids[1], cube=False))
+    zip_path = cache.cached_path(scope, Product(jids[1], cube=False))
     for path in (obs_path, zip_path):
         assert jobs in path.parents and path.is_file()
     assert obs_path.relative_to(jobs).parts[2:] == ('raw', f'{jids[0]}_flat.fits')

@@ -16,7 +16,8 @@ import numpy as np
 import pytest
 from astropy.io import fits
 
-from telescope_query import products, tables
+from telescope_query import tables
+from telescope_query.images import fits as products
 from telescope_query.exceptions import RemoteServiceError, SubmissionError
 from telescope_query.protocol import basket, pages, user_api
 
@@ -418,5 +419,5 @@ def test_cube_headers_lacking_exptime_or_objctra(header):
         assert hdul[0].data.shape == (3, 8, 8)
         assert 'EPOCH' not in hdul[0].header or not isinstance(hdul[0].header['EPOCH'], str)
         pytest.importorskip('matplotlib')
-        from telescope_query import preview
+        from telescope_query.images import preview
         preview.preview(hdul)

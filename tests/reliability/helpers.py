@@ -5,8 +5,8 @@ import json
 import uuid
 from pathlib import Path
 
-from telescope_query import product_cache
-from telescope_query.products import ProductFormatError, check_product
+from telescope_query.images import cache as product_cache
+from telescope_query.images.fits import ProductFormatError, check_product
 
 PASSWORDS = {'demo': 'demo', 'alice': 'alice-Secret-42'}
 

@@ -1,7 +1,7 @@
 """Hostile or broken answers (issue 7, item 3).
 
 The simulator cannot serve these, so they are made in two ways: crafted files
-fed to the client's pure product functions (`telescope_query.products`), and a
+fed to the client's pure product functions (`telescope_query.images.fits`), and a
 `HostileProxy` in front of the simulator that rewrites its answers, so that
 the whole client (staging, cache, legacy calls) meets them over HTTP:
 
@@ -27,9 +27,10 @@ from astropy.io import fits
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from telescope_query import conf, products
+from telescope_query import conf
+from telescope_query.images import fits as products
 from telescope_query.exceptions import DownloadError, RemoteServiceError
-from telescope_query.products import ProductFormatError
+from telescope_query.images.fits import ProductFormatError
 
 from .helpers import cache_problems, demo_jids
 

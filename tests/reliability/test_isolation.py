@@ -13,7 +13,8 @@ import threading
 
 import pytest
 
-from telescope_query import staging
+from telescope_query.images import staging
+from telescope_query.images.cache import find_cached
 from telescope_query.exceptions import NoSuchJobError, NoSuchRequestError
 
 from .helpers import PASSWORDS, cache_problems, unique
@@ -162,7 +163,7 @@ def test_product_cache_is_per_account(make_client, simulator, accounts, tmp_path
     demo, alice = make_client('demo', cache=cache), make_client('alice', cache=cache)
     jid = accounts['demo'][1][0]
     fetched = staging.fetch_one(demo, staging.Product(jid))
-    assert staging.find_cached(alice, staging.Product(jid)) is None
-    found = staging.find_cached(demo, staging.Product(jid))
+    assert find_cached(alice, staging.Product(jid)) is None
+    found = find_cached(demo, staging.Product(jid))
     assert found is not None and found.path == fetched.path
     assert demo.product_cache != alice.product_cache

@@ -10,7 +10,9 @@ import numpy as np
 import pytest
 from astropy.io import fits
 
-from telescope_query import conf, staging
+from telescope_query import conf
+from telescope_query.images import cache
+from telescope_query.images.product import Product
 
 from helpers import DOWNLOAD, demo_jids, served_bytes
 
@@ -107,7 +109,7 @@ def test_editing_a_downloaded_file_never_spoils_the_cache(telescope, simulator, 
     hdul, = telescope.get_images(jid)
     with fits.open(simulator.products.path(simulator.archive.job(jid), 'cube')) as original:
         assert np.array_equal(hdul[0].data, original[0].data)
-    cached = staging.cached_path(telescope, staging.Product(jid))
+    cached = cache.cached_path(telescope, Product(jid))
     assert cached.read_bytes() == served_bytes(simulator, jid)
     hdul.close()
 
@@ -132,10 +134,10 @@ def test_files_have_the_mode_the_umask_gives(telescope, simulator, quick, tmp_pa
     zipped, = telescope.get_images(jids[0], cube=False)
     zipped.close()
     for row in manifest:
-        cached = staging.cached_path(telescope, staging.Product(row['jid']))
+        cached = cache.cached_path(telescope, Product(row['jid']))
         for path in (Path(row['local_path']), cached):
             assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~mask, path
-    cached_zip = staging.cached_path(telescope, staging.Product(jids[0], cube=False))
+    cached_zip = cache.cached_path(telescope, Product(jids[0], cube=False))
     assert stat.S_IMODE(cached_zip.stat().st_mode) == 0o666 & ~mask
 
 
@@ -147,7 +149,7 @@ def test_the_downloaded_file_shares_its_storage_with_the_cache(telescope, simula
     jid = demo_jids(simulator)[14]
     manifest = telescope.download_data(jid, path=tmp_path / 'out')
     local = Path(manifest['local_path'][0])
-    cached = staging.cached_path(telescope, staging.Product(jid))
+    cached = cache.cached_path(telescope, Product(jid))
     assert os.path.samefile(local, cached)
     before = local.stat()                      # a day later: the record is trusted
     os.utime(local, ns=(before.st_atime_ns, before.st_mtime_ns - 10**10))

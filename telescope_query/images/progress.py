@@ -10,7 +10,7 @@ import sys
 import threading
 from typing import Iterable
 
-from .utils import progress_wanted
+from ..utils import progress_wanted
 
 __all__ = ['FetchProgress']
 

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from telescope_query import conf, product_cache, staging, transfer
-from telescope_query.staging import Product
+from telescope_query import conf
+from telescope_query.images import cache, staging, transfer
+from telescope_query.images.product import Product
 
 from helpers import DOWNLOAD, demo_jids
 
@@ -50,7 +51,7 @@ def test_the_same_job_twice_into_the_same_folder(telescope, simulator, quick, tm
         assert listing(out) == [f'{jid}.fits'], 'a temporary was left in the target folder'
         assert cache_listing(telescope) == cached(f'{jid}.fits')
     assert (out / f'{jid}.fits').read_bytes() == \
-        staging.cached_path(telescope, Product(jid)).read_bytes()
+        cache.cached_path(telescope, Product(jid)).read_bytes()
 
 
 def test_the_same_job_twice_with_the_legacy_call(login_as, simulator, quick, tmp_path):
@@ -66,7 +67,7 @@ def test_the_same_job_twice_with_the_legacy_call(login_as, simulator, quick, tmp
 def test_placing_without_hard_links(telescope, simulator, quick, tmp_path, monkeypatch):
     """A file system without links: a copy under a temporary name, renamed."""
     jid = demo_jids(simulator)[14]
-    monkeypatch.setattr(product_cache.os, 'link', _raise(OSError('links not supported')))
+    monkeypatch.setattr(cache.os, 'link', _raise(OSError('links not supported')))
     for _ in range(2):
         manifest = telescope.download_data([jid], path=tmp_path / 'out')
         assert manifest['status'][0] in ('COMPLETE', 'CACHED')
@@ -118,10 +119,10 @@ def test_an_error_while_placing(telescope, simulator, quick, tmp_path, monkeypat
     out = tmp_path / 'out'
     telescope.get_images(jid, show_progress=False)[0].close()
     if step == 'link':    # no link, and the copy fails too (a full disk)
-        monkeypatch.setattr(product_cache.os, 'link', _raise(OSError('no links')))
-        monkeypatch.setattr(product_cache.shutil, 'copyfile', _raise(OSError('disk full')))
+        monkeypatch.setattr(cache.os, 'link', _raise(OSError('no links')))
+        monkeypatch.setattr(cache.shutil, 'copyfile', _raise(OSError('disk full')))
     else:
-        monkeypatch.setattr(product_cache.os, 'replace', _raise(OSError('read-only folder')))
+        monkeypatch.setattr(cache.os, 'replace', _raise(OSError('read-only folder')))
     manifest = telescope.download_data([jid], path=out)
     assert manifest['status'][0] == 'ERROR' and 'could not be put' in manifest['message'][0]
     assert listing(out) == []
@@ -134,7 +135,7 @@ def test_an_interruption_while_placing(telescope, simulator, quick, tmp_path, mo
     out = tmp_path / 'out'
     telescope.get_images(jid, show_progress=False)[0].close()
     with monkeypatch.context() as patch, pytest.raises(KeyboardInterrupt):
-        patch.setattr(product_cache.os, 'replace', _raise(KeyboardInterrupt()))
+        patch.setattr(cache.os, 'replace', _raise(KeyboardInterrupt()))
         telescope.download_data([jid], path=out)
     assert listing(out) == []
     assert cache_listing(telescope) == cached(f'{jid}.fits')
@@ -162,7 +163,7 @@ def test_an_existing_target_that_is_the_cached_file_itself(telescope, simulator,
     """Placing into the cache's own folder: the file is already there."""
     jid = demo_jids(simulator)[13]
     fetched = staging.fetch_one(telescope, Product(jid))
-    assert staging.place(fetched, fetched.path.parent) == fetched.path
+    assert cache.place(fetched, fetched.path.parent) == fetched.path
     assert cache_listing(telescope) == cached(f'{jid}.fits')
 
 

@@ -1,4 +1,4 @@
-"""The product cache is per server and account (issue 7, item 5, for images).
+"""The product cache is per server and account.
 
 Two accounts sharing one cache folder never see each other's products from
 the cache: a product demo fetched is, for alice, not in the cache at all. The
@@ -11,9 +11,10 @@ from __future__ import annotations
 import pytest
 from astroquery.exceptions import LoginError
 
-from telescope_query import conf, staging
+from telescope_query import conf
+from telescope_query.images import cache
 from telescope_query.exceptions import NoSuchJobError
-from telescope_query.staging import Product
+from telescope_query.images.product import Product
 
 from helpers import CREATE_CUBE, DOWNLOAD, PASSWORDS, demo_jids
 
@@ -43,9 +44,9 @@ def test_demo_private_product_is_not_alices(demo_and_alice, simulator, quick, tm
     jid = demo_jobs(simulator, public=False)[0]
     hdul, = demo.get_images(jid, show_progress=False)
     hdul.close()
-    assert staging.find_cached(demo, Product(jid)) is not None
+    assert cache.find_cached(demo, Product(jid)) is not None
     simulator.counters.reset()
-    assert staging.find_cached(alice, Product(jid)) is None
+    assert cache.find_cached(alice, Product(jid)) is None
     # Not served from the cache: the site is asked, and says alice may not see it.
     with pytest.raises(NoSuchJobError, match=str(jid)):
         alice.get_images(jid, show_progress=False)
@@ -75,8 +76,8 @@ def test_demo_public_product_is_fetched_afresh_for_alice(demo_and_alice, simulat
     assert simulator.counters[CREATE_CUBE] == 1 and simulator.counters[DOWNLOAD] == 1
     assert (tmp_path / 'alice' / f'{jid}.fits').read_bytes() == \
         (tmp_path / 'demo' / f'{jid}.fits').read_bytes()
-    mine = staging.cached_path(alice, Product(jid))
-    theirs = staging.cached_path(demo, Product(jid))
+    mine = cache.cached_path(alice, Product(jid))
+    theirs = cache.cached_path(demo, Product(jid))
     assert mine != theirs and mine.exists() and theirs.exists()
     # From now on, each from its own cache with no call.
     simulator.counters.reset()
@@ -94,7 +95,7 @@ def test_one_instance_switching_accounts(login_as, simulator, quick):
     client.logout()
     simulator.counters.reset()
     for call in (lambda: client.get_images(jid), lambda: client.get_obs(jid),
-                 lambda: staging.find_cached(client, Product(jid))):
+                 lambda: cache.find_cached(client, Product(jid))):
         with pytest.raises(LoginError):
             call()
     assert simulator.counters.total() == 0

@@ -17,11 +17,12 @@ from werkzeug.wrappers import Request, Response
 
 from astroquery.exceptions import LoginError
 
-from telescope_query import conf, staging, transfer
+from telescope_query import conf
 from telescope_query.exceptions import (DownloadError, NoSuchJobError, ProductNotReadyError,
                                         RemoteServiceError)
 from telescope_query.protocol import image_engine as ie
-from telescope_query.staging import Product
+from telescope_query.images import cache, staging, transfer
+from telescope_query.images.product import Fetched, Product
 
 from helpers import CREATE_CUBE, DOWNLOAD, POLL, demo_jids, own_simulator, served_bytes
 
@@ -56,7 +57,7 @@ def test_fetch_cube_stores_the_verified_product(telescope, simulator, quick):
     jid = demo_jids(simulator)[0]
     fetched = staging.fetch_one(telescope, Product(jid))
     assert not fetched.cached
-    assert fetched.path == staging.cached_path(telescope, Product(jid))
+    assert fetched.path == cache.cached_path(telescope, Product(jid))
     assert fetched.path.name == f'{jid}.fits'
     assert fetched.path.read_bytes() == served_bytes(simulator, jid)
     assert fetched.size == fetched.path.stat().st_size
@@ -79,9 +80,9 @@ sys.addaudithook(_audit_open)  # audit hooks stay for the process: it records on
 
 
 def test_the_download_never_truncates_its_temporary_file(telescope, simulator, quick):
-    """The temporary that mkstemp made is written without O_TRUNC: on ext4 a
-    file truncated to zero and rewritten is flushed to disk when it is closed
-    (auto_da_alloc), 35-50 ms per 200 MB that curl never pays."""
+    """The temporary file is written without O_TRUNC: on ext4 a file truncated
+    to zero and rewritten is flushed to disk when it is closed (auto_da_alloc),
+    35-50 ms per 200 MB that curl never pays."""
     global _OPENED
     jid = demo_jids(simulator)[1]
     _OPENED = []
@@ -135,7 +136,7 @@ def test_zip_polls_through_processing_until_ready(fresh):
     assert 'PROCESSING' in statuses
     # The backoff starts fast: several polls within the short staging time.
     assert simulator.counters[POLL] >= 3
-    assert staging.cached_path(telescope, Product(jid, cube=False)).read_bytes() == \
+    assert cache.cached_path(telescope, Product(jid, cube=False)).read_bytes() == \
         served_bytes(simulator, jid, 'zip')
 
 
@@ -173,7 +174,7 @@ def test_a_download_that_keeps_failing_is_given_up_leaving_nothing(
         with pytest.raises(DownloadError, match=f'job {jid}.*{error}'):
             staging.fetch_one(telescope, Product(jid))
     assert simulator.counters[DOWNLOAD] == connections
-    assert not staging.cached_path(telescope, Product(jid)).exists()
+    assert not cache.cached_path(telescope, Product(jid)).exists()
     assert not leftovers(telescope.product_cache)
 
 
@@ -200,7 +201,7 @@ def test_a_product_always_corrupt_is_an_error_and_nothing_is_kept(telescope, sim
                          offset=0 if cube else 3000, nbytes=64)
     with pytest.raises(DownloadError, match='corrupt'):
         staging.fetch_one(telescope, Product(jid, cube=cube))
-    assert not staging.cached_path(telescope, Product(jid, cube=cube)).exists()
+    assert not cache.cached_path(telescope, Product(jid, cube=cube)).exists()
     assert not leftovers(telescope.product_cache)
 
 
@@ -286,7 +287,7 @@ def test_broken_image_engine_answer(telescope, simulator, quick):
     with pytest.raises(RemoteServiceError, match='image-engine/0-is-job-ready'):
         staging.fetch_one(telescope, Product(jid))
     assert simulator.counters[DOWNLOAD] == 0
-    assert not staging.cached_path(telescope, Product(jid)).exists()
+    assert not cache.cached_path(telescope, Product(jid)).exists()
 
 
 def test_cache_hit_makes_no_http_call(telescope, simulator, quick):
@@ -308,7 +309,7 @@ def test_logged_out_the_cache_is_nobodys(telescope, simulator, quick):
     with pytest.raises(LoginError, match='[Nn]ot logged in'):
         staging.fetch_one(telescope, Product(jid, cube=False))
     with pytest.raises(LoginError):
-        staging.find_cached(telescope, Product(jid, cube=False))
+        cache.find_cached(telescope, Product(jid, cube=False))
     assert simulator.counters.total() == 0
 
 
@@ -389,7 +390,7 @@ def test_a_trusted_cached_file_edited_in_place_is_fetched_again(telescope, simul
 
 def test_trade_off_an_edit_that_puts_back_size_and_mtime_is_not_seen(telescope, simulator,
                                                                       quick):
-    """The documented trade-off (product_cache, docs/downloading.rst): a change
+    """The documented trade-off (images.cache, docs/downloading.rst): a change
     that keeps size, inode and mtime_ns (``os.utime`` putting the old mtime
     back, a disk's bit rot) is not looked for on a hit."""
     jid = demo_jids(simulator)[14]
@@ -429,7 +430,7 @@ def test_bulk_stages_everything_before_downloading(fresh):
     seen = record(telescope)
     with conf.set_temp('max_workers', 2):
         results = staging.fetch(telescope, [Product(j) for j in jids])
-    assert all(isinstance(r, staging.Fetched) and not r.cached for r in results)
+    assert all(isinstance(r, Fetched) and not r.cached for r in results)
     assert [r.product.jid for r in results] == jids
     kinds = ['create' if 'create' in (r.body or '') else
              'download' if DOWNLOAD in r.url else 'other' for r in seen]
@@ -445,7 +446,7 @@ def test_bulk_failure_of_one_does_not_stop_the_others(telescope, simulator, quic
     results = staging.fetch(telescope, products)
     assert isinstance(results[1], NoSuchJobError)
     assert results[0].path == results[3].path      # repeated products fetched once
-    assert isinstance(results[2], staging.Fetched)
+    assert isinstance(results[2], Fetched)
     assert simulator.counters[DOWNLOAD] == 2
 
 

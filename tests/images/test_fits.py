@@ -9,8 +9,8 @@ import pytest
 from astropy.io import fits
 from astropy.wcs import WCS, FITSFixedWarning
 
-from telescope_query import products
-from telescope_query.products import ProductFormatError
+from telescope_query.images import fits as products
+from telescope_query.images.fits import ProductFormatError
 
 
 def site_header(filter_name):

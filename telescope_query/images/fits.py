@@ -118,19 +118,19 @@ def _check_zip(fileobj: BinaryIO, label: str) -> None:
         raise ProductFormatError(f"{label} is a zip without FITS files")
 
 
-def check_product(path: str | os.PathLike, kind: str | None = None) -> str:
+def check_product(path: str | os.PathLike, file_type: str | None = None) -> str:
     """Check that the file at ``path`` is a complete FITS file or zip of FITS files.
 
     Parameters
     ----------
     path : str or path-like
         The file to check.
-    kind : {'fits', 'zip'}, optional
+    file_type : {'fits', 'zip'}, optional
         What the file must be; by default whatever its first bytes say.
 
     Returns
     -------
-    kind : str
+    file_type : str
         ``'fits'`` or ``'zip'``.
 
     Raises
@@ -143,8 +143,9 @@ def check_product(path: str | os.PathLike, kind: str | None = None) -> str:
         found = sniff(fileobj.read(16))
         if found is None:
             raise ProductFormatError(f"{label} is neither a FITS file nor a zip")
-        if kind is not None and found != kind:
-            raise ProductFormatError(f"{label} should be a {kind} file, but it is a {found}")
+        if file_type is not None and found != file_type:
+            raise ProductFormatError(f"{label} should be a {file_type} file, but it is a "
+                                     f"{found}")
         fileobj.seek(0)
         if found == 'fits':
             _check_fits(fileobj, os.fstat(fileobj.fileno()).st_size, label)
@@ -193,7 +194,7 @@ def fix_header(header: fits.Header) -> list[str]:
     return changes
 
 
-def _open_fits(source, label: str) -> fits.HDUList:
+def _open_fits(source: str | os.PathLike | BinaryIO, label: str) -> fits.HDUList:
     """`astropy.io.fits.open`, with a broken file turned into one clear error."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter('always')
@@ -220,7 +221,7 @@ def _open_fits(source, label: str) -> fits.HDUList:
     return hdul
 
 
-def _source_size(source) -> int | None:
+def _source_size(source: str | os.PathLike | BinaryIO) -> int | None:
     """The byte length of a FITS source (path or file object), when it can be known."""
     try:
         if isinstance(source, (str, os.PathLike)):
@@ -302,14 +303,14 @@ def open_product(source: Source, *, label: str | None = None) -> fits.HDUList:
         position = source.tell()
         head = source.read(16)
         source.seek(position)
-    kind = sniff(head)
-    if kind == 'zip':
+    file_type = sniff(head)
+    if file_type == 'zip':
         try:
             with zipfile.ZipFile(source) as archive:
                 return zip_to_hdulist(archive, label)
         except zipfile.BadZipFile as exc:
             raise ProductFormatError(f"{label} is not a valid zip file: {exc}") from None
-    if kind != 'fits':
+    if file_type != 'fits':
         raise ProductFormatError(f"{label} is neither a FITS file nor a zip "
                                  f"(it starts with {head[:16]!r})")
     hdul = _open_fits(source, label)

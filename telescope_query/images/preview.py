@@ -39,10 +39,10 @@ def filter_planes(hdul: fits.HDUList) -> list[tuple[str, np.ndarray]]:
     """``(filter, 2-D image)`` for every plane of a cube or image extension.
 
     A cube's planes are named from its comma-separated ``FILTER``; an extension
-    by ``EXTNAME`` (set to the filter by `~telescope_query.products.open_product`)
+    by ``EXTNAME`` (set to the filter by `~telescope_query.images.fits.open_product`)
     or its own ``FILTER``. Padding extensions and non-image HDUs are skipped.
     """
-    planes = []
+    planes: list[tuple[str, np.ndarray]] = []
     for index, hdu in enumerate(hdul):
         if not isinstance(hdu, (fits.PrimaryHDU, fits.ImageHDU)) or hdu.data is None:
             continue
@@ -117,24 +117,25 @@ def composite(hdul: fits.HDUList, *, crop_overscan: bool = True, q: float = 8.0,
     else:
         crop = (slice(None), slice(None))
     images = {channel: _normalise(data[crop]) for channel, (name, data) in channels.items()}
-    if len(images) == 1:
-        grey = next(iter(images.values()))
-        red = green = blue = grey
-    else:
-        red = images.get('red')
-        blue = images.get('blue')
-        green = images.get('green')
-        if green is None:
-            green = (red + blue) / 2
-        red = green if red is None else red
-        blue = green if blue is None else blue
+    red, green, blue = _three_channels(images)
     with np.errstate(divide='ignore', invalid='ignore'):  # astropy divides by 0 in a where()
         rgb = make_lupton_rgb(red, green, blue, minimum=0.0, stretch=stretch, Q=q)
     used = [channels[c][0] for c in ('red', 'green', 'blue') if c in channels]
     return rgb, used
 
 
-def _figure_class():
+def _three_channels(images: dict[str, np.ndarray]
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Red, green and blue from one to three channels: one alone is grey; a
+    missing green is the mean of red and blue; a missing red or blue is the green."""
+    if len(images) == 1:
+        grey = next(iter(images.values()))
+        return grey, grey, grey
+    green = images['green'] if 'green' in images else (images['red'] + images['blue']) / 2
+    return images.get('red', green), green, images.get('blue', green)
+
+
+def _figure_class() -> type:
     try:
         from matplotlib.figure import Figure
     except ImportError:
@@ -146,7 +147,7 @@ def _figure_class():
 
 
 def preview(hdul: fits.HDUList, *, crop_overscan: bool = True, q: float = 8.0,
-            stretch: float = 20.0, title: str | None = None, **figure_options: Any):
+            stretch: float = 20.0, title: str | None = None, **figure_options: Any) -> Any:
     """A colour composite of a product as a matplotlib Figure.
 
     Parameters

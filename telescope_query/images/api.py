@@ -1,9 +1,9 @@
 """The work behind `TelescopeClass.get_images` and `TelescopeClass.download_data`.
 
-Arguments are checked first (no HTTP call for a bad one); the products are
-fetched into the cache by `telescope_query.staging`; then they are opened as
-HDULists (`telescope_query.products`) or put into the user's folder
-(`telescope_query.product_cache.place`) with a manifest Table.
+The arguments first (no HTTP call for a bad one), then the pipeline: the
+products fetched into the cache (`telescope_query.images.staging`), then opened
+as HDULists (`telescope_query.images.fits`) or put into the user's folder
+(`telescope_query.images.cache.place`) with a manifest Table.
 """
 from __future__ import annotations
 
@@ -17,11 +17,13 @@ from astropy import units as u
 from astropy.io import fits
 from astropy.table import Table
 
-from .exceptions import DownloadError
-from .product_cache import Product, find_cached, place
-from .products import ProductFormatError, frame_starts, open_product
+from .. import arguments
+from ..contract import Client
+from ..exceptions import DownloadError
+from .cache import find_cached, place
+from .fits import ProductFormatError, frame_starts, open_product
+from .product import Fetched, Product
 from .staging import fetch
-from . import arguments
 
 __all__ = ['get_images', 'download_data', 'cached_frame_starts', 'MANIFEST_COLUMNS']
 
@@ -38,27 +40,54 @@ def _products(jids: Any, cube: Any, processed: Any, flat: Any) -> list[Product]:
     return [Product(jid, cube, processed, bool(flat)) for jid in ids]
 
 
-def get_images(client: Any, jids: Any, *, cube: bool = True, processed: bool = False,
+def get_images(client: Client, jids: Any, *, cube: bool = True, processed: bool = False,
                flat: bool = False, show_progress: bool = True) -> list[fits.HDUList]:
-    """Each job's product as an `~astropy.io.fits.HDUList` (see `TelescopeClass.get_images`).
+    """Each job's product as an `~astropy.io.fits.HDUList`.
 
     Every product is fetched (or found in the cache) before the first failure,
     if any, is raised: the others stay cached for the next call.
+
+    Parameters
+    ----------
+    client : `~telescope_query.contract.Client`
+        The logged-in session.
+    jids, cube, processed, flat, show_progress
+        As for `~telescope_query.core.TelescopeClass.get_images`.
+
+    Returns
+    -------
+    list of `~astropy.io.fits.HDUList`
+        One per job, in order, header quirks fixed.
     """
     products = _products(jids, cube, processed, flat)
     show_progress = arguments.check_flag(show_progress, 'show_progress')
     client._require_login()
-    results = fetch(client, products, show_progress=show_progress)
-    for result in results:
+    fetched: list[Fetched] = []
+    for result in fetch(client, products, show_progress=show_progress):
         if isinstance(result, BaseException):
             raise result
-    return [open_product(result.path, label=str(result.product)) for result in results]
+        fetched.append(result)
+    return [open_product(found.path, label=str(found.product)) for found in fetched]
 
 
-def download_data(client: Any, jids: Any, *, path: str | os.PathLike = '.',
+def download_data(client: Client, jids: Any, *, path: str | os.PathLike = '.',
                   cube: bool = True, processed: bool = False, flat: bool = False,
                   show_progress: bool = True) -> Table:
-    """Fetch products into ``path``; a manifest Table (see `TelescopeClass.download_data`)."""
+    """Fetch products and put them into the folder ``path``.
+
+    Parameters
+    ----------
+    client : `~telescope_query.contract.Client`
+        The logged-in session.
+    jids, path, cube, processed, flat, show_progress
+        As for `~telescope_query.core.TelescopeClass.download_data`.
+
+    Returns
+    -------
+    `~astropy.table.Table`
+        The manifest: one row per job, columns `MANIFEST_COLUMNS`; a failed
+        job is a row with status ``ERROR`` and its message.
+    """
     products = _products(jids, cube, processed, flat)
     show_progress = arguments.check_flag(show_progress, 'show_progress')
     if not isinstance(path, (str, os.PathLike)):
@@ -90,9 +119,24 @@ def download_data(client: Any, jids: Any, *, path: str | os.PathLike = '.',
     return table
 
 
-def cached_frame_starts(client: Any, jid: int) -> list[datetime]:
-    """The frames' ``DATE-OBS`` of a job, from a product of it already in the
-    cache (no HTTP call); empty when none is there."""
+def cached_frame_starts(client: Client, jid: int) -> list[datetime]:
+    """The frames' ``DATE-OBS`` of a job, from a product of it already in the cache.
+
+    No HTTP call: for the check of a view's completion time
+    (`telescope_query.protocol.pages.check_completion`).
+
+    Parameters
+    ----------
+    client : `~telescope_query.contract.Client`
+        The logged-in session (whose product cache is looked in).
+    jid : int
+        The job.
+
+    Returns
+    -------
+    list of `~datetime.datetime`
+        UTC, one per frame; empty when no readable product of the job is cached.
+    """
     for cube in (True, False):
         for processed, flat in ((False, False), (False, True), (True, False)):
             found = find_cached(client, Product(int(jid), cube, processed, flat))

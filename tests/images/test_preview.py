@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 from astropy.io import fits
 
-from telescope_query import conf, preview
+from telescope_query import conf
+from telescope_query.images import preview
 
 matplotlib = pytest.importorskip('matplotlib')
 from matplotlib.figure import Figure  # noqa: E402

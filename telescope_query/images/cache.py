@@ -1,25 +1,13 @@
 """The product cache: where verified image products live, and how they get there.
 
-No HTTP: this module knows files only. A product's place is
-``client.product_cache / ('raw' | 'processed') / file_name`` (the cache is per
-server and account). Beside each product a record (``<file>.json``) holds the
-size and CRC-32 it had when it was verified, with the file's ``st_mtime_ns``
-and inode; a file that no longer matches its record is a miss. Files are
-written under a temporary name next to their place and renamed into it
-(`store`, `place`), so a product is complete or absent. One lock per product
-(`lock`) lets two threads download it only once.
-
-A cache hit does not read the file (`verified_size`): when its size,
-``st_mtime_ns`` and inode are those recorded, it is trusted as it is (a few
-microseconds, where reading 200 MB for the CRC took ~70 ms). When any of them
-differs, the CRC-32 is read again: a file written to since (an editor, a copy,
-a program working on the downloaded file in place) is fetched again, and one
-that was only touched is recorded again with its new times. The trade-off: a
-change that keeps size, inode and ``st_mtime_ns`` all as they were (bytes
-edited and the old mtime put back with ``os.utime``, or a disk's bit rot) is
-not seen on a hit. A file modified within the clock tick in which its record
-was written could keep its mtime too: such a "racy" record (the file's mtime
-not older than the record's own) is never trusted, as git does with its index.
+Files only, no HTTP. A product lives at ``client.product_cache / ('raw' |
+'processed') / file_name`` (`account_folder`: one folder per server and
+account), beside a record (``<file>.json``: size, CRC-32, ``st_mtime_ns``,
+inode) that `verified_size` checks it against. Files are written under a
+temporary name beside their place and renamed into it (`temporary_beside`,
+`store`, `place`): complete or absent. One lock per product (`lock`). When a
+hit is trusted without reading the file, and what that cannot see:
+docs/internals.rst, Images.
 """
 from __future__ import annotations
 
@@ -32,68 +20,19 @@ import tempfile
 import threading
 import zlib
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 from urllib.parse import urlsplit
 
-__all__ = ['Product', 'Fetched', 'account_folder', 'cached_path', 'find_cached',
+from ..contract import Client
+from .product import Fetched, Product
+
+__all__ = ['account_folder', 'cached_path', 'find_cached',
            'verified_size', 'file_crc', 'lock', 'temporary_beside', 'store', 'place']
 
 #: Bytes read at a time when a cached file's CRC-32 is checked.
 READ_SIZE = 1 << 20
 _RECORD_SUFFIX = '.json'
-
-
-@dataclass(frozen=True)
-class Product:
-    """One image product of a job: the raw cube or zip, flat-fielded or not, or the
-    processed one.
-
-    ``flat``: the frames divided by the job's flat field, which the image
-    engine does when it is given the job's flat id [seen]; a product of its own
-    (other bytes, other size), kept apart in the cache.
-    """
-
-    jid: int
-    cube: bool = True
-    processed: bool = False
-    flat: bool = False
-
-    @property
-    def kind(self) -> str:
-        """``'cube'`` or ``'zip'`` (the file is FITS or zip)."""
-        return 'cube' if self.cube else 'zip'
-
-    @property
-    def file_type(self) -> str:
-        return 'fits' if self.cube else 'zip'
-
-    @property
-    def file_name(self) -> str:
-        """``369256.fits``, ``369256_flat.zip``, ``art_369256.zip`` (the original
-        library's names, and ``_flat`` for a flat-fielded product)."""
-        return (f"{'art_' if self.processed else ''}{self.jid}"
-                f"{'_flat' if self.flat else ''}.{self.file_type}")
-
-    @property
-    def label(self) -> str:
-        """``'cube'``, ``'zip'``, ``'flat-fielded cube'``, ``'processed zip'``..."""
-        return (f"{'processed ' if self.processed else ''}"
-                f"{'flat-fielded ' if self.flat else ''}{self.kind}")
-
-    def __str__(self) -> str:
-        return f"the {self.label} of job {self.jid}"
-
-
-@dataclass(frozen=True)
-class Fetched:
-    """A verified product file; ``cached`` is True when no HTTP call was needed."""
-
-    product: Product
-    path: Path
-    size: int
-    cached: bool
 
 
 # --- layout and records ------------------------------------------------------------
@@ -109,13 +48,13 @@ def account_folder(root: Path, server_url: str, user: str) -> Path:
     return Path(root) / netloc.replace(':', '_') / account
 
 
-def cached_path(client: Any, product: Product) -> Path:
+def cached_path(client: Client, product: Product) -> Path:
     """Where ``product`` lives in the client's product cache (per server and account)."""
     folder = 'processed' if product.processed else 'raw'
     return Path(client.product_cache) / folder / product.file_name
 
 
-def find_cached(client: Any, product: Product) -> Fetched | None:
+def find_cached(client: Client, product: Product) -> Fetched | None:
     """The verified cached copy of ``product``, or None; no HTTP call.
 
     Raises `~astroquery.exceptions.LoginError` when nobody is logged in: the
@@ -150,8 +89,8 @@ def verified_size(path: Path) -> int | None:
     read. Otherwise the CRC-32 recorded when the product was verified must
     match: a file changed or cut since (a disk error, an editor, a copy
     interrupted) is a miss, fetched again; one that matches is recorded again
-    with its present times, so the next hit need not read it. See the module's
-    docstring for what the first test cannot see.
+    with its present times, so the next hit need not read it. What the first
+    test cannot see: docs/internals.rst, Images.
     """
     record_path = _record_path(path)
     try:
@@ -225,12 +164,9 @@ def temporary_beside(target: Path) -> Iterator[Path]:
     """A new empty file next to ``target`` (``.<name>.*.part``), gone afterwards.
 
     Created with mode ``0o666`` less the process's umask, as any file the user
-    makes (``mkstemp`` would make it ``0o600``, and the product renamed or
-    linked from it would keep that): the kernel applies the umask, so it is
-    never read or changed here (``os.umask`` is process-wide, not thread-safe).
-
-    Whatever happens in the block, the temporary does not stay: renamed into
-    place, or removed on the way out.
+    makes (why not ``mkstemp``: docs/internals.rst, Images). Whatever happens in
+    the block, the temporary does not stay: renamed into place, or removed on
+    the way out.
     """
     flags = (os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, 'O_NOFOLLOW', 0)
              | getattr(os, 'O_BINARY', 0))

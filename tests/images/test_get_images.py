@@ -12,7 +12,9 @@ from astropy.wcs import WCS, FITSFixedWarning
 
 from astroquery.exceptions import LoginError
 
-from telescope_query import TelescopeClass, conf, progress, staging
+from telescope_query import TelescopeClass, conf
+from telescope_query.images import cache, progress
+from telescope_query.images.product import Product
 from telescope_query.legacy import Telescope as LegacyTelescope
 from telescope_query.exceptions import DownloadError, NoSuchJobError, ProductNotReadyError
 
@@ -168,7 +170,7 @@ def test_never_ready_is_a_timeout_naming_the_job(telescope, simulator, quick):
     with conf.set_temp('max_poll_time', 0.05):
         with pytest.raises(ProductNotReadyError, match=f'job {jid}'):
             telescope.get_images(jid)
-    assert not staging.cached_path(telescope, staging.Product(jid)).exists()
+    assert not cache.cached_path(telescope, Product(jid)).exists()
 
 
 def test_corrupt_download_twice_is_a_download_error(telescope, simulator, quick):
