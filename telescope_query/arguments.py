@@ -267,7 +267,7 @@ def filter_name(value: Any, telescope_name: str | None, name: str = 'filter') ->
     offered = (scheme or tuple(f for names in site.STANDARD_FILTERS.values() for f in names)
                ) + site.OTHER_FILTERS
     allowed = f"{name} must be one of {', '.join(offered)}" + (
-        f" (or the same filters under the other telescope's names)" if scheme else '')
+        " (or the same filters under the other telescope's names)" if scheme else '')
     if not isinstance(value, str):
         raise TypeError(f"{allowed}; got {type(value).__name__} {value!r}")
     wanted = value.strip().lower()

@@ -24,7 +24,8 @@ from astroquery import log
 from .exceptions import LoginError
 
 __all__ = ['KEYRING_SERVICE', 'DEFAULT_CONFIG', 'Secret', 'Credentials',
-           'find_username', 'find_credentials', 'store_in_keyring', 'read_config_file']
+           'find_username', 'find_credentials', 'store_in_keyring', 'read_config_file',
+           'interactive']
 
 KEYRING_SERVICE = 'astroquery:telescope.org'
 DEFAULT_CONFIG = '~/.config/telescope.ini'
@@ -164,14 +165,18 @@ def _warn_keyring_once(problem: str) -> None:
                 f"instead and cannot be remembered.")
 
 
-def _interactive() -> bool:
+def interactive() -> bool:
+    """Whether someone can answer a prompt: a notebook, or a terminal on standard input."""
     try:
         from IPython import get_ipython
         if get_ipython() is not None:
             return True
     except ImportError:
         pass
-    return bool(sys.stdin) and sys.stdin.isatty()
+    try:
+        return sys.stdin is not None and sys.stdin.isatty()
+    except (AttributeError, ValueError, OSError):     # closed or replaced stdin
+        return False
 
 
 def find_credentials(username: str, *, password: str | None = None,
@@ -213,7 +218,7 @@ def find_credentials(username: str, *, password: str | None = None,
         if section.get('password') and section.get('user', username) == username:
             return Credentials(username, Secret(section['password']), 'config file')
 
-    if _interactive():
+    if interactive():
         if keyring_problem:
             _warn_keyring_once(keyring_problem)
         typed = getpass.getpass(f"telescope.org password for {username}: ")

@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from .files import write_atomically
 
 __all__ = ['RecordCache', 'canonical']
 
@@ -48,15 +47,7 @@ class RecordCache:
     def put(self, key: tuple, value: Any) -> None:
         """Keep ``value`` (JSON and datetimes) under ``key``, atomically."""
         self.folder.mkdir(parents=True, exist_ok=True)
-        handle = tempfile.NamedTemporaryFile('w', dir=self.folder, suffix='.tmp',
-                                             delete=False, encoding='utf-8')
-        try:
-            with handle:
-                json.dump(value, handle, default=_encode)
-            os.replace(handle.name, self._file(key))
-        except BaseException:
-            Path(handle.name).unlink(missing_ok=True)
-            raise
+        write_atomically(self._file(key), json.dumps(value, default=_encode))
 
 
 def canonical(value: Any) -> Any:

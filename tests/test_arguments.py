@@ -9,7 +9,7 @@ from astropy.table import MaskedColumn, Table
 from astropy.time import Time
 
 from telescope_query import arguments
-from telescope_query.protocol import site, user_api
+from telescope_query.protocol import site
 
 UTC = timezone.utc
 FOLDERS = [{'folder_id': 1, 'name': 'Inbox'}, {'folder_id': 41, 'name': 'My Variables'},

@@ -95,7 +95,7 @@ def test_password_from_the_keyring_and_store_password(client, memory_keyring):
 
 def test_reenter_password_skips_the_keyring(client, memory_keyring, monkeypatch):
     memory_keyring.set_password(credentials.KEYRING_SERVICE, 'alice', 'stale')
-    monkeypatch.setattr(credentials, '_interactive', lambda: True)
+    monkeypatch.setattr(credentials, 'interactive', lambda: True)
     monkeypatch.setattr(credentials.getpass, 'getpass', lambda prompt: SECRET)
     client.login('alice', reenter_password=True, store_password=True)
     assert memory_keyring.passwords[(credentials.KEYRING_SERVICE, 'alice')] == SECRET
@@ -155,7 +155,7 @@ def test_failing_keyring_and_no_password_says_so_in_the_error_alone(
 
 def test_failing_keyring_before_a_prompt_warns_once_per_process(
         client, failing_keyring, monkeypatch, astroquery_log):
-    monkeypatch.setattr(credentials, '_interactive', lambda: True)
+    monkeypatch.setattr(credentials, 'interactive', lambda: True)
     monkeypatch.setattr(credentials.getpass, 'getpass', lambda prompt: SECRET)
     for _ in range(3):
         assert client.login('alice') is True
@@ -217,7 +217,7 @@ def test_conf_username_is_the_default_user(client):
 
 def test_prompt_when_interactive(client, monkeypatch, broken_keyring):
     prompts = []
-    monkeypatch.setattr(credentials, '_interactive', lambda: True)
+    monkeypatch.setattr(credentials, 'interactive', lambda: True)
     monkeypatch.setattr(credentials.getpass, 'getpass',
                         lambda prompt: prompts.append(prompt) or SECRET)
     assert client.login('alice')

@@ -4,7 +4,6 @@ from __future__ import annotations
 import threading
 import time
 
-import pytest
 
 from telescope_query.utils import progress_wanted, run_batch
 

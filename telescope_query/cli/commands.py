@@ -95,13 +95,13 @@ def cmd_login(args: argparse.Namespace, console: Console) -> int:
     """Log in once, verify the password, and store it in the keyring."""
     import keyring
 
-    from ..credentials import KEYRING_SERVICE, find_username
+    from ..credentials import KEYRING_SERVICE, find_username, interactive
     from .. import conf
 
     try:
         user = find_username(args.user, default=conf.username)
     except Exception:
-        if not _stdin_is_terminal():
+        if not interactive():
             raise UsageError("no user name: give --user NAME (or set "
                              "TELESCOPE_QUERY_USER)") from None
         user = input('telescope.org user name: ').strip()
@@ -111,7 +111,7 @@ def cmd_login(args: argparse.Namespace, console: Console) -> int:
         password = sys.stdin.readline().rstrip('\r\n')
         if not password:
             raise UsageError('--password-stdin: standard input has no password line')
-    elif _stdin_is_terminal():
+    elif interactive():
         password = getpass.getpass(f'telescope.org password for {user}: ')
         if not password:
             raise UsageError('no password typed')
@@ -133,13 +133,6 @@ def cmd_login(args: argparse.Namespace, console: Console) -> int:
                 f"in the keyring (service {KEYRING_SERVICE!r}).")
     client.logout()
     return 0
-
-
-def _stdin_is_terminal() -> bool:
-    try:
-        return sys.stdin is not None and sys.stdin.isatty()
-    except (AttributeError, ValueError, OSError):
-        return False
 
 
 def cmd_folders(args: argparse.Namespace, console: Console) -> int:

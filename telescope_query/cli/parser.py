@@ -7,9 +7,9 @@ and testable. The options every command shares (``--server``, ``--user``,
 from __future__ import annotations
 
 import argparse
-import datetime
 import re
 
+from ..simulator.__main__ import moment   # the simulator's own --now: one parser
 from .output import FORMATS
 
 __all__ = ['build_parser', 'COMMON_DEFAULTS', 'parse_id', 'positive_seconds',
@@ -106,23 +106,6 @@ def port_number(text: str) -> int:
     if not 0 <= value <= 65535:
         raise argparse.ArgumentTypeError(f"port must be 0-65535, got {value}")
     return value
-
-
-def moment(text: str) -> float:
-    """Unix seconds, or an ISO 8601 date/time (UTC unless it says otherwise)."""
-    try:
-        return float(text)
-    except ValueError:
-        pass
-    try:
-        when = datetime.datetime.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is neither Unix seconds nor an ISO date like 2024-11-18T16:00"
-        ) from None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=datetime.timezone.utc)
-    return when.timestamp()
 
 
 class _RefusePassword(argparse.Action):

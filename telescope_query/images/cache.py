@@ -16,7 +16,6 @@ import json
 import os
 import secrets
 import shutil
-import tempfile
 import threading
 import zlib
 from contextlib import contextmanager
@@ -26,6 +25,7 @@ from urllib.parse import urlsplit
 
 from ..contract import Client
 from .product import Fetched, Product
+from ..files import write_atomically
 
 __all__ = ['account_folder', 'cached_path', 'find_cached',
            'verified_size', 'file_crc', 'lock', 'temporary_beside', 'store', 'place']
@@ -124,15 +124,7 @@ def _stamp(stat: os.stat_result) -> tuple[int, int, int]:
 
 
 def _write_record(path: Path, record: dict[str, Any]) -> None:
-    handle = tempfile.NamedTemporaryFile('w', dir=path.parent, suffix='.tmp',
-                                         delete=False, encoding='utf-8')
-    try:
-        with handle:
-            json.dump(record, handle)
-        os.replace(handle.name, _record_path(path))
-    except BaseException:
-        Path(handle.name).unlink(missing_ok=True)
-        raise
+    write_atomically(_record_path(path), json.dumps(record))
 
 
 # --- one writer per product ----------------------------------------------------------

@@ -10,7 +10,7 @@ import signal
 import sys
 from typing import Sequence
 
-__all__ = ['main', 'parser']
+__all__ = ['main', 'parser', 'moment']
 
 
 def _account(text: str) -> tuple[str, str]:
@@ -20,7 +20,7 @@ def _account(text: str) -> tuple[str, str]:
     return user, password
 
 
-def _moment(text: str) -> float:
+def moment(text: str) -> float:
     """Unix seconds, or an ISO 8601 date/time (UTC unless it says otherwise)."""
     try:
         return float(text)
@@ -57,7 +57,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument('--latency-ms', type=float, default=0.0, metavar='MS',
                    help='added to every call (default 0)')
     p.add_argument('--seed', type=int, default=1, help='seed of the archive (default 1)')
-    p.add_argument('--now', type=_moment, default=None, metavar='WHEN',
+    p.add_argument('--now', type=moment, default=None, metavar='WHEN',
                    help='anchor the archive to this time (Unix seconds or ISO date; '
                         'default: now)')
     p.add_argument('--queue-limit', type=int, default=None, metavar='N',

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 from bs4 import BeautifulSoup
 
 from ..protocol import pages
+from ..files import write_atomically
 
 __all__ = ['FORMAT', 'MASK', 'redact', 'save_capture', 'load_capture']
 
@@ -137,10 +138,7 @@ def save_capture(path: str | os.PathLike, exchanges: Mapping[str, Any], *,
                           + (f':{parts.port}' if parts.port else '') + '/',
                 'taken': datetime.now(timezone.utc).isoformat(timespec='seconds'),
                 'client': client_version, 'exchanges': dict(exchanges)}
-    temporary = target.with_name(f'.{target.name}.tmp')
-    temporary.write_text(json.dumps(document, indent=1), encoding='utf-8')
-    os.replace(temporary, target)
-    return target
+    return write_atomically(target, json.dumps(document, indent=1))
 
 
 def load_capture(path: str | os.PathLike) -> dict[str, Any]:

@@ -393,7 +393,7 @@ def test_login_needs_a_user_name(cli):
 
 def test_login_prompts_in_a_terminal(cli, memory_keyring, monkeypatch):
     typed = []
-    monkeypatch.setattr('telescope_query.cli.commands._stdin_is_terminal', lambda: True)
+    monkeypatch.setattr('telescope_query.credentials.interactive', lambda: True)
     monkeypatch.setattr('getpass.getpass', lambda prompt: typed.append(prompt) or SECRET)
     result = cli('login', '--user', 'demo')
     assert result.status == 0, result.err

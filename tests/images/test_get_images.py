@@ -12,7 +12,7 @@ from astropy.wcs import WCS, FITSFixedWarning
 
 from astroquery.exceptions import LoginError
 
-from telescope_query import TelescopeClass, conf
+from telescope_query import conf
 from telescope_query.images import cache, progress
 from telescope_query.images.product import Product
 from telescope_query.legacy import Telescope as LegacyTelescope

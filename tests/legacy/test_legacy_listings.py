@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 import pytest
 from astropy.config import paths
 
-from telescope_query import NoSuchJobError, NoSuchRequestError, TelescopeClass
+from telescope_query import NoSuchJobError, NoSuchRequestError
 from telescope_query.legacy import Telescope as LegacyTelescope
 
 

@@ -5,7 +5,6 @@
 stand-in). Nothing here leaves this machine.
 """
 import pytest
-import astropy.units as u
 from astropy.coordinates import SkyCoord
 from astropy.utils import data as astropy_data
 
