@@ -11,7 +11,7 @@ original library's names are a layer on top: `telescope_query.legacy`.
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import Any, Literal, overload
 
 from astropy.table import Table
 import astropy.units as u
@@ -471,6 +471,16 @@ class TelescopeClass(SessionQuery):
         return quick_look.preview(hdul, **options)
 
     # --- Submission: submit, submit_missing ----------------------------------
+
+    @overload
+    def submit(self, target: Any, *, exposure: Any = ..., telescope: str = ...,
+               filter: str = ..., dark_frame: bool = ..., name: str | None = ...,
+               comment: str = ..., get_query_payload: Literal[False] = ...) -> int: ...
+
+    @overload
+    def submit(self, target: Any, *, exposure: Any = ..., telescope: str = ...,
+               filter: str = ..., dark_frame: bool = ..., name: str | None = ...,
+               comment: str = ..., get_query_payload: Literal[True]) -> dict: ...
 
     def submit(self, target: Any, *, exposure: Any = 60 * u.s, telescope: str = 'COAST',
                filter: str = 'BVR', dark_frame: bool = True, name: str | None = None,

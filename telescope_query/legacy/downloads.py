@@ -14,7 +14,7 @@ import io
 import os
 import zipfile
 from pathlib import Path
-from typing import Any, BinaryIO, Callable
+from typing import TYPE_CHECKING, Any, BinaryIO, Callable
 
 from astroquery import log
 from astroquery.exceptions import LoginError
@@ -26,6 +26,11 @@ from ..images.cache import find_cached, place
 from ..images.product import Fetched, Product
 
 __all__ = ['DownloadsLegacy']
+
+if TYPE_CHECKING:       # a mixin of telescope_query.legacy.Telescope, over TelescopeClass
+    from ..core import TelescopeClass as _Base
+else:
+    _Base = object
 
 # What a failed download may raise: the original returned None for each.
 _FAILURES = (RemoteServiceError, LoginError, LookupError, TimeoutError, OSError)
@@ -68,7 +73,7 @@ def _original_name(product: Product) -> str:
     return f"{'art_' if product.processed else ''}{product.jid}.{product.file_type}"
 
 
-class DownloadsLegacy:
+class DownloadsLegacy(_Base):
     """Download methods of the original ``Telescope`` class."""
 
     def _legacy_fetch(self, obs: Any, cube: bool, processed: bool, pbar: bool,

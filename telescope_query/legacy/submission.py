@@ -20,7 +20,7 @@ COAST and PIRATE schemes, as the original meant to.
 from __future__ import annotations
 
 import numbers
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import astropy.units as u
 
@@ -31,8 +31,13 @@ from ..submit.plan import SubmissionPlan, plan_submission
 
 __all__ = ['SubmissionLegacy']
 
+if TYPE_CHECKING:       # a mixin of telescope_query.legacy.Telescope, over TelescopeClass
+    from ..core import TelescopeClass as _Base
+else:
+    _Base = object
 
-class SubmissionLegacy:
+
+class SubmissionLegacy(_Base):
     """Submission methods of the original ``Telescope`` class.
 
     Mixed into `telescope_query.legacy.Telescope`, a `TelescopeClass`: ``self``

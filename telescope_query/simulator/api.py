@@ -147,7 +147,7 @@ class UserApi:
         """The answer to one call from ``session`` (None: not logged in)."""
         if session is None:
             return answer(0, 'ERR_NOT_LOGGED_IN')
-        module, request = form.get('module'), form.get('request')
+        module, request = form.get('module', ''), form.get('request', '')
         handler = self._handlers.get((module, request))
         if handler is None:
             return answer(0, 'ERR_UNKNOWN_REQUEST')
@@ -259,7 +259,7 @@ class UserApi:
             raise ApiError('ERR_BAD_PARAMS')
         staging, status = self.engine.create(job, kind, flat_id=flat_id)
         # OK_READY echoes the flat id sent as a number; OK_WAIT has no flatID [seen].
-        data = {'ieID': str(staging.ieid)}
+        data: dict[str, Any] = {'ieID': str(staging.ieid)}
         if status == 'OK_READY':
             data['flatID'] = flat_id
         return answer(1, status, data)

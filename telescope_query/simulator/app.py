@@ -176,8 +176,8 @@ class SimulatorApp:
     def _session(self, request: Request, keys: list[str]) -> tuple[str, Session] | None:
         """The caller's live session, or None (an ``expire_session`` fault ends it)."""
         sid = request.cookies.get(SESSION_COOKIE)
-        session = self.sessions.get(sid)
-        if session is None:
+        session = None if sid is None else self.sessions.get(sid)
+        if sid is None or session is None:
             return None
         if self.faults.session_expires(keys):
             self.sessions.end(sid)

@@ -52,7 +52,8 @@ class Target:
     @property
     def object_id(self) -> str:
         """The site's ``objectid`` of a request for this target."""
-        if self.object_type == 'RADEC':
+        if self.object_type == 'RADEC' and self.ra_deg is not None \
+                and self.dec_deg is not None:
             return radec_id(self.ra_deg, self.dec_deg)
         return self.catalogue_id or self.name
 

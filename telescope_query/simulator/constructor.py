@@ -55,13 +55,13 @@ class FormConstructor:
                                           session.user))
             number = self.sessions.new_ticket(sid, session.user)
             return self._page(number, 'main', session.user)
-        number = id_arg(request.form.get('ticket'))
-        ticket = self.sessions.ticket(number)
-        if ticket is None or ticket.sid != sid:
+        given = id_arg(request.form.get('ticket'))
+        ticket = None if given is None else self.sessions.ticket(given)
+        if given is None or ticket is None or ticket.sid != sid:
             return html(pages.message('Request constructor',
                                       'This request form has expired; start a new one.',
                                       session.user))
-        return self._step(number, ticket, request.form)
+        return self._step(given, ticket, request.form)
 
     def _page(self, number: int, step: str, user: str, state: dict | None = None,
               error: str = '') -> Response:

@@ -30,7 +30,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from html import escape
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 __all__ = ['login_form', 'logged_in', 'logged_out', 'request_view', 'job_view',
            'job_search', 'processed_images', 'constructor', 'constructor_done',
@@ -255,7 +255,7 @@ def _hidden(ticket: int) -> str:
 
 def constructor(ticket: int, step: str, state: dict[str, Any], *, user: str,
                 error: str = '', telescopes: dict[int, str],
-                filters: dict[int, Sequence[str]]) -> str:
+                filters: Mapping[int, Sequence[str]]) -> str:
     """One answer of the form-based request constructor, with its ticket."""
     note = f'<p class="error">{escape(error)}</p>\n' if error else ''
     summary = ''.join(f'<li>{escape(key)}: {escape(str(value))}</li>\n'
@@ -279,7 +279,7 @@ def constructor(ticket: int, step: str, state: dict[str, Any], *, user: str,
                   '<input type="checkbox" name="newDarkFrame" value="1">\n'
                   '<select name="newFilterSelection">\n'
                   + ''.join(f'<option>{escape(name)}</option>\n'
-                            for name in filters.get(state.get('telescope_id'), ()))
+                            for name in filters.get(int(state.get('telescope_id') or 0), ()))
                   + '</select>\n<input type="text" name="newRequestComments">\n'
                   '<input type="hidden" name="submittype" value="Save">\n'
                   '<button name="action" value="part3-save">Save</button>\n'),

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import io
 import os
-from typing import Any
+from typing import IO, Any
 
 from werkzeug.exceptions import NotFound
 from werkzeug.utils import send_file
@@ -131,7 +131,8 @@ class Pages:
         return html(pages.job_search(
             earliest, latest, jobs[:per_page], per_page=per_page,
             filter_name=filter_name,
-            telescope=TELESCOPES.get(telescope, telescope_text) if telescope_text else '',
+            telescope=(TELESCOPES.get(telescope, telescope_text)
+                       if telescope is not None else telescope_text),
             user=user, telescopes=TELESCOPES))
 
     def processed(self, request: Request, user: str, keys: list[str]) -> Response:
@@ -165,10 +166,12 @@ class Pages:
                         status=409)
         path = self.engine.path(staging)
         fault = self.faults.take('corrupt_product', keys)
+        file: IO[bytes]
         if fault is None:
             file = open(path, 'rb')
         else:
-            file = _FlippedFile(path, fault.params['offset'], fault.params['nbytes'])
+            file = io.BufferedReader(
+                _FlippedFile(path, fault.params['offset'], fault.params['nbytes']))
         suffix = 'fits' if staging.kind == 'cube' else 'zip'
         prefix = 'art_' if staging.processed else ''
         response = send_file(
