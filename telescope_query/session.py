@@ -28,28 +28,11 @@ from .images.cache import account_folder
 from .protocol import pages, user_api
 from .records import RecordCache, canonical
 
-__all__ = ['SessionQuery', 'SERVER_ENV', 'MAX_RENEWALS', 'use_server']
+__all__ = ['SessionQuery', 'SERVER_ENV', 'MAX_RENEWALS']
 
 SERVER_ENV = 'TELESCOPE_QUERY_SERVER'
 
 
-@contextlib.contextmanager
-def use_server(url: str) -> Iterator[None]:
-    """Point every client at ``url`` (through ``TELESCOPE_QUERY_SERVER``) while
-    the block runs, then restore the environment as it was.
-
-    The environment rather than ``conf``: the variable overrides ``conf.server``,
-    and clients read it at call time, also those built by code we call.
-    """
-    saved = os.environ.get(SERVER_ENV)
-    os.environ[SERVER_ENV] = url if url.endswith('/') else url + '/'
-    try:
-        yield
-    finally:
-        if saved is None:
-            os.environ.pop(SERVER_ENV, None)
-        else:
-            os.environ[SERVER_ENV] = saved
 # Renewals of the session one call may make: in a long bulk job a session may
 # expire again before a call renewed once is answered (other threads go on).
 MAX_RENEWALS = 3

@@ -29,7 +29,7 @@ RANKS = {
     'session': 2,
     'listing': 3, 'views': 3, 'search': 3, 'images': 3, 'submit': 3, 'site_check': 3,
     'core': 4,
-    'legacy': 5, 'cli': 5, 'demo': 5, '__main__': 5,
+    'legacy': 5, 'cli': 5, '__main__': 5,
 }
 
 

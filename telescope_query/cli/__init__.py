@@ -13,9 +13,9 @@ import sys
 import traceback
 from typing import Iterator, Sequence
 
-from ..session import use_server
 from .commands import COMMANDS, Console, UsageError
 from .parser import COMMON_DEFAULTS, PROG, build_parser
+from .server import use_server
 
 __all__ = ['main']
 

@@ -370,8 +370,8 @@ def _interrupt(signum, frame):
 
 
 def cmd_demo(args: argparse.Namespace, console: Console) -> int:
-    """The narrated offline tour (see `telescope_query.demo`)."""
-    from ..demo import run_demo
+    """The narrated offline tour (see `telescope_query.cli.demo`)."""
+    from .demo import run_demo
 
     run_demo(args.dir, requests=args.requests, image_size=args.image_size,
              quiet=console.quiet)

@@ -13,7 +13,7 @@ from astropy.config import paths
 from astropy.io import fits
 
 from telescope_query.cli import main
-from telescope_query.demo import run_demo
+from telescope_query.cli.demo import run_demo
 
 STEPS = ['Starting a simulator', 'Logging in as "demo"', 'Your folders',
          'The account has 2000 requests', 'The newest completed three-colour request',

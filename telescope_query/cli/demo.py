@@ -29,7 +29,7 @@ import numpy as np
 from astropy.io import fits
 from astropy.table import Table
 
-from . import tables
+from .. import tables
 
 __all__ = ['run_demo', 'DemoResult', 'DEMO_FOLDER']
 
@@ -90,7 +90,7 @@ class _Narrator:
 
 
 def _table_text(table: Table, columns: list[str]) -> str:
-    from .cli.output import format_table
+    from .output import format_table
     return format_table(table[[name for name in columns if name in table.colnames]])
 
 
@@ -121,9 +121,9 @@ def run_demo(folder: str | os.PathLike = DEMO_FOLDER, *, requests: int = 2000,
     -------
     result : `DemoResult`
     """
-    from .core import TelescopeClass
-    from .session import use_server
-    from .simulator import Simulator
+    from ..core import TelescopeClass
+    from ..simulator import Simulator
+    from .server import use_server
 
     started = time.perf_counter()
     folder = Path(folder)
