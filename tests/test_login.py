@@ -104,7 +104,7 @@ def test_reenter_password_skips_the_keyring(client, memory_keyring, monkeypatch)
 def test_no_keyring_backend_is_quiet_when_the_environment_has_the_password(
         client, broken_keyring, monkeypatch, astroquery_log):
     # A cron job on a machine without a keyring: the environment supplies the
-    # password, so there is nothing to warn about (issue 6: quiet on success).
+    # password, so there is nothing to warn about (quiet on success).
     monkeypatch.setenv('TELESCOPE_QUERY_USER', 'alice')
     monkeypatch.setenv('TELESCOPE_QUERY_PASSWORD', SECRET)
     assert client.login() is True             # user from the environment too

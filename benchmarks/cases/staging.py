@@ -12,7 +12,7 @@ at least once and receive every byte. Target: at most twice the ideal.
 One after another (each job staged, waited for and downloaded before the
 next) would take ``n`` stagings plus the same transfer; its time is worked out
 from the figures measured above rather than waited for (40 s), and the
-speed-up over it is reported against issue 4's "at least 8 times faster".
+speed-up over it is reported against the target of at least 8 times faster.
 
 Every product is padded to the same size (``product_mb``) and made before the
 clock starts, so the jobs of the project and of the ideal are alike and the

@@ -26,7 +26,7 @@ from astropy.utils import iers
 from telescope_query import TelescopeClass, conf
 from telescope_query.legacy import Telescope
 
-from .helpers import PASSWORDS, HostileProxy
+from helpers import PASSWORDS, HostileProxy
 
 
 @pytest.fixture(autouse=True)

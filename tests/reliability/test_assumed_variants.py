@@ -32,7 +32,7 @@ from telescope_query.exceptions import (LoginError, NoSuchJobError, NoSuchReques
 
 from telescope_query.simulator.model import FILTER_PLANES
 
-from .helpers import PASSWORDS, HostileProxy, cache_problems, demo_jids, unique
+from helpers import PASSWORDS, HostileProxy, cache_problems, demo_jids, unique
 
 API = 'api-user.php'
 VIEW = 'v4request-view.php'

@@ -1,4 +1,4 @@
-"""Bad input to every public method is refused before anything is sent (issue 7, item 2).
+"""Bad input to every public method is refused before anything is sent.
 
 A property-based suite: hypothesis draws wrong types, NaN and infinities, zero
 and negative exposures, unknown telescopes, filters, folders and sort orders,

@@ -1,4 +1,4 @@
-"""Eight threads sharing one logged-in instance (issue 7, item 6).
+"""Eight threads sharing one logged-in instance.
 
 Each thread runs the same mix of listings, views, searches and downloads, in
 its own order, at the same time as the seven others, on one client and one
@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from .helpers import cache_problems, demo_jids
+from helpers import cache_problems, demo_jids
 
 DOWNLOAD = 'v3image-download.php'
 THREADS = 8

@@ -1,4 +1,4 @@
-"""``docs/reliability.rst`` stays true to this suite (issue 7, item 7).
+"""``docs/reliability.rst`` stays true to this suite.
 
 The page tabulates what the suite tries and what the package does, each row
 naming its test as ``test_<module>.py::test_<name>``. These tests read the

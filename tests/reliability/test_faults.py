@@ -1,4 +1,4 @@
-"""Every public operation under every fault the simulator can inject (issue 7, item 1).
+"""Every public operation under every fault the simulator can inject.
 
 The property: an operation hit by a fault either completes with exactly the
 result a clean run gives (reads retried, sessions renewed, downloads resumed)
@@ -26,7 +26,7 @@ from telescope_query import conf
 from telescope_query.exceptions import (DownloadError, LoginError, ProductNotReadyError,
                                         RemoteServiceError)
 
-from .helpers import cache_problems, demo_jids, unique
+from helpers import cache_problems, demo_jids, unique
 
 LOGIN = 'login.php'
 DOWNLOAD = 'v3image-download.php'

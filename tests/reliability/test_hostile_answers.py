@@ -1,4 +1,4 @@
-"""Hostile or broken answers (issue 7, item 3).
+"""Hostile or broken answers.
 
 The simulator cannot serve these, so they are made in two ways: crafted files
 fed to the client's pure product functions (`telescope_query.images.fits`), and a
@@ -32,7 +32,7 @@ from telescope_query.images import fits as products
 from telescope_query.exceptions import DownloadError, RemoteServiceError
 from telescope_query.images.fits import ProductFormatError
 
-from .helpers import cache_problems, demo_jids
+from helpers import cache_problems, demo_jids
 
 DOWNLOAD = 'v3image-download.php'
 POLL = '0-is-job-ready'
@@ -319,7 +319,7 @@ def test_json_of_any_shape_never_crashes_the_listings(make_client, simulator, ho
     """A successful answer whose data has any JSON shape: the listing returns a
     Table (or list) or raises RemoteServiceError; never KeyError, TypeError or
     another crash from deep inside."""
-    from .helpers import HostileProxy
+    from helpers import HostileProxy
     state = {'answer': None}
 
     def handler(request, forward):
@@ -369,7 +369,7 @@ def test_answers_of_any_shape_never_crash_images_or_submission(target, make_clie
     huge): a product, a request id, or a RemoteServiceError (DownloadError,
     SubmissionError); never a ValueError, KeyError or TypeError from inside,
     which a caller would take for bad input, and never two requests."""
-    from .helpers import HostileProxy
+    from helpers import HostileProxy
     state = {'answer': None}
 
     def replaced(request) -> bool:

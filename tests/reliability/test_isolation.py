@@ -1,4 +1,4 @@
-"""Two accounts in one process with one cache folder never see each other's data (issue 7, item 5).
+"""Two accounts in one process with one cache folder never see each other's data.
 
 ``demo`` and ``alice`` are used one after the other and at once, in two
 instances and in one instance that logs in as one and then the other, all
@@ -17,7 +17,7 @@ from telescope_query.images import staging
 from telescope_query.images.cache import find_cached
 from telescope_query.exceptions import NoSuchJobError, NoSuchRequestError
 
-from .helpers import PASSWORDS, cache_problems, unique
+from helpers import PASSWORDS, cache_problems, unique
 
 
 def own(sim, user):

@@ -1,4 +1,4 @@
-"""The password and the session cookie never leak (issue 7, item 4).
+"""The password and the session cookie never leak.
 
 The whole workflow runs as ``alice`` (password ``alice-Secret-42``) with
 astroquery's log at its most verbose (level 5, below DEBUG) and Python's root
@@ -31,7 +31,7 @@ from telescope_query.legacy import Telescope
 from telescope_query import TelescopeClass, conf
 from telescope_query.exceptions import LoginError, RemoteServiceError
 
-from .helpers import PASSWORDS, demo_jids, unique
+from helpers import PASSWORDS, demo_jids, unique
 
 PASSWORD = PASSWORDS['alice']
 WRONG_PASSWORD = 'alice-Wrong-Guess-77'

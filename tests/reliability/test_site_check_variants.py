@@ -18,7 +18,7 @@ from telescope_query import conf
 from telescope_query.exceptions import DownloadError, RemoteServiceError
 from telescope_query.site_check import FACTS
 
-from .helpers import HostileProxy, demo_jids
+from helpers import HostileProxy, demo_jids
 from .test_assumed_variants import api_request, as_json, html, proxied
 
 VIEW = 'v4request-view.php'
