@@ -1,13 +1,16 @@
-"""Plain helpers shared by the client's tests (the fixtures are in ``conftest.py``).
+"""Plain helpers shared by every test folder (the fixtures are in ``conftest.py``).
 
 Imported as ``helpers`` (pytest puts this folder on ``sys.path``, as for
-``sesame_stub``) by every test folder, the reliability suite's included.
+``sesame_stub``): the one helpers module of the suite.
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
 import uuid
 from pathlib import Path
+
+import pytest
 
 from telescope_query.images import cache as product_cache
 from telescope_query.images.fits import ProductFormatError, check_product
@@ -176,3 +179,26 @@ class HostileProxy:
             response.headers.pop('Content-Length', None)
             response.direct_passthrough = True
         return response
+
+
+def site_date(seconds: float) -> dt.date:
+    """The date the site writes in its time cells: the Canary Islands' local date.
+
+    Written with the system's time zone data, independently of the simulator's
+    own rule (the summer date slip of PROTOCOL.md section 3).
+    """
+    try:
+        from zoneinfo import ZoneInfo
+        zone = ZoneInfo('Atlantic/Canary')
+    except Exception:                       # no time zone data on this machine
+        pytest.skip('no time zone data for Atlantic/Canary')
+    return dt.datetime.fromtimestamp(seconds, dt.timezone.utc).astimezone(zone).date()
+
+
+def time_words(seconds: float) -> list[str]:
+    """Words 4-8 of a time cell as the original client took them:
+    day, month, year, '(HH:MM:SS', 'UTC)' (the date local, the clock UTC)."""
+    date = site_date(seconds)
+    clock = dt.datetime.fromtimestamp(seconds, dt.timezone.utc)
+    return [str(date.day), date.strftime('%B'), str(date.year),
+            '(' + clock.strftime('%H:%M:%S'), 'UTC)']

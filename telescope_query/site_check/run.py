@@ -22,6 +22,7 @@ from astropy.table import Table
 
 from .. import __version__, arguments, conf, http
 from ..protocol import image_engine as ie
+from ..contract import Client
 from ..protocol import pages, site, user_api
 from . import capture, facts
 
@@ -75,7 +76,7 @@ def _first_complete(records: list[dict]) -> dict | None:
                  if user_api.to_int(r.get('status')) == site.STATUS_COMPLETE), None)
 
 
-def _gather(client: Any, recorder: Recorder, download: bool) -> None:
+def _gather(client: Client, recorder: Recorder, download: bool) -> None:
     """Make the calls; each one's answer lands in ``recorder``."""
     recorder.label = 'folders'
     client._api_call('request-manager', '0-get-my-folders')
@@ -133,7 +134,7 @@ def _gather(client: Any, recorder: Recorder, download: bool) -> None:
         recorder.exchanges['download']['size'] = size
 
 
-def _anonymous(client: Any, recorder: Recorder) -> None:
+def _anonymous(client: Client, recorder: Recorder) -> None:
     """One API call without a session: what a logged-out caller is answered."""
     with requests.Session() as plain:
         http.configure_session(plain, retries=int(conf.retries),
@@ -145,7 +146,7 @@ def _anonymous(client: Any, recorder: Recorder) -> None:
                    timeout=float(conf.timeout))
 
 
-def check_site(client: Any, *, capture_path: str | os.PathLike | None = None,
+def check_site(client: Client, *, capture_path: str | os.PathLike | None = None,
                download: bool = False) -> Table:
     """Check the protocol facts the client relies on; see `TelescopeClass.check_site`."""
     client._require_login()

@@ -13,7 +13,7 @@ import pytest
 import requests
 from bs4 import BeautifulSoup
 
-from sim_helpers import time_words
+from helpers import time_words
 
 NOT_LOGGED_IN = {'success': 0, 'status': 'ERR_NOT_LOGGED_IN', 'data': None}
 NOW = 1731945600            # 2024-11-18 16:00 UTC: the seed records are there

@@ -17,7 +17,7 @@ from astropy.io import fits
 
 sys.path.insert(0, str(Path(__file__).parent))
 from original_client import Telescope  # noqa: E402
-from sim_helpers import time_words  # noqa: E402
+from helpers import time_words  # noqa: E402
 
 
 @pytest.fixture

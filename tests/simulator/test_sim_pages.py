@@ -6,7 +6,7 @@ import time
 import pytest
 
 from telescope_query.simulator import pages
-from sim_helpers import time_words
+from helpers import time_words
 
 
 def utc(text):
