@@ -37,7 +37,7 @@ examples:
   telescope-query jobs --since 2024-11-17 --until 2024-11-18 --telescope COAST
   telescope-query show R706248
   telescope-query download J418581 J418582 --dir images
-  telescope-query submit "20:42:59.6 +43:35:10" --exposure 60 --name "SS Cyg"
+  telescope-query submit "21:42:42.80 +43:35:09.86" --exposure 60 --name "SS Cyg"
   telescope-query submit-missing monitoring.csv --dry-run
   telescope-query simulate --port 8080       # then: --server http://127.0.0.1:8080/
 
@@ -300,9 +300,9 @@ row per job with its file, status (COMPLETE, CACHED or ERROR) and size.""",
 
     sub = command('submit', 'submit a new observation request', """\
 examples:
-  telescope-query submit "20:42:59.6 +43:35:10" --exposure 60 --name "SS Cyg"
+  telescope-query submit "21:42:42.80 +43:35:09.86" --exposure 60 --name "SS Cyg"
   telescope-query submit "M 31" --telescope PIRATE --filter Colour --exposure 120
-  telescope-query submit "00:42:44.3 +41:16:09" --dry-run --format json
+  telescope-query submit "00:42:44.33 +41:16:07.5" --dry-run --format json
 
 TARGET is coordinates (RA in hours, Dec in degrees, quoted as one argument) or a
 name resolved by astropy (needs the internet). Everything is checked before
