@@ -327,9 +327,10 @@ examples:
   telescope-query submit-missing monitoring.ecsv --exposure 120
 
 TARGETS_FILE is a CSV or ECSV table with a column 'target' (coordinates or a
-name) and optionally 'name', 'exposure' (seconds), 'telescope', 'filter' and
-'comment' per target. Targets already waiting in the queue are left alone; the
-others are submitted. Prints one row per target: queued, submitted or failed.""",
+name) and optionally 'exposure' (seconds), 'filter' and 'comment' per target;
+other columns are not read. Targets already waiting in the queue are left alone;
+the others are submitted. Prints one row per target: queued, submitted, failed,
+or not sent (once the queue is full).""",
                   listing=True)
     sub.add_argument('targets_file', metavar='TARGETS_FILE',
                      help='CSV or ECSV file of targets')
