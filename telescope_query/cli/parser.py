@@ -36,7 +36,7 @@ examples:
   telescope-query requests --object "SS Cyg" --format csv > sscyg.csv
   telescope-query jobs --since 2024-11-17 --until 2024-11-18 --telescope COAST
   telescope-query show R706248
-  telescope-query download J418581 J418582 --dir images
+  telescope-query download J418581 J419547 --dir images
   telescope-query submit "21:42:42.80 +43:35:09.86" --exposure 60 --name "SS Cyg"
   telescope-query submit-missing monitoring.csv --dry-run
   telescope-query simulate --port 8080       # then: --server http://127.0.0.1:8080/
@@ -267,7 +267,7 @@ examples:
 examples:
   telescope-query show R706248                      # a request (and its job id)
   telescope-query show J418581                      # a job
-  telescope-query show --job 418581 418582""", listing=True)
+  telescope-query show --job 418581 419547""", listing=True)
     sub.add_argument('ids', nargs='+', metavar='REQUEST_OR_JOB_ID',
                      help='R123 for a request, J456 for a job; bare numbers with '
                           '--request or --job')
@@ -280,7 +280,7 @@ examples:
     sub = command('download', "download the FITS images of jobs", """\
 examples:
   telescope-query download J418581                  # 418581.fits, a 3-D cube
-  telescope-query download 418581 418582 --zip --dir images
+  telescope-query download 418581 419547 --zip --dir images
   telescope-query download J418581 --processed      # artefact-corrected
 
 Products already in the cache are not fetched again. Prints a manifest: one
