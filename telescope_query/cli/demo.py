@@ -45,7 +45,7 @@ THREE_COLOUR = ('BVR', 'Colour')
 _LOOK_AT = 20
 
 #: A target that rises high above Teide most of the year (the Andromeda galaxy).
-DEMO_TARGET = '00:42:44.3 +41:16:09'
+DEMO_TARGET = '00:42:44.33 +41:16:07.5'
 
 
 @dataclass

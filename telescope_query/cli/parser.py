@@ -36,8 +36,8 @@ examples:
   telescope-query requests --object "SS Cyg" --format csv > sscyg.csv
   telescope-query jobs --since 2024-11-17 --until 2024-11-18 --telescope COAST
   telescope-query show R706248
-  telescope-query download J418581 J418582 --dir images
-  telescope-query submit "20:42:59.6 +43:35:10" --exposure 60 --name "SS Cyg"
+  telescope-query download J418581 J419547 --dir images
+  telescope-query submit "21:42:42.80 +43:35:09.86" --exposure 60 --name "SS Cyg"
   telescope-query submit-missing monitoring.csv --dry-run
   telescope-query simulate --port 8080       # then: --server http://127.0.0.1:8080/
 
@@ -250,7 +250,7 @@ examples:
 examples:
   telescope-query show R706248                      # a request (and its job id)
   telescope-query show J418581                      # a job
-  telescope-query show --job 418581 418582""", listing=True)
+  telescope-query show --job 418581 419547""", listing=True)
     sub.add_argument('ids', nargs='+', metavar='REQUEST_OR_JOB_ID',
                      help='R123 for a request, J456 for a job; bare numbers with '
                           '--request or --job')
@@ -263,7 +263,7 @@ examples:
     sub = command('download', "download the FITS images of jobs", """\
 examples:
   telescope-query download J418581                  # 418581.fits, a 3-D cube
-  telescope-query download 418581 418582 --zip --dir images
+  telescope-query download 418581 419547 --zip --dir images
   telescope-query download J418581 --processed      # artefact-corrected
 
 Products already in the cache are not fetched again. Prints a manifest: one
@@ -283,9 +283,9 @@ row per job with its file, status (COMPLETE, CACHED or ERROR) and size.""",
 
     sub = command('submit', 'submit a new observation request', """\
 examples:
-  telescope-query submit "20:42:59.6 +43:35:10" --exposure 60 --name "SS Cyg"
+  telescope-query submit "21:42:42.80 +43:35:09.86" --exposure 60 --name "SS Cyg"
   telescope-query submit "M 31" --telescope PIRATE --filter Colour --exposure 120
-  telescope-query submit "00:42:44.3 +41:16:09" --dry-run --format json
+  telescope-query submit "00:42:44.33 +41:16:07.5" --dry-run --format json
 
 TARGET is coordinates (RA in hours, Dec in degrees, quoted as one argument) or a
 name resolved by astropy (needs the internet). Everything is checked before
@@ -310,9 +310,10 @@ examples:
   telescope-query submit-missing monitoring.ecsv --exposure 120
 
 TARGETS_FILE is a CSV or ECSV table with a column 'target' (coordinates or a
-name) and optionally 'name', 'exposure' (seconds), 'telescope', 'filter' and
-'comment' per target. Targets already waiting in the queue are left alone; the
-others are submitted. Prints one row per target: queued, submitted or failed.""",
+name) and optionally 'exposure' (seconds), 'filter' and 'comment' per target;
+other columns are not read. Targets already waiting in the queue are left alone;
+the others are submitted. Prints one row per target: queued, submitted, failed,
+or not sent (once the queue is full).""",
                   listing=True)
     sub.add_argument('targets_file', metavar='TARGETS_FILE',
                      help='CSV or ECSV file of targets')
