@@ -41,12 +41,21 @@ def test_every_fact_holds_on_the_simulator(simulator_factory, login_as, monkeypa
     # A simulator of its own: other tests' requests (one without a dark frame,
     # a queue longer than a real account's) cannot change what is checked.
     simulator, telescope = own_simulator(simulator_factory, login_as, monkeypatch)
+    # The request checked is the newest complete one; the archive's history
+    # follows the clock, and about one request in seven has no dark frame,
+    # for which what the view shows is [assumed]: that fact is then not checked.
+    listed = telescope.get_requests(sort='completion')
+    newest = listed[listed['status'] == 8][0]['rid']
+    has_dark = simulator.archive.request('demo', int(newest)).dark_frame
     simulator.counters.reset()
     report = telescope.check_site(download=True)
     assert list(report['fact']) == EVERY_FACT
-    assert results(report) == {key: 'holds' for key in EVERY_FACT}, list(zip(
+    expected = {key: 'holds' for key in EVERY_FACT}
+    if not has_dark:
+        expected['request-view-dark-frame'] = 'not checked'
+    assert results(report) == expected, list(zip(
         report['fact'], report['result'], report['seen']))
-    assert report.meta['counts'] == {'holds': len(FACTS), 'differs': 0, 'not checked': 0}
+    assert report.meta['counts']['differs'] == 0
     # Read-only and few: nothing submitted, nothing but these calls.
     assert simulator.counters['api-user.php/request-constructor/0-rb-submit'] == 0
     assert simulator.counters.total() <= 12
