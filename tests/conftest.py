@@ -27,6 +27,7 @@ of ``--remote-data``, which pytest-remotedata handles for ``remote_data``).
 """
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Callable, Iterator
 
 import pytest
@@ -71,13 +72,15 @@ def client_env(simulator, monkeypatch: pytest.MonkeyPatch, tmp_path) -> Iterator
 
 @pytest.fixture
 def login_as(client_env, tmp_path) -> Iterator[Callable[..., TelescopeClass]]:
-    """``login_as(user='demo', password=None)``: a fresh client logged in to the simulator."""
+    """``login_as(user='demo', password=None, *, legacy=False, cache=None)``: a fresh
+    client logged in to the simulator (the original library's class with
+    ``legacy``; its cache in ``cache``, else the test's ``cache`` folder)."""
     made: list[TelescopeClass] = []
 
     def make(user: str = 'demo', password: str | None = None, *,
-             legacy: bool = False) -> TelescopeClass:
+             legacy: bool = False, cache: Path | None = None) -> TelescopeClass:
         client = LegacyTelescope() if legacy else TelescopeClass()
-        client.cache_location = tmp_path / 'cache'
+        client.cache_location = Path(cache) if cache is not None else tmp_path / 'cache'
         client.login(user, password=PASSWORDS[user] if password is None else password)
         made.append(client)
         return client

@@ -24,9 +24,8 @@ from astropy.utils import data as astropy_data
 from astropy.utils import iers
 
 from telescope_query import TelescopeClass, conf
-from telescope_query.legacy import Telescope
 
-from helpers import PASSWORDS, HostileProxy
+from helpers import HostileProxy
 
 
 @pytest.fixture(autouse=True)
@@ -41,20 +40,15 @@ def quick_and_offline(client_env) -> Iterator[None]:
 
 
 @pytest.fixture
-def make_client(client_env, tmp_path) -> Iterator[Callable[..., TelescopeClass]]:
+def make_client(login_as, tmp_path) -> Callable[..., TelescopeClass]:
     """``make_client(user='demo', cache=None)``: a fresh logged-in client."""
-    made: list[TelescopeClass] = []
+    count = iter(range(1000))
 
     def make(user: str = 'demo', cache: Path | None = None) -> TelescopeClass:
-        client = Telescope()
-        client.cache_location = Path(cache) if cache is not None else tmp_path / f'cache-{len(made)}'
-        client.login(user, password=PASSWORDS[user])
-        made.append(client)
-        return client
+        folder = cache if cache is not None else tmp_path / f'cache-{next(count)}'
+        return login_as(user, legacy=True, cache=folder)
 
-    yield make
-    for client in made:
-        client._session.close()
+    return make
 
 
 @pytest.fixture
