@@ -99,3 +99,4 @@ def test_job_search_is_never_cached(telescope, simulator):
     assert simulator.counters['v3job-search-query.php'] == 2
     with conf.set_temp('max_workers', 1):
         assert len(telescope.query_jobs(start, end)) > 0
+
