@@ -61,9 +61,9 @@ def test_details(telescope, simulator):
 
 
 def test_empty_window(telescope):
-    table = telescope.query_jobs('1990-01-01', '1990-01-02')
+    table = telescope.query_jobs('2000-01-01', '2000-01-02')
     assert len(table) == 0 and table.colnames == ['jid']
-    assert len(telescope.query_jobs('1990-01-01', '1990-01-02', details=True)) == 0
+    assert len(telescope.query_jobs('2000-01-01', '2000-01-02', details=True)) == 0
 
 
 @pytest.mark.parametrize('kwargs, error, text', [
@@ -74,6 +74,14 @@ def test_empty_window(telescope):
     ({'telescope': 'Hubble'}, ValueError, 'telescope must be .*COAST or PIRATE'),
     ({'telescope': 'COAST', 'filter': 'U'}, ValueError, 'filter must be one of BVR'),
     ({'filter': 'H-alpha'}, ValueError, 'filter must be one of'),
+    # Times the site cannot mean: before its first telescope went on the web.
+    ({'start': '1990-01-01'}, ValueError,
+     r"start must be on or after 1993-12-01 \(UTC\), when the site's first telescope went "
+     r"on the web: no job is older; got 1990-01-01 00:00"),
+    ({'start': '0024-11-17'}, ValueError, 'start must be on or after 1993-12-01.*0024-11-17'),
+    ({'start': Time(0, format='mjd')}, ValueError, 'start must be on or after 1993-12-01'),
+    ({'start': datetime(1970, 1, 1), 'end': '2024-11-18'}, ValueError, 'start must be on or'),
+    ({'end': '1993-11-30 23:59'}, ValueError, 'end must be on or after 1993-12-01.*23:59'),
 ])
 def test_bad_arguments_fail_before_any_request(telescope, simulator, kwargs, error, text):
     simulator.counters.reset()
