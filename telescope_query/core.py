@@ -286,9 +286,15 @@ class TelescopeClass(SessionQuery):
         Returns
         -------
         `~astropy.table.Table`
-            ``jid`` (newest completion first), or the `get_job_details`
-            columns when ``details``. ``meta['parameters']`` holds the search
-            as the site echoed it.
+            Newest completion first: ``jid`` and what the search page lists
+            of each job, where its rows show it (``object_name``,
+            ``telescope``, ``filter``, ``exposure``, ``completed``, ``user``;
+            the live site's columns beyond the job link are not known, so
+            only those its headings name are there). With ``details``, the
+            `get_job_details` columns, with ``object_name`` (and ``user``)
+            from the search, and ``telescope`` from the search where the view
+            does not say. ``meta['parameters']`` holds the search as the site
+            echoed it.
         """
         start_time, end_time = arguments.time_window(start, end)
         telescope_id = (arguments.telescope_id(telescope, in_service=False)
@@ -298,9 +304,12 @@ class TelescopeClass(SessionQuery):
         arguments.check_flag(details, 'details')
         self._require_login()
         found = search.search_jobs(self, start_time, end_time, telescope_id, filter_name)
-        table = (self.get_job_details(found['jids']) if details and found['jids']
-                 else tables.job_details_table([]) if details
-                 else tables.jobs_table(found['jids']))
+        if details:
+            table = tables.with_search_columns(
+                self.get_job_details(found['jids']) if found['jids']
+                else tables.job_details_table([]), found['rows'], found['columns'])
+        else:
+            table = tables.jobs_table(found['rows'], found['columns'])
         table.meta.update({'start': start_time.isoformat(), 'end': end_time.isoformat(),
                            'parameters': found['parameters']})
         return table

@@ -19,7 +19,8 @@ from astropy.time import Time
 from .protocol.objectid import parse_objectid
 
 __all__ = ['time_column', 'folders_table', 'requests_table', 'by_completion',
-           'request_details_table', 'job_details_table', 'jobs_table']
+           'request_details_table', 'job_details_table', 'jobs_table', 'with_search_columns',
+           'SEARCH_DESCRIPTIONS']
 
 def time_column(values: Sequence[datetime | None]) -> Time:
     """UTC times, masked where a value is None."""
@@ -99,10 +100,12 @@ DESCRIPTIONS = {
 }
 
 
-def _describe(table: Table) -> Table:
+def _describe(table: Table, overrides: Mapping[str, str] | None = None) -> Table:
+    """Each column's description: ``overrides``, else `DESCRIPTIONS`."""
     for name in table.colnames:
-        if name in DESCRIPTIONS and hasattr(table[name], 'info'):
-            table[name].info.description = DESCRIPTIONS[name]
+        text = (overrides or {}).get(name, DESCRIPTIONS.get(name))
+        if text is not None and hasattr(table[name], 'info'):
+            table[name].info.description = text
     return table
 
 
@@ -219,9 +222,64 @@ def job_details_table(records: Iterable[Mapping[str, Any]]) -> Table:
                                        dtype=str)
     table['success'] = Column([bool(r['success']) for r in records], dtype=bool)
     table['flat_id'] = _ids([r['flat_id'] for r in records])
-    return _describe(table)
+    return _describe(table, {'jid': 'job id'})
 
 
-def jobs_table(jids: Sequence[int]) -> Table:
-    """The job search's answer without details: one ``jid`` column."""
-    return _describe(Table({'jid': Column(list(jids), dtype=int)}))
+#: What the job search's columns mean where they differ from the views' (``DESCRIPTIONS``).
+SEARCH_DESCRIPTIONS = {
+    'jid': 'job id',
+    'object_name': 'object name as the job search lists it',
+    'telescope': "telescope as the job search lists it (masked where it says the "
+                 "telescope type Galaxy, which names COAST and PIRATE alike)",
+    'filter': 'filter as the job search lists it',
+    'exposure': 'exposure time of each frame, as the job search lists it',
+    'completed': 'completion time of the job (UTC) as the job search lists it, not an '
+                 'observation time',
+    'user': 'the user the job search names',
+}
+# The search row keys -> the columns they give.
+_SEARCH_NAMES = {'exposure_ms': 'exposure'}
+
+
+def _search_column(key: str, values: Sequence[Any]) -> Any:
+    if key == 'exposure_ms':
+        return _exposure(values)
+    if key == 'completed':
+        return time_column(values)
+    return _masked(values, str)
+
+
+def jobs_table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str] = ()) -> Table:
+    """The job search's answer without details: ``jid`` and the ``columns`` the
+    page gives (records of `.protocol.pages.parse_job_search`: ``object_name``,
+    ``telescope``, ``filter``, ``exposure``, ``completed``, ``user``)."""
+    table = Table({'jid': Column([r['jid'] for r in rows], dtype=int)})
+    for key in columns:
+        table[_SEARCH_NAMES.get(key, key)] = _search_column(key, [r[key] for r in rows])
+    return _describe(table, SEARCH_DESCRIPTIONS)
+
+
+def with_search_columns(details: Table, rows: Sequence[Mapping[str, Any]],
+                        columns: Sequence[str]) -> Table:
+    """A `job_details_table` with what only the search's rows give: ``object_name``
+    (after ``rids``) and ``user`` (last); and ``telescope`` where the view does not
+    say (a job view never names COAST or PIRATE [seen]) but the row does."""
+    by_jid = {row['jid']: row for row in rows}
+    found = [by_jid.get(jid, {}) for jid in details['jid']]
+    if 'object_name' in columns:
+        details.add_column(_search_column('object_name', [r.get('object_name') for r in found]),
+                           index=details.colnames.index('rids') + 1, name='object_name')
+        details['object_name'].info.description = SEARCH_DESCRIPTIONS['object_name']
+    if 'telescope' in columns and len(details):
+        shown = details['telescope']
+        listed = [r.get('telescope') for r in found]
+        merged = [listed[i] if np.ma.is_masked(shown[i]) else str(shown[i])
+                  for i in range(len(details))]
+        details['telescope'] = _masked(merged, str)
+        details['telescope'].info.description = (
+            'telescope: as the job search lists it, or as an old camera\'s view names it; '
+            'masked where neither says (a job view shows Galaxy for COAST and PIRATE alike)')
+    if 'user' in columns:
+        details['user'] = _search_column('user', [r.get('user') for r in found])
+        details['user'].info.description = SEARCH_DESCRIPTIONS['user']
+    return details

@@ -254,9 +254,9 @@ def test_jobs_with_details_and_telescope(cli, as_demo, api):
                  '--format', 'json')
     assert result.status == 0
     records = result.json()
-    # Job views say Galaxy for COAST and PIRATE alike [seen]: the telescope is unknown.
+    # Job views say Galaxy for COAST and PIRATE alike [seen]; the search's rows name it.
     assert records and {r['telescope_type'] for r in records} == {'Galaxy'}
-    assert {r['telescope'] for r in records} == {None}
+    assert {r['telescope'] for r in records} == {'PIRATE'}
     assert [r['jid'] for r in records] == list(api.query_jobs('2000-01-01',
                                                               telescope='PIRATE')['jid'])
     assert all(r['completed'] for r in records)

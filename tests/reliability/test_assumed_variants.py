@@ -421,6 +421,7 @@ def test_a_telescope_selector_that_finds_nothing(rows_say, simulator, hostile_pr
     else:
         assert list(table['jid']) == expected(7) != []
         assert simulator.counters[VIEW] == 0 and not warned
+        assert set(table['telescope']) == {'PIRATE'}
 
 
 # --- section 3: unknown ids [assumed: a view without value rows] -------------------------
