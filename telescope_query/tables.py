@@ -79,14 +79,17 @@ DESCRIPTIONS = {
     'object_type': "object type (RADEC, MESSIER, ...)",
     'object_id': 'object id: RA/Dec for RADEC, a catalogue number otherwise',
     'coord': 'position of RADEC targets (NaN for catalogue objects)',
-    'comment': 'comment given with the request',
+    'comment': 'comment given with the request (masked where the site shows none)',
     'seen': 'whether the request was opened since it last changed',
     'status': 'request status code',
     'status_text': 'request status',
     'requested': 'request time (UTC)',
-    'telescope': "telescope (COAST or PIRATE) as a request view names it; masked "
-                 "where unknown (a job view does not say)",
-    'telescope_type': "the site's 'Telescope Type Name' (Galaxy for COAST and PIRATE)",
+    'telescope': "telescope that took (or is to take) the request: COAST or PIRATE, "
+                 "as its view's Telescope Name says (an old camera's name for older "
+                 "requests); masked where the view does not say",
+    'telescope_type': "the job view's 'Telescope Type Name': not a telescope of its own, "
+                      "but the type of camera, Galaxy for COAST and PIRATE alike (an old "
+                      "camera's name for older jobs)",
     'filter': 'filter',
     'dark_frame': 'whether a dark frame is taken',
     'exposure': 'exposure time of each frame',
@@ -131,8 +134,9 @@ def _view_columns(table: Table, views: Sequence[Mapping[str, Any] | None], *,
     def get(key: str) -> list[Any]:
         return [None if view is None else view.get(key) for view in views]
 
+    # The view's Telescope Type Name is left out: it reads Galaxy for COAST and
+    # PIRATE alike [seen], so beside Telescope Name it says nothing more.
     table['telescope'] = _masked(get('telescope'), str)
-    table['telescope_type'] = _masked(get('telescope_type'), str)
     table['filter'] = _masked(get('filter'), str)
     table['dark_frame'] = _masked(get('dark_frame'), bool)
     table['exposure'] = _exposure(get('exposure_ms'))
@@ -152,7 +156,7 @@ def requests_table(records: Iterable[Mapping[str, Any]],
     ``object_type``, ``object_id``, ``coord``, ``comment`` and ``seen``: what
     the listing gives. With ``views`` (one request view record per row, of
     `.protocol.pages.parse_request_view`, or None where there is none) also
-    ``telescope``, ``telescope_type``, ``filter``, ``dark_frame``,
+    ``telescope``, ``filter``, ``dark_frame``,
     ``exposure``, ``completed``, ``completion_check``, ``jid`` and ``flat_id``.
     """
     records = list(records)
@@ -193,6 +197,7 @@ def request_details_table(records: Iterable[Mapping[str, Any]]) -> Table:
     table['requested'] = time_column([r['requested'] for r in records])
     table['status'] = _masked([r['status'] for r in records], int)
     table['status_text'] = _masked([r['status_text'] for r in records], str)
+    table['comment'] = _masked([r.get('comment') for r in records], str)
     return _describe(table)
 
 
@@ -222,8 +227,15 @@ def job_details_table(records: Iterable[Mapping[str, Any]]) -> Table:
                                        dtype=str)
     table['success'] = Column([bool(r['success']) for r in records], dtype=bool)
     table['flat_id'] = _ids([r['flat_id'] for r in records])
-    return _describe(table, {'jid': 'job id'})
+    return _describe(table, JOB_DESCRIPTIONS)
 
+
+#: What the job views' columns mean where they differ from the requests' (``DESCRIPTIONS``).
+JOB_DESCRIPTIONS = {
+    'jid': 'job id',
+    'telescope': "telescope that took the job where known: a job view names only an old "
+                 "camera (Cluster, ...), never COAST or PIRATE (see telescope_type)",
+}
 
 #: What the job search's columns mean where they differ from the views' (``DESCRIPTIONS``).
 SEARCH_DESCRIPTIONS = {
@@ -236,6 +248,7 @@ SEARCH_DESCRIPTIONS = {
     'completed': 'completion time of the job (UTC) as the job search lists it, not an '
                  'observation time',
     'user': 'the user the job search names',
+    'comment': 'comment as the job search lists it',
 }
 # The search row keys -> the columns they give.
 _SEARCH_NAMES = {'exposure_ms': 'exposure'}
@@ -252,7 +265,7 @@ def _search_column(key: str, values: Sequence[Any]) -> Any:
 def jobs_table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str] = ()) -> Table:
     """The job search's answer without details: ``jid`` and the ``columns`` the
     page gives (records of `.protocol.pages.parse_job_search`: ``object_name``,
-    ``telescope``, ``filter``, ``exposure``, ``completed``, ``user``)."""
+    ``telescope``, ``filter``, ``exposure``, ``completed``, ``user``, ``comment``)."""
     table = Table({'jid': Column([r['jid'] for r in rows], dtype=int)})
     for key in columns:
         table[_SEARCH_NAMES.get(key, key)] = _search_column(key, [r[key] for r in rows])
@@ -262,7 +275,7 @@ def jobs_table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str] = ()) -
 def with_search_columns(details: Table, rows: Sequence[Mapping[str, Any]],
                         columns: Sequence[str]) -> Table:
     """A `job_details_table` with what only the search's rows give: ``object_name``
-    (after ``rids``) and ``user`` (last); and ``telescope`` where the view does not
+    (after ``rids``), ``user`` and ``comment`` (last); and ``telescope`` where the view does not
     say (a job view never names COAST or PIRATE [seen]) but the row does."""
     by_jid = {row['jid']: row for row in rows}
     found = [by_jid.get(jid, {}) for jid in details['jid']]
@@ -279,7 +292,8 @@ def with_search_columns(details: Table, rows: Sequence[Mapping[str, Any]],
         details['telescope'].info.description = (
             'telescope: as the job search lists it, or as an old camera\'s view names it; '
             'masked where neither says (a job view shows Galaxy for COAST and PIRATE alike)')
-    if 'user' in columns:
-        details['user'] = _search_column('user', [r.get('user') for r in found])
-        details['user'].info.description = SEARCH_DESCRIPTIONS['user']
+    for key in ('user', 'comment'):
+        if key in columns:
+            details[key] = _search_column(key, [r.get(key) for r in found])
+            details[key].info.description = SEARCH_DESCRIPTIONS[key]
     return details

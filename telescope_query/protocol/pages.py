@@ -40,7 +40,8 @@ JOB_LABELS = ('Request ID', 'Object Type', 'Object ID', 'Telescope Type Name',
               'Filter Type', 'Exposure Time', 'Completion Time', 'Status')
 REQUEST_LABELS = ('Job ID', 'Object Type', 'Object ID', 'Object Name',
                   'Telescope Type Name', 'Telescope Name', 'Filter Type', 'Dark Frame',
-                  'Exposure Time', 'Request Time', 'Completion Time', 'Status')
+                  'Exposure Time', 'Request Time', 'Completion Time', 'Status',
+                  'Comment')      # [assumed]: no recorded view shows a comment row
 
 _MONTHS = ('January', 'February', 'March', 'April', 'May', 'June', 'July', 'August',
            'September', 'October', 'November', 'December')
@@ -437,7 +438,8 @@ def parse_request_view(html: str, rid: int) -> RequestView | None:
     ``Telescope Name``, see `telescope_of_view`), ``filter``, ``dark_frame``,
     ``exposure_ms``, ``exposure_text``, ``requested``, ``requested_words``,
     ``completed``, ``completion_words``, ``status_text``, ``status`` (code, None when the
-    text is not a known status), ``flat_id``, ``info``.
+    text is not a known status), ``flat_id``, ``info``, ``comment`` (a ``Comment`` or
+    ``Comments`` row, [assumed]: none was recorded; None without one).
     """
     soup = _soup(html)
     rows = view_rows(soup, REQUEST_LABELS)
@@ -474,6 +476,7 @@ def parse_request_view(html: str, rid: int) -> RequestView | None:
         'flat_id': _flat_id_from_links(soup),
         'info': info,
         'completion_check': '',
+        'comment': _value(rows, 'Comment'),
     }
 
 
@@ -515,9 +518,11 @@ SEARCH_HEADINGS: dict[str, str] = {
     'time': 'completed',
     'user': 'user', 'owner': 'user', 'user name': 'user', 'username': 'user',
     'observer': 'user',
+    'comment': 'comment', 'comments': 'comment', 'user comments': 'comment',
 }
 #: The columns of a search row, in the order the tables show them.
-SEARCH_COLUMNS = ('object_name', 'telescope', 'filter', 'exposure_ms', 'completed', 'user')
+SEARCH_COLUMNS = ('object_name', 'telescope', 'filter', 'exposure_ms', 'completed', 'user',
+                  'comment')
 #: The most of a page that is read: about 4 kB for each of the `RESULTS_PER_PAGE`
 #: rows a search answer may hold (the simulator's rows take 200 bytes).
 MAX_PAGE_CHARS = 4 * 2**20
@@ -649,7 +654,7 @@ class SearchPageReader(Scanner):
         jid = int(_JID_LINK.search(row.link).group(1))  # type: ignore[union-attr]
         record: SearchRow = {'jid': jid, 'object_name': None, 'telescope': None,
                              'filter': None, 'exposure_ms': None, 'completed': None,
-                             'user': None}
+                             'user': None, 'comment': None}
         if self._headings is not None and len(texts) == len(self._headings):
             for key, text in zip(self._headings, texts):
                 if key in SEARCH_COLUMNS and text:

@@ -60,6 +60,7 @@ class RequestView(TypedDict):
     flat_id: int | None
     info: dict[str, Any] | None
     completion_check: str      # '' as parsed; see pages.check_completion
+    comment: str | None        # [assumed] row; records cached before it lack the key
 
 
 class JobView(TypedDict):
@@ -94,6 +95,7 @@ class SearchRow(TypedDict):
     exposure_ms: int | None
     completed: datetime | None
     user: str | None
+    comment: str | None
 
 
 class SearchAnswer(TypedDict):

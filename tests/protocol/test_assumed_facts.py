@@ -267,6 +267,11 @@ def test_request_view_with_only_the_seen_label():
     ([('Telescope Type Name', 'COAST')], {'telescope': 'COAST'}),
     ([('Dark Frame', 'Instant')], {'dark_frame': True}),
     ([('Dark Frame', 'None')], {'dark_frame': False}),
+    # No recorded view shows the comment; a row of it is read when there is one.
+    ([('Comments', 'AAVSO')], {'comment': 'AAVSO'}),
+    ([('User comment:', 'Mira, BVR')], {'comment': 'Mira, BVR'}),
+    ([('Comments', '')], {'comment': None}),
+    ([], {'comment': None}),
 ])
 def test_request_view_labels_seen_in_code_only_with_other_values(rows, expected):
     record = pages.parse_request_view(_page(_rows([('Job ID', 'J1'), *rows])), 7)

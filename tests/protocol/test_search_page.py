@@ -47,7 +47,7 @@ def test_rows_carry_the_columns_their_headings_name():
                                 'completed']
     first = found['rows'][0]
     assert first == {'jid': 423183, 'object_name': 'M 423183', 'telescope': 'COAST',
-                     'filter': 'BVR', 'exposure_ms': 120000, 'user': None,
+                     'filter': 'BVR', 'exposure_ms': 120000, 'user': None, 'comment': None,
                      'completed': datetime(2024, 11, 18, 5, 41, 9, tzinfo=timezone.utc)}
     assert found['rows'][1]['telescope'] == 'PIRATE'
     assert found['parameters'] == ['Earliest completion time: 17/11/24 16:00:00',
