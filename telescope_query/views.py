@@ -57,14 +57,19 @@ JOB = Page(
     unchanging=lambda record: record['completed'] is not None)
 
 
-def view(client: Client, page: Page, number: int, listed_status: int | None = None) -> Any:
+def view(client: Client, page: Page, number: int, listed_status: int | None = None, *,
+         fresh: bool = False) -> Any:
     """One view as a record, from the record cache when it cannot have changed.
+
+    ``fresh``: asked of the server whatever the cache holds; the answer then
+    replaces the cached record (it is kept as any answer is), so the cache
+    never serves an older view than the last one read.
 
     Raises ``page.missing`` (`NoSuchRequestError`, `NoSuchJobError`) when the
     page shows no values.
     """
     key = (f'{page.what}-view', int(number))
-    cached = client._records.get(key)
+    cached = None if fresh else client._records.get(key)
     if isinstance(cached, dict) and (page.unchanging(cached) or (
             listed_status is not None and cached.get('status') == listed_status)):
         return cached
@@ -79,18 +84,22 @@ def view(client: Client, page: Page, number: int, listed_status: int | None = No
 
 
 def _results(client: Client, page: Page, ids: Sequence[int],
-             listed: Mapping[int, int | None] | None = None) -> list[Any]:
+             listed: Mapping[int, int | None] | None = None, fresh: bool = False
+             ) -> list[Any]:
     """Each id's view, or the exception it raised, in order."""
     listed = listed or {}
-    return run_batch(lambda number: view(client, page, number, listed.get(number)), ids,
+    return run_batch(lambda number: view(client, page, number, listed.get(number),
+                                         fresh=fresh), ids,
                      max_workers=int(conf.max_workers),
                      show_progress=len(ids) > PROGRESS_FROM,
                      description=f'{page.what} views', unit='view')
 
 
-def views(client: Client, page: Page, ids: Sequence[int]) -> list[Any]:
-    """The views of ``ids`` in order; every missing id is named in one error."""
-    results = _results(client, page, ids)
+def views(client: Client, page: Page, ids: Sequence[int], *, fresh: bool = False
+          ) -> list[Any]:
+    """The views of ``ids`` in order (``fresh``: see `view`); every missing id is
+    named in one error."""
+    results = _results(client, page, ids, fresh=fresh)
     missing = [i for i, r in zip(ids, results) if isinstance(r, page.missing)]
     if len(missing) == 1:
         raise results[list(ids).index(missing[0])]
@@ -103,13 +112,14 @@ def views(client: Client, page: Page, ids: Sequence[int]) -> list[Any]:
     return results
 
 
-def listed_views(client: Client, records: Sequence[RequestRecord]
+def listed_views(client: Client, records: Sequence[RequestRecord], *, fresh: bool = False
                  ) -> list[RequestView | None]:
     """The view of each request of a listing (a cached one reused while the listing
-    shows its status unchanged); None, with a warning, where the site shows no
-    values although it listed the request."""
+    shows its status unchanged, unless ``fresh``: see `view`); None, with a
+    warning, where the site shows no values although it listed the request."""
     ids = [int(r['rid'] or 0) for r in records]
-    results = _results(client, REQUEST, ids, {int(r['rid'] or 0): r['status'] for r in records})
+    results = _results(client, REQUEST, ids, {int(r['rid'] or 0): r['status'] for r in records},
+                       fresh)
     missing = [i for i, r in zip(ids, results) if isinstance(r, NoSuchRequestError)]
     if missing:
         log.warning(f"{len(missing)} listed request(s) show no details on their page, so "
@@ -121,13 +131,13 @@ def listed_views(client: Client, records: Sequence[RequestRecord]
     return [None if isinstance(r, BaseException) else r for r in results]
 
 
-def request_view(client: Client, rid: int) -> RequestView:
-    """A request's view; a complete request's from the cache."""
-    record: RequestView = view(client, REQUEST, rid)
+def request_view(client: Client, rid: int, *, fresh: bool = False) -> RequestView:
+    """A request's view; a complete request's from the cache (unless ``fresh``)."""
+    record: RequestView = view(client, REQUEST, rid, fresh=fresh)
     return record
 
 
-def job_view(client: Client, jid: int) -> JobView:
-    """A job's view; from the cache once it shows its completion time."""
-    record: JobView = view(client, JOB, jid)
+def job_view(client: Client, jid: int, *, fresh: bool = False) -> JobView:
+    """A job's view; from the cache once it shows its completion time (unless ``fresh``)."""
+    record: JobView = view(client, JOB, jid, fresh=fresh)
     return record
