@@ -22,11 +22,11 @@ __all__ = ['folders_raw', 'folders', 'resolve_folder', 'requests_raw', 'requests
 
 def folders_raw(client: Client) -> list[dict[str, Any]]:
     """The ``data`` of ``0-get-my-folders``: the site's folder dicts, as sent."""
-    call = 'request-manager/0-get-my-folders'
     data = client._api_call('request-manager', '0-get-my-folders').get('data')
     if not isinstance(data, list) or not all(isinstance(f, dict) for f in data):
-        raise RemoteServiceError(f"{call}: expected a list of folders in 'data', got "
-                                 f"{user_api.quote_body(json.dumps(data))}")
+        raise RemoteServiceError(f"{client.server_url} answered the list of folders "
+                                 f"(request-manager/0-get-my-folders) with no list of "
+                                 f"folders: {user_api.quote_body(json.dumps(data))}")
     return data
 
 
@@ -51,8 +51,8 @@ def resolve_folder(client: Client, folder: Any) -> tuple[int, str]:
     if record is not None:
         return record['folder_id'], record['name']
     known = ', '.join(f"{r['name']!r} ({r['folder_id']})" for r in known_folders)
-    raise ValueError(f"folder: {client.user!r} has no folder {folder!r}; the folders "
-                     f"are {known}")
+    raise ValueError(f"folder: {client.user!r} has no folder {folder!r} on "
+                     f"{client.server_url}; the folders are {known}")
 
 
 def requests_raw(client: Client, folder_id: int, sort: str) -> list[dict[str, Any]]:

@@ -32,9 +32,10 @@ def job_search(client: Client, start: datetime, end: datetime, telescope_id: int
     found = pages.parse_job_search(html)
     count, most = len(found['jids']), pages.RESULTS_PER_PAGE
     if not found['jids'] and 'jid=' in html:
-        log.warning("The job search page links to jobs, but none is the first link of "
-                    "its row, where this client reads them (docs/protocol.rst, "
-                    "search-rows): no job is taken from it.")
+        log.warning(f"The answer of {client.server_url} to the job search links to jobs, "
+                    f"but none is the first link of its row, where telescope.org puts "
+                    f"them (the fact search-rows of docs/protocol.rst): no job is taken "
+                    f"from it.")
     if found['cut']:
         log.warning(f"The answer of {client.server_url} to the job search is longer than "
                     f"the {pages.MAX_PAGE_CHARS // 2**20} MiB a page of {most} jobs needs: "
@@ -45,8 +46,8 @@ def job_search(client: Client, start: datetime, end: datetime, telescope_id: int
                     f"than the {most} asked for: only the first {most} are read. Narrow "
                     f"the time window.")
     elif count >= most:
-        log.warning(f"The job search shows {count} jobs, the most it shows at once "
-                    f"({most}): narrow the time window.")
+        log.warning(f"The job search of {client.server_url} shows {count} jobs, the most "
+                    f"it shows at once: narrow the time window.")
     return found
 
 

@@ -47,7 +47,7 @@ class Page:
 
 REQUEST = Page(
     'rid', 'request', pages.parse_request_view, NoSuchRequestError,
-    where=lambda client: f"in the account of {client.user!r}",
+    where=lambda client: f"in the account of {client.user!r} on {client.server_url}",
     # A complete request with its job, or one that ended without images.
     unchanging=lambda record: record['status'] in site.FINAL_STATUSES and (
         record['status'] != site.STATUS_COMPLETE or record['jid'] is not None))
@@ -76,8 +76,7 @@ def view(client: Client, page: Page, number: int, listed_status: int | None = No
     html = client._page(pages.VIEW_PATH, params={page.id_name: number})
     record = page.parse(html, number)
     if record is None:
-        raise page.missing(f"No {page.what} {page.id_name[0].upper()}{number} "
-                           f"{page.where(client)}.")
+        raise page.missing(_no_such(client, page, [number]))
     if page.unchanging(record) or page is REQUEST:
         client._records.put(key, record)
     return record
@@ -104,12 +103,21 @@ def views(client: Client, page: Page, ids: Sequence[int], *, fresh: bool = False
     if len(missing) == 1:
         raise results[list(ids).index(missing[0])]
     if missing:
-        raise page.missing(f"{len(missing)} of the ids do not exist: "
-                           + ', '.join(str(i) for i in missing))
+        raise page.missing(_no_such(client, page, missing))
     for result in results:
         if isinstance(result, BaseException):
             raise result
     return results
+
+
+def _no_such(client: Client, page: Page, numbers: Sequence[int]) -> str:
+    """``No request R1 in the account of 'demo' on http://...``; several named at
+    once (the first 20)."""
+    letter = page.id_name[0].upper()
+    named = ', '.join(f'{letter}{n}' for n in numbers[:20]) + (
+        f' and {len(numbers) - 20} more' if len(numbers) > 20 else '')
+    what = page.what if len(numbers) == 1 else f'{page.what}s'
+    return f"No {what} {named} {page.where(client)}."
 
 
 def listed_views(client: Client, records: Sequence[RequestRecord], *, fresh: bool = False
@@ -122,8 +130,9 @@ def listed_views(client: Client, records: Sequence[RequestRecord], *, fresh: boo
                        fresh)
     missing = [i for i, r in zip(ids, results) if isinstance(r, NoSuchRequestError)]
     if missing:
-        log.warning(f"{len(missing)} listed request(s) show no details on their page, so "
-                    f"those columns are masked: {', '.join(f'R{i}' for i in missing[:10])}"
+        log.warning(f"{client.server_url} shows no details of {len(missing)} of the "
+                    f"requests it lists, so their detail columns are masked: "
+                    f"{', '.join(f'R{i}' for i in missing[:10])}"
                     + (' ...' if len(missing) > 10 else ''))
     for result in results:
         if isinstance(result, BaseException) and not isinstance(result, NoSuchRequestError):

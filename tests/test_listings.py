@@ -111,8 +111,8 @@ def test_own_folder_by_name(telescope, simulator):
 
 def test_unknown_folder_lists_the_folders(telescope, simulator):
     simulator.counters.reset()
-    with pytest.raises(ValueError,
-                       match="folder: 'demo' has no folder 'Holidays'.*'Inbox' \\(1\\)"):
+    with pytest.raises(ValueError, match=f"folder: 'demo' has no folder 'Holidays' on "
+                                         f"{simulator.url}; the folders are 'Inbox' \\(1\\)"):
         telescope.get_requests('Holidays')
     with pytest.raises(ValueError, match='has no folder 99999'):
         telescope.get_requests(99999)

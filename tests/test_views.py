@@ -1,6 +1,7 @@
 """Request and job views as Tables: values, missing ids, batches, the record cache."""
 from __future__ import annotations
 
+import re
 import time
 from datetime import datetime, timedelta, timezone
 
@@ -94,12 +95,17 @@ def test_job_details_match_the_archive(telescope, simulator):
 
 def test_unknown_ids_say_so(telescope, simulator):
     rid = completed(simulator, count=1)[0].rid
-    with pytest.raises(NoSuchRequestError, match='No request R1 '):
+    server = re.escape(simulator.url)
+    with pytest.raises(NoSuchRequestError,
+                       match=f"^No request R1 in the account of 'demo' on {server}.$"):
         telescope.get_request_details(1)
-    with pytest.raises(NoSuchRequestError, match=r'2 of the ids do not exist: 1, 2'):
+    with pytest.raises(NoSuchRequestError,
+                       match=f"^No requests R1, R2 in the account of 'demo' on {server}.$"):
         telescope.get_request_details([rid, 1, 2])
-    with pytest.raises(NoSuchJobError, match='No job J3 '):
+    with pytest.raises(NoSuchJobError, match=f"^No job J3 on {server} that 'demo' may see.$"):
         telescope.get_job_details(3)
+    with pytest.raises(NoSuchJobError, match=r"^No jobs J1, J2, .*, J20 and 5 more on "):
+        telescope.get_job_details(list(range(1, 26)))
 
 
 def test_another_users_request_does_not_exist_for_you(login_as, simulator):
