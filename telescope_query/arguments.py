@@ -376,9 +376,12 @@ def time_window(start: Any, end: Any) -> tuple[datetime, datetime]:
     """``(start, end)`` as UTC datetimes of the job search: ``end`` defaults to now,
     ``start`` to a day before ``end``; ``start`` must come first, and a time
     given must be one the site can mean (`searchable`)."""
-    end_time = searchable(utc_datetime(end, 'end'), 'end') if end is not None else utc_now()
-    start_time = (searchable(utc_datetime(start, 'start'), 'start') if start is not None
+    end_time = utc_datetime(end, 'end') if end is not None else utc_now()
+    start_time = (utc_datetime(start, 'start') if start is not None
                   else end_time - timedelta(days=1))
+    for given, when, name in ((start, start_time, 'start'), (end, end_time, 'end')):
+        if given is not None:
+            searchable(when, name)
     if start_time >= end_time:
         raise ValueError(f"start must be before end, got start={_shown(start_time)} "
                          f"and end={_shown(end_time)} (UTC)")

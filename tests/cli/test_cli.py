@@ -285,12 +285,12 @@ def test_show_mixed_kinds_need_the_table_format(cli, as_demo):
 
 # ------------------------------------------------------------------ failures (exit 1)
 
-def test_missing_request_is_one_line_on_stderr(cli, as_demo):
+def test_missing_request_is_one_line_on_stderr(cli, as_demo, simulator):
     result = cli('show', 'R999999999')
     assert result.status == 1
     assert result.out == ''
     assert result.err == ("telescope-query show: error: No request R999999999 in the "
-                          "account of 'demo'.\n")
+                          f"account of 'demo' on {simulator.url}.\n")
 
 
 def test_verbose_adds_the_traceback(cli, as_demo):
