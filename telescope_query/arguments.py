@@ -22,7 +22,7 @@ from .protocol import site
 __all__ = ['MAX_ID', 'ids', 'check_flag', 'ascii_digits', 'check_sort', 'status_filter',
            'name_key', 'same_name', 'check_text', 'object_name', 'comment',
            'MAX_NAME_LENGTH', 'MAX_COMMENT_LENGTH', 'telescope', 'telescope_id',
-           'filter_name', 'exposure_ms', 'utc_now', 'utc_datetime', 'time_window',
+           'filter_name', 'exposure_ms', 'utc_now', 'utc_datetime', 'time_window', 'searchable',
            'folder_argument', 'match_folder', 'given']
 
 #: Largest id accepted: ids beyond a signed 64-bit integer cannot exist on the site.
@@ -340,21 +340,51 @@ def utc_datetime(value: Any, name: str) -> datetime:
                              f"{value.utc.jd:.1f})") from None
     if isinstance(value, str):
         try:
-            return utc_datetime(Time(value.strip(), scale='utc'), name)
+            with warnings.catch_warnings():
+                warnings.simplefilter('ignore')    # ERFA's 'dubious year': checked after
+                parsed = Time(value.strip(), scale='utc')
+            return utc_datetime(parsed, name)
         except ValueError:
             raise ValueError(f"{allowed}, got {value!r}") from None
     raise TypeError(f"{allowed}, got {type(value).__name__} {value!r}")
 
 
+def _shown(when: datetime) -> str:
+    # strftime('%Y') does not pad years below 1000 everywhere.
+    return (f"{when.year:04d}-{when.month:02d}-{when.day:02d} "
+            f"{when.hour:02d}:{when.minute:02d}")
+
+
+def searchable(when: datetime, name: str, *, days: float | None = None) -> datetime:
+    """``when`` if the job search can mean it: from `site.ARCHIVE_START` on.
+
+    ``days``: ``when`` is that many days before another time (the legacy
+    ``dt``), and the message says how far back they reach.
+    """
+    if when >= site.ARCHIVE_START:
+        return when
+    since = (f"{site.ARCHIVE_START:%Y-%m-%d} (UTC), when the site's first telescope "
+             f"went on the web")
+    if days is not None:
+        raise ValueError(f"{name} must reach no further back than {since}; {days!r} days "
+                         f"reach {_shown(when)}")
+    raise ValueError(f"{name} must be on or after {since}: no job is older; got "
+                     f"{_shown(when)}")
+
+
 def time_window(start: Any, end: Any) -> tuple[datetime, datetime]:
-    """``(start, end)`` as UTC datetimes: ``end`` defaults to now, ``start`` to a day
-    before ``end``; ``start`` must come first."""
+    """``(start, end)`` as UTC datetimes of the job search: ``end`` defaults to now,
+    ``start`` to a day before ``end``; ``start`` must come first, and a time
+    given must be one the site can mean (`searchable`)."""
     end_time = utc_datetime(end, 'end') if end is not None else utc_now()
     start_time = (utc_datetime(start, 'start') if start is not None
                   else end_time - timedelta(days=1))
+    for given, when, name in ((start, start_time, 'start'), (end, end_time, 'end')):
+        if given is not None:
+            searchable(when, name)
     if start_time >= end_time:
-        raise ValueError(f"start must be before end, got start={start_time:%Y-%m-%d %H:%M} "
-                         f"and end={end_time:%Y-%m-%d %H:%M} (UTC)")
+        raise ValueError(f"start must be before end, got start={_shown(start_time)} "
+                         f"and end={_shown(end_time)} (UTC)")
     return start_time, end_time
 
 

@@ -115,7 +115,7 @@ class TelescopeClass(SessionQuery):
         return tables.folders_table(listing.folders(self))
 
     def get_requests(self, folder: str | int = 'Inbox', *, sort: str = 'rid',
-                     status: Any = None, details: bool = False) -> Table:
+                     status: Any = None, details: bool = False, cache: bool = True) -> Table:
         """The requests of one folder, every page of them.
 
         Parameters
@@ -137,6 +137,11 @@ class TelescopeClass(SessionQuery):
             longer change are kept in the cache, and any other view is reused
             while the listing shows its status unchanged: a second call then
             costs only the listing. The site counts an opened view as seen.
+        cache : bool, optional
+            False: with ``details``, read every view from the server, even one
+            the cache holds (astroquery's ``cache=False``). The answers read
+            then replace the cached ones, so the cache never serves an older
+            view than the last one read. (The listing is never cached.)
 
         Returns
         -------
@@ -151,6 +156,7 @@ class TelescopeClass(SessionQuery):
         sort = arguments.check_sort(sort)
         wanted = arguments.status_filter(status)
         arguments.check_flag(details, 'details')
+        arguments.check_flag(cache, 'cache')
         self._require_login()
         folder_id, folder_name = listing.resolve_folder(self, folder)
         records = listing.requests(self, folder_id, sort)
@@ -159,20 +165,25 @@ class TelescopeClass(SessionQuery):
         shown = None
         if details:
             shown = [None if v is None else self._checked(v)
-                     for v in views.listed_views(self, records)]
+                     for v in views.listed_views(self, records, fresh=not cache)]
         table = tables.requests_table(records, shown)
         if details and sort == 'completion':
             table = tables.by_completion(table)
         table.meta.update({'folder_id': folder_id, 'folder': folder_name, 'sort': sort})
         return table
 
-    def get_request_details(self, rids: Any) -> Table:
+    def get_request_details(self, rids: Any, *, cache: bool = True) -> Table:
         """The views of requests (one call each, in parallel; completed ones cached).
 
         Parameters
         ----------
         rids : int, str, list, `~astropy.table.Table` or `~astropy.table.Row`
             Request ids (``706248``, ``'R706248'``) or a table with ``rid``.
+        cache : bool, optional
+            False: read every view from the server, even one the cache holds
+            (astroquery's ``cache=False``). The answers read then replace the
+            cached ones, so the cache never serves an older view than the last
+            one read.
 
         Returns
         -------
@@ -192,17 +203,23 @@ class TelescopeClass(SessionQuery):
             Naming every id the account does not have.
         """
         ids, _ = arguments.ids(rids, 'rids', 'rid')
+        arguments.check_flag(cache, 'cache')
         self._require_login()
         return tables.request_details_table(
-            [self._checked(v) for v in views.views(self, views.REQUEST, ids)])
+            [self._checked(v) for v in views.views(self, views.REQUEST, ids, fresh=not cache)])
 
-    def get_job_details(self, jids: Any) -> Table:
+    def get_job_details(self, jids: Any, *, cache: bool = True) -> Table:
         """The views of jobs (one call each, in parallel; cached).
 
         Parameters
         ----------
         jids : int, str, list, `~astropy.table.Table` or `~astropy.table.Row`
             Job ids (``418581``, ``'J418581'``) or a table with ``jid``.
+        cache : bool, optional
+            False: read every view from the server, even one the cache holds
+            (astroquery's ``cache=False``). The answers read then replace the
+            cached ones, so the cache never serves an older view than the last
+            one read.
 
         Returns
         -------
@@ -219,11 +236,12 @@ class TelescopeClass(SessionQuery):
             Naming every id that has no job.
         """
         ids, _ = arguments.ids(jids, 'jids', 'jid')
+        arguments.check_flag(cache, 'cache')
         self._require_login()
         return tables.job_details_table(
-            [self._checked(v) for v in views.views(self, views.JOB, ids)])
+            [self._checked(v) for v in views.views(self, views.JOB, ids, fresh=not cache)])
 
-    def query_object(self, name: str, *, status: Any = None) -> Table:
+    def query_object(self, name: str, *, status: Any = None, cache: bool = True) -> Table:
         """Your requests for one object, from every folder but the Trash.
 
         Names match regardless of case and spacing (``'ss cyg'`` finds
@@ -235,6 +253,11 @@ class TelescopeClass(SessionQuery):
             The object name as you gave it in the request.
         status : int, str or list, optional
             As in `get_requests`.
+        cache : bool, optional
+            False: read the views from the server, even those the cache holds
+            (astroquery's ``cache=False``). The answers read then replace the
+            cached ones, so the cache never serves an older view than the last
+            one read.
 
         Returns
         -------
@@ -244,6 +267,7 @@ class TelescopeClass(SessionQuery):
         """
         arguments.object_name(name, limit=1000)
         wanted = arguments.status_filter(status)
+        arguments.check_flag(cache, 'cache')
         self._require_login()
         key = arguments.name_key(name)
         found: dict[int, RequestRecord] = {}
@@ -256,8 +280,8 @@ class TelescopeClass(SessionQuery):
                     found.setdefault(int(record['rid'] or 0), record)
         records = sorted(found.values(), key=lambda r: r['rid'] or 0, reverse=True)
         complete = [int(r['rid'] or 0) for r in records if r['status'] == site.STATUS_COMPLETE]
-        by_rid = {view['rid']: self._checked(view)
-                  for view in views.views(self, views.REQUEST, complete)} if complete else {}
+        by_rid = {view['rid']: self._checked(view) for view in views.views(
+            self, views.REQUEST, complete, fresh=not cache)} if complete else {}
         table = tables.requests_table(records, [by_rid.get(int(r['rid'] or 0))
                                                 for r in records])
         table.meta['object'] = name
@@ -265,7 +289,7 @@ class TelescopeClass(SessionQuery):
 
     def query_jobs(self, start: Any = None, end: Any = None, *,
                    telescope: str | int | None = None, filter: str | None = None,
-                   details: bool = False) -> Table:
+                   details: bool = False, cache: bool = True) -> Table:
         """Public successful jobs of all users completed in a time window.
 
         Parameters
@@ -282,13 +306,23 @@ class TelescopeClass(SessionQuery):
             ``'Colour'``, ``'Blue'``, ...).
         details : bool, optional
             Also fetch each job's view (as `get_job_details`).
+        cache : bool, optional
+            False: with ``details``, read every view from the server, as
+            `get_job_details` does with ``cache=False``. (The search itself
+            is never cached.)
 
         Returns
         -------
         `~astropy.table.Table`
-            ``jid`` (newest completion first), or the `get_job_details`
-            columns when ``details``. ``meta['parameters']`` holds the search
-            as the site echoed it.
+            Newest completion first: ``jid`` and what the search page lists
+            of each job, where its rows show it (``object_name``,
+            ``telescope``, ``filter``, ``exposure``, ``completed``, ``user``;
+            the live site's columns beyond the job link are not known, so
+            only those its headings name are there). With ``details``, the
+            `get_job_details` columns, with ``object_name`` (and ``user``)
+            from the search, and ``telescope`` from the search where the view
+            does not say. ``meta['parameters']`` holds the search as the site
+            echoed it.
         """
         start_time, end_time = arguments.time_window(start, end)
         telescope_id = (arguments.telescope_id(telescope, in_service=False)
@@ -296,11 +330,15 @@ class TelescopeClass(SessionQuery):
         filter_name = (arguments.filter_name(filter, site.TELESCOPE_NAMES.get(telescope_id or 0))
                        if arguments.given(filter) else None)
         arguments.check_flag(details, 'details')
+        arguments.check_flag(cache, 'cache')
         self._require_login()
         found = search.search_jobs(self, start_time, end_time, telescope_id, filter_name)
-        table = (self.get_job_details(found['jids']) if details and found['jids']
-                 else tables.job_details_table([]) if details
-                 else tables.jobs_table(found['jids']))
+        if details:
+            table = tables.with_search_columns(
+                self.get_job_details(found['jids'], cache=cache) if found['jids']
+                else tables.job_details_table([]), found['rows'], found['columns'])
+        else:
+            table = tables.jobs_table(found['rows'], found['columns'])
         table.meta.update({'start': start_time.isoformat(), 'end': end_time.isoformat(),
                            'parameters': found['parameters']})
         return table

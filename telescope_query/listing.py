@@ -14,26 +14,19 @@ from astroquery import log
 from . import arguments
 from .contract import Client
 from .exceptions import RemoteServiceError
-from .protocol import user_api
+from .protocol import paging, user_api
 from .protocol.shapes import FolderRecord, RequestRecord
 
-__all__ = ['folders_raw', 'folders', 'resolve_folder', 'requests_raw', 'requests',
-           'FIRST_PAGE', 'MAX_PAGES']
-
-#: The first listing call asks for this many requests: one call holds any real
-#: account (the original's second call asked for all but 100 at once).
-FIRST_PAGE = 100_000
-#: Calls one listing may take in all, whatever the site answers.
-MAX_PAGES = 1000
+__all__ = ['folders_raw', 'folders', 'resolve_folder', 'requests_raw', 'requests']
 
 
 def folders_raw(client: Client) -> list[dict[str, Any]]:
     """The ``data`` of ``0-get-my-folders``: the site's folder dicts, as sent."""
-    call = 'request-manager/0-get-my-folders'
     data = client._api_call('request-manager', '0-get-my-folders').get('data')
     if not isinstance(data, list) or not all(isinstance(f, dict) for f in data):
-        raise RemoteServiceError(f"{call}: expected a list of folders in 'data', got "
-                                 f"{user_api.quote_body(json.dumps(data))}")
+        raise RemoteServiceError(f"{client.server_url} answered the list of folders "
+                                 f"(request-manager/0-get-my-folders) with no list of "
+                                 f"folders: {user_api.quote_body(json.dumps(data))}")
     return data
 
 
@@ -58,8 +51,8 @@ def resolve_folder(client: Client, folder: Any) -> tuple[int, str]:
     if record is not None:
         return record['folder_id'], record['name']
     known = ', '.join(f"{r['name']!r} ({r['folder_id']})" for r in known_folders)
-    raise ValueError(f"folder: {client.user!r} has no folder {folder!r}; the folders "
-                     f"are {known}")
+    raise ValueError(f"folder: {client.user!r} has no folder {folder!r} on "
+                     f"{client.server_url}; the folders are {known}")
 
 
 def requests_raw(client: Client, folder_id: int, sort: str) -> list[dict[str, Any]]:
@@ -67,28 +60,20 @@ def requests_raw(client: Client, folder_id: int, sort: str) -> list[dict[str, An
 
     One big first page usually holds everything. ``totalRequests`` [seen] says
     whether more is left; a server that caps its pages (how it pages is partly
-    [assumed]) is followed with ``startAfterRow`` until the total is reached or a
-    page comes back empty, at most `MAX_PAGES` calls.
+    [assumed]) is followed with ``startAfterRow`` as
+    `~telescope_query.protocol.paging.ListingPager` decides. A listing that
+    ends short of its total (the server sends no more, sends the same requests
+    again, or never ends) is kept with a warning saying how many of how many.
     """
-    rows: list[dict[str, Any]] = []
-    seen: set[int | None] = set()
-    limit, offset = FIRST_PAGE, 0
-    for _ in range(MAX_PAGES):
+    pager = paging.ListingPager()
+    while (call := pager.next_call()) is not None:
+        limit, start_after = call
         answer = client._api_call('request-manager', '1-get-list-own',
-                                  user_api.list_own_params(folder_id, sort, limit, offset))
-        total, page = user_api.parse_request_list(answer.get('data'))
-        offset += len(page)
-        for raw in page:
-            rid = user_api.to_int(raw['id'])
-            if rid not in seen:         # the listing may move while paging
-                seen.add(rid)
-                rows.append(raw)
-        if not page or total is None or offset >= total:
-            return rows
-        limit = total - offset
-    log.warning(f"The listing of folder {folder_id} was still not whole after {MAX_PAGES} "
-                f"calls: {len(rows)} requests kept.")
-    return rows
+                                  user_api.list_own_params(folder_id, sort, limit, start_after))
+        pager.receive(*user_api.parse_request_list(answer.get('data')))
+    if pager.shortfall is not None:
+        log.warning(pager.shortfall.message(f"folder {folder_id} on {client.server_url}"))
+    return pager.rows
 
 
 def requests(client: Client, folder_id: int, sort: str) -> list[RequestRecord]:

@@ -19,7 +19,8 @@ from astropy.time import Time
 from .protocol.objectid import parse_objectid
 
 __all__ = ['time_column', 'folders_table', 'requests_table', 'by_completion',
-           'request_details_table', 'job_details_table', 'jobs_table']
+           'request_details_table', 'job_details_table', 'jobs_table', 'with_search_columns',
+           'SEARCH_DESCRIPTIONS']
 
 def time_column(values: Sequence[datetime | None]) -> Time:
     """UTC times, masked where a value is None."""
@@ -78,14 +79,17 @@ DESCRIPTIONS = {
     'object_type': "object type (RADEC, MESSIER, ...)",
     'object_id': 'object id: RA/Dec for RADEC, a catalogue number otherwise',
     'coord': 'position of RADEC targets (NaN for catalogue objects)',
-    'comment': 'comment given with the request',
+    'comment': 'comment given with the request (masked where the site shows none)',
     'seen': 'whether the request was opened since it last changed',
     'status': 'request status code',
     'status_text': 'request status',
     'requested': 'request time (UTC)',
-    'telescope': "telescope (COAST or PIRATE) as a request view names it; masked "
-                 "where unknown (a job view does not say)",
-    'telescope_type': "the site's 'Telescope Type Name' (Galaxy for COAST and PIRATE)",
+    'telescope': "telescope that took (or is to take) the request: COAST or PIRATE, "
+                 "as its view's Telescope Name says (an old camera's name for older "
+                 "requests); masked where the view does not say",
+    'telescope_type': "the job view's 'Telescope Type Name': not a telescope of its own, "
+                      "but the type of camera, Galaxy for COAST and PIRATE alike (an old "
+                      "camera's name for older jobs)",
     'filter': 'filter',
     'dark_frame': 'whether a dark frame is taken',
     'exposure': 'exposure time of each frame',
@@ -99,10 +103,12 @@ DESCRIPTIONS = {
 }
 
 
-def _describe(table: Table) -> Table:
+def _describe(table: Table, overrides: Mapping[str, str] | None = None) -> Table:
+    """Each column's description: ``overrides``, else `DESCRIPTIONS`."""
     for name in table.colnames:
-        if name in DESCRIPTIONS and hasattr(table[name], 'info'):
-            table[name].info.description = DESCRIPTIONS[name]
+        text = (overrides or {}).get(name, DESCRIPTIONS.get(name))
+        if text is not None and hasattr(table[name], 'info'):
+            table[name].info.description = text
     return table
 
 
@@ -128,8 +134,9 @@ def _view_columns(table: Table, views: Sequence[Mapping[str, Any] | None], *,
     def get(key: str) -> list[Any]:
         return [None if view is None else view.get(key) for view in views]
 
+    # The view's Telescope Type Name is left out: it reads Galaxy for COAST and
+    # PIRATE alike [seen], so beside Telescope Name it says nothing more.
     table['telescope'] = _masked(get('telescope'), str)
-    table['telescope_type'] = _masked(get('telescope_type'), str)
     table['filter'] = _masked(get('filter'), str)
     table['dark_frame'] = _masked(get('dark_frame'), bool)
     table['exposure'] = _exposure(get('exposure_ms'))
@@ -149,7 +156,7 @@ def requests_table(records: Iterable[Mapping[str, Any]],
     ``object_type``, ``object_id``, ``coord``, ``comment`` and ``seen``: what
     the listing gives. With ``views`` (one request view record per row, of
     `.protocol.pages.parse_request_view`, or None where there is none) also
-    ``telescope``, ``telescope_type``, ``filter``, ``dark_frame``,
+    ``telescope``, ``filter``, ``dark_frame``,
     ``exposure``, ``completed``, ``completion_check``, ``jid`` and ``flat_id``.
     """
     records = list(records)
@@ -190,6 +197,7 @@ def request_details_table(records: Iterable[Mapping[str, Any]]) -> Table:
     table['requested'] = time_column([r['requested'] for r in records])
     table['status'] = _masked([r['status'] for r in records], int)
     table['status_text'] = _masked([r['status_text'] for r in records], str)
+    table['comment'] = _masked([r.get('comment') for r in records], str)
     return _describe(table)
 
 
@@ -219,9 +227,73 @@ def job_details_table(records: Iterable[Mapping[str, Any]]) -> Table:
                                        dtype=str)
     table['success'] = Column([bool(r['success']) for r in records], dtype=bool)
     table['flat_id'] = _ids([r['flat_id'] for r in records])
-    return _describe(table)
+    return _describe(table, JOB_DESCRIPTIONS)
 
 
-def jobs_table(jids: Sequence[int]) -> Table:
-    """The job search's answer without details: one ``jid`` column."""
-    return _describe(Table({'jid': Column(list(jids), dtype=int)}))
+#: What the job views' columns mean where they differ from the requests' (``DESCRIPTIONS``).
+JOB_DESCRIPTIONS = {
+    'jid': 'job id',
+    'telescope': "telescope that took the job where known: a job view names only an old "
+                 "camera (Cluster, ...), never COAST or PIRATE (see telescope_type)",
+}
+
+#: What the job search's columns mean where they differ from the views' (``DESCRIPTIONS``).
+SEARCH_DESCRIPTIONS = {
+    'jid': 'job id',
+    'object_name': 'object name as the job search lists it',
+    'telescope': "telescope as the job search lists it (masked where it says the "
+                 "telescope type Galaxy, which names COAST and PIRATE alike)",
+    'filter': 'filter as the job search lists it',
+    'exposure': 'exposure time of each frame, as the job search lists it',
+    'completed': 'completion time of the job (UTC) as the job search lists it, not an '
+                 'observation time',
+    'user': 'the user the job search names',
+    'comment': 'comment as the job search lists it',
+}
+# The search row keys -> the columns they give.
+_SEARCH_NAMES = {'exposure_ms': 'exposure'}
+
+
+def _search_column(key: str, values: Sequence[Any]) -> Any:
+    if key == 'exposure_ms':
+        return _exposure(values)
+    if key == 'completed':
+        return time_column(values)
+    return _masked(values, str)
+
+
+def jobs_table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str] = ()) -> Table:
+    """The job search's answer without details: ``jid`` and the ``columns`` the
+    page gives (records of `.protocol.pages.parse_job_search`: ``object_name``,
+    ``telescope``, ``filter``, ``exposure``, ``completed``, ``user``, ``comment``)."""
+    table = Table({'jid': Column([r['jid'] for r in rows], dtype=int)})
+    for key in columns:
+        table[_SEARCH_NAMES.get(key, key)] = _search_column(key, [r[key] for r in rows])
+    return _describe(table, SEARCH_DESCRIPTIONS)
+
+
+def with_search_columns(details: Table, rows: Sequence[Mapping[str, Any]],
+                        columns: Sequence[str]) -> Table:
+    """A `job_details_table` with what only the search's rows give: ``object_name``
+    (after ``rids``), ``user`` and ``comment`` (last); and ``telescope`` where the view does not
+    say (a job view never names COAST or PIRATE [seen]) but the row does."""
+    by_jid = {row['jid']: row for row in rows}
+    found = [by_jid.get(jid, {}) for jid in details['jid']]
+    if 'object_name' in columns:
+        details.add_column(_search_column('object_name', [r.get('object_name') for r in found]),
+                           index=details.colnames.index('rids') + 1, name='object_name')
+        details['object_name'].info.description = SEARCH_DESCRIPTIONS['object_name']
+    if 'telescope' in columns and len(details):
+        shown = details['telescope']
+        listed = [r.get('telescope') for r in found]
+        merged = [listed[i] if np.ma.is_masked(shown[i]) else str(shown[i])
+                  for i in range(len(details))]
+        details['telescope'] = _masked(merged, str)
+        details['telescope'].info.description = (
+            'telescope: as the job search lists it, or as an old camera\'s view names it; '
+            'masked where neither says (a job view shows Galaxy for COAST and PIRATE alike)')
+    for key in ('user', 'comment'):
+        if key in columns:
+            details[key] = _search_column(key, [r.get(key) for r in found])
+            details[key].info.description = SEARCH_DESCRIPTIONS[key]
+    return details

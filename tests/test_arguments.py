@@ -100,6 +100,21 @@ def test_time_window_defaults_and_order():
         arguments.time_window('2024-11-18 16:00', datetime(2024, 11, 18, 16, 0))
 
 
+def test_time_window_starts_no_earlier_than_the_site():
+    start, end = arguments.time_window('1993-12-01', '1993-12-02')
+    assert start == site.ARCHIVE_START
+    with pytest.raises(ValueError, match="start must be on or after 1993-12-01 .*got "
+                                         "1993-11-30 23:59"):
+        arguments.time_window('1993-11-30 23:59', '1994-01-01')
+    with pytest.raises(ValueError, match="end must be on or after 1993-12-01"):
+        arguments.time_window(None, '1993-11-30')
+    # A default start a day before an end just after the bound is the user's window.
+    assert arguments.time_window(None, '1993-12-01 12:00')[0] < site.ARCHIVE_START
+    with pytest.raises(ValueError, match="dt must reach no further back than 1993-12-01 .*"
+                                         "40 days reach 1993-10-22"):
+        arguments.searchable(datetime(1993, 10, 22, tzinfo=UTC), 'dt', days=40)
+
+
 @pytest.mark.parametrize('given, expected', [
     ('Inbox', (1, 'Inbox')), (' archive ', (site.STANDARD_FOLDERS['archive'], 'Archive')),
     (1, (1, 'Inbox')), (np.int64(1), (1, 'Inbox')), ('1', (1, 'Inbox')),

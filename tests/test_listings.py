@@ -111,8 +111,8 @@ def test_own_folder_by_name(telescope, simulator):
 
 def test_unknown_folder_lists_the_folders(telescope, simulator):
     simulator.counters.reset()
-    with pytest.raises(ValueError,
-                       match="folder: 'demo' has no folder 'Holidays'.*'Inbox' \\(1\\)"):
+    with pytest.raises(ValueError, match=f"folder: 'demo' has no folder 'Holidays' on "
+                                         f"{simulator.url}; the folders are 'Inbox' \\(1\\)"):
         telescope.get_requests('Holidays')
     with pytest.raises(ValueError, match='has no folder 99999'):
         telescope.get_requests(99999)
@@ -189,6 +189,47 @@ def test_a_server_that_caps_pages_is_paged_through(simulator, client_env, monkey
     finally:
         server.shutdown()
         server.server_close()
+
+
+LIST_OWN = 'api-user.php/request-manager/1-get-list-own'
+
+
+def test_a_listing_short_of_its_total_warns_how_many_of_how_many(telescope, simulator,
+                                                                 astroquery_log):
+    """The server counts more requests than it ever sends: the listing stops when
+    it sends none, and a warning names the shortfall; the requests are kept."""
+    held = len(simulator.archive.requests('demo', 1))
+    simulator.faults.add('short_total', endpoint=LIST_OWN, missing=7, count=None)
+    simulator.counters.reset()
+    table = telescope.get_requests()
+    assert len(table) == held
+    assert simulator.counters[LIST_OWN] == 2        # the page, and one ask for the rest
+    warned = [r.getMessage() for r in astroquery_log if r.levelname == 'WARNING']
+    assert any(f'listed {held} of the {held + 7} requests' in m and simulator.url in m
+               for m in warned), warned
+
+
+def test_a_server_that_ignores_start_after_row_is_not_followed_round(telescope, simulator,
+                                                                    astroquery_log):
+    """A server that caps its pages and sends its first page again whatever
+    ``startAfterRow`` says: one more call shows it, never a page per row."""
+    held = len(simulator.archive.requests('demo', 1))
+    simulator.faults.add('page_cap', endpoint=LIST_OWN, rows=25, count=None)
+    simulator.faults.add('ignore_start', endpoint=LIST_OWN, count=None)
+    simulator.counters.reset()
+    table = telescope.get_requests()
+    assert len(table) == 25 == len(set(table['rid']))
+    assert simulator.counters[LIST_OWN] == 2
+    warned = [r.getMessage() for r in astroquery_log if r.levelname == 'WARNING']
+    assert any(f'listed 25 of the {held} requests' in m and 'startAfterRow' in m
+               for m in warned), warned
+
+
+def test_a_whole_listing_warns_nothing(telescope, simulator, astroquery_log):
+    simulator.faults.add('page_cap', endpoint=LIST_OWN, rows=300, count=None)
+    table = telescope.get_requests()
+    assert len(table) == len(simulator.archive.requests('demo', 1))
+    assert not [r for r in astroquery_log if r.levelname == 'WARNING']
 
 
 def test_a_listing_without_requests_key_is_a_protocol_error(telescope, simulator):

@@ -3,10 +3,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+import astropy.units as u
+import numpy as np
 import pytest
 from astropy.time import Time
 
 from telescope_query import conf
+from telescope_query.simulator.model import TELESCOPES
 
 
 def archive_jids(simulator, start, end, telescope_id=None, filter_type=None):
@@ -51,19 +54,45 @@ def test_telescope_and_filter(telescope, simulator):
     assert len(table) > 0
 
 
+SEARCH_COLUMNS = ['jid', 'object_name', 'telescope', 'filter', 'exposure', 'completed']
+
+
+def test_the_columns_the_search_page_gives(telescope, simulator):
+    start, end = window(simulator, days=3650)
+    table = telescope.query_jobs(start, end)
+    assert table.colnames == SEARCH_COLUMNS
+    assert len(table) == len(archive_jids(simulator, start, end)) > 100
+    assert table['exposure'].unit == u.s and table['completed'].scale == 'utc'
+    for row in table:
+        job = simulator.archive.job(row['jid'])
+        assert row['object_name'] == job.object_name and row['filter'] == job.filter_type
+        assert row['exposure'] == job.exposure_ms / 1000
+        assert row['completed'].unix == pytest.approx(job.completion_time)
+        # The search names the telescope, except 'Galaxy' (COAST and PIRATE alike).
+        name = TELESCOPES[job.telescope_id]
+        assert (np.ma.is_masked(row['telescope']) if name == 'Galaxy'
+                else row['telescope'] == name)
+    assert all(table[name].info.description for name in table.colnames)
+    assert 'job search' in table['completed'].info.description
+
+
 def test_details(telescope, simulator):
     start, end = window(simulator)
     table = telescope.query_jobs(start, end, telescope='COAST', details=True)
     assert 'rids' in table.colnames and 'coord' in table.colnames
-    # A job view says Galaxy for COAST and PIRATE alike [seen]: the telescope is unknown.
-    assert table['telescope'].mask.all() and set(table['telescope_type']) == {'Galaxy'}
+    assert table.colnames[:3] == ['jid', 'rids', 'object_name']
+    # A job view says Galaxy for COAST and PIRATE alike [seen]: the search's rows
+    # name the telescope.
+    assert set(table['telescope']) == {'COAST'} and set(table['telescope_type']) == {'Galaxy'}
     assert list(table['jid']) == archive_jids(simulator, start, end, 6)
+    assert [simulator.archive.job(j).object_name for j in table['jid']] == list(
+        table['object_name'])
 
 
 def test_empty_window(telescope):
-    table = telescope.query_jobs('1990-01-01', '1990-01-02')
-    assert len(table) == 0 and table.colnames == ['jid']
-    assert len(telescope.query_jobs('1990-01-01', '1990-01-02', details=True)) == 0
+    table = telescope.query_jobs('2000-01-01', '2000-01-02')
+    assert len(table) == 0 and table.colnames == SEARCH_COLUMNS
+    assert len(telescope.query_jobs('2000-01-01', '2000-01-02', details=True)) == 0
 
 
 @pytest.mark.parametrize('kwargs, error, text', [
@@ -74,6 +103,14 @@ def test_empty_window(telescope):
     ({'telescope': 'Hubble'}, ValueError, 'telescope must be .*COAST or PIRATE'),
     ({'telescope': 'COAST', 'filter': 'U'}, ValueError, 'filter must be one of BVR'),
     ({'filter': 'H-alpha'}, ValueError, 'filter must be one of'),
+    # Times the site cannot mean: before its first telescope went on the web.
+    ({'start': '1990-01-01'}, ValueError,
+     r"start must be on or after 1993-12-01 \(UTC\), when the site's first telescope went "
+     r"on the web: no job is older; got 1990-01-01 00:00"),
+    ({'start': '0024-11-17'}, ValueError, 'start must be on or after 1993-12-01.*0024-11-17'),
+    ({'start': Time(0, format='mjd')}, ValueError, 'start must be on or after 1993-12-01'),
+    ({'start': datetime(1970, 1, 1), 'end': '2024-11-18'}, ValueError, 'start must be on or'),
+    ({'end': '1993-11-30 23:59'}, ValueError, 'end must be on or after 1993-12-01.*23:59'),
 ])
 def test_bad_arguments_fail_before_any_request(telescope, simulator, kwargs, error, text):
     simulator.counters.reset()
@@ -99,3 +136,4 @@ def test_job_search_is_never_cached(telescope, simulator):
     assert simulator.counters['v3job-search-query.php'] == 2
     with conf.set_temp('max_workers', 1):
         assert len(telescope.query_jobs(start, end)) > 0
+

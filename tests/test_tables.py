@@ -61,8 +61,10 @@ def test_requests_table_joins_the_views():
             'completed': datetime(2024, 6, 19, 23, 45, 4, tzinfo=timezone.utc),
             'completion_check': 'uncertain', 'flat_id': 31}
     table = tables.requests_table([raw_request(1), raw_request(2, status='3')], [view, None])
+    # One telescope column: the view's Telescope Name. Its Telescope Type Name
+    # reads Galaxy for COAST and PIRATE alike [seen]: beside it, it says nothing.
     assert table.colnames == LISTING_COLUMNS + [
-        'telescope', 'telescope_type', 'filter', 'dark_frame', 'exposure', 'completed',
+        'telescope', 'filter', 'dark_frame', 'exposure', 'completed',
         'completion_check', 'jid', 'flat_id']
     assert table['exposure'].unit == u.s and table['exposure'][0] == 180
     assert list(table['completion_check']) == ['uncertain', '']
@@ -113,3 +115,26 @@ def test_request_details_table_masks_what_the_view_lacks():
     table = tables.request_details_table([record])
     assert table['jid'].mask[0] and table['dark_frame'].mask[0]
     assert table['status'][0] == 3 and table['status_text'][0] == 'Waiting'
+    # A record cached before views kept a comment has no 'comment' key.
+    assert table['comment'].mask[0]
+
+
+def test_request_details_have_one_telescope_column_and_the_comment():
+    record = {'rid': 5, 'jid': 418581, 'object_name': 'SS Cyg', 'object_type': 'RADEC',
+              'object_id': '21:42:42.80 +43:35:09.86', 'telescope': 'PIRATE',
+              'telescope_type': 'Galaxy', 'filter': 'Colour', 'dark_frame': True,
+              'exposure_ms': 60000, 'requested': None, 'completed': None, 'status': 8,
+              'status_text': 'Complete', 'flat_id': None, 'comment': 'AAVSO'}
+    table = tables.request_details_table([record, {**record, 'rid': 6, 'comment': None}])
+    assert 'telescope_type' not in table.colnames
+    assert list(table['telescope']) == ['PIRATE'] * 2
+    assert 'COAST or PIRATE' in table['telescope'].info.description
+    assert table['comment'][0] == 'AAVSO' and table['comment'].mask[1]
+    assert all(table[name].info.description for name in table.colnames)
+
+
+def test_the_telescope_columns_of_job_tables_say_what_they_mean():
+    table = tables.job_details_table([job(369256, [706248])])
+    assert 'not a telescope of its own' in table['telescope_type'].info.description
+    assert 'never COAST or PIRATE' in table['telescope'].info.description
+    assert table['jid'].info.description == 'job id'

@@ -1,14 +1,16 @@
 """Request and job views as Tables: values, missing ids, batches, the record cache."""
 from __future__ import annotations
 
+import re
 import time
+from datetime import datetime, timedelta, timezone
 
 import numpy as np
 import pytest
 from astropy.coordinates import SkyCoord
 
 from telescope_query import NoSuchJobError, NoSuchRequestError, conf
-from telescope_query.simulator.model import TELESCOPE_TYPES, TELESCOPES
+from telescope_query.simulator.model import TELESCOPES
 
 
 def shown_completion(true_time: float, row) -> float:
@@ -50,8 +52,11 @@ def test_request_details_match_the_archive(telescope, simulator):
         assert row['status'] == 8 and row['status_text'] == 'Complete'
         assert row['completed'].unix == pytest.approx(shown_completion(
             request.completion_time, row))
+        # The view's Telescope Name; its Telescope Type Name (Galaxy for both) is left out.
         assert row['telescope'] == TELESCOPES[request.telescope_id]
-        assert row['telescope_type'] == TELESCOPE_TYPES[request.telescope_id]   # Galaxy
+        assert 'telescope_type' not in table.colnames
+        # The simulator's request views show no comment row (none was recorded).
+        assert np.ma.is_masked(row['comment'])
         # Request views show no flat field since 2022 [seen]: the job view has it.
         assert np.ma.is_masked(row['flat_id'])
     assert isinstance(table['coord'], SkyCoord)
@@ -90,12 +95,17 @@ def test_job_details_match_the_archive(telescope, simulator):
 
 def test_unknown_ids_say_so(telescope, simulator):
     rid = completed(simulator, count=1)[0].rid
-    with pytest.raises(NoSuchRequestError, match='No request R1 '):
+    server = re.escape(simulator.url)
+    with pytest.raises(NoSuchRequestError,
+                       match=f"^No request R1 in the account of 'demo' on {server}.$"):
         telescope.get_request_details(1)
-    with pytest.raises(NoSuchRequestError, match=r'2 of the ids do not exist: 1, 2'):
+    with pytest.raises(NoSuchRequestError,
+                       match=f"^No requests R1, R2 in the account of 'demo' on {server}.$"):
         telescope.get_request_details([rid, 1, 2])
-    with pytest.raises(NoSuchJobError, match='No job J3 '):
+    with pytest.raises(NoSuchJobError, match=f"^No job J3 on {server} that 'demo' may see.$"):
         telescope.get_job_details(3)
+    with pytest.raises(NoSuchJobError, match=r"^No jobs J1, J2, .*, J20 and 5 more on "):
+        telescope.get_job_details(list(range(1, 26)))
 
 
 def test_another_users_request_does_not_exist_for_you(login_as, simulator):
@@ -159,3 +169,72 @@ def test_a_failing_view_in_a_batch_is_raised(telescope, simulator):
             telescope.get_request_details(rids)
     simulator.faults.clear()
     assert len(telescope.get_request_details(rids)) == 3       # nothing bad was cached
+
+
+# --- cache=False: read fresh, and the fresh answer replaces the cached one ----------------
+
+def stale(client, what, number, **changes):
+    """Make the cached record of a view say something else (as if the site had
+    since changed it): a call that uses the cache shows the change."""
+    key = (f'{what}-view', number)
+    record = client._records.get(key)
+    assert isinstance(record, dict), 'the view is not in the cache'
+    client._records.put(key, {**record, **changes})
+
+
+def test_cache_false_reads_the_views_again_and_replaces_them(telescope, simulator):
+    request = completed(simulator, count=1)[0]
+    telescope.get_request_details(request.rid)
+    telescope.get_job_details(request.jid)
+    stale(telescope, 'request', request.rid, filter='stale')
+    stale(telescope, 'job', request.jid, filter='stale')
+    simulator.counters.reset()
+    assert telescope.get_request_details(request.rid)['filter'][0] == 'stale'
+    assert telescope.get_job_details(request.jid)['filter'][0] == 'stale'
+    assert simulator.counters['v4request-view.php'] == 0
+    fresh = telescope.get_request_details(request.rid, cache=False)
+    fresh_job = telescope.get_job_details(request.jid, cache=False)
+    assert fresh['filter'][0] == fresh_job['filter'][0] == request.filter_type
+    assert simulator.counters['v4request-view.php'] == 2
+    simulator.counters.reset()
+    assert telescope.get_request_details(request.rid)['filter'][0] == request.filter_type
+    assert telescope.get_job_details(request.jid)['filter'][0] == request.filter_type
+    assert simulator.counters['v4request-view.php'] == 0      # the fresh ones were kept
+
+
+def test_cache_false_on_listings_with_views(telescope, simulator):
+    request = completed(simulator, count=1)[0]
+    telescope.get_requests(details=True)
+    stale(telescope, 'request', request.rid, filter='stale')
+    simulator.counters.reset()
+    table = telescope.get_requests(details=True, cache=False)
+    assert simulator.counters['v4request-view.php'] == len(table)
+    assert table[table['rid'] == request.rid][0]['filter'] == request.filter_type
+    stale(telescope, 'request', request.rid, filter='stale')
+    found = telescope.query_object(request.object_name, cache=False)
+    assert found[found['rid'] == request.rid][0]['filter'] == request.filter_type
+    now = simulator.archive.current_time()
+    job = simulator.archive.search_jobs(now - 30 * 86400, now)[0]       # a public job
+    when = datetime.fromtimestamp(job.completion_time, timezone.utc)
+    window = (when - timedelta(minutes=1), when + timedelta(minutes=1))
+    telescope.query_jobs(*window, details=True)
+    stale(telescope, 'job', job.jid, filter='stale')
+    assert 'stale' in list(telescope.query_jobs(*window, details=True)['filter'])
+    simulator.counters.reset()
+    table = telescope.query_jobs(*window, details=True, cache=False)
+    assert 'stale' not in list(table['filter'])
+    assert simulator.counters['v4request-view.php'] == len(table)
+
+
+@pytest.mark.parametrize('call', [
+    lambda t: t.get_request_details(1, cache='no'),
+    lambda t: t.get_job_details(1, cache=0),
+    lambda t: t.get_requests(details=True, cache=None),
+    lambda t: t.query_object('SS Cyg', cache='False'),
+    lambda t: t.query_jobs(details=True, cache=1),
+])
+def test_cache_must_be_true_or_false(telescope, simulator, call):
+    simulator.counters.reset()
+    with pytest.raises(TypeError, match='cache must be True or False'):
+        call(telescope)
+    assert simulator.counters.total() == 0

@@ -129,11 +129,12 @@ class ListingsLegacy(_Base):
         except (ValueError, OverflowError, OSError):    # NaN, infinite, beyond year 9999
             raise ValueError(f"t must be seconds since the epoch (as time.time()), got "
                              f"{t!r}") from None
+        arguments.searchable(end, 't')
         try:
             start = end - timedelta(days=dt)
         except (ValueError, OverflowError):
-            raise ValueError(f"dt must be a positive number of days reaching no further "
-                             f"back than year 1, got {dt!r}") from None
+            start = datetime.min.replace(tzinfo=timezone.utc)
+        arguments.searchable(start, 'dt', days=dt)
         telescope_id = (arguments.telescope_id(camera, 'camera', in_service=False)
                         if arguments.given(camera) else None)
         filter_name = (arguments.filter_name(filtertype, TELESCOPE_NAMES.get(telescope_id or 0),

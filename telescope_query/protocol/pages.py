@@ -17,7 +17,8 @@ from bs4 import BeautifulSoup, Tag
 
 from ..exceptions import RemoteServiceError
 from . import site
-from .shapes import JobView, RequestView, SearchAnswer
+from .html_scan import VOID_TAGS, Scanner
+from .shapes import JobView, RequestView, SearchAnswer, SearchRow
 from .site import status_code
 from .user_api import quote_body, to_int
 
@@ -26,7 +27,8 @@ __all__ = ['LOGIN_PATH', 'LOGOUT_PATH', 'VIEW_PATH', 'JOB_SEARCH_PATH', 'RESULTS
            'parse_exposure', 'parse_var_info', 'completion_may_slip', 'check_completion',
            'telescope_of_view', 'FRAMES_BEFORE_COMPLETION', 'parse_job_view',
            'parse_request_view',
-           'job_search_form', 'parse_job_search']
+           'job_search_form', 'parse_job_search', 'search_time', 'SearchPageReader',
+           'LoginFormReader', 'SEARCH_HEADINGS', 'SEARCH_COLUMNS', 'MAX_PAGE_CHARS']
 
 LOGIN_PATH = 'login.php'
 LOGOUT_PATH = 'logout.php'          # [assumed]: never sent by the original clients
@@ -38,7 +40,8 @@ JOB_LABELS = ('Request ID', 'Object Type', 'Object ID', 'Telescope Type Name',
               'Filter Type', 'Exposure Time', 'Completion Time', 'Status')
 REQUEST_LABELS = ('Job ID', 'Object Type', 'Object ID', 'Object Name',
                   'Telescope Type Name', 'Telescope Name', 'Filter Type', 'Dark Frame',
-                  'Exposure Time', 'Request Time', 'Completion Time', 'Status')
+                  'Exposure Time', 'Request Time', 'Completion Time', 'Status',
+                  'Comment')      # [assumed]: no recorded view shows a comment row
 
 _MONTHS = ('January', 'February', 'March', 'April', 'May', 'June', 'July', 'August',
            'September', 'October', 'November', 'December')
@@ -70,6 +73,32 @@ def login_payload(username: str, password: str) -> dict[str, str]:
             'stayloggedin': 'true'}
 
 
+class LoginFormReader(Scanner):
+    """Whether a page holds a ``<form>`` with ``username`` and ``password`` inputs,
+    read in one linear pass (`html_scan`): every page answer is tested."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found = False
+        self._depth = 0                 # open <form> elements
+        self._names: set[str] = set()   # input names of the form being read
+
+    def start(self, tag: str, attrs: dict[str, str]) -> None:
+        if tag == 'form':
+            if not self._depth:
+                self._names = set()
+            self._depth += 1
+        elif tag == 'input' and self._depth:
+            self._names.add(attrs.get('name', ''))
+            if {'username', 'password'} <= self._names:
+                self.found = True
+                self.stop()
+
+    def end(self, tag: str) -> None:
+        if tag == 'form' and self._depth:
+            self._depth -= 1
+
+
 def is_login_form(html: str) -> bool:
     """A page holding a ``<form>`` with ``username`` and ``password`` inputs.
 
@@ -77,11 +106,9 @@ def is_login_form(html: str) -> bool:
     """
     if '<form' not in html.lower():
         return False
-    for form in _soup(html).find_all('form'):
-        names = {field.get('name') for field in form.find_all('input')}
-        if {'username', 'password'} <= names:
-            return True
-    return False
+    reader = LoginFormReader()
+    reader.scan(html, MAX_PAGE_CHARS)
+    return reader.found
 
 
 def is_login_url(url: str) -> bool:
@@ -411,7 +438,8 @@ def parse_request_view(html: str, rid: int) -> RequestView | None:
     ``Telescope Name``, see `telescope_of_view`), ``filter``, ``dark_frame``,
     ``exposure_ms``, ``exposure_text``, ``requested``, ``requested_words``,
     ``completed``, ``completion_words``, ``status_text``, ``status`` (code, None when the
-    text is not a known status), ``flat_id``, ``info``.
+    text is not a known status), ``flat_id``, ``info``, ``comment`` (a ``Comment`` or
+    ``Comments`` row, [assumed]: none was recorded; None without one).
     """
     soup = _soup(html)
     rows = view_rows(soup, REQUEST_LABELS)
@@ -448,6 +476,7 @@ def parse_request_view(html: str, rid: int) -> RequestView | None:
         'flat_id': _flat_id_from_links(soup),
         'info': info,
         'completion_check': '',
+        'comment': _value(rows, 'Comment'),
     }
 
 
@@ -473,52 +502,235 @@ def job_search_form(start: datetime, end: datetime, *, telescope_id: int | None 
             ('submit', 'Go')]
 
 
-def _heading(soup: BeautifulSoup, word: str) -> Tag | None:
-    for heading in soup.find_all('h3'):
-        if word.lower() in heading.get_text(' ').lower():
-            return heading
-    return None
+#: Column headings of the search's rows -> the `SearchRow` key they give. Only
+#: the first link of a row is [seen]; the other columns, and so their
+#: headings, are [assumed]: these are the ones a site would plausibly write.
+SEARCH_HEADINGS: dict[str, str] = {
+    'job': 'jid', 'job id': 'jid', 'jid': 'jid', 'id': 'jid',
+    'object': 'object_name', 'object name': 'object_name', 'target': 'object_name',
+    'name': 'object_name',
+    'telescope': 'telescope', 'telescope name': 'telescope', 'camera': 'telescope',
+    'telescope type': 'telescope', 'telescope type name': 'telescope',
+    'filter': 'filter', 'filter type': 'filter', 'filters': 'filter',
+    'exposure': 'exposure_ms', 'exposure time': 'exposure_ms', 'exp': 'exposure_ms',
+    'completed': 'completed', 'completion': 'completed', 'completion time': 'completed',
+    'complete time': 'completed', 'completed at': 'completed', 'date': 'completed',
+    'time': 'completed',
+    'user': 'user', 'owner': 'user', 'user name': 'user', 'username': 'user',
+    'observer': 'user',
+    'comment': 'comment', 'comments': 'comment', 'user comments': 'comment',
+}
+#: The columns of a search row, in the order the tables show them.
+SEARCH_COLUMNS = ('object_name', 'telescope', 'filter', 'exposure_ms', 'completed', 'user',
+                  'comment')
+#: The most of a page that is read: about 4 kB for each of the `RESULTS_PER_PAGE`
+#: rows a search answer may hold (the simulator's rows take 200 bytes).
+MAX_PAGE_CHARS = 4 * 2**20
+# A completion time as the search echoes its window [seen: '17/11/24 16:00:00',
+# day first], or ISO; and the views' pattern (`parse_date`).
+_SLASHED_TIME = re.compile(r'\b(\d{1,2})/(\d{1,2})/(\d{4}|\d{2})\s+(\d{1,2}):(\d{2})(?::(\d{2}))?')
+_ISO_TIME = re.compile(r'\b(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2}))?')
 
 
-def _element_lines(element: Tag | None) -> list[str]:
-    if element is None:
-        return []
-    lines = []
-    for piece in element.get_text('\n').split('\n'):
-        piece = piece.replace('\xa0', ' ').rstrip()
-        if piece.strip():
-            lines.append(piece)
-    return lines
+def search_time(text: str) -> datetime | None:
+    """A completion time as a search row may show it (UTC [assumed]); None if unreadable."""
+    parsed = parse_date(text)
+    if parsed:
+        return parsed[0]
+    found = _SLASHED_TIME.search(text)
+    if found:
+        day, month, year, hour, minute, second = found.groups()
+        year = str(int(year) + (2000 if len(year) == 2 else 0))
+    else:
+        found = _ISO_TIME.search(text)
+        if not found:
+            return None
+        year, month, day, hour, minute, second = found.groups()
+    try:
+        return datetime(int(year), int(month), int(day), int(hour), int(minute),
+                        int(second or 0), tzinfo=timezone.utc)
+    except ValueError:
+        return None
 
 
-def parse_job_search(html: str) -> SearchAnswer:
-    """The job search's answer: ``jids`` (ints, in page order) and ``parameters``
-    (the echoed lines [seen]). Only the ``Parameters`` heading and the rows'
-    job links are relied on; the page gives no count of the jobs found [seen:
-    no ``N jobs`` block in three verbose runs of the original].
+def _search_value(key: str, text: str) -> object:
+    if key == 'exposure_ms':
+        return parse_exposure(text)
+    if key == 'completed':
+        return search_time(text)
+    if key == 'telescope':
+        return telescope_of_view(text, None)
+    return text
+
+
+class _Row:
+    """A ``<tr>`` being read: its cells' texts and its first link."""
+
+    __slots__ = ('cells', 'link', 'open_cell')
+
+    def __init__(self) -> None:
+        self.cells: list[list[str]] = []
+        self.link: str | None = None
+        self.open_cell = False
+
+
+class SearchPageReader(Scanner):
+    """The job search's answer, read in one linear pass (`html_scan`).
+
+    Keeps the lines of the element after the first ``<h3>`` holding
+    ``Parameters`` [seen], and each row whose first link is a job link [seen],
+    with the columns its headings name (`SEARCH_HEADINGS`, [assumed]); stops
+    once ``limit`` jobs are read and the page shows one more (``more``).
+    """
+
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self.limit = limit
+        self.rows: list[SearchRow] = []
+        self.more = False
+        self.heading_found = False
+        self.parameters: list[str] = []
+        self._jids: set[int] = set()
+        self._headings: list[str | None] | None = None
+        self._row: _Row | None = None
+        # The Parameters echo: 'heading' inside the <h3>, 'sibling' waiting for the
+        # next element, 'echo' inside it (``_echo_depth`` deep), 'done'.
+        self._echo = 'none'
+        self._echo_tag = ''
+        self._echo_depth = 0
+        self._heading_text: list[str] = []
+        self._echo_text: list[str] = []
+
+    def answer(self, cut: bool) -> SearchAnswer:
+        """What was read; ``cut``: the page went on beyond what was read."""
+        self._end_row()
+        if self._echo == 'echo':
+            self._end_echo()
+        columns = [key for key in SEARCH_COLUMNS if key in (self._headings or ())]
+        return {'jids': [row['jid'] for row in self.rows], 'parameters': self.parameters,
+                'rows': self.rows, 'columns': columns, 'more': self.more, 'cut': cut}
+
+    # -- the Parameters echo [seen] --------------------------------------------------------
+    def _parameters_start(self, tag: str) -> None:
+        if self._echo == 'none' and tag == 'h3':
+            self._echo, self._heading_text = 'heading', []
+        elif self._echo == 'sibling':
+            self._echo, self._echo_tag, self._echo_depth = 'echo', tag, 1
+            if tag in VOID_TAGS:
+                self._end_echo()
+        elif self._echo == 'echo' and tag == self._echo_tag:
+            self._echo_depth += 1
+
+    def _parameters_end(self, tag: str) -> None:
+        if self._echo == 'heading' and tag == 'h3':
+            found = 'parameters' in ' '.join(self._heading_text).lower()
+            self._echo = 'sibling' if found else 'none'
+            self.heading_found = self.heading_found or found
+        elif self._echo == 'sibling':
+            self._echo = 'done'                 # the heading's parent ended: no echo
+        elif self._echo == 'echo' and tag == self._echo_tag:
+            self._echo_depth -= 1
+            if not self._echo_depth:
+                self._end_echo()
+
+    def _end_echo(self) -> None:
+        for piece in '\n'.join(self._echo_text).split('\n'):
+            piece = piece.replace('\xa0', ' ').rstrip()
+            if piece.strip():
+                self.parameters.append(piece)
+        self._echo = 'done'
+
+    # -- the rows ----------------------------------------------------------------------------
+    def _end_row(self) -> None:
+        row, self._row = self._row, None
+        if row is None:
+            return
+        texts = [_clean(' '.join(cell)) for cell in row.cells]
+        if row.link is None:
+            keys = [SEARCH_HEADINGS.get(text.rstrip(':').strip().lower()) for text in texts]
+            if sum(key is not None for key in keys) >= 2:
+                self._headings = keys           # a heading row: the columns of those after
+            return
+        jid = int(_JID_LINK.search(row.link).group(1))  # type: ignore[union-attr]
+        record: SearchRow = {'jid': jid, 'object_name': None, 'telescope': None,
+                             'filter': None, 'exposure_ms': None, 'completed': None,
+                             'user': None, 'comment': None}
+        if self._headings is not None and len(texts) == len(self._headings):
+            for key, text in zip(self._headings, texts):
+                if key in SEARCH_COLUMNS and text:
+                    record[key] = _search_value(key, text)  # type: ignore[literal-required]
+        self.rows.append(record)
+
+    def start(self, tag: str, attrs: dict[str, str]) -> None:
+        self._parameters_start(tag)
+        if tag == 'tr':
+            self._end_row()
+            self._row = _Row()
+        elif self._row is None:
+            return
+        elif tag in ('td', 'th'):
+            self._row.cells.append([])
+            self._row.open_cell = True
+        elif tag == 'a' and 'href' in attrs and self._row.link is None:
+            self._first_link(attrs['href'])
+
+    def _first_link(self, href: str) -> None:
+        """The first link of the row: a job row's when it links to a job [seen]."""
+        found = _JID_LINK.search(href)
+        if not found or href.startswith('jid='):
+            self._row = None                    # no job row, whatever comes after
+            return
+        jid = int(found.group(1))
+        if jid in self._jids:
+            self._row = None                    # a job shown twice is read once
+            return
+        if len(self._jids) >= self.limit:
+            self.more = True
+            self._row = None
+            self.stop()
+        self._jids.add(jid)
+        self._row.link = href                   # type: ignore[union-attr]
+
+    def end(self, tag: str) -> None:
+        self._parameters_end(tag)
+        if self._row is None:
+            return
+        if tag in ('td', 'th'):
+            self._row.open_cell = False
+        elif tag in ('tr', 'table'):
+            self._end_row()
+
+    def text(self, data: str) -> None:
+        if self._echo == 'heading':
+            self._heading_text.append(data)
+        elif self._echo == 'echo':
+            self._echo_text.append(data)
+        if self._row is not None and self._row.open_cell:
+            self._row.cells[-1].append(data)
+
+
+def parse_job_search(html: str, limit: int | None = None) -> SearchAnswer:
+    """The job search's answer: ``jids`` (ints, in page order), ``parameters``
+    (the echoed lines [seen]), ``rows`` (`SearchRow`: each job's id and the
+    columns the page's headings name, [assumed]), ``columns`` (which),
+    ``more`` (the page lists more than ``limit`` jobs, `RESULTS_PER_PAGE` by
+    default: the rest are not read) and ``cut`` (the page is longer than
+    `MAX_PAGE_CHARS`: the rest is not read). Only the ``Parameters`` heading
+    and the rows' job links are relied on; the page gives no count of the jobs
+    found [seen: no ``N jobs`` block in five verbose runs of the original].
+
+    Read in one pass, in time linear in the page and bounded by
+    `MAX_PAGE_CHARS` and ``limit`` (`SearchPageReader`).
 
     Raises
     ------
     `~astroquery.exceptions.RemoteServiceError`
         When the page has no ``Parameters`` heading (it is not a search answer).
     """
-    soup = _soup(html)
-    parameters = _heading(soup, 'Parameters')
-    if parameters is None:
-        raise RemoteServiceError(f"job search ({JOB_SEARCH_PATH}): no 'Parameters' heading "
-                                 f"in the answer: {quote_body(html)}")
-    # The job link is the first <a> of its row [seen] (a row whose first link
-    # is no job link is no job row, whatever its other links); the other
-    # columns are [assumed]: nothing else of a row is read.
-    jids: list[int] = []
-    for row in soup.find_all('tr'):
-        link = row.find('a', href=True)
-        if link is None:
-            continue
-        href = str(link['href'])
-        found = _JID_LINK.search(href)
-        if found and not href.startswith('jid='):
-            jid = int(found.group(1))
-            if jid not in jids:
-                jids.append(jid)
-    return {'jids': jids, 'parameters': _element_lines(parameters.find_next_sibling())}
+    reader = SearchPageReader(RESULTS_PER_PAGE if limit is None else limit)
+    cut = reader.scan(html, MAX_PAGE_CHARS)
+    if not reader.heading_found:
+        raise RemoteServiceError(f"The server's answer to the job search ({JOB_SEARCH_PATH}) "
+                                 f"is not a list of jobs: it has no 'Parameters' heading. It "
+                                 f"begins {quote_body(html)}")
+    return reader.answer(cut)

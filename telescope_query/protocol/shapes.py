@@ -9,7 +9,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, TypedDict
 
-__all__ = ['FolderRecord', 'RequestRecord', 'RequestView', 'JobView', 'SearchAnswer']
+__all__ = ['FolderRecord', 'RequestRecord', 'RequestView', 'JobView', 'SearchRow',
+           'SearchAnswer']
 
 
 class FolderRecord(TypedDict):
@@ -59,6 +60,7 @@ class RequestView(TypedDict):
     flat_id: int | None
     info: dict[str, Any] | None
     completion_check: str      # '' as parsed; see pages.check_completion
+    comment: str | None        # [assumed] row; records cached before it lack the key
 
 
 class JobView(TypedDict):
@@ -82,8 +84,26 @@ class JobView(TypedDict):
     completion_check: str
 
 
+class SearchRow(TypedDict):
+    """One job of the job search's answer (``pages.parse_job_search``): its id and
+    what its row shows under a known heading (None where it shows nothing)."""
+
+    jid: int
+    object_name: str | None
+    telescope: str | None       # as `pages.telescope_of_view` reads a name: None for 'Galaxy'
+    filter: str | None
+    exposure_ms: int | None
+    completed: datetime | None
+    user: str | None
+    comment: str | None
+
+
 class SearchAnswer(TypedDict):
     """The job search's answer (``pages.parse_job_search``)."""
 
     jids: list[int]
     parameters: list[str]
+    rows: list[SearchRow]       # one per jid, in the same order
+    columns: list[str]          # the SearchRow keys the page's headings give
+    more: bool                  # the page lists more jobs than were read (the limit)
+    cut: bool                   # the page is longer than was read (the size bound)

@@ -9,11 +9,13 @@ this module its default.
 """
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 __all__ = ['STATUS_TEXTS', 'STATUS_COMPLETE', 'FINAL_STATUSES', 'is_queued', 'status_text', 'status_code',
            'TELESCOPE_IDS', 'TELESCOPE_NAMES', 'IN_SERVICE', 'TODAYS_TELESCOPE_TYPE',
            'STANDARD_FILTERS', 'OTHER_FILTERS', 'FILTER_PLANES', 'MAX_EXPOSURE_S', 'MIN_EXPOSURE_S',
            'DEFAULT_QUEUE_LIMIT', 'LISTING_SORTS', 'STANDARD_FOLDERS', 'SITE_LATITUDE', 'SITE_LONGITUDE',
-           'SITE_HEIGHT', 'NEVER_RISES_BELOW_DEC']
+           'SITE_HEIGHT', 'NEVER_RISES_BELOW_DEC', 'ARCHIVE_START']
 
 #: Request status codes and texts [seen].
 STATUS_TEXTS: dict[int, str] = {
@@ -104,3 +106,11 @@ SITE_LONGITUDE = -16.51    # degrees east
 SITE_HEIGHT = 2390.0       # metres
 #: A target south of this declination never rises there (status 25 exists for it).
 NEVER_RISES_BELOW_DEC = SITE_LATITUDE - 90.0
+
+#: No job of the site can be older than this [assumed]: the site's own history
+#: page says its first telescope (Bradford's, at Oxenhope) was "the first robot
+#: on the Web in December 1993"; today's archive began with the Tenerife
+#: telescope of 2004, as far as can be told. The oldest dates in the recorded
+#: outputs are later: a folder created 2014-08-05 and job J295541, completed
+#: 2017-07-14 [seen]. The job search refuses times before it.
+ARCHIVE_START = datetime(1993, 12, 1, tzinfo=timezone.utc)

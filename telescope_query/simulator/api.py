@@ -191,9 +191,17 @@ class UserApi:
         limit = as_int(params['limit'], 'limit') if 'limit' in params else len(rows)
         if start < 0 or limit < 0:
             raise ApiError('ERR_BAD_PARAMS')
+        # Faults of a server that pages otherwise (PROTOCOL.md 2: [assumed]).
+        cap = self.faults.take('page_cap', keys)
+        if cap is not None:
+            limit = min(limit, int(cap.params['rows']))
+        if self.faults.take('ignore_start', keys) is not None:
+            start = 0
+        short = self.faults.take('short_total', keys)
+        total = len(rows) + (int(short.params['missing']) if short is not None else 0)
         page = rows[start:start + limit]
         return answer(1, 'OK', {
-            'totalRequests': str(len(rows)),
+            'totalRequests': str(total),
             'requests': [listing_record(r, start + index + 1)
                          for index, r in enumerate(page)]})
 

@@ -29,6 +29,12 @@ kind                effect (parameters, with defaults)
 ``login_page``      an HTML page (a view, the job search, the processed
                     page, the form constructor) answers the login form
                     instead; the session itself stays valid.
+``page_cap``        a listing (``1-get-list-own``) sends at most ``rows``
+                    (required) requests, whatever ``limit`` asks for.
+``short_total``     a listing's ``totalRequests`` counts ``missing`` (10)
+                    requests more than the folder holds and ever sends.
+``ignore_start``    a listing ignores ``startAfterRow``: every page starts
+                    again at the folder's first request.
 ==================  ===========================================================
 
 ``endpoint`` is a path such as ``'api-user.php'`` or ``'v3image-download.php'``,
@@ -59,6 +65,9 @@ KINDS: dict[str, dict[str, Any]] = {
     'non_json': {},
     'truncated_json': {},
     'login_page': {},
+    'page_cap': {'rows': _REQUIRED},
+    'short_total': {'missing': 10},
+    'ignore_start': {},
 }
 
 

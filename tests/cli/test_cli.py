@@ -254,9 +254,9 @@ def test_jobs_with_details_and_telescope(cli, as_demo, api):
                  '--format', 'json')
     assert result.status == 0
     records = result.json()
-    # Job views say Galaxy for COAST and PIRATE alike [seen]: the telescope is unknown.
+    # Job views say Galaxy for COAST and PIRATE alike [seen]; the search's rows name it.
     assert records and {r['telescope_type'] for r in records} == {'Galaxy'}
-    assert {r['telescope'] for r in records} == {None}
+    assert {r['telescope'] for r in records} == {'PIRATE'}
     assert [r['jid'] for r in records] == list(api.query_jobs('2000-01-01',
                                                               telescope='PIRATE')['jid'])
     assert all(r['completed'] for r in records)
@@ -285,12 +285,12 @@ def test_show_mixed_kinds_need_the_table_format(cli, as_demo):
 
 # ------------------------------------------------------------------ failures (exit 1)
 
-def test_missing_request_is_one_line_on_stderr(cli, as_demo):
+def test_missing_request_is_one_line_on_stderr(cli, as_demo, simulator):
     result = cli('show', 'R999999999')
     assert result.status == 1
     assert result.out == ''
     assert result.err == ("telescope-query show: error: No request R999999999 in the "
-                          "account of 'demo'.\n")
+                          f"account of 'demo' on {simulator.url}.\n")
 
 
 def test_verbose_adds_the_traceback(cli, as_demo):

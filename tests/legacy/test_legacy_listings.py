@@ -213,6 +213,19 @@ def test_get_obs_list_window_and_checks(telescope, simulator, capsys):
             telescope.get_obs_list(**bad)
 
 
+@pytest.mark.parametrize('kwargs, text', [
+    ({'t': 0}, r"t must be on or after 1993-12-01 \(UTC\).*got 1970-01-01 16:00"),
+    ({'t': -1e10}, r"t must be on or after 1993-12-01"),
+    ({'dt': 20000}, r"dt must reach no further back than 1993-12-01.*20000 days reach"),
+    ({'dt': 1e7}, r"dt must reach no further back than 1993-12-01"),
+])
+def test_get_obs_list_refuses_windows_before_the_site(telescope, simulator, kwargs, text):
+    simulator.counters.reset()
+    with pytest.raises(ValueError, match=text):
+        telescope.get_obs_list(**kwargs)
+    assert simulator.counters.total() == 0
+
+
 def test_legacy_attributes(telescope):
     assert LegacyTelescope.REQUESTSTATUS_TEXTS[8] == "Complete"
     assert telescope.REQUESTSTATUS_TEXTS[int('25')] == 'Never rises'

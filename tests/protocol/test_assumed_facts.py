@@ -267,6 +267,11 @@ def test_request_view_with_only_the_seen_label():
     ([('Telescope Type Name', 'COAST')], {'telescope': 'COAST'}),
     ([('Dark Frame', 'Instant')], {'dark_frame': True}),
     ([('Dark Frame', 'None')], {'dark_frame': False}),
+    # No recorded view shows the comment; a row of it is read when there is one.
+    ([('Comments', 'AAVSO')], {'comment': 'AAVSO'}),
+    ([('User comment:', 'Mira, BVR')], {'comment': 'Mira, BVR'}),
+    ([('Comments', '')], {'comment': None}),
+    ([], {'comment': None}),
 ])
 def test_request_view_labels_seen_in_code_only_with_other_values(rows, expected):
     record = pages.parse_request_view(_page(_rows([('Job ID', 'J1'), *rows])), 7)
@@ -301,8 +306,10 @@ def test_a_results_block_is_neither_needed_nor_read(results):
              '<tr><td><a href="v4request-view.php?jid=423342">J423342</a></td></tr>'
              '<tr><td><a href="v4request-view.php?jid=423183">J423183</a></td></tr></table>')
     found = pages.parse_job_search(_search(results + table))
-    assert found == {'jids': [423342, 423183],
-                     'parameters': pages.parse_job_search(_search(''))['parameters']}
+    assert found['jids'] == [423342, 423183]
+    assert found['parameters'] == pages.parse_job_search(_search(''))['parameters']
+    assert [row['jid'] for row in found['rows']] == found['jids']
+    assert not found['more'] and not found['cut']
 
 
 @pytest.mark.parametrize('row, jid', [

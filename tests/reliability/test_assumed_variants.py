@@ -18,7 +18,7 @@ import io
 import json
 import re
 import zipfile
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Callable
 
 import numpy as np
@@ -378,6 +378,50 @@ def test_job_search_with_a_count_or_other_columns(variant, simulator, hostile_pr
         html(SEARCH_VARIANTS[variant](b.decode())) if r.path.endswith(SEARCH) else None))
     client = make_client()
     assert list(client.query_jobs(start, end)['jid']) == expected
+
+
+def _blind_selector(galaxy_rows: bool):
+    """The job search finding nothing when asked for one telescope, as the live
+    site's selector may for jobs shown as ``Galaxy``; with ``galaxy_rows`` the
+    rows' telescope column says ``Galaxy`` instead of the name."""
+    def rewrite(request, status, headers, body):
+        if not request.path.endswith(SEARCH):
+            return None
+        text = body.decode()
+        if request.form.get('searchtelescope'):
+            text = re.sub(r'<tr><td><a href="v4request-view[^\n]*\n', '', text)
+        elif galaxy_rows:
+            text = re.sub(r'<td>(COAST|PIRATE)</td>', '<td>Galaxy</td>', text)
+        return html(text)
+    return rewrite
+
+
+@pytest.mark.parametrize('rows_say', ['the telescope', 'Galaxy'])
+def test_a_telescope_selector_that_finds_nothing(rows_say, simulator, hostile_proxy,
+                                                 make_client, astroquery_log):
+    """The search by telescope finds nothing although the window holds jobs: the
+    jobs of the search of all telescopes are kept whose rows name it, with no view
+    opened; where the rows say Galaxy, the views cannot tell COAST from PIRATE
+    either, so the jobs of both are kept, with a warning."""
+    now = datetime.fromtimestamp(simulator.archive.current_time(), timezone.utc)
+    start, end = now - timedelta(days=60), now.replace(second=0, microsecond=0)
+
+    def expected(telescope_id):
+        return [job.jid for job in simulator.archive.search_jobs(
+            start.timestamp(), end.timestamp() + 59, telescope_id)]
+
+    proxied(hostile_proxy, _blind_selector(galaxy_rows=rows_say == 'Galaxy'))
+    client = make_client()
+    simulator.counters.reset()
+    table = client.query_jobs(start, end, telescope='PIRATE')
+    warned = [r.getMessage() for r in astroquery_log if r.levelname == 'WARNING']
+    if rows_say == 'Galaxy':
+        assert sorted(table['jid']) == sorted(expected(6) + expected(7))
+        assert any('tell COAST from PIRATE' in m for m in warned), warned
+    else:
+        assert list(table['jid']) == expected(7) != []
+        assert simulator.counters[VIEW] == 0 and not warned
+        assert set(table['telescope']) == {'PIRATE'}
 
 
 # --- section 3: unknown ids [assumed: a view without value rows] -------------------------

@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Callable
 
 import numpy as np
@@ -156,9 +157,12 @@ BAD_SEARCH_FILTER = BAD_FILTER
 BAD_TIME = Bad(('nan', 'inf', '2024-13-01', '2024-02-30 10:00', '2024-11-18 25:00',
                 '18/11/2024', 'yesterday', '99999-01-01', '', 1.5, 1700000000, b'2024-01-01',
                 np.datetime64('2024-01-01'), Time(['2024-01-01', '2024-01-02']),
-                Time(1e10, format='jd'), Time(-1e6, format='jd')),
+                Time(1e10, format='jd'), Time(-1e6, format='jd'),
+                # Before the site's first telescope went on the web (1993-12-01):
+                '1990-01-01', '0024-11-18 16:00', Time(0, format='mjd'), datetime(1970, 1, 1)),
                st.text(max_size=30).filter(lambda s: not _parses_as_time(s)) | UNICODE_TEXT
-               | st.floats(allow_nan=True) | st.integers()) | HUGE_TEXT \
+               | st.floats(allow_nan=True) | st.integers()
+               | st.datetimes(max_value=datetime(1993, 11, 30))) | HUGE_TEXT \
     | WEIRD.without(lambda v: v is not None)          # None: the default window
 
 BAD_EXPOSURE = Bad((0, -1, -0.5, *NON_FINITE, 600.5, 601, 1e300, math.nan * u.s, -30 * u.s,
@@ -209,12 +213,14 @@ BAD_PASSWORD = Bad(('', 12, math.nan, True, ['demo'], b'demo', object()))
 BAD_CONFIG = Bad((12, math.nan, True, ['telescope.ini'], object()))
 BAD_PATH = Bad((None, 12, math.nan, True, ['files'], object()))
 
-BAD_EPOCH_SECONDS = Bad((*NON_FINITE, 1e20, -1e20, 10 ** 30, '1700000000', True, [1.0]),
+BAD_EPOCH_SECONDS = Bad((*NON_FINITE, 1e20, -1e20, 10 ** 30, '1700000000', True, [1.0],
+                         0, 7e8),                 # before the site (1993-12-01)
                         st.floats(min_value=1e12, max_value=1e300)
-                        | st.floats(max_value=-1e12, min_value=-1e300))
-BAD_DAYS = Bad((*NON_FINITE, 0, -1, -0.5, 1e20, 10 ** 30, '1', None, True),
+                        | st.floats(max_value=-1e12, min_value=-1e300)
+                        | st.floats(min_value=-1e11, max_value=754_000_000))
+BAD_DAYS = Bad((*NON_FINITE, 0, -1, -0.5, 1e20, 10 ** 30, '1', None, True, 20000),
                st.floats(max_value=0) | st.integers(max_value=0)
-               | st.floats(min_value=1e7, max_value=1e300))
+               | st.floats(min_value=20000, max_value=1e300))    # back before the site
 BAD_HOUR = Bad((24, -1, 10.5, math.nan, '10', None, True),
                st.integers().filter(lambda n: not 0 <= n <= 23))
 BAD_MINUTE = Bad((60, -1, 10.5, math.nan, '10', None, True),
@@ -264,12 +270,19 @@ CASES = [
     Case('get_requests', 'folder', BAD_FOLDER, lambda c, v, p: c.get_requests(v)),
     Case('get_requests', 'sort', BAD_SORT, lambda c, v, p: c.get_requests(sort=v)),
     Case('get_requests', 'status', BAD_STATUS, lambda c, v, p: c.get_requests(status=v)),
+    Case('get_requests', 'cache', NOT_A_FLAG,
+         lambda c, v, p: c.get_requests(details=True, cache=v)),
     Case('get_request_details', 'rids', BAD_IDS, lambda c, v, p: c.get_request_details(v)),
+    Case('get_request_details', 'cache', NOT_A_FLAG,
+         lambda c, v, p: c.get_request_details(1, cache=v)),
     Case('get_job_details', 'jids', BAD_IDS, lambda c, v, p: c.get_job_details(v)),
+    Case('get_job_details', 'cache', NOT_A_FLAG, lambda c, v, p: c.get_job_details(1, cache=v)),
     Case('query_object', 'name', Bad(('', '  \t', 12, math.nan, ['SS Cyg'])) | WEIRD,
          lambda c, v, p: c.query_object(v)),
     Case('query_object', 'status', BAD_STATUS, lambda c, v, p: c.query_object('SS Cyg',
                                                                            status=v)),
+    Case('query_object', 'cache', NOT_A_FLAG, lambda c, v, p: c.query_object('SS Cyg',
+                                                                          cache=v)),
     Case('query_jobs', 'start', BAD_TIME, lambda c, v, p: c.query_jobs(v, WINDOW['end'])),
     Case('query_jobs', 'end', BAD_TIME, lambda c, v, p: c.query_jobs(WINDOW['start'], v)),
     Case('query_jobs (window)', 'start',
@@ -282,6 +295,8 @@ CASES = [
     Case('query_jobs', 'filter', BAD_SEARCH_FILTER,
          lambda c, v, p: c.query_jobs(**WINDOW, telescope='COAST', filter=v)),
     Case('query_jobs', 'details', NOT_A_FLAG, lambda c, v, p: c.query_jobs(**WINDOW, details=v)),
+    Case('query_jobs', 'cache', NOT_A_FLAG,
+         lambda c, v, p: c.query_jobs(**WINDOW, details=True, cache=v)),
     Case('get_images', 'jids', BAD_IDS, lambda c, v, p: c.get_images(v, show_progress=False)),
     Case('get_images', 'cube', NOT_A_FLAG, lambda c, v, p: c.get_images(1, cube=v)),
     Case('get_images', 'processed', NOT_A_FLAG, lambda c, v, p: c.get_images(1, processed=v)),

@@ -57,7 +57,8 @@ def receive(http, url, headers=None):
 def test_every_kind_is_known():
     assert set(KINDS) == {'http_500', 'latency', 'cut_connection', 'short_body',
                           'corrupt_product', 'expire_session', 'never_ready', 'non_json',
-                          'truncated_json', 'login_page'}
+                          'truncated_json', 'login_page', 'page_cap', 'short_total',
+                          'ignore_start'}
 
 
 def test_add_checks_its_arguments():
@@ -333,6 +334,41 @@ def test_never_ready_on_the_processed_page(simulator, login):
     url = f'{simulator.url}imageengine-request.php?jid={job.jid}&type=3'
     pages = [http.get(url, timeout=30).text for _ in range(3)]
     assert ['<iframe' in page for page in pages] == [False, False, True]
+
+
+# -- page_cap / short_total / ignore_start: listings that page otherwise --------------------
+LIST_OWN = 'api-user.php/request-manager/1-get-list-own'
+
+
+def listing(http, sim, api, **params):
+    data = api(http, sim, 'request-manager', '1-get-list-own',
+               {'limit': 100000, 'sort': 'rid', 'folderid': 1, **params}).json()['data']
+    return int(data['totalRequests']), [int(r['id']) for r in data['requests']]
+
+
+def test_page_cap_limits_every_page(simulator, login, api):
+    http = login(simulator)
+    total, whole = listing(http, simulator, api)
+    simulator.faults.add('page_cap', endpoint=LIST_OWN, rows=7, count=2)
+    assert listing(http, simulator, api) == (total, whole[:7])
+    assert listing(http, simulator, api, startAfterRow=7) == (total, whole[7:14])
+    assert listing(http, simulator, api) == (total, whole)         # used up
+
+
+def test_short_total_counts_more_than_is_sent(simulator, login, api):
+    http = login(simulator)
+    total, whole = listing(http, simulator, api)
+    simulator.faults.add('short_total', endpoint=LIST_OWN, missing=5, count=None)
+    assert listing(http, simulator, api) == (total + 5, whole)
+    assert listing(http, simulator, api, startAfterRow=total) == (total + 5, [])
+
+
+def test_ignore_start_sends_the_first_page_again(simulator, login, api):
+    http = login(simulator)
+    total, whole = listing(http, simulator, api)
+    simulator.faults.add('ignore_start', count=1)
+    assert listing(http, simulator, api, startAfterRow=10, limit=5) == (total, whole[:5])
+    assert listing(http, simulator, api, startAfterRow=10, limit=5) == (total, whole[10:15])
 
 
 # -- non_json / truncated_json / login_page --------------------------------------------------
