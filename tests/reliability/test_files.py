@@ -307,14 +307,19 @@ def test_a_full_disk_names_the_job_and_the_file(simulator, tmp_path):
     RLIMIT_FSIZE in a process of its own, which any user (root included, in
     CI) may set: a write past the limit fails as on a full disk (EFBIG)."""
     jid = demo_jids(simulator)[34]
+    # Half the product: its own file cannot be written whole, the small records can.
+    # (Which job is [34] depends on what earlier tests left in the shared simulator,
+    # and products range from ~10 kB up: a fixed limit may exceed the product.)
+    limit = len(served_bytes(simulator, jid)) // 2
+    assert limit > 4096, 'a product too small for this test'
     process = client_process(simulator, '''
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-        resource.setrlimit(resource.RLIMIT_FSIZE, (20_000, 20_000))
+        resource.setrlimit(resource.RLIMIT_FSIZE, (int(sys.argv[4]), int(sys.argv[4])))
         manifest = client.download_data([int(sys.argv[3])], path=sys.argv[2],
                                         show_progress=False)
         print(manifest['status'][0])
         print(manifest['message'][0])
-    ''', tmp_path / 'cache', tmp_path / 'out', jid, stdout=subprocess.PIPE,
+    ''', tmp_path / 'cache', tmp_path / 'out', jid, limit, stdout=subprocess.PIPE,
         stderr=subprocess.PIPE)
     out, err = process.communicate(timeout=120)
     assert process.returncode == 0, err.decode()[-2000:]
