@@ -471,7 +471,7 @@ class TelescopeClass(SessionQuery):
                                     flat=flat, show_progress=show_progress,
                                     overwrite=overwrite, cache=cache)
 
-    def preview(self, jid_or_hdul: Any, **options: Any):
+    def preview(self, jid_or_hdul: Any, *, cache: bool = True, **options: Any):
         """A quick-look colour composite: a matplotlib `~matplotlib.figure.Figure`.
 
         Parameters
@@ -479,6 +479,9 @@ class TelescopeClass(SessionQuery):
         jid_or_hdul : int, str or `~astropy.io.fits.HDUList`
             A job id (its raw cube is fetched, or taken from the cache) or a
             product from `get_images`.
+        cache : bool, optional
+            For a job id, as for `get_images`: False neither reads nor writes
+            the product cache.
         **options
             Passed to `telescope_query.images.preview.preview` (``crop_overscan``,
             ``stretch``, ``q``, ``title``, figure options).
@@ -490,12 +493,13 @@ class TelescopeClass(SessionQuery):
         """
         from astropy.io import fits
         from .images import preview as quick_look
+        cache = arguments.check_flag(cache, 'cache')
         if isinstance(jid_or_hdul, fits.HDUList):
             return quick_look.preview(jid_or_hdul, **options)
         (jid,), _ = arguments.ids(jid_or_hdul, 'jid_or_hdul', column='jid')
         # Every option, and matplotlib itself, is checked before any download.
         quick_look.check_options(**options)
-        hdul = self.get_images([jid], show_progress=False)[0]
+        hdul = self.get_images([jid], show_progress=False, cache=cache)[0]
         return quick_look.preview(hdul, **options)
 
     def clear_cache(self, *, products: bool = True, records: bool = True) -> None:

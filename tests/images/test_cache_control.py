@@ -14,6 +14,7 @@ import os
 from pathlib import Path
 
 import numpy as np
+import pytest
 from astropy.io import fits
 
 from telescope_query import conf
@@ -143,3 +144,22 @@ def test_cache_limit_leaves_the_records_of_what_it_removes_nowhere(telescope, si
             telescope.get_images(jid)[0].close()
     raw = Path(telescope.product_cache) / 'raw'
     assert sorted(os.listdir(raw)) == [f'{jids[-1]}.fits', f'{jids[-1]}.fits.json']
+
+
+def test_preview_of_a_job_takes_cache_false_too(telescope, simulator, quick):
+    """``preview(jid)`` fetches a product like ``get_images``: with ``cache=False`` it
+    neither serves it from the cache nor keeps it there."""
+    pytest.importorskip('matplotlib')
+    jids = demo_jids(simulator)[56:58]
+    cached = cache.cached_path(telescope, Product(jids[0]))
+    telescope.get_images(jids[0])[0].close()
+    before = cached.stat()
+    simulator.counters.reset()
+    telescope.preview(jids[0], cache=False)
+    assert simulator.counters[DOWNLOAD] == 1                 # fetched afresh
+    after = cached.stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+    telescope.preview(jids[1], cache=False)
+    assert not cache.cached_path(telescope, Product(jids[1])).exists()
+    with pytest.raises(TypeError, match='^cache '):
+        telescope.preview(jids[1], cache='no')
