@@ -256,6 +256,10 @@ def test_ctrl_c_stops_a_bulk_download_at_once_leaving_everything_sound(simulator
     simulator.faults.add('latency', endpoint=CREATE, ms=300, count=None)
     cache_folder, out = tmp_path / 'cache', tmp_path / 'out'
     process = client_process(simulator, '''
+        # Ctrl-C as in a terminal: a process started in the background (a
+        # script's `cmd &`, some CI runners) inherits SIGINT ignored, and
+        # Python then installs no KeyboardInterrupt for it.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         jids = [int(j) for j in sys.argv[3].split(',')]
         client.download_data(jids, path=sys.argv[2], show_progress=False)
     ''', cache_folder, out, ','.join(map(str, jids)), stdout=subprocess.PIPE,
