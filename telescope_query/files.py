@@ -53,12 +53,13 @@ def clone_or_copy(source: str | os.PathLike, target: str | os.PathLike) -> str:
     with open(source, 'rb') as src, open(target, 'r+b') as dst:
         if _clone(src.fileno(), dst.fileno()):
             return 'clone'
-        dst.seek(0)
-        dst.truncate()
         if not _copy_in_kernel(src.fileno(), dst.fileno()):
             src.seek(0)
             dst.seek(0)
-            dst.truncate()
+            if os.fstat(dst.fileno()).st_size:
+                # ``target`` starts empty: only a kernel copy that failed
+                # midway left bytes to drop.
+                dst.truncate()
             shutil.copyfileobj(src, dst, 1 << 20)
     return 'copy'
 
