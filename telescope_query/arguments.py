@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import math
 import numbers
+import os
 import warnings
 from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 import astropy.units as u
@@ -23,7 +25,7 @@ __all__ = ['MAX_ID', 'ids', 'check_flag', 'ascii_digits', 'check_sort', 'status_
            'name_key', 'same_name', 'check_text', 'object_name', 'comment',
            'MAX_NAME_LENGTH', 'MAX_COMMENT_LENGTH', 'telescope', 'telescope_id',
            'filter_name', 'exposure_ms', 'utc_now', 'utc_datetime', 'time_window', 'searchable',
-           'folder_argument', 'match_folder', 'given']
+           'folder_argument', 'match_folder', 'given', 'folder_name', 'positive_number']
 
 #: Largest id accepted: ids beyond a signed 64-bit integer cannot exist on the site.
 MAX_ID = 2 ** 63 - 1
@@ -422,3 +424,32 @@ def match_folder(text: str, folders: Sequence[Mapping[str, Any]]) -> Any:
                 name_key(record['name']) == name_key(text)):
             return record
     return None
+
+
+# --- files and figures --------------------------------------------------------------
+
+def folder_name(value: Any, name: str = 'path') -> Path:
+    """A folder's name (str or path-like, ``~`` expanded), before the file system is
+    asked anything: not bytes, no NUL character (no file system takes one)."""
+    if not isinstance(value, (str, os.PathLike)) or isinstance(value, bytes):
+        raise TypeError(f"{name} must be a folder name (str or path-like), got "
+                        f"{type(value).__name__} {_shorten(value)}")
+    text = os.fspath(value)
+    if not isinstance(text, str):
+        raise TypeError(f"{name} must be a folder name as text, got bytes {_shorten(text)}")
+    if '\x00' in text:
+        raise ValueError(f"{name} must not contain a NUL character, got {_shorten(text)}")
+    if not text.strip():
+        raise ValueError(f"{name} must name a folder, got {text!r}")
+    return Path(text).expanduser()
+
+
+def positive_number(value: Any, name: str) -> float:
+    """A finite number above 0 (numpy's included; not a boolean)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number, got {type(value).__name__} "
+                        f"{_shorten(value)}")
+    number = float(value)
+    if not math.isfinite(number) or number <= 0:
+        raise ValueError(f"{name} must be a finite number above 0, got {_shorten(value)}")
+    return number
