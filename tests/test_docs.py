@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import contextlib
 import doctest
-import importlib.util
 import io
 import os
 import re
@@ -26,21 +25,10 @@ from astropy.config import paths
 from telescope_query.cli import main
 from telescope_query.credentials import KEYRING_SERVICE
 
+from keyring_stub import MemoryKeyring
+from reader_session import DOCS_ACCOUNTS, DOCS_SETTINGS
+
 DOCS = Path(__file__).resolve().parent.parent / 'docs'
-
-
-def _docs_conftest():
-    """docs/conftest.py, for its simulator settings (``import conftest`` would be ours)."""
-    spec = importlib.util.spec_from_file_location('telescope_query_docs_conftest',
-                                                  DOCS / 'conftest.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-_settings = _docs_conftest()
-DOCS_ACCOUNTS, DOCS_SETTINGS, MemoryKeyring = (
-    _settings.DOCS_ACCOUNTS, _settings.DOCS_SETTINGS, _settings.MemoryKeyring)
 
 CHECKER = doctest.OutputChecker()
 FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
@@ -237,3 +225,30 @@ def test_tutorial_notebook_runs(given_server, simulator_factory, tmp_path):
     figures = [output for cell in code for output in cell.get('outputs', [])
                if 'image/png' in output.get('data', {})]
     assert figures, 'the preview is shown as an image'
+
+
+# ------------------------------------------------------------------ the pages' doctests
+
+ROOT = DOCS.parent
+PAGES = [ROOT / 'README.rst', *sorted(DOCS.glob('*.rst'))]
+
+
+def test_readme_and_every_page_are_collected_as_doctests():
+    """pytest's own run collects README.rst and docs/*.rst (testpaths, doctest glob)."""
+    import tomllib
+
+    options = tomllib.loads((ROOT / 'pyproject.toml').read_text())['tool']['pytest'][
+        'ini_options']
+    assert 'README.rst' in options['testpaths'] and 'docs' in options['testpaths']
+    assert '--doctest-glob=*.rst' in options['addopts'].split()
+    assert '>>> ' in (ROOT / 'README.rst').read_text(encoding='utf-8')
+
+
+@pytest.mark.parametrize('page', PAGES, ids=lambda page: page.name)
+def test_a_skipped_example_says_why(page):
+    """+SKIP only where the simulator cannot serve the example, with the reason beside it."""
+    for number, line in enumerate(page.read_text(encoding='utf-8').splitlines(), 1):
+        if 'doctest: +SKIP' not in line:
+            continue
+        code = line.split('# doctest:')[0]
+        assert re.search(r'#\s*\w+', code), f'{page.name}:{number}: +SKIP without a reason'
