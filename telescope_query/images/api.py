@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -32,12 +31,8 @@ MANIFEST_COLUMNS = ('jid', 'product', 'local_path', 'status', 'message', 'size')
 
 def _products(jids: Any, cube: Any, processed: Any, flat: Any) -> list[Product]:
     ids, _ = arguments.ids(jids, 'jids')
-    cube = arguments.check_flag(cube, 'cube')
-    processed = arguments.check_flag(processed, 'processed')
-    if arguments.check_flag(flat, 'flat') and processed:
-        raise ValueError("flat=True asks for the raw frames divided by the flat field; the "
-                         "processed products are flat-fielded already: use one or the other")
-    return [Product(jid, cube, processed, bool(flat)) for jid in ids]
+    cube, processed, flat = arguments.product_flags(cube, processed, flat)
+    return [Product(jid, cube, processed, flat) for jid in ids]
 
 
 def get_images(client: Client, jids: Any, *, cube: bool = True, processed: bool = False,
@@ -90,12 +85,7 @@ def download_data(client: Client, jids: Any, *, path: str | os.PathLike = '.',
     """
     products = _products(jids, cube, processed, flat)
     show_progress = arguments.check_flag(show_progress, 'show_progress')
-    if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"path must be a folder name (str or path-like), got "
-                        f"{type(path).__name__} {path!r}")
-    folder = Path(path).expanduser()
-    if folder.exists() and not folder.is_dir():
-        raise ValueError(f"path must be a folder, but {os.fspath(folder)!r} is a file")
+    folder = arguments.output_folder(path, 'path')
     client._require_login()
     folder.mkdir(parents=True, exist_ok=True)
     rows = []
