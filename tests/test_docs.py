@@ -5,6 +5,7 @@ docs/simulator.rst, and the tutorial notebook, all against the simulator.
 """
 from __future__ import annotations
 
+import argparse
 import contextlib
 import doctest
 import io
@@ -84,15 +85,30 @@ def _steps(body: list[str], line: int) -> ConsoleBlock:
 
 
 def run_console(command: str, last_status: int) -> tuple[str, int]:
-    """Run one ``$`` line in-process: ``telescope-query ...`` or ``echo $?``."""
+    """Run one ``$`` line in-process: ``telescope-query ...``, ``echo $?``, or
+    ``echo TEXT | telescope-query ...`` (TEXT on standard input)."""
     if command == 'echo $?':
         return f'{last_status}\n', last_status
     argv = shlex.split(command)
+    stdin = ''
+    if argv[0] == 'echo' and '|' in argv:
+        bar = argv.index('|')
+        stdin, argv = ' '.join(argv[1:bar]) + '\n', argv[bar + 1:]
     assert argv[0] == 'telescope-query', f'the docs may only run telescope-query: {command}'
     both = io.StringIO()       # stdout and stderr interleaved, as a terminal shows them
-    with contextlib.redirect_stdout(both), contextlib.redirect_stderr(both):
+    with contextlib.redirect_stdout(both), contextlib.redirect_stderr(both), \
+            _stdin(stdin):
         status = main(argv[1:])
     return both.getvalue(), status
+
+
+@contextlib.contextmanager
+def _stdin(text: str):
+    saved, sys.stdin = sys.stdin, io.StringIO(text)
+    try:
+        yield
+    finally:
+        sys.stdin = saved
 
 
 @pytest.fixture
@@ -155,6 +171,13 @@ def test_console_block_parser(tmp_path):
         '''))
     (block,) = console_blocks(page)
     assert block.steps == [('telescope-query folders', 'a b\n'), ('echo $?', '0\n')]
+
+
+def test_console_runner_pipes_echo_into_standard_input(docs_cli):
+    out, status = run_console('echo not-the-password | telescope-query login --user demo '
+                              '--password-stdin', 0)
+    assert status == 1 and "as 'demo' failed" in out
+    assert run_console('echo $?', status) == ('1\n', 1)
 
 
 def test_simulator_page_pytest_example_passes(tmp_path):
@@ -252,3 +275,67 @@ def test_a_skipped_example_says_why(page):
             continue
         code = line.split('# doctest:')[0]
         assert re.search(r'#\s*\w+', code), f'{page.name}:{number}: +SKIP without a reason'
+
+
+# ------------------------------------------------------------------ every command line shown
+
+def _shown_command_lines() -> list[tuple[str, str]]:
+    """Every ``telescope-query`` command line of README.rst, docs/*.rst and the help
+    texts' examples, as ``(where, command)``; not those that docs/cli.rst runs with
+    their outputs (some show a refusal)."""
+    from telescope_query.cli.parser import build_parser
+
+    run = {command for block in console_blocks(DOCS / 'cli.rst')
+           for command, _ in block.steps}
+    found = []
+    for page in PAGES:
+        for number, line in enumerate(page.read_text(encoding='utf-8').splitlines(), 1):
+            match = re.match(r'\s*\$ (.*telescope-query .*)$', line)
+            if match and not (page.name == 'cli.rst' and match.group(1) in run):
+                found.append((f'{page.name}:{number}', match.group(1)))
+    parser = build_parser()
+    subcommands = next(action for action in parser._actions
+                       if isinstance(action, argparse._SubParsersAction)).choices
+    for name, sub in [('--help', parser), *subcommands.items()]:
+        for line in (sub.epilog or '').splitlines():
+            if line.strip().startswith('telescope-query '):
+                found.append((f'telescope-query {name} --help', line.strip()))
+            elif '| telescope-query ' in line:
+                found.append((f'telescope-query {name} --help', line.strip()))
+    return found
+
+
+def _argv(command: str) -> list[str]:
+    """The telescope-query words of a shell line: no comment, pipe, redirection, '&'."""
+    words = shlex.split(command, comments=True)
+    for separator in ('&&', '|'):
+        if separator in words:
+            words = words[words.index(separator) + 1:]
+    words = [word for word in words if word != '&']
+    if '>' in words:
+        words = words[:words.index('>')]
+    assert words[0] == 'telescope-query', command
+    return words[1:]
+
+
+@pytest.mark.parametrize('where, command', _shown_command_lines(),
+                         ids=[where for where, _ in _shown_command_lines()])
+def test_every_command_line_shown_is_valid_usage(where, command, tmp_path, monkeypatch):
+    """What the pages and the help show parses, and passes every option check."""
+    from telescope_query.cli import options
+    from telescope_query.cli.parser import build_parser
+
+    monkeypatch.chdir(tmp_path)
+    try:
+        args = build_parser().parse_args(_argv(command))
+    except SystemExit:
+        pytest.fail(f'{where}: {command} is refused by the parser')
+    options.check(args)
+
+
+def test_the_shown_command_lines_are_found():
+    shown = _shown_command_lines()
+    places = {where.split(':')[0] for where, _ in shown}
+    assert {'README.rst', 'cli.rst', 'simulator.rst', 'getting_started.rst'} <= places
+    assert any('--help' in where for where in places)
+    assert len(shown) >= 50
