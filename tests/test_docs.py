@@ -339,3 +339,37 @@ def test_the_shown_command_lines_are_found():
     assert {'README.rst', 'cli.rst', 'simulator.rst', 'getting_started.rst'} <= places
     assert any('--help' in where for where in places)
     assert len(shown) >= 50
+
+
+# ------------------------------------------------------------------ words a reader sees
+
+#: Pages for the package's developers, where the site's own words are the subject.
+DEVELOPER_PAGES = {'internals.rst', 'protocol.rst'}
+#: Internal words no reader should meet; a test's name (``test_basket_...``) aside.
+INTERNAL_WORDS = re.compile(r'(?<!test_)\bbasket|view is empty|empty view', re.IGNORECASE)
+
+
+def _reader_texts() -> list[tuple[str, str]]:
+    """(where, text) of what readers read: README, CHANGELOG, the user pages, the
+    notebook's markdown and every --help of the command line."""
+    from telescope_query.cli.parser import build_parser
+
+    texts = [(page.name, page.read_text(encoding='utf-8')) for page in PAGES
+             if page.name not in DEVELOPER_PAGES]
+    texts.append(('CHANGELOG.rst', (ROOT / 'CHANGELOG.rst').read_text(encoding='utf-8')))
+    nbformat = pytest.importorskip('nbformat')
+    notebook = nbformat.read(DOCS / 'tutorial.ipynb', as_version=4)
+    texts += [(f'tutorial.ipynb cell {number}', cell.source)
+              for number, cell in enumerate(notebook.cells) if cell.cell_type == 'markdown']
+    parser = build_parser()
+    subcommands = next(action for action in parser._actions
+                       if isinstance(action, argparse._SubParsersAction)).choices
+    texts += [(f'telescope-query {name} --help', sub.format_help())
+              for name, sub in [('', parser), *subcommands.items()]]
+    return texts
+
+
+def test_no_internal_words_where_readers_look():
+    found = [(where, match.group(0)) for where, text in _reader_texts()
+             for match in INTERNAL_WORDS.finditer(text)]
+    assert not found
