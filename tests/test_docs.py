@@ -376,3 +376,76 @@ def test_no_internal_words_where_readers_look():
     found = [(where, match.group(0)) for where, text in _reader_texts()
              for match in INTERNAL_WORDS.finditer(text)]
     assert not found
+
+
+# ------------------------------------------------------------------ named targets
+
+#: SIMBAD's ICRS positions (J2000) of the objects the examples name.
+REAL_POSITIONS = {
+    'SS Cyg': ('21:42:42.80', '+43:35:09.9'),
+    'V1500 Cyg': ('21:11:36.59', '+48:09:02.0'),
+    'M 31': ('00:42:44.33', '+41:16:07.5'),
+}
+NAMES = {'SS Cyg': r'\bSS Cyg\b', 'V1500 Cyg': r'\bV1500 Cyg\b',
+         'M 31': r'\bM ?31\b|Andromeda'}
+COORDINATES = re.compile(r'(\d{1,2}:\d{2}:\d{2}(?:\.\d+)?)\s+([+-]\d{1,2}:\d{2}:\d{2}(?:\.\d+)?)')
+#: Lines that name one target and give the position of another (a list of targets).
+OTHER_TARGETS = ("targets = Table({'target': ['SS Cyg', '20:42:59.6 +43:35:10'",)
+
+
+def _logical_lines(text: str) -> list[str]:
+    """Lines, a statement continued on the next line joined to it, and a comment
+    joined to the line it is about."""
+    lines: list[str] = []
+    joining = False
+    for line in text.splitlines():
+        if joining and lines:
+            lines[-1] += ' ' + line.strip()
+        else:
+            lines.append(line)
+        stripped = re.sub(r'\\n",?$', '', line.rstrip())     # a notebook's JSON line
+        joining = stripped.endswith((',', '(', '\\')) or stripped.lstrip().startswith('#')
+    return lines
+
+
+def _named_positions() -> list[tuple[str, str, str, str]]:
+    """(where, name, RA, Dec) of each position written beside an object's name in
+    README, the pages, the notebook, the help texts and the package's code (not the
+    simulator's catalogue: its records are the site's own, as recorded)."""
+    from telescope_query.cli.parser import build_parser
+
+    sources = [(path.name, path.read_text(encoding='utf-8'))
+               for path in [*PAGES, DOCS / 'tutorial.ipynb']]
+    package = ROOT / 'telescope_query'
+    sources += [(str(path.relative_to(ROOT)), path.read_text(encoding='utf-8'))
+                for path in sorted(package.rglob('*.py')) if 'simulator' not in path.parts]
+    parser = build_parser()
+    subcommands = next(action for action in parser._actions
+                       if isinstance(action, argparse._SubParsersAction)).choices
+    sources += [(f'{name} --help', sub.format_help())
+                for name, sub in [('', parser), *subcommands.items()]]
+    found = []
+    for where, text in sources:
+        for line in _logical_lines(text):
+            if any(other in line for other in OTHER_TARGETS):
+                continue
+            names = [name for name, pattern in NAMES.items() if re.search(pattern, line)]
+            for ra, dec in COORDINATES.findall(line):
+                found += [(where, name, ra, dec) for name in names]
+    return found
+
+
+def test_named_examples_are_at_the_real_positions():
+    from astropy import units as u
+    from astropy.coordinates import SkyCoord
+
+    found = _named_positions()
+    assert {name for _, name, _, _ in found} == set(REAL_POSITIONS)   # all three seen
+    wrong = []
+    for where, name, ra, dec in found:
+        real = SkyCoord(*REAL_POSITIONS[name], unit=(u.hourangle, u.deg))
+        given = SkyCoord(ra, dec, unit=(u.hourangle, u.deg))
+        if given.separation(real) > 1 * u.arcsec:
+            wrong.append(f'{where}: {name} at {ra} {dec}, '
+                         f'{given.separation(real).to(u.arcmin):.1f} from its position')
+    assert not wrong
