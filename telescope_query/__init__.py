@@ -9,8 +9,8 @@ observation requests and jobs, download their FITS images, and submit new
 observations.
 
 Configuration is read at call time from ``conf`` (astropy configuration
-system, section ``[telescope_query]``).  The environment variable
-``TELESCOPE_QUERY_SERVER`` overrides ``conf.server``.
+system: the file ``telescope_query.cfg`` in ``astropy.config.get_config_dir()``).
+The environment variable ``TELESCOPE_QUERY_SERVER`` overrides ``conf.server``.
 """
 from astropy import config as _config
 

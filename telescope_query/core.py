@@ -385,9 +385,8 @@ class TelescopeClass(SessionQuery):
             and ``statement``. ``meta['capture']`` is the file written.
         """
         arguments.check_flag(download, 'download')
-        if capture is not None and not isinstance(capture, (str, os.PathLike)):
-            raise TypeError(f"capture must be a file name (str or path-like), got "
-                            f"{type(capture).__name__} {capture!r}")
+        if capture is not None:
+            arguments.output_file(capture, 'capture')
         self._require_login()
         from .site_check import check_site
         return check_site(self, capture_path=capture, download=download)

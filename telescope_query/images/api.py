@@ -36,12 +36,8 @@ MANIFEST_COLUMNS = ('jid', 'product', 'local_path', 'status', 'message', 'size')
 
 def _products(jids: Any, cube: Any, processed: Any, flat: Any) -> list[Product]:
     ids, _ = arguments.ids(jids, 'jids')
-    cube = arguments.check_flag(cube, 'cube')
-    processed = arguments.check_flag(processed, 'processed')
-    if arguments.check_flag(flat, 'flat') and processed:
-        raise ValueError("flat=True asks for the raw frames divided by the flat field; the "
-                         "processed products are flat-fielded already: use one or the other")
-    return [Product(jid, cube, processed, bool(flat)) for jid in ids]
+    cube, processed, flat = arguments.product_flags(cube, processed, flat)
+    return [Product(jid, cube, processed, flat) for jid in ids]
 
 
 @contextmanager
@@ -114,7 +110,7 @@ def download_data(client: Client, jids: Any, *, path: str | os.PathLike = '.',
     show_progress = arguments.check_flag(show_progress, 'show_progress')
     overwrite = arguments.check_flag(overwrite, 'overwrite')
     cache = arguments.check_flag(cache, 'cache')
-    folder = arguments.folder_name(path, 'path')
+    folder = arguments.output_folder(path, 'path')
     client._require_login()
     _writable_folder(folder)
     remove_stale_temporaries(folder, lambda name: bool(FILE_NAME.match(name)))   # left by a killed process

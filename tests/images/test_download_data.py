@@ -162,3 +162,12 @@ def test_path_that_is_a_file(telescope, simulator, quick, tmp_path):
     with pytest.raises(ValueError, match='path must be a folder'):
         telescope.download_data(demo_jids(simulator)[0], path=a_file)
     assert simulator.counters.total() == 0
+
+
+def test_path_below_a_file_is_refused_before_any_request(telescope, simulator, quick,
+                                                         tmp_path):
+    a_file = tmp_path / 'file.txt'
+    a_file.write_text('hello')
+    with pytest.raises(ValueError, match=f"path must be a folder, but '{a_file}' is a file"):
+        telescope.download_data(demo_jids(simulator)[0], path=a_file / 'images')
+    assert simulator.counters.total() == 0
