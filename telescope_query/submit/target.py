@@ -38,15 +38,27 @@ class LowAltitudeWarning(AstropyUserWarning):
 # ('SS Cyg', 'M 31', 'V1223 Sgr', '3C 273') never consists only of these characters.
 _COORD_START = re.compile(r'^\s*[+-]?\d')
 _COORD_CHARS = re.compile(r'''^[\d\s:+\-.,hmsd°'"′″]+$''')
-_PLAIN_NUMBER = re.compile(r'^[+-]?(\d+\.?\d*|\.\d+)$')
+_PLAIN_NUMBER = re.compile(r'^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$')
 
 _COORD_EXAMPLES = ("'20:42:59.6 +43:35:10' (RA hours, Dec degrees), "
                    "'20h42m59.6s +43d35m10s' or '310.75 43.58' (degrees)")
 
 
 def looks_like_coordinates(text: str) -> bool:
-    """Whether ``text`` is meant as coordinates (digits, signs, separators) rather than a name."""
-    return bool(_COORD_START.match(text) and _COORD_CHARS.match(text))
+    """Whether ``text`` is meant as coordinates rather than a name: digits, signs and
+    separators, or two numbers as Python writes them (``'1e-05 10'``, ``'nan 10'``)."""
+    if _COORD_START.match(text) and _COORD_CHARS.match(text):
+        return True
+    parts = text.replace(',', ' ').split()
+    return len(parts) == 2 and all(_is_number(part) for part in parts)
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def parse_coordinates(text: str) -> SkyCoord:
@@ -84,8 +96,10 @@ def parse_coordinates(text: str) -> SkyCoord:
         with warnings.catch_warnings():
             # astropy only warns about a seconds field of 60: refuse it instead.
             warnings.simplefilter('error')
-            ra = Angle(ra_text, unit=ra_unit)
-            dec = Angle(dec_text, unit=u.deg)
+            if sexagesimal:
+                ra, dec = Angle(ra_text, unit=ra_unit), Angle(dec_text, unit=u.deg)
+            else:       # as Python reads numbers: astropy's parser refuses '1e1'
+                ra, dec = Angle(float(ra_text), unit=u.deg), Angle(float(dec_text), unit=u.deg)
     except Exception as exc:  # astropy raises several kinds for bad text
         raise ValueError(f"target {text!r} could not be read as coordinates ({exc}); "
                          f"use e.g. {_COORD_EXAMPLES}") from None

@@ -14,6 +14,7 @@ from hypothesis import given, settings, strategies as st
 
 from telescope_query import LowAltitudeWarning
 from telescope_query.submit.target import (check_observable, format_objectid, max_altitude,
+                                           looks_like_coordinates,
                                            resolve_target)
 
 
@@ -50,6 +51,26 @@ def test_coordinate_strings(no_internet, text, ra, dec):
 def test_bad_coordinate_strings_name_target(no_internet, text):
     with pytest.raises(ValueError, match='target'):
         resolve_target(text)
+
+
+@pytest.mark.parametrize('text', ['1e400 10', '360.0 9.28e-150', 'nan nan', 'inf 10',
+                                  '10 -1e3', '1E2, 95'])
+def test_numbers_written_with_exponents_are_coordinates_not_names(sesame, text):
+    # Not sent to the resolver as a name: refused at once, naming target.
+    assert looks_like_coordinates(text)
+    with pytest.raises(ValueError, match='target') as info:
+        resolve_target(text)
+    assert 'resolve' not in str(info.value) and sesame == []
+
+
+def test_exponents_read_as_degrees():
+    coord, name = resolve_target('1.5e2 1e1')
+    assert name is None and (coord.ra.deg, coord.dec.deg) == pytest.approx((150, 10))
+
+
+@pytest.mark.parametrize('text', ['SS Cyg', '3C 273', 'M 31', 'V1223 Sgr', 'NGC 7000', 'E 1'])
+def test_names_stay_names(text):
+    assert not looks_like_coordinates(text)
 
 
 def test_skycoord_other_frames_become_icrs():
