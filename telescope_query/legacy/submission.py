@@ -24,10 +24,11 @@ from typing import TYPE_CHECKING, Any, cast
 
 import astropy.units as u
 
+from .. import arguments
 from ..contract import Client
 from ..exceptions import SubmissionError
 from ..submit import form, send
-from ..submit.plan import SubmissionPlan, plan_submission
+from ..submit.plan import SubmissionPlan, exposure_to_ms, plan_submission
 
 __all__ = ['SubmissionLegacy']
 
@@ -49,7 +50,9 @@ class SubmissionLegacy(_Base):
         if isinstance(exposure, u.Quantity):
             exposure_time = exposure
         elif isinstance(exposure, numbers.Real) and not isinstance(exposure, bool):
-            exposure_time = exposure * u.ms      # the original took milliseconds
+            # The original took milliseconds: a message gives the range in them.
+            exposure_to_ms(exposure, arguments.telescope(tele), unit=u.ms)
+            exposure_time = exposure * u.ms
         else:
             raise TypeError(f"exposure must be a number of milliseconds (like 30000), got "
                             f"{type(exposure).__name__} {exposure!r}")
@@ -134,6 +137,7 @@ class SubmissionLegacy(_Base):
         """
         if isinstance(expos, bool) or not isinstance(expos, numbers.Real):
             raise TypeError(f"expos must be a number of seconds, got {expos!r}")
+        exposure_to_ms(expos, arguments.telescope(tele), name='expos')
         return self.submit_job_api(name, exposure=expos * 1000, tele=tele, filt=filt,
                                    name=name, comment=comm)
 

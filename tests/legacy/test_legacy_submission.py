@@ -74,6 +74,29 @@ def test_legacy_bad_input_raises_and_sends_nothing(telescope, simulator, kwargs,
         assert simulator.counters.total() == 0
 
 
+@pytest.mark.parametrize('call', ['submit_job_api', 'submit_RADEC_job'])
+@pytest.mark.parametrize('exposure, said', [
+    (50, 'exposure 50 ms is too short'), (99.9, 'exposure 99.9 ms is too short'),
+    (180001, 'exposure 180001 ms is too long')])
+def test_legacy_exposure_bounds_are_said_in_milliseconds(telescope, simulator, call,
+                                                        exposure, said):
+    simulator.counters.reset()
+    with pytest.raises(ValueError, match=rf'^{said}: must be a time from 100 ms to 180000 '
+                                         rf'ms on COAST, as a Quantity or milliseconds$'):
+        getattr(telescope, call)('12:00:00 +10:00:00', exposure=exposure)
+    assert simulator.counters.total() == 0
+
+
+@pytest.mark.parametrize('expos, said', [(0.05, 'expos 0.05 s is too short'),
+                                         (240, 'expos 240 s is too long')])
+def test_submit_var_star_exposure_bounds_name_expos(telescope, simulator, expos, said):
+    simulator.counters.reset()
+    with pytest.raises(ValueError, match=rf'^{said}: must be a time from 0.1 s to 180 s '
+                                         rf'on COAST'):
+        telescope.submitVarStar('SS Cyg', expos=expos)
+    assert simulator.counters.total() == 0
+
+
 @pytest.mark.parametrize('target, objectid', [
     ('20:42:59.6 -05:35:10', '20:42:59.60 -05:35:10.00'),
     (SkyCoord('12h00m00s -00d30m00s'), '12:00:00.00 -00:30:00.00'),
