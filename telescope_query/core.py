@@ -490,6 +490,11 @@ class TelescopeClass(SessionQuery):
         Everything is checked before anything is sent. The final submission
         is sent once: when its answer is lost, the queue is searched for the
         request before trying again, so one call never makes two requests.
+        After a timeout, an HTTP 502/503/504 or an answer that stalled, the
+        server may still be saving it: the queue is looked at again
+        (``conf.submit_recheck_wait``, ``conf.submit_rechecks``) and the
+        request is never sent again. Threads sharing a client submit one at a
+        time.
 
         Parameters
         ----------
@@ -533,8 +538,10 @@ class TelescopeClass(SessionQuery):
         `~telescope_query.exceptions.QueueFullError`
             The account's queue is full: nothing was made.
         `~telescope_query.exceptions.SubmissionError`
-            The site refused (``status`` holds its word) or the outcome stayed
-            unknown (``status == 'AMBIGUOUS'``).
+            The site refused (the message says why, ``status`` holds the
+            site's word) or the outcome stayed unknown (``status ==
+            'AMBIGUOUS'``: look at ``get_requests(status='queued')`` before
+            submitting again).
 
         Warns
         -----
@@ -574,10 +581,12 @@ class TelescopeClass(SessionQuery):
         -------
         `~astropy.table.Table`
             One row per target: ``target``, ``action`` (``'queued'``,
-            ``'submitted'``, ``'failed'``, ``'not sent'`` once the site says
-            the account's queue is full, or ``'would submit'`` in a dry run),
-            ``rid`` (masked when none) and ``message`` (why it failed, and any
-            low-altitude warning).
+            ``'submitted'``, ``'failed'``, ``'ambiguous'`` when the answer was
+            lost and the queue does not show whether the request was made (it
+            is not sent again: look at the queue before the next run),
+            ``'not sent'`` once the site says the account's queue is full, or
+            ``'would submit'`` in a dry run), ``rid`` (masked when none) and
+            ``message`` (why it failed, and any low-altitude warning).
         """
         return batch.submit_missing(self, targets, exposure=exposure,
                                     telescope=telescope, filter=filter,

@@ -104,7 +104,9 @@ class SubmissionLegacy(_Base):
         those of `submit_job_api`. The original returned the last HTTP
         response; this returns ``(True, request_id)`` or ``(False, status)``
         like `submit_job_api`, the status being the form's error message
-        when it shows one.
+        when it shows one, or ``'AMBIGUOUS'`` when the last step's answer was
+        lost and the queue does not show the request (it is not sent again:
+        look at the queue before submitting it again).
         """
         plan = self._legacy_plan(obj, exposure, tele, filt, darkframe, name, comment)
         try:

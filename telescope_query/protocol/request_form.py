@@ -43,9 +43,9 @@ def extract_ticket(html: str, step: str = '') -> int:
         value = str(tag.get('value', '')).strip()
         if value.isascii() and value.isdigit():     # '²'.isdigit() is True
             return int(value)
-    where = f" after step {step!r}" if step else ''
-    raise SubmissionError(f"{PAGE}: the page{where} carries no ticket (hidden input "
-                          f"'ticket'); the form flow cannot go on", status='NO_TICKET')
+    where = f" (after the step {step!r})" if step else ''
+    raise SubmissionError(f"the request could not be made: a page of the server's request "
+                          f"form{where} did not offer the next step", status='NO_TICKET')
 
 
 def radec_fields(object_id: str) -> dict[str, str]:

@@ -2,8 +2,9 @@
 
 The targets are checked first, the queue is read once, a target waiting there
 (`telescope_query.submit.queue.waiting_for`) is left alone and the others go
-through `telescope_query.submit.send.submit_plan`, one by one. The answer is
-a Table, one row per target. See ``docs/internals.rst``, Submitting.
+through `telescope_query.submit.send.submit_plan`, one by one, the client's
+submission lock held for the whole batch. The answer is a Table, one row per
+target. See ``docs/internals.rst``, Submitting.
 """
 from __future__ import annotations
 
@@ -17,12 +18,14 @@ from astropy.table import MaskedColumn, Table
 
 from .. import arguments
 from ..contract import Client
-from ..exceptions import LoginError, QueueFullError, RemoteServiceError
+from ..exceptions import LoginError, QueueFullError, RemoteServiceError, SubmissionError
+from .never_twice import AMBIGUOUS
 from .plan import DEFAULT_EXPOSURE, SubmissionPlan, exposure_to_ms, plan_submission
 from .queue import QueueEntry, read_queue, waiting_for
+from .send import submit_plan
+from .serial import one_at_a_time
 from .target import (LowAltitudeWarning, check_target_name, format_objectid,
                      looks_like_coordinates)
-from .send import submit_plan
 
 __all__ = ['submit_missing']
 
@@ -166,7 +169,8 @@ class _Batch:
         if self.dry_run:
             return 'would submit', None, 'dry run: not submitted'
         if self.full is not None:
-            return 'not sent', None, f'not sent: {self.full}'
+            return 'not sent', None, ("not sent: the account's queue is full (the server "
+                                      "refused an earlier target)")
         return self.submit(plan)
 
     def submit(self, plan: SubmissionPlan) -> tuple[str, int | None, str]:
@@ -178,7 +182,9 @@ class _Batch:
             return 'not sent', None, f'not sent: {error}'
         except LoginError:
             raise
-        except RemoteServiceError as error:     # refusals and lost answers
+        except SubmissionError as error:        # refusals, and outcomes not known
+            return ('ambiguous' if error.status == AMBIGUOUS else 'failed'), None, str(error)
+        except RemoteServiceError as error:     # the queue or the basket could not be used
             return 'failed', None, str(error)
         # The new request waits in the queue: a repeated target finds it.
         self.queue.insert(0, QueueEntry(rid, plan.object_name, 1, plan.object_id,
@@ -203,15 +209,16 @@ def submit_missing(client: Client, targets: Any, *, exposure: Any = DEFAULT_EXPO
     for item in items:
         _check_cheaply(item, telescope_name)
     client._require_login()
-    # A batch of nothing but bad rows has nothing to ask the site.
-    queue = [] if all(item.error for item in items) else read_queue(client)
-    batch = _Batch(client, telescope_name, dry_run, queue)
-    rows = []
-    for item in items:
-        action, rid, message = batch.handle(item)
-        if item.notes:
-            message = f'{message}; {item.notes}' if message else item.notes
-        rows.append((item.label, action, rid, message))
+    with one_at_a_time(client):     # no other submission of this client in between
+        # A batch of nothing but bad rows has nothing to ask the site.
+        queue = [] if all(item.error for item in items) else read_queue(client)
+        batch = _Batch(client, telescope_name, dry_run, queue)
+        rows = []
+        for item in items:
+            action, rid, message = batch.handle(item)
+            if item.notes:
+                message = f'{message}; {item.notes}' if message else item.notes
+            rows.append((item.label, action, rid, message))
     return _report(rows)
 
 

@@ -136,3 +136,65 @@ def test_submit_variable_star_offline(telescope, simulator):
     with pytest.raises(ValueError, match='pass coordinates'):
         telescope.submit_variable_star('SS Cyg')
     assert simulator.counters.total() == 0
+
+
+# --- A lost answer of the final step: AMBIGUOUS, never a second request -------------------
+
+FINAL_STEP = 'request-constructor.php/main-submit'
+
+
+def named(simulator, name: str) -> list:
+    return [r for r in simulator.archive.requests('demo') if r.object_name == name]
+
+
+@pytest.mark.parametrize('status', [502, 503, 504, 500])
+def test_submit_radec_job_lost_final_answer_is_ambiguous_not_sent_again(telescope, simulator,
+                                                                       status):
+    simulator.faults.add('http_error', endpoint=FINAL_STEP, status=status)
+    name = unique('Form gateway')
+    simulator.counters.reset()
+    ok, status_word = telescope.submit_RADEC_job('20:42:59.6 +43:35:10', name=name)
+    assert (ok, status_word) == (False, 'AMBIGUOUS')
+    assert simulator.counters[FORM] == 9 and named(simulator, name) == []
+
+
+@pytest.mark.parametrize('status', [502, 504])
+def test_submit_radec_job_lost_final_answer_of_a_made_request_finds_it(telescope, simulator,
+                                                                      status):
+    simulator.faults.add('http_error', endpoint=FINAL_STEP, status=status, after=True)
+    name = unique('Form made')
+    ok, rid = telescope.submit_RADEC_job('20:42:59.6 +43:35:10', name=name)
+    assert ok is True and [r.rid for r in named(simulator, name)] == [rid]
+
+
+def test_submit_radec_job_stalled_while_saving_makes_one_request(telescope, simulator):
+    from telescope_query import conf
+    simulator.faults.add('stall_body', endpoint=FINAL_STEP, ms=1000, still_saving=True)
+    name = unique('Form saving')
+    simulator.counters.reset()
+    with conf.set_temp('timeout', 0.3):
+        assert telescope.submit_RADEC_job('20:42:59.6 +43:35:10', name=name) == \
+            (False, 'AMBIGUOUS')
+    assert simulator.counters[FORM] == 9
+    import time
+    deadline = time.monotonic() + 5                 # the site is still saving it
+    while not named(simulator, name) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert len(named(simulator, name)) == 1
+
+
+def test_submit_radec_job_finds_a_request_listed_with_a_suffix(telescope, simulator):
+    simulator.faults.add('name_suffix')
+    simulator.faults.add('http_500', endpoint=FINAL_STEP, after=True)
+    name = unique('Form T CrB')
+    ok, rid = telescope.submit_RADEC_job('15:59:30.16 +25:55:12.6', name=name)
+    assert ok is True and [r.rid for r in named(simulator, f'{name}_M')] == [rid]
+
+
+@pytest.mark.parametrize('status', [503, 504])
+def test_submit_job_api_gateway_error_is_ambiguous(telescope, simulator,
+                                                                      status):
+    simulator.faults.add('http_error', endpoint=BASKET_SUBMIT, status=status)
+    name = unique('Basket gateway')
+    assert telescope.submit_job_api('20:42:59.6 +43:35:10', name=name) == (False, 'AMBIGUOUS')
+    assert simulator.counters[BASKET_SUBMIT] == 1 and named(simulator, name) == []

@@ -118,7 +118,8 @@ def test_server_refusal_of_one_target(telescope, simulator, monkeypatch):
                      'exposure': [15 * 60, 60]})
     table = telescope.submit_missing(targets)
     assert list(table['action']) == ['failed', 'submitted']
-    assert 'ERR_BAD_EXPOSURE' in table['message'][0]
+    assert "the exposure is outside the telescope's range" in table['message'][0]
+    assert 'ERR_' not in table['message'][0]
 
 
 def test_dry_run_reports_without_submitting(telescope, simulator):
@@ -174,3 +175,13 @@ def test_bad_arguments_send_nothing(telescope, simulator, kwargs, error, match):
     with pytest.raises(error, match=match):
         telescope.submit_missing(arguments.pop('targets'), **arguments)
     assert simulator.counters.total() == 0
+
+
+def test_an_ambiguous_row_is_not_sent_again_and_says_so(telescope, simulator):
+    simulator.faults.add('http_error', endpoint=SUBMIT, status=503, count=1)
+    targets = ['17:50:00 +30:00:00', '17:55:00 +30:00:00']
+    simulator.counters.reset()
+    table = telescope.submit_missing(targets)
+    assert list(table['action']) == ['ambiguous', 'submitted']
+    assert 'may still make it' in table['message'][0] and np.ma.is_masked(table['rid'][0])
+    assert simulator.counters[SUBMIT] == 2
