@@ -301,14 +301,17 @@ def read_targets(path: str) -> Table:
 
 def cmd_submit_missing(args: argparse.Namespace, console: Console) -> int:
     """Submit the targets of a file that are not already waiting in the queue."""
+    from ..submit.batch import check_columns
+
     targets = read_targets(args.targets_file)
+    check_columns(targets)          # an unknown column: said before logging in
     client = logged_in_client(args, console)
     console.say(f"{len(targets)} targets in {args.targets_file}"
                 + (' (dry run: nothing will be submitted)' if args.dry_run else ''))
-    report = client.submit_missing(targets, dry_run=args.dry_run,
+    report = client.submit_missing(targets, dry_run=args.dry_run, dark_frame=args.dark_frame,
                                    **_submission_options(args))
     console.result(format_table(report, args.format))
-    failed = [row for row in report if str(row['action']) == 'failed']
+    failed = [row for row in report if str(row['action']) in ('failed', 'ambiguous')]
     for row in failed:
         message = row['message'] if 'message' in report.colnames else 'failed'
         console.warn(f"{row['target']}: {message}")

@@ -466,6 +466,36 @@ def test_submit_missing_reports_failures_with_status_1(cli, as_demo, tmp_path):
     assert result.err.splitlines()[-1].startswith('12:00:00 -85:00:00:')
 
 
+def test_submit_missing_honours_every_column_of_a_csv(cli, as_demo, simulator, tmp_path):
+    # The front door's case: PIRATE/Colour and a name, submitted as asked.
+    targets = tmp_path / 'every.csv'
+    targets.write_text('Target,Name,TELESCOPE,Filter,exposure,Comment,dark_frame\n'
+                       '18:40:00 +33:00:00,CLI pirate row,PIRATE,Colour,45,first,no\n'
+                       '18:50:00 +33:00:00,CLI coast row,,,,,\n')
+    result = cli('submit-missing', str(targets), '--exposure', '20', '--filter', 'R',
+                 '--no-dark-frame', '--format', 'json')
+    assert result.status == 0, result.err
+    rows = result.json()
+    assert [r['action'] for r in rows] == ['submitted'] * 2
+    got = [simulator.archive.request('demo', int(r['rid'])) for r in rows]
+    assert [(r.object_name, r.telescope_id, r.filter_type, r.exposure_ms, r.comments,
+             r.dark_frame) for r in got] == [
+        ('CLI pirate row', 7, 'Colour', 45000, 'first', False),
+        ('CLI coast row', 6, 'R', 20000, '', False)]
+
+
+def test_submit_missing_refuses_an_unknown_column_before_sending(cli, as_demo, simulator,
+                                                                 tmp_path):
+    targets = tmp_path / 'unknown.csv'
+    targets.write_text('target,name,priority\n18:55:00 +33:00:00,CLI unknown,high\n')
+    simulator.counters.reset()
+    result = cli('submit-missing', str(targets))
+    assert result.status == 2
+    assert "'priority'" in result.err and 'dark_frame' in result.err
+    assert simulator.counters.total() == 0              # not even a login
+    assert not [r for r in simulator.archive.requests('demo') if r.object_name == 'CLI unknown']
+
+
 def test_submit_missing_needs_a_readable_file(cli, as_demo, tmp_path):
     assert cli('submit-missing', str(tmp_path / 'none.csv')).status == 1
     empty = tmp_path / 'empty.csv'
