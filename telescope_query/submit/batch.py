@@ -152,6 +152,8 @@ def _cell(value: Any, key: str, unit: Any) -> Any:
     if isinstance(value, str) and not value.strip():
         return None
     if key == 'exposure':
+        if isinstance(value, u.Quantity):   # a QTable's cell carries its unit
+            return value
         if unit is not None and not isinstance(value, str):
             return value * unit
         return _exposure_text(value) if isinstance(value, str) else value

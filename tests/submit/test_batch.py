@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import astropy.units as u
 from astropy.coordinates import SkyCoord
-from astropy.table import Table
+from astropy.table import QTable, Table
 
 from telescope_query import LowAltitudeWarning
 from telescope_query.core import TelescopeClass
@@ -281,6 +281,18 @@ def test_the_name_column_finds_a_queued_request(telescope, simulator):
     table = telescope.submit_missing(Table({'target': ['16:30:00 +31:00:00'],
                                             'name': [name]}))
     assert list(table['action']) == ['queued'] and table['rid'][0] == rid
+
+
+@pytest.mark.parametrize('table_class', [Table, QTable])
+def test_an_exposure_column_with_a_unit_is_read_in_it(telescope, simulator, table_class):
+    # A QTable's cells are Quantities already: its unit must not apply twice.
+    dec = 31 if table_class is Table else 32
+    targets = table_class({'target': [f'17:00:00 +{dec}:00:00', f'17:10:00 +{dec}:00:00'],
+                           'exposure': [1.5, 0.5] * u.min})
+    table = telescope.submit_missing(targets)
+    assert list(table['action']) == ['submitted', 'submitted'], list(table['message'])
+    assert [simulator.archive.request('demo', int(rid)).exposure_ms
+            for rid in table['rid']] == [90000, 30000]
 
 
 def test_exposure_cells_as_text(telescope, simulator):
