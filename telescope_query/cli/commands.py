@@ -16,6 +16,7 @@ from typing import Any, Callable, TextIO
 
 import numpy as np
 from astropy import units as u
+from astropy.io import ascii
 from astropy.table import Table, hstack
 
 from .. import tables
@@ -287,7 +288,12 @@ def read_targets(path: str) -> Table:
     suffix = file.suffix.lower()
     formats = {'.csv': 'ascii.csv', '.ecsv': 'ascii.ecsv'}
     try:
-        if suffix in formats:
+        if suffix == '.csv':
+            # A CSV has no types: every cell stays the text written ('0042' is a
+            # name, not 42); submit_missing reads numbers and flags from text.
+            table = Table.read(file, format='ascii.csv',
+                               converters={'*': [ascii.convert_numpy(str)]})
+        elif suffix in formats:
             table = Table.read(file, format=formats[suffix])
         else:
             table = Table.read(file)

@@ -484,6 +484,17 @@ def test_submit_missing_honours_every_column_of_a_csv(cli, as_demo, simulator, t
         ('CLI coast row', 6, 'R', 20000, '', False)]
 
 
+def test_submit_missing_keeps_a_csv_cell_as_written(cli, as_demo, simulator, tmp_path):
+    # A CSV has no types: '0042' is a name, not the number 42.
+    name = f'0042{id(tmp_path) % 10000:04d}'
+    targets = tmp_path / 'digits.csv'
+    targets.write_text(f'target,name,comment,exposure\n18:58:00 +33:00:00,{name},007,1.50\n')
+    result = cli('submit-missing', str(targets), '--format', 'json')
+    assert result.status == 0, result.err
+    request = simulator.archive.request('demo', int(result.json()[0]['rid']))
+    assert (request.object_name, request.comments, request.exposure_ms) == (name, '007', 1500)
+
+
 def test_submit_missing_refuses_an_unknown_column_before_sending(cli, as_demo, simulator,
                                                                  tmp_path):
     targets = tmp_path / 'unknown.csv'
