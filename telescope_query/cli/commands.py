@@ -287,14 +287,15 @@ def read_targets(path: str) -> Table:
         raise FileNotFoundError(f"{path}: no such targets file")
     suffix = file.suffix.lower()
     formats = {'.csv': 'ascii.csv', '.ecsv': 'ascii.ecsv'}
+    # utf-8-sig: the byte order mark spreadsheets write is not part of a column name.
     try:
         if suffix == '.csv':
             # A CSV has no types: every cell stays the text written ('0042' is a
             # name, not 42); submit_missing reads numbers and flags from text.
-            table = Table.read(file, format='ascii.csv',
+            table = Table.read(file, format='ascii.csv', encoding='utf-8-sig',
                                converters={'*': [ascii.convert_numpy(str)]})
         elif suffix in formats:
-            table = Table.read(file, format=formats[suffix])
+            table = Table.read(file, format=formats[suffix], encoding='utf-8-sig')
         else:
             table = Table.read(file)
     except Exception as exc:

@@ -495,6 +495,16 @@ def test_submit_missing_keeps_a_csv_cell_as_written(cli, as_demo, simulator, tmp
     assert (request.object_name, request.comments, request.exposure_ms) == (name, '007', 1500)
 
 
+def test_submit_missing_reads_a_csv_saved_by_a_spreadsheet(cli, as_demo, simulator, tmp_path):
+    # Spreadsheets save UTF-8 CSVs with a byte order mark before the header.
+    name = f'Spreadsheet row {id(tmp_path) % 10000}'
+    targets = tmp_path / 'excel.csv'
+    targets.write_bytes(f'target,name\r\n18:59:00 +33:00:00,{name}\r\n'.encode('utf-8-sig'))
+    result = cli('submit-missing', str(targets), '--format', 'json')
+    assert result.status == 0, result.err
+    assert simulator.archive.request('demo', int(result.json()[0]['rid'])).object_name == name
+
+
 def test_submit_missing_refuses_an_unknown_column_before_sending(cli, as_demo, simulator,
                                                                  tmp_path):
     targets = tmp_path / 'unknown.csv'
