@@ -8,6 +8,7 @@ which the API raises for arguments it refuses before sending anything).
 from __future__ import annotations
 
 import argparse
+import csv
 import getpass
 import signal
 import sys
@@ -303,7 +304,26 @@ def read_targets(path: str) -> Table:
                          f"({type(exc).__name__}: {' '.join(str(exc).split())})") from None
     if len(table) == 0:
         raise ValueError(f"{path}: the table has no targets (no rows under its header)")
+    if suffix == '.csv':
+        _drop_blank_columns(table, file)
     return table
+
+
+def _drop_blank_columns(table: Table, file: Path) -> None:
+    """Remove the columns with neither a header nor a value.
+
+    Trailing commas (spreadsheets write them) make such columns; astropy names
+    them ('col2', '_1'...), so the header line says which they are. They hold
+    no setting; a column with values but no header stays, to be refused.
+    """
+    with file.open(encoding='utf-8-sig', newline='') as lines:
+        header = next(csv.reader(lines), [])
+    if len(header) != len(table.colnames):
+        return                              # not a plain header line: leave it be
+    for given, name in zip(header, list(table.colnames)):
+        if not given.strip() and all(np.ma.is_masked(cell) or not str(cell).strip()
+                                     for cell in table[name]):
+            table.remove_column(name)
 
 
 def cmd_submit_missing(args: argparse.Namespace, console: Console) -> int:

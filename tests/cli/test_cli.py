@@ -505,6 +505,21 @@ def test_submit_missing_reads_a_csv_saved_by_a_spreadsheet(cli, as_demo, simulat
     assert simulator.archive.request('demo', int(result.json()[0]['rid'])).object_name == name
 
 
+def test_submit_missing_ignores_empty_columns_without_a_header(cli, as_demo, simulator,
+                                                               tmp_path):
+    # Trailing commas, as spreadsheets write them: columns with neither a name nor
+    # a value hold no setting. A named empty column is still refused.
+    name = f'Trailing commas {id(tmp_path) % 10000}'
+    targets = tmp_path / 'commas.csv'
+    targets.write_text(f'target,name,,\n19:01:00 +33:00:00,{name},,\n')
+    result = cli('submit-missing', str(targets), '--format', 'json')
+    assert result.status == 0, result.err
+    assert simulator.archive.request('demo', int(result.json()[0]['rid'])).object_name == name
+    targets.write_text('target,name,,priority\n19:02:00 +33:00:00,x,,\n')
+    result = cli('submit-missing', str(targets))
+    assert result.status == 2 and "'priority'" in result.err
+
+
 def test_submit_missing_refuses_an_unknown_column_before_sending(cli, as_demo, simulator,
                                                                  tmp_path):
     targets = tmp_path / 'unknown.csv'
