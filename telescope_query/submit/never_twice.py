@@ -248,9 +248,10 @@ def decide(attempt: Attempt, call: CallOutcome, search: SearchResult | None = No
                                f"{what}, and the queue shows {search.detail}; {_CHECK}")
     looked = (f"the queue was looked at {looks} times over {sum(waits[:looks - 1]):g} s"
               if looks > 1 else "the queue was looked at once")
-    if isinstance(call, Accepted):
-        return Stop(call.status, f"the server accepted the request for {name!r} but gave "
-                                 f"no request id, and {looked} without finding it; {_CHECK}")
+    if isinstance(call, Accepted):      # said made, not seen: not known either way
+        return Stop(AMBIGUOUS, f"the request for {name!r} may or may not have been made: "
+                               f"the server accepted it but gave no request id, and "
+                               f"{looked} without finding it; {_CHECK}")
     if call.kind in UNSETTLED:
         return Stop(AMBIGUOUS, f"the request for {name!r} may or may not have been made: "
                                f"{what}; {looked} and it is not there yet, but the server "

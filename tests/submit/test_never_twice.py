@@ -146,12 +146,14 @@ def test_the_gateway_and_a_stalled_answer_are_unsettled_a_500_is_not():
     assert Lost.HTTP_ERROR not in UNSETTLED and Lost.CUT not in UNSETTLED
 
 
-def test_accepted_without_an_id_looks_again_then_stops_with_the_answers_status():
+def test_accepted_without_an_id_looks_again_then_stops_ambiguous():
+    # The server said it made the request: one the queue does not show is not
+    # known either way, and a program reading status must not send it again.
     again = decide(Attempt(looks=1), Accepted(None, 'OK'), NotFound(), name=NAME, waits=(1.0,))
     assert again == SearchQueue(1.0, Attempt(looks=2))
     decision = decide(again.next, Accepted(None, 'OK'), NotFound(), name=NAME, waits=(1.0,))
-    assert isinstance(decision, Stop) and decision.status == 'OK' and not decision.refusal
-    assert 'gave no request id' in decision.message
+    assert isinstance(decision, Stop) and decision.status == AMBIGUOUS and not decision.refusal
+    assert 'gave no request id' in decision.message and plain(decision.message)
 
 
 # --- A queue that cannot tell ------------------------------------------------------------------

@@ -357,6 +357,14 @@ def test_accepted_without_an_id_is_looked_up_not_sent_again():
     assert client.sent.count('0-rb-submit') == 1
 
 
+def test_accepted_without_an_id_the_queue_does_not_show_is_ambiguous():
+    client = BasketClient([{'success': True, 'status': 'OK', 'data': {}}], [[_listed(11)]])
+    with conf.set_temp('submit_rechecks', 0):
+        with pytest.raises(SubmissionError, match='gave no request id') as info:
+            submit_plan(client, _plan(), before={11})
+    assert info.value.status == 'AMBIGUOUS' and client.sent.count('0-rb-submit') == 1
+
+
 def test_accepted_without_an_id_and_an_unreadable_queue_is_ambiguous():
     client = BasketClient([{'success': True, 'status': 'OK', 'data': {'id': 'x'}}],
                           [RemoteServiceError('listing broken')])
