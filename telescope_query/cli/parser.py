@@ -311,8 +311,8 @@ examples:
   telescope-query submit-missing monitoring.ecsv --exposure 120
 
 TARGETS_FILE is a CSV or ECSV table, one row per target, with these columns
-(names in any case; only 'target' is needed, an empty cell takes the option's
-value or its default):
+(names in any case; only 'target' or 'name' is needed; an empty cell takes
+the option's value or its default):
 
 """ + columns_help() + """
 
