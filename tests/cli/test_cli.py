@@ -29,6 +29,7 @@ from telescope_query.cli import main
 from telescope_query.cli.output import format_table, table_records
 from telescope_query.credentials import KEYRING_SERVICE
 
+from helpers import SUBMIT
 from keyring_stub import MemoryKeyring, keyring_in_use
 
 SECRET = 'demo'        # the simulator's password of the demo account
@@ -464,6 +465,24 @@ def test_submit_missing_reports_failures_with_status_1(cli, as_demo, tmp_path):
     table = Table.read(result.out, format='ascii.csv')
     assert list(table['action']) == ['submitted', 'failed']
     assert result.err.splitlines()[-1].startswith('12:00:00 -85:00:00:')
+
+
+def test_submit_missing_reports_an_ambiguous_row_with_status_1(cli, as_demo, simulator,
+                                                                 tmp_path):
+    # A gateway error on the final call: not sent again, and the exit status says
+    # that a row needs looking at, as for a failed one.
+    name = f'CLI gateway {id(tmp_path) % 10000}'
+    targets = tmp_path / 'gateway.csv'
+    targets.write_text(f'target,name\n19:05:00 +33:00:00,{name}\n')
+    simulator.faults.add('http_error', endpoint=SUBMIT, status=503, count=1)
+    try:
+        result = cli('submit-missing', str(targets), '--format', 'json')
+    finally:
+        simulator.faults.clear()
+    assert result.status == 1
+    assert [row['action'] for row in result.json()] == ['ambiguous']
+    assert result.err.splitlines()[-1].startswith('19:05:00 +33:00:00: the request for')
+    assert not [r for r in simulator.archive.requests('demo') if r.object_name == name]
 
 
 def test_submit_missing_honours_every_column_of_a_csv(cli, as_demo, simulator, tmp_path):
