@@ -17,7 +17,8 @@ from dataclasses import dataclass, replace
 from typing import Sequence, Union
 
 import requests
-from urllib3.exceptions import NewConnectionError, ReadTimeoutError
+from urllib3.exceptions import (MaxRetryError, NewConnectionError, ProtocolError,
+                                ReadTimeoutError)
 
 from ..exceptions import LoginError, RemoteServiceError, SubmissionError
 
@@ -51,6 +52,7 @@ class Lost(enum.Enum):
     READ_TIMEOUT = 'read timeout'    # sent, no answer in time: the server may still be at it
     STALLED = 'stalled answer'       # the answer began, then stopped coming: the same
     GATEWAY = 'gateway error'        # HTTP 502/503/504: the site behind may still be at it
+    NO_ANSWER = 'closed unanswered'  # sent, the connection closed before any answer: the same
     CONNECT = 'connect failure'      # no connection was made
     HTTP_ERROR = 'HTTP error'        # another error status (500...): the server has finished
     CUT = 'cut or broken answer'     # a body cut short, or not the JSON expected
@@ -59,7 +61,7 @@ class Lost(enum.Enum):
 #: Lost answers after which the server may still be making the request: a
 #: queue that does not show it proves nothing yet. It is looked at again after
 #: the waits given to `decide`, and the request is never sent again.
-UNSETTLED = frozenset({Lost.READ_TIMEOUT, Lost.STALLED, Lost.GATEWAY})
+UNSETTLED = frozenset({Lost.READ_TIMEOUT, Lost.STALLED, Lost.GATEWAY, Lost.NO_ANSWER})
 
 
 # --- What happened to the call ----------------------------------------------------------
@@ -278,6 +280,7 @@ _SAID = {
     Lost.READ_TIMEOUT: 'the server did not answer within conf.timeout',
     Lost.STALLED: 'the answer began and then stopped coming',
     Lost.CONNECT: 'no connection to the server could be made',
+    Lost.NO_ANSWER: 'the connection was closed before any answer came',
     Lost.CUT: 'the answer was cut short or could not be read',
 }
 
@@ -321,6 +324,16 @@ def _kind(cause: BaseException | None) -> Lost:
         # ConnectionError around urllib3's ReadTimeoutError: headers came first.
         if isinstance(reason, ReadTimeoutError):
             return Lost.STALLED
-        if isinstance(getattr(reason, 'reason', None), NewConnectionError):
+        if isinstance(reason, MaxRetryError):
+            reason = reason.reason
+            if isinstance(reason, ReadTimeoutError):
+                return Lost.READ_TIMEOUT    # no answer at all within the timeout
+        if isinstance(reason, NewConnectionError):
             return Lost.CONNECT             # refused: never connected
+        # Connected, then closed before the status line (urllib3's 'Connection
+        # aborted.', or the socket's own error): the request went out, and a
+        # proxy that gave up on a slow site does this. A body cut after the
+        # headers is a ChunkedEncodingError instead, and stays CUT.
+        if isinstance(reason, (ProtocolError, OSError)):
+            return Lost.NO_ANSWER
     return Lost.CUT

@@ -142,7 +142,7 @@ def test_unsettled_losses_are_never_sent_again_even_without_waits(kind, number):
 
 
 def test_the_gateway_and_a_stalled_answer_are_unsettled_a_500_is_not():
-    assert {Lost.READ_TIMEOUT, Lost.STALLED, Lost.GATEWAY} == UNSETTLED
+    assert {Lost.READ_TIMEOUT, Lost.STALLED, Lost.GATEWAY, Lost.NO_ANSWER} == UNSETTLED
     assert Lost.HTTP_ERROR not in UNSETTLED and Lost.CUT not in UNSETTLED
 
 
@@ -255,13 +255,33 @@ def test_a_body_that_stops_coming_is_told_from_one_cut_short():
     assert lost_kind(chained(requests.exceptions.ChunkedEncodingError('short'))) is Lost.CUT
 
 
-def test_a_refused_connection_is_told_from_one_cut_midway():
+def test_a_refused_connection_is_told_from_one_closed_without_an_answer():
     refused = requests.ConnectionError(MaxRetryError(
         None, '/api-user.php', NewConnectionError(None, 'Connection refused')))
-    cut = requests.ConnectionError(ProtocolError(
-        'Connection aborted.', http.client.RemoteDisconnected('closed')))
     assert lost_kind(chained(refused)) is Lost.CONNECT
-    assert lost_kind(chained(cut)) is Lost.CUT
+
+
+@pytest.mark.parametrize('reason', [
+    ProtocolError('Connection aborted.', http.client.RemoteDisconnected('closed')),
+    ProtocolError('Connection aborted.', ConnectionResetError(104, 'reset by peer')),
+    MaxRetryError(None, '/api-user.php', ProtocolError(
+        'Connection aborted.', http.client.RemoteDisconnected('closed'))),
+    ConnectionResetError(104, 'reset by peer'),
+])
+def test_a_connection_closed_before_any_answer_is_unsettled(reason):
+    # The request was sent and the connection closed before the status line: a
+    # proxy that gave up on a slow site does that, and the site may still be
+    # saving the request. requests reports it as a ConnectionError (an answer
+    # cut after its headers is a ChunkedEncodingError, below).
+    found = lost_answer(chained(requests.ConnectionError(reason)))
+    assert found is not None and found.kind is Lost.NO_ANSWER and found.kind in UNSETTLED
+    assert plain(found.detail) and 'closed' in found.detail
+    assert lost_kind(chained(requests.exceptions.ChunkedEncodingError('short'))) is Lost.CUT
+
+
+def test_a_read_timeout_inside_urllib3s_retry_error_is_a_read_timeout():
+    slow = MaxRetryError(None, '/api-user.php', ReadTimeoutError(None, '/x', 'Read timed out.'))
+    assert lost_kind(chained(requests.ConnectionError(slow))) is Lost.READ_TIMEOUT
 
 
 @pytest.mark.parametrize('code, kind', [(500, Lost.HTTP_ERROR), (501, Lost.HTTP_ERROR),

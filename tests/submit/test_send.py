@@ -5,12 +5,14 @@ Each test submits under names of its own, so the session's shared simulator
 can hold what earlier tests made. Name resolution is switched off in astropy:
 nothing here may leave this machine.
 """
+import http.client
 import time
 from types import SimpleNamespace
 
 import pytest
 import requests
 import astropy.units as u
+from urllib3.exceptions import ProtocolError
 from astropy.coordinates import SkyCoord
 
 from telescope_query import LowAltitudeWarning, conf
@@ -429,6 +431,20 @@ def test_an_unsettled_loss_not_found_after_every_look_is_ambiguous(monkeypatch):
     assert info.value.status == 'AMBIGUOUS' and waited == [1.5, 3.0, 6.0]
     assert client.sent.count('0-rb-submit') == 1
     assert 'api-user' not in str(info.value) and 'HTTP 503' in str(info.value)
+
+
+def test_a_connection_closed_before_any_answer_is_never_sent_again(monkeypatch):
+    # Sent, then closed without a status line (a proxy giving up on a slow site):
+    # the site may still save it, so it is looked for and never sent again.
+    monkeypatch.setattr(send, 'time', SimpleNamespace(sleep=lambda seconds: None))
+    closed = requests.ConnectionError(ProtocolError(
+        'Connection aborted.', http.client.RemoteDisconnected('closed')))
+    client = BasketClient([_lost(closed)], [[_listed(11)]] * 4)
+    with conf.set_temp('submit_rechecks', 3):
+        with pytest.raises(SubmissionError, match='closed before any answer') as info:
+            submit_plan(client, _plan(), before={11})
+    assert info.value.status == 'AMBIGUOUS' and client.sent.count('0-rb-submit') == 1
+    assert client.sent.count('1-get-list-own') == 4
 
 
 def test_a_queue_that_cannot_tell_which_request_is_it_is_ambiguous():
