@@ -110,6 +110,11 @@ class SimulatorApp:
         if stall is not None and stall.params['still_saving']:
             return self._saving(request, path, keys, float(stall.params['ms']),
                                 start_response)
+        unanswered = self.faults.take('close_unanswered', keys)
+        if unanswered is not None:
+            if unanswered.params['after']:
+                self._dispatch(request, path, keys).close()
+            return self._unanswered(environ)
         fault = self.faults.take('http_500', keys) or self.faults.take('http_error', keys)
         status = 500 if fault is None else int(fault.params.get('status', 500))
         if fault is not None and not fault.params['after']:
@@ -187,6 +192,13 @@ class SimulatorApp:
         yield data[max(0, after):]
 
     @staticmethod
+    def _unanswered(environ: dict) -> Iterable[bytes]:
+        """Close the connection without sending anything."""
+        _close(environ)
+        # werkzeug takes a ConnectionError as a dropped connection, quietly.
+        raise ConnectionAbortedError('closed unanswered (close_unanswered fault)')
+
+    @staticmethod
     def _truncated(body: Iterable[bytes], limit: int, environ: dict) -> Iterator[bytes]:
         """The first ``limit`` bytes of ``body``, then the connection is closed."""
         sent = 0
@@ -201,12 +213,7 @@ class SimulatorApp:
         finally:
             if hasattr(body, 'close'):
                 body.close()
-            connection = environ.get('werkzeug.socket')
-            if connection is not None:
-                try:
-                    connection.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
+            _close(environ)
 
     # -- sessions ---------------------------------------------------------------------
     def _session(self, request: Request, keys: list[str]) -> tuple[str, Session] | None:
@@ -269,3 +276,13 @@ class SimulatorApp:
         if found is None:
             return html(pages.login_form())
         return self.constructor.handle(request, *found)
+
+
+def _close(environ: dict) -> None:
+    """Shut the connection of a request down, whatever is sent afterwards."""
+    connection = environ.get('werkzeug.socket')
+    if connection is not None:
+        try:
+            connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass

@@ -16,6 +16,9 @@ kind                effect (parameters, with defaults)
 ``latency``         the answer is delayed by ``ms`` milliseconds (required).
 ``cut_connection``  the connection is closed after ``after_bytes`` bytes of
                     the body (required); ``Content-Length`` is the full size.
+``close_unanswered`` the connection is closed before any answer (no status
+                    line), as by a proxy that gave up on a slow site; the
+                    call is handled first with ``after=True``.
 ``short_body``      the body is ``missing_bytes`` (1) shorter than its
                     ``Content-Length``, then the connection is closed.
 ``stall_body``      the headers and ``after_bytes`` (0) bytes of the body are
@@ -68,6 +71,7 @@ KINDS: dict[str, dict[str, Any]] = {
     'http_error': {'status': _REQUIRED, 'after': False},
     'latency': {'ms': _REQUIRED},
     'cut_connection': {'after_bytes': _REQUIRED},
+    'close_unanswered': {'after': False},
     'short_body': {'missing_bytes': 1},
     'stall_body': {'after_bytes': 0, 'ms': _REQUIRED, 'still_saving': False},
     'name_suffix': {'suffix': '_M'},

@@ -58,7 +58,7 @@ def test_every_kind_is_known():
     assert set(KINDS) == {'http_500', 'http_error', 'latency', 'cut_connection',
                           'short_body', 'stall_body', 'corrupt_product', 'expire_session',
                           'never_ready', 'non_json', 'truncated_json', 'login_page',
-                          'name_suffix'}
+                          'name_suffix', 'close_unanswered'}
 
 
 def test_add_checks_its_arguments():
@@ -503,3 +503,15 @@ def test_a_fault_on_one_step_of_the_form_flow(simulator, login):
     answer = http.post(simulator.url + 'request-constructor.php',
                        data={'ticket': '0', 'action': 'main-submit'})
     assert answer.status_code == 504
+
+
+@pytest.mark.parametrize('after, made', [(False, 0), (True, 1)])
+def test_close_unanswered_closes_before_the_status_line(simulator, login, api, after, made):
+    http = login(simulator)
+    name = f'Unanswered {after}'
+    api(http, simulator, 'request-constructor', '0-rb-set', dict(BASKET, objectname=name))
+    simulator.faults.add('close_unanswered', endpoint=SUBMIT, after=after)
+    with pytest.raises(requests.ConnectionError, match='Connection aborted'):
+        api(http, simulator, 'request-constructor', '0-rb-submit')
+    assert len([r for r in simulator.archive.requests('demo') if r.object_name == name]) == made
+    assert api(http, simulator, 'request-constructor', '0-rb-clear').status_code == 200

@@ -265,6 +265,24 @@ def test_a_stalled_answer_of_a_made_request_finds_it(telescope, simulator):
     assert simulator.counters[SUBMIT] == 1
 
 
+def test_a_connection_closed_unanswered_is_never_sent_again(telescope, simulator):
+    simulator.faults.add('close_unanswered', endpoint=SUBMIT, count=1)
+    name = unique('Unanswered')
+    with pytest.raises(SubmissionError, match='closed before any answer') as info:
+        telescope.submit('21:42:42.8 +43:35:10', name=name)
+    assert info.value.status == 'AMBIGUOUS'
+    assert simulator.counters[SUBMIT] == 1 and made(simulator, name) == []
+
+
+def test_a_connection_closed_unanswered_after_the_request_is_made_finds_it(telescope,
+                                                                          simulator):
+    simulator.faults.add('close_unanswered', endpoint=SUBMIT, count=1, after=True)
+    name = unique('Unanswered made')
+    rid = telescope.submit('21:42:42.8 +43:35:10', name=name)
+    assert [r.rid for r in made(simulator, name)] == [rid]
+    assert simulator.counters[SUBMIT] == 1
+
+
 @pytest.mark.parametrize('fault, params', [('http_500', {'after': True}),
                                            ('cut_connection', {'after_bytes': 5}),
                                            ('http_error', {'status': 504, 'after': True})])
