@@ -16,7 +16,7 @@ from ..protocol import pages, request_form
 from .never_twice import AMBIGUOUS, Attempt, Done, Found, Stop, Unsure, lost_answer
 from .plan import SubmissionPlan
 from .queue import find_submitted, read_queue
-from .send import settle
+from .send import before_the_final_call, settle
 from .serial import one_at_a_time
 
 __all__ = ['submit_form', 'made_nothing', 'FORM_ATTEMPTS', 'LOGGED_OUT']
@@ -75,16 +75,17 @@ def made_nothing(status: str | None, renewed: bool) -> bool:
 
 
 def _submit_form_once(client: Client, plan: SubmissionPlan, before: set[int]) -> int:
-    html = client._page(request_form.PAGE, params=request_form.NEW_PARAMS, method='GET')
-    ticket = request_form.extract_ticket(html, 'new')
     steps = request_form.form_steps(object_id=plan.object_id, object_name=plan.object_name,
                                     telescope_id=plan.telescope_id,
                                     exposure_ms=plan.exposure_ms,
                                     dark_frame=plan.dark_frame, filter=plan.filter,
                                     comment=plan.comment)
-    for step in steps[:-1]:
-        html = client._page(request_form.PAGE, data={'ticket': ticket, **step})
-        ticket = request_form.extract_ticket(html, step['action'])
+    with before_the_final_call(plan.object_name):
+        html = client._page(request_form.PAGE, params=request_form.NEW_PARAMS, method='GET')
+        ticket = request_form.extract_ticket(html, 'new')
+        for step in steps[:-1]:
+            html = client._page(request_form.PAGE, data={'ticket': ticket, **step})
+            ticket = request_form.extract_ticket(html, step['action'])
     final = {'ticket': ticket, **steps[-1]}
     try:
         # This step creates a request: sent once (no transport retry, not sent

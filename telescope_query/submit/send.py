@@ -8,12 +8,13 @@ out. See ``docs/internals.rst``, Submitting.
 """
 from __future__ import annotations
 
+import contextlib
 import time
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from .. import conf
 from ..contract import Client
-from ..exceptions import SubmissionError
+from ..exceptions import RemoteServiceError, SubmissionError
 from ..protocol import basket, user_api
 from . import never_twice
 from .never_twice import (Accepted, Attempt, CallOutcome, Decision, Done, RefillAndSend,
@@ -22,7 +23,8 @@ from .plan import SubmissionPlan
 from .queue import find_submitted, read_queue
 from .serial import one_at_a_time
 
-__all__ = ['basket_params', 'submit_plan', 'recheck_waits', 'settle', 'MAX_RECHECKS']
+__all__ = ['basket_params', 'submit_plan', 'recheck_waits', 'settle', 'before_the_final_call',
+           'MAX_RECHECKS']
 
 #: Further looks at the queue at most, whatever ``conf.submit_rechecks`` says.
 MAX_RECHECKS = 10
@@ -121,10 +123,33 @@ def _call(client: Client, call: user_api.ApiCall, *, idempotent: bool = True
 
 
 def _fill_basket(client: Client, params: dict[str, Any], name: str) -> None:
-    """``0-rb-clear`` then ``0-rb-set``: safe to repeat, retried by the transport."""
-    basket.check_answer(_call(client, basket.clear_call()), basket.CLEAR, name=name)
-    basket.check_answer(_call(client, basket.set_call(params)), basket.SET, params=params,
-                        name=name)
+    """``0-rb-clear`` then ``0-rb-set``: safe to repeat, retried by the transport.
+
+    An answer lost here (after the transport's retries) made nothing: it is
+    said in words, the session's message (which names the calls) chained.
+    """
+    with before_the_final_call(name):
+        basket.check_answer(_call(client, basket.clear_call()), basket.CLEAR, name=name)
+        basket.check_answer(_call(client, basket.set_call(params)), basket.SET,
+                            params=params, name=name)
+
+
+@contextlib.contextmanager
+def before_the_final_call(name: str) -> Iterator[None]:
+    """Word an answer lost before the call that creates a request: nothing was made.
+
+    The session's message names the calls; it stays chained. A refusal or a
+    session problem is raised as it was.
+    """
+    try:
+        yield
+    except RemoteServiceError as error:
+        lost = never_twice.lost_answer(error)
+        if lost is None:
+            raise
+        raise RemoteServiceError(f"the request for {name!r} was not made: the server could "
+                                 f"not take its details ({lost.detail}); nothing was sent "
+                                 f"to create it, so it may be submitted again") from error
 
 
 def _submit_once(client: Client, name: str) -> tuple[CallOutcome, Exception | None]:

@@ -8,6 +8,7 @@ import pytest
 from astropy.coordinates import SkyCoord
 from astropy.utils import data as astropy_data
 
+from telescope_query.exceptions import RemoteServiceError
 from telescope_query.submit.target import format_objectid
 from telescope_query.protocol import site
 
@@ -198,3 +199,19 @@ def test_submit_job_api_gateway_error_is_ambiguous(telescope, simulator,
     name = unique('Basket gateway')
     assert telescope.submit_job_api('20:42:59.6 +43:35:10', name=name) == (False, 'AMBIGUOUS')
     assert simulator.counters[BASKET_SUBMIT] == 1 and named(simulator, name) == []
+
+
+def test_submit_radec_job_a_failed_step_before_the_last_is_said_in_words(telescope, simulator):
+    # An intermediate step fails on every try: nothing was made, and the error
+    # says so without the form's words.
+    simulator.faults.add('http_500', endpoint='request-constructor.php/part2-save', count=None)
+    name = unique('Form step lost')
+    try:
+        with pytest.raises(RemoteServiceError) as info:
+            telescope.submit_RADEC_job('20:42:59.6 +43:35:10', name=name)
+    finally:
+        simulator.faults.clear()
+    message = str(info.value)
+    assert message.startswith(f'the request for {name!r} was not made') and 'HTTP 500' in message
+    assert not any(word in message for word in ('request-constructor', 'part2', 'ticket'))
+    assert named(simulator, name) == []

@@ -14,6 +14,7 @@ import requests
 import astropy.units as u
 from urllib3.exceptions import ProtocolError
 from astropy.coordinates import SkyCoord
+from astropy.table import Table
 
 from telescope_query import LowAltitudeWarning, conf
 from telescope_query.protocol import site
@@ -532,3 +533,25 @@ def test_messages_say_what_happened_without_the_protocols_words(login_as, simula
 def form_submit(client, name):
     from telescope_query.submit.form import submit_form
     return submit_form(client, plan_submission('21:42:42.8 +43:35:10', name=name))
+
+
+@pytest.mark.parametrize('fault, params', [('http_500', {}), ('non_json', {}),
+                                           ('http_error', {'status': 503})])
+def test_a_failure_before_the_final_call_is_said_in_words(telescope, simulator, fault, params):
+    # 0-rb-set fails on every try: nothing was made, and the message says so
+    # without the protocol's words, in submit and in a submit_missing row.
+    from helpers import SET
+    name = unique('Details lost')
+    simulator.faults.add(fault, endpoint=SET, count=None, **params)
+    try:
+        with pytest.raises(RemoteServiceError) as info:
+            telescope.submit('21:42:42.8 +43:35:10', name=name)
+        row = telescope.submit_missing(Table({'target': ['21:40:00 +43:00:00'],
+                                              'name': [name + ' row']}))
+    finally:
+        simulator.faults.clear()
+    assert not isinstance(info.value, SubmissionError) or info.value.status != 'AMBIGUOUS'
+    for message in (str(info.value), str(row['message'][0])):
+        assert message.startswith('the request for') and 'was not made' in message, message
+        assert not any(word in message for word in JARGON) and 'http://' not in message
+    assert row['action'][0] == 'failed' and simulator.counters[SUBMIT] == 0
