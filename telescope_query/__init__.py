@@ -44,6 +44,15 @@ class Conf(_config.ConfigNamespace):
     pirate_max_exposure = _config.ConfigItem(
         180.0, 'Longest exposure in seconds PIRATE takes. COAST takes 180 s at most; '
         "PIRATE's limit is not known, assumed the same until known.")
+    submit_recheck_wait = _config.ConfigItem(
+        5.0, 'When the final call of a submission got no clear answer and the server '
+        'may still be saving the request (a timeout, HTTP 502/503/504, an answer '
+        'that stalled), seconds to wait before looking in the queue again; each '
+        'later wait is twice as long.')
+    submit_rechecks = _config.ConfigItem(
+        3, 'How many more times the queue is looked at in that case (at most 10) '
+        "before the outcome is reported as unknown (SubmissionError 'AMBIGUOUS'); "
+        'the request is never sent again.')
     queue_limit = _config.ConfigItem(
         10, 'Requests your account may have waiting in the queue: 10 for a standard '
         'account, 40 for a professional one (the site refuses more).')

@@ -306,15 +306,18 @@ def filter_name(value: Any, telescope_name: str | None, name: str = 'filter') ->
 
 
 def exposure_ms(value: Any, longest: u.Quantity, telescope_name: str,
-                name: str = 'exposure') -> int:
-    """An exposure (a Quantity of time, or seconds) in whole milliseconds.
+                name: str = 'exposure', unit: u.UnitBase = u.s) -> int:
+    """An exposure (a Quantity of time, or a number of ``unit``) in whole milliseconds.
 
     At least `~telescope_query.protocol.site.MIN_EXPOSURE_S` and at most
-    ``longest`` (the telescope's limit).
+    ``longest`` (the telescope's limit). The messages name ``name`` and give
+    the range in ``unit`` (the original library's calls take milliseconds).
     """
     shortest = site.MIN_EXPOSURE_S * u.s
-    allowed = (f"a time from {shortest:g} to {longest:g} on {telescope_name}, as a "
-               f"Quantity or seconds")
+    words = {'s': 'seconds', 'ms': 'milliseconds', 'min': 'minutes'}.get(str(unit), str(unit))
+    low, high = shortest.to_value(unit), longest.to_value(unit)
+    allowed = (f"a time from {low:g} {unit} to {high:g} {unit} on {telescope_name}, as a "
+               f"Quantity or {words}")
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (u.Quantity,
                                                                        numbers.Real)):
         raise TypeError(f"{name} must be {allowed}; got {type(value).__name__} {value!r}")
@@ -326,13 +329,14 @@ def exposure_ms(value: Any, longest: u.Quantity, telescope_name: str,
         except u.UnitConversionError:
             raise ValueError(f"{name} must be {allowed}; {value} is not a time") from None
     else:
-        seconds = float(value)
+        seconds = float((float(value) * unit).to_value(u.s))
     if not math.isfinite(seconds) or seconds <= 0:
         raise ValueError(f"{name} must be {allowed}; got {value!r}")
+    given = f"{(seconds * u.s).to_value(unit):g} {unit}"
     if seconds < shortest.to_value(u.s):
-        raise ValueError(f"{name} {seconds:g} s is too short: must be {allowed}")
+        raise ValueError(f"{name} {given} is too short: must be {allowed}")
     if seconds > longest.to_value(u.s):
-        raise ValueError(f"{name} {seconds:g} s is too long: must be {allowed}")
+        raise ValueError(f"{name} {given} is too long: must be {allowed}")
     return int(round(seconds * 1000))
 
 

@@ -590,6 +590,11 @@ class TelescopeClass(SessionQuery):
         Everything is checked before anything is sent. The final submission
         is sent once: when its answer is lost, the queue is searched for the
         request before trying again, so one call never makes two requests.
+        After a timeout, an HTTP 502/503/504 or an answer that stalled, the
+        server may still be saving it: the queue is looked at again
+        (``conf.submit_recheck_wait``, ``conf.submit_rechecks``) and the
+        request is never sent again. Threads sharing a client submit one at a
+        time.
 
         Parameters
         ----------
@@ -633,8 +638,10 @@ class TelescopeClass(SessionQuery):
         `~telescope_query.exceptions.QueueFullError`
             The account's queue is full: nothing was made.
         `~telescope_query.exceptions.SubmissionError`
-            The site refused (``status`` holds its word) or the outcome stayed
-            unknown (``status == 'AMBIGUOUS'``).
+            The site refused (the message says why, ``status`` holds the
+            site's word) or the outcome stayed unknown (``status ==
+            'AMBIGUOUS'``: look at ``get_requests(status='queued')`` before
+            submitting again).
 
         Warns
         -----
@@ -650,22 +657,38 @@ class TelescopeClass(SessionQuery):
 
     def submit_missing(self, targets: Any, *, exposure: Any = 60 * u.s,
                        telescope: str = 'COAST', filter: str = 'BVR',
-                       dry_run: bool = False) -> Table:
+                       dark_frame: bool = True, dry_run: bool = False) -> Table:
         """Submit the targets that are not already waiting in the queue.
 
         The monitoring workflow of the original batch script: a target with
-        a queued request (status below 8) of the same name (case and spaces
-        ignored) or within 5 arcsec is left alone; the others are submitted
-        as `submit` would. Names are resolved only when the queue does not
-        already hold them.
+        a queued request (status below 8) of the same name (case, spaces and
+        a suffix such as ``_M`` ignored) or within 5 arcsec is left alone; the
+        others are submitted as `submit` would. Names are resolved only when
+        the queue does not already hold them. One batch at a time per client:
+        a `submit` from another thread waits for it.
 
         Parameters
         ----------
         targets : list or `~astropy.table.Table`
-            Names, coordinate strings or SkyCoords; or a Table with a
-            ``target`` column and optional per-target ``exposure`` (Quantity
-            or seconds), ``filter`` and ``comment`` columns.
-        exposure, telescope, filter
+            Names, coordinate strings or SkyCoords; or a Table with one row
+            per target and these columns (names compared without regard to
+            case; an empty or masked cell takes the default below):
+
+            ==============  ====================================================
+            ``target``      coordinates or a name resolved by astropy; a table
+                            without it takes its targets from ``name``
+            ``name``        the object name shown in the request list (default:
+                            the target name, or its coordinates)
+            ``telescope``   ``COAST`` or ``PIRATE``
+            ``filter``      a filter in either naming scheme
+            ``exposure``    seconds (or a column with a unit of time)
+            ``comment``     a comment stored with the request
+            ``dark_frame``  true/false, yes/no or 1/0
+            ==============  ====================================================
+
+            Any other column is a `ValueError` naming it, raised before
+            anything is sent.
+        exposure, telescope, filter, dark_frame
             Defaults for every target, as in `submit`.
         dry_run : bool, optional
             Report what would be done without submitting.
@@ -674,14 +697,22 @@ class TelescopeClass(SessionQuery):
         -------
         `~astropy.table.Table`
             One row per target: ``target``, ``action`` (``'queued'``,
-            ``'submitted'``, ``'failed'``, ``'not sent'`` once the site says
-            the account's queue is full, or ``'would submit'`` in a dry run),
-            ``rid`` (masked when none) and ``message`` (why it failed, and any
-            low-altitude warning).
+            ``'submitted'``, ``'failed'``, ``'ambiguous'`` when the answer was
+            lost and the queue does not show whether the request was made (it
+            is not sent again: look at the queue before the next run),
+            ``'not sent'`` once the site says the account's queue is full, or
+            ``'would submit'`` in a dry run), ``rid`` (masked when none) and
+            ``message`` (why it failed, and any low-altitude warning).
+
+        Raises
+        ------
+        ValueError, TypeError
+            Bad defaults, an empty list, a table without a target column or
+            with a column not listed above. A bad cell fails its row alone.
         """
         return batch.submit_missing(self, targets, exposure=exposure,
                                     telescope=telescope, filter=filter,
-                                    dry_run=dry_run)
+                                    dark_frame=dark_frame, dry_run=dry_run)
 
 
 Telescope = TelescopeClass()

@@ -6,7 +6,8 @@ the package's pytest plugin, ``telescope_query.simulator.pytest_plugin``.
 ``telescope``
     A fresh `~telescope_query.TelescopeClass` pointed at the simulator (through
     ``TELESCOPE_QUERY_SERVER``), with its own cache folder under ``tmp_path``,
-    logged in as ``demo``. Retries do not wait (``conf.backoff_factor = 0``).
+    logged in as ``demo``. Retries do not wait (``conf.backoff_factor = 0``), nor
+    do the looks at the queue after a lost submission (``conf.submit_recheck_wait = 0``).
 ``login_as``
     ``login_as(user, password, legacy=False)``: another such client (``alice``
     for example); ``legacy=True`` makes it the original library's class,
@@ -59,14 +60,16 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 @pytest.fixture
 def client_env(simulator, monkeypatch: pytest.MonkeyPatch, tmp_path) -> Iterator[None]:
     """The environment of a client under test: the simulator, no stray credentials,
-    no waiting between retries, no config file of the machine's user."""
+    no waiting between retries or between looks at the queue after a lost
+    submission, no config file of the machine's user."""
     monkeypatch.setenv('TELESCOPE_QUERY_SERVER', simulator.url)
     for name in ('TELESCOPE_QUERY_USER', 'TELESCOPE_QUERY_PASSWORD'):
         monkeypatch.delenv(name, raising=False)
     home = tmp_path / 'home'
     home.mkdir()
     monkeypatch.setenv('HOME', str(home))      # ~/.config/telescope.ini is read when present
-    with conf.set_temp('backoff_factor', 0.0), conf.set_temp('username', ''):
+    with conf.set_temp('backoff_factor', 0.0), conf.set_temp('username', ''), \
+            conf.set_temp('submit_recheck_wait', 0.0):
         yield
 
 

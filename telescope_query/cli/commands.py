@@ -9,6 +9,7 @@ before sending anything).
 from __future__ import annotations
 
 import argparse
+import csv
 import getpass
 import sys
 import traceback
@@ -17,7 +18,9 @@ from typing import Any, Callable, TextIO
 
 import numpy as np
 from astropy import units as u
-from astropy.table import Table, hstack, vstack
+from astropy.io import ascii
+from astropy.table import MaskedColumn, Table, hstack, vstack
+from astropy.time import Time
 
 from .. import conf, tables
 from ..utils import run_batch
@@ -224,10 +227,22 @@ def _with_views(table: Table, views: Table) -> Table:
     for name in views.colnames:
         if name in new:
             continue
-        empty = getattr(joined[name], 'mask', None)
-        if empty is not None and empty.any():
-            joined[name][empty] = views[name][empty]
+        empty = np.ma.getmaskarray(joined[name])
+        if empty.any():
+            joined[name] = _filled(joined[name], views[name], empty)
     return joined
+
+
+def _filled(column: Any, other: Any, empty: np.ndarray) -> Any:
+    """``column`` with ``other``'s values where ``empty``, in a type wide enough for
+    both (a column of masked strings may be one character wide)."""
+    if isinstance(column, Time):
+        merged = column.copy()
+        merged[empty] = other[empty]
+        return merged
+    data = np.ma.where(empty, np.ma.asanyarray(other), np.ma.asanyarray(column))
+    return MaskedColumn(data, name=column.info.name, unit=column.info.unit or other.info.unit,
+                        description=column.info.description or other.info.description)
 
 
 def cmd_requests(args: argparse.Namespace, console: Console) -> int:
@@ -368,9 +383,15 @@ def read_targets(path: str) -> Table:
         raise FileNotFoundError(f"{path}: no such targets file")
     suffix = file.suffix.lower()
     formats = {'.csv': 'ascii.csv', '.ecsv': 'ascii.ecsv'}
+    # utf-8-sig: the byte order mark spreadsheets write is not part of a column name.
     try:
-        if suffix in formats:
-            table = Table.read(file, format=formats[suffix])
+        if suffix == '.csv':
+            # A CSV has no types: every cell stays the text written ('0042' is a
+            # name, not 42); submit_missing reads numbers and flags from text.
+            table = Table.read(file, format='ascii.csv', encoding='utf-8-sig',
+                               converters={'*': [ascii.convert_numpy(str)]})
+        elif suffix in formats:
+            table = Table.read(file, format=formats[suffix], encoding='utf-8-sig')
         else:
             table = Table.read(file)
     except Exception as exc:
@@ -378,19 +399,41 @@ def read_targets(path: str) -> Table:
                          f"({type(exc).__name__}: {' '.join(str(exc).split())})") from None
     if len(table) == 0:
         raise ValueError(f"{path}: the table has no targets (no rows under its header)")
+    if suffix == '.csv':
+        _drop_blank_columns(table, file)
     return table
+
+
+def _drop_blank_columns(table: Table, file: Path) -> None:
+    """Remove the columns with neither a header nor a value.
+
+    Trailing commas (spreadsheets write them) make such columns; astropy names
+    them ('col2', '_1'...), so the header line says which they are. They hold
+    no setting; a column with values but no header stays, to be refused.
+    """
+    with file.open(encoding='utf-8-sig', newline='') as lines:
+        header = next(csv.reader(lines), [])
+    if len(header) != len(table.colnames):
+        return                              # not a plain header line: leave it be
+    for given, name in zip(header, list(table.colnames)):
+        if not given.strip() and all(np.ma.is_masked(cell) or not str(cell).strip()
+                                     for cell in table[name]):
+            table.remove_column(name)
 
 
 def cmd_submit_missing(args: argparse.Namespace, console: Console) -> int:
     """Submit the targets of a file that are not already waiting in the queue."""
+    from ..submit.batch import check_columns
+
     targets = read_targets(args.targets_file)
+    check_columns(targets)          # an unknown column: said before logging in
     client = logged_in_client(args, console)
     console.say(f"{len(targets)} targets in {args.targets_file}"
                 + (' (dry run: nothing will be submitted)' if args.dry_run else ''))
-    report = client.submit_missing(targets, dry_run=args.dry_run,
+    report = client.submit_missing(targets, dry_run=args.dry_run, dark_frame=args.dark_frame,
                                    **_submission_options(args))
     console.result(format_table(report, args.format))
-    failed = [row for row in report if str(row['action']) == 'failed']
+    failed = [row for row in report if str(row['action']) in ('failed', 'ambiguous')]
     for row in failed:
         message = row['message'] if 'message' in report.colnames else 'failed'
         console.warn(f"{row['target']}: {message}")

@@ -316,21 +316,30 @@ anything is sent; --dry-run shows what would be sent and sends nothing.""",
     sub.add_argument('--dry-run', action='store_true',
                      help='check and show what would be sent, send nothing')
 
+    from ..submit.batch import columns_help     # the one list of the columns read
     sub = command('submit-missing', 'submit the targets of a list that are not queued',
                   """\
 examples:
   telescope-query submit-missing monitoring.csv --dry-run
   telescope-query submit-missing monitoring.ecsv --exposure 120
 
-TARGETS_FILE is a CSV or ECSV table with a column 'target' (coordinates or a
-name) and optionally 'exposure' (seconds), 'filter' and 'comment' per target;
-other columns are not read. Targets already waiting in the queue are left alone;
-the others are submitted. Prints one row per target: queued, submitted, failed,
-or not sent (once the queue is full).""",
+TARGETS_FILE is a CSV or ECSV table, one row per target, with these columns
+(names in any case; only 'target' or 'name' is needed; an empty cell takes
+the option's value or its default):
+
+""" + columns_help() + """
+
+Any other column is an error, before anything is sent. Targets already waiting
+in the queue are left alone; the others are submitted. Prints one row per
+target: queued, submitted, failed, ambiguous (the answer was lost and the queue
+does not show the request: look before running again), or not sent (once the
+queue is full). Exits with 1 when a row failed or is ambiguous.""",
                   listing=True)
     sub.add_argument('targets_file', metavar='TARGETS_FILE',
                      help='CSV or ECSV file of targets')
     _add_submission_options(sub, defaults=False)
+    sub.add_argument('--no-dark-frame', dest='dark_frame', action='store_false',
+                     help='no dark frames, for the rows without a dark_frame value')
     sub.add_argument('--dry-run', action='store_true',
                      help='report what would be submitted, submit nothing')
 

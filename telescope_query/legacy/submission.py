@@ -24,10 +24,11 @@ from typing import TYPE_CHECKING, Any, cast
 
 import astropy.units as u
 
+from .. import arguments
 from ..contract import Client
 from ..exceptions import SubmissionError
 from ..submit import form, send
-from ..submit.plan import SubmissionPlan, plan_submission
+from ..submit.plan import SubmissionPlan, exposure_to_ms, plan_submission
 
 __all__ = ['SubmissionLegacy']
 
@@ -49,7 +50,9 @@ class SubmissionLegacy(_Base):
         if isinstance(exposure, u.Quantity):
             exposure_time = exposure
         elif isinstance(exposure, numbers.Real) and not isinstance(exposure, bool):
-            exposure_time = exposure * u.ms      # the original took milliseconds
+            # The original took milliseconds: a message gives the range in them.
+            exposure_to_ms(exposure, arguments.telescope(tele), unit=u.ms)
+            exposure_time = exposure * u.ms
         else:
             raise TypeError(f"exposure must be a number of milliseconds (like 30000), got "
                             f"{type(exposure).__name__} {exposure!r}")
@@ -101,7 +104,9 @@ class SubmissionLegacy(_Base):
         those of `submit_job_api`. The original returned the last HTTP
         response; this returns ``(True, request_id)`` or ``(False, status)``
         like `submit_job_api`, the status being the form's error message
-        when it shows one.
+        when it shows one, or ``'AMBIGUOUS'`` when the last step's answer was
+        lost and the queue does not show the request (it is not sent again:
+        look at the queue before submitting it again).
         """
         plan = self._legacy_plan(obj, exposure, tele, filt, darkframe, name, comment)
         try:
@@ -134,6 +139,7 @@ class SubmissionLegacy(_Base):
         """
         if isinstance(expos, bool) or not isinstance(expos, numbers.Real):
             raise TypeError(f"expos must be a number of seconds, got {expos!r}")
+        exposure_to_ms(expos, arguments.telescope(tele), name='expos')
         return self.submit_job_api(name, exposure=expos * 1000, tele=tele, filt=filt,
                                    name=name, comment=comm)
 

@@ -22,7 +22,7 @@ from .user_api import ApiCall
 
 __all__ = ['MODULE', 'CLEAR', 'SET', 'SUBMIT', 'TELESCOPE_TYPE', 'OBJECT_TYPE',
            'ApiCall', 'clear_call', 'set_call', 'submit_call', 'set_params',
-           'check_answer', 'parse_submit']
+           'check_answer', 'parse_submit', 'REFUSALS', 'refusal_reason']
 
 MODULE = 'request-constructor'
 CLEAR = '0-rb-clear'
@@ -88,33 +88,62 @@ def _status(answer: Mapping[str, Any]) -> str | None:
     return None if status is None else str(status)
 
 
-def check_answer(answer: Any, request: str, *, params: Mapping[str, Any] | None = None
-                 ) -> None:
+#: What each call is, for a message.
+_WHAT = {CLEAR: 'to start a new request', SET: "the request's details",
+         SUBMIT: 'the request'}
+#: The basket's refusals in words. The words are [assumed] (the simulator's; no
+#: refusal of the live site was ever recorded): an unknown one is quoted.
+REFUSALS = {
+    'ERR_BAD_TELESCOPE': 'it does not know the telescope',
+    'ERR_BAD_FILTER': "the filter is not one of the telescope's",
+    'ERR_BAD_EXPOSURE': "the exposure is outside the telescope's range",
+    'ERR_BAD_OBJECTTYPE': 'it takes only positions (RA and Dec)',
+    'ERR_BAD_OBJECTID': 'it could not read the position',
+    'ERR_BAD_PARAMS': 'it could not read what was sent',
+    'ERR_BASKET_EMPTY': "it had lost the request's details (the session was renewed)",
+    'ERR_NOT_LOGGED_IN': 'the session had ended',
+}
+
+
+def refusal_reason(status: str | None) -> str:
+    """Why the server refused, in words: `REFUSALS`, else its status quoted."""
+    if status is None:
+        return 'it gave no reason'
+    return REFUSALS.get(status, f'it gave the reason {status!r}')
+
+
+def check_answer(answer: Any, request: str, *, params: Mapping[str, Any] | None = None,
+                 name: str | None = None) -> None:
     """Raise `SubmissionError` carrying the server's status when ``success`` is falsy.
 
     Used for the answers of ``0-rb-clear``, ``0-rb-set`` and ``0-rb-submit``.
     ``params`` are those sent with ``0-rb-set``: when they hold the [assumed]
-    ``darkframe`` key, a refusal says that the key may be the cause.
+    ``darkframe`` key, a refusal says that the key may be the cause. ``name``
+    is the request's object name, for the message; the message says what
+    happened in words, the site's status word is kept in ``status``.
     """
+    made = f"the request for {name!r}" if name else 'the request'
     if not isinstance(answer, Mapping):
-        raise SubmissionError(f"{MODULE}/{request}: the answer is not a JSON object "
-                              f"({type(answer).__name__})", status=None)
+        raise SubmissionError(f"{made} could not be made: the server's answer about "
+                              f"{_WHAT.get(request, request)} was not the JSON object "
+                              f"expected ({type(answer).__name__})", status=None)
     if not answer.get('success'):
         status = _status(answer)
         hint = ''
         if params is not None and DARK_FRAME_KEY in params:
-            hint = (f" (dark_frame=False is sent as {DARK_FRAME_KEY!r}, a key the site "
-                    f"is not known to take: submit with dark_frame=True, or through "
-                    f"the form flow, submit_RADEC_job)")
+            hint = ("; dark_frame=False relies on a field the server is not known to "
+                    "take: submit with dark_frame=True, or through the forms "
+                    "(legacy submit_RADEC_job)")
         if status and _QUEUE_FULL.search(status):
-            raise QueueFullError(f"the queue of this account is full: the server refused "
-                                 f"the request ({status}); submit more once some are "
+            raise QueueFullError(f"{made} could not be made: the account's queue is full "
+                                 f"(see conf.queue_limit); submit more once some are "
                                  f"observed", status=status)
-        raise SubmissionError(f"the server refused {MODULE}/{request}: "
-                              f"{status or 'no status given'}{hint}", status=status)
+        raise SubmissionError(f"{made} could not be made: the server refused "
+                              f"{_WHAT.get(request, request)}: {refusal_reason(status)}"
+                              f"{hint}", status=status)
 
 
-def parse_submit(answer: Any) -> int | None:
+def parse_submit(answer: Any, *, name: str | None = None) -> int | None:
     """The new request id from a ``0-rb-submit`` answer.
 
     Returns
@@ -129,7 +158,7 @@ def parse_submit(answer: Any) -> int | None:
     SubmissionError
         When ``success`` is falsy; ``status`` holds the server's word.
     """
-    check_answer(answer, SUBMIT)
+    check_answer(answer, SUBMIT, name=name)
     data = answer.get('data')
     rid = data.get('id') if isinstance(data, Mapping) else None
     if isinstance(rid, bool):

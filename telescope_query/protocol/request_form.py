@@ -43,9 +43,23 @@ def extract_ticket(html: str, step: str = '') -> int:
         value = str(tag.get('value', '')).strip()
         if value.isascii() and value.isdigit():     # '²'.isdigit() is True
             return int(value)
-    where = f" after step {step!r}" if step else ''
-    raise SubmissionError(f"{PAGE}: the page{where} carries no ticket (hidden input "
-                          f"'ticket'); the form flow cannot go on", status='NO_TICKET')
+    after = f" after {_STEP_WORDS.get(step, 'one of its steps')}" if step else ''
+    raise SubmissionError(f"the request could not be made: the server's request form did "
+                          f"not offer the next step{after}", status='NO_TICKET')
+
+
+#: The steps of `form_steps` (and ``new``) in words, for messages: the actions
+#: are the site's tokens, which a user is not shown.
+_STEP_WORDS = {
+    'new': 'opening a new request',
+    'main-go-part1': 'opening the target part',
+    'part1-go-radec': 'choosing a target by position',
+    'part1-radec-save': 'saving the position and name',
+    'main-go-part2': 'opening the telescope part',
+    'part2-save': 'saving the telescope',
+    'main-go-part3': 'opening the exposure part',
+    'part3-save': 'saving the exposure, filter and comment',
+}
 
 
 def radec_fields(object_id: str) -> dict[str, str]:

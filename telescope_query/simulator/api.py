@@ -35,7 +35,7 @@ from .sessions import Session
 from .values import BadValue, as_int, as_number, parse_object_id
 
 __all__ = ['ApiError', 'UserApi', 'answer', 'listing_record', 'LISTING_ORDERS',
-           'visible_job', 'staging_status']
+           'visible_job', 'staging_status', 'with_name_suffix']
 
 
 class ApiError(Exception):
@@ -101,6 +101,15 @@ def visible_job(archive: Any, user: str, jid: int | None) -> Any | None:
     if job is None or not (job.public or job.owner == user):
         return None
     return job
+
+
+def with_name_suffix(faults: Faults, keys: list[str], fields: dict[str, Any]
+                     ) -> dict[str, Any]:
+    """The fields of a new request, its name suffixed when a ``name_suffix`` fault fires."""
+    fault = faults.take('name_suffix', keys)
+    if fault is None:
+        return fields
+    return {**fields, 'object_name': f"{fields['object_name']}{fault.params['suffix']}"}
 
 
 def staging_status(engine: ImageEngine, faults: Faults, staging: Staging,
@@ -246,7 +255,8 @@ class UserApi:
         if not session.basket:
             raise ApiError('ERR_BASKET_EMPTY')
         try:
-            created = self.archive.add_request(session.user, **session.basket)
+            created = self.archive.add_request(
+                session.user, **with_name_suffix(self.faults, keys, session.basket))
         except QueueFullError:
             # [assumed] status word; the basket keeps its request for a later try.
             raise ApiError('ERR_QUEUE_FULL') from None

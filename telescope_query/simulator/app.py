@@ -21,6 +21,7 @@ import time
 from typing import Any, Callable, Iterable, Iterator
 
 from werkzeug.exceptions import HTTPException
+from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
@@ -36,6 +37,7 @@ from .views import DOWNLOAD, Pages, html
 __all__ = ['SimulatorApp', 'SESSION_COOKIE']
 
 API = 'api-user.php'
+CONSTRUCTOR = 'request-constructor.php'
 #: Endpoints of the HTML pages behind the login (``login_page`` may replace them).
 PAGE_ENDPOINTS = frozenset({'view', 'search', 'processed', 'constructor'})
 
@@ -71,7 +73,7 @@ class SimulatorApp:
         self.sessions = SessionStore()
         self.api = UserApi(archive, engine, faults)
         self.pages = Pages(archive, engine, faults)
-        self.constructor = FormConstructor(archive, self.sessions)
+        self.constructor = FormConstructor(archive, self.sessions, faults)
         self.url_map = Map([
             Rule('/', endpoint='index'),
             Rule('/index.php', endpoint='index'),
@@ -95,6 +97,8 @@ class SimulatorApp:
         if name == API:
             api_request = f'{request.form.get("module", "")}/{request.form.get("request", "")}'
             keys.append(f'{name}/{api_request}')
+        elif name == CONSTRUCTOR and request.method == 'POST':
+            keys.append(f'{name}/{request.form.get("action", "")}')     # one step of the form
         self.counters.hit(name, api_request)
 
         delay = float(self.latency_ms or 0)
@@ -102,15 +106,25 @@ class SimulatorApp:
         if delay > 0:
             self._sleep(delay / 1000)
 
-        fault = self.faults.take('http_500', keys)
+        stall = self.faults.take('stall_body', keys)
+        if stall is not None and stall.params['still_saving']:
+            return self._saving(request, path, keys, float(stall.params['ms']),
+                                start_response)
+        unanswered = self.faults.take('close_unanswered', keys)
+        if unanswered is not None:
+            if unanswered.params['after']:
+                self._dispatch(request, path, keys).close()
+            return self._unanswered(environ)
+        fault = self.faults.take('http_500', keys) or self.faults.take('http_error', keys)
+        status = 500 if fault is None else int(fault.params.get('status', 500))
         if fault is not None and not fault.params['after']:
-            response = self._error_500()
+            response = self._error(status)
         else:
             response = self._dispatch(request, path, keys)
             if fault is not None:
                 response.close()
-                response = self._error_500()
-        return self._deliver(response, keys, environ, start_response)
+                response = self._error(status)
+        return self._deliver(response, keys, environ, start_response, stall)
 
     def _dispatch(self, request: Request, path: str, keys: list[str]) -> Response:
         adapter = self.url_map.bind_to_environ(request.environ)
@@ -129,15 +143,20 @@ class SimulatorApp:
         return getattr(self, f'_on_{endpoint}')(request, keys)
 
     @staticmethod
-    def _error_500() -> Response:
-        return html('<!DOCTYPE html>\n<html><head><title>500 Internal Server Error'
-                    '</title></head><body><h1>Internal Server Error</h1></body></html>\n',
-                    status=500)
+    def _error(status: int) -> Response:
+        """An error page as a web server (or the gateway in front of it) sends one."""
+        title = f'{status} {HTTP_STATUS_CODES.get(status, "Error")}'
+        return html(f'<!DOCTYPE html>\n<html><head><title>{title}</title></head><body>'
+                    f'<h1>{title}</h1></body></html>\n', status=status)
 
     def _deliver(self, response: Response, keys: list[str], environ: dict,
-                 start_response: Callable) -> Iterable[bytes]:
-        """Send the answer, cut short if a ``cut_connection``/``short_body`` fault fires."""
+                 start_response: Callable, stall: Any = None) -> Iterable[bytes]:
+        """Send the answer, cut short if a ``cut_connection``/``short_body`` fault
+        fires, or stalled midway by the ``stall_body`` fault ``stall``."""
         length = response.content_length
+        if stall is not None:
+            return self._stalled(response(environ, start_response),
+                                 int(stall.params['after_bytes']), float(stall.params['ms']))
         if environ['REQUEST_METHOD'] == 'HEAD' or not length:
             return response(environ, start_response)
         limit = None
@@ -149,6 +168,35 @@ class SimulatorApp:
         if limit is None:
             return body
         return self._truncated(body, limit, environ)
+
+    def _saving(self, request: Request, path: str, keys: list[str], ms: float,
+                start_response: Callable) -> Iterator[bytes]:
+        """Headers at once (200, no length: chunked), the call handled after ``ms``."""
+        kind = 'application/json' if path.lstrip('/') == API else 'text/html; charset=utf-8'
+        start_response('200 OK', [('Content-Type', kind)])
+        yield b''                           # the headers go out now
+        self._sleep(ms / 1000)
+        response = self._dispatch(request, path, keys)
+        try:
+            yield from response.iter_encoded()
+        finally:
+            response.close()
+
+    def _stalled(self, body: Iterable[bytes], after: int, ms: float) -> Iterator[bytes]:
+        """The headers and ``after`` bytes of ``body``, a pause of ``ms``, the rest."""
+        data = b''.join(body)
+        if hasattr(body, 'close'):
+            body.close()
+        yield data[:max(0, after)] or b''   # the headers go out with the first chunk
+        self._sleep(ms / 1000)
+        yield data[max(0, after):]
+
+    @staticmethod
+    def _unanswered(environ: dict) -> Iterable[bytes]:
+        """Close the connection without sending anything."""
+        _close(environ)
+        # werkzeug takes a ConnectionError as a dropped connection, quietly.
+        raise ConnectionAbortedError('closed unanswered (close_unanswered fault)')
 
     @staticmethod
     def _truncated(body: Iterable[bytes], limit: int, environ: dict) -> Iterator[bytes]:
@@ -165,12 +213,7 @@ class SimulatorApp:
         finally:
             if hasattr(body, 'close'):
                 body.close()
-            connection = environ.get('werkzeug.socket')
-            if connection is not None:
-                try:
-                    connection.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
+            _close(environ)
 
     # -- sessions ---------------------------------------------------------------------
     def _session(self, request: Request, keys: list[str]) -> tuple[str, Session] | None:
@@ -233,3 +276,13 @@ class SimulatorApp:
         if found is None:
             return html(pages.login_form())
         return self.constructor.handle(request, *found)
+
+
+def _close(environ: dict) -> None:
+    """Shut the connection of a request down, whatever is sent afterwards."""
+    connection = environ.get('werkzeug.socket')
+    if connection is not None:
+        try:
+            connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass

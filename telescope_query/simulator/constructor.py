@@ -19,6 +19,8 @@ from typing import Any
 from werkzeug.wrappers import Request, Response
 
 from . import pages
+from .api import with_name_suffix
+from .faults import Faults
 from .model import FILTERS, MAX_EXPOSURE_MS, TELESCOPES, QueueFullError
 from .sessions import Session, SessionStore, Ticket
 from .values import as_number, id_arg, parse_object_id
@@ -40,11 +42,15 @@ class FormConstructor:
         Where submitted requests go.
     sessions : SessionStore
         The tickets of the forms live there, with their sessions.
+    faults : Faults, optional
+        Armed failures (``name_suffix`` acts on a submission).
     """
 
-    def __init__(self, archive: Any, sessions: SessionStore) -> None:
+    def __init__(self, archive: Any, sessions: SessionStore,
+                 faults: Faults | None = None) -> None:
         self.archive = archive
         self.sessions = sessions
+        self.faults = faults if faults is not None else Faults()
 
     def handle(self, request: Request, sid: str, session: Session) -> Response:
         """One call of ``request-constructor.php`` from a logged-in session."""
@@ -104,7 +110,8 @@ class FormConstructor:
             return self._page(number, 'main', user, state,
                               f'The exposure is over {limit} ms.')
         try:
-            created = self.archive.add_request(user, **state)
+            created = self.archive.add_request(
+                user, **with_name_suffix(self.faults, ['request-constructor.php'], state))
         except QueueFullError:
             # The same limit as the basket's; the wording is [assumed].
             return self._page(number, 'main', user, state,

@@ -10,11 +10,28 @@ kind                effect (parameters, with defaults)
                     request is created by a failed ``0-rb-submit``). With
                     ``after=True`` the call is handled first (a submission
                     *is* created) and only its answer is replaced by a 500.
+``http_error``      as ``http_500`` with the HTTP ``status`` given (required),
+                    such as 502, 503 or 504 (a gateway in front of the site),
+                    before the call is handled or, with ``after=True``, after.
 ``latency``         the answer is delayed by ``ms`` milliseconds (required).
 ``cut_connection``  the connection is closed after ``after_bytes`` bytes of
                     the body (required); ``Content-Length`` is the full size.
+``close_unanswered`` the connection is closed before any answer (no status
+                    line), as by a proxy that gave up on a slow site; the
+                    call is handled first with ``after=True``.
 ``short_body``      the body is ``missing_bytes`` (1) shorter than its
                     ``Content-Length``, then the connection is closed.
+``stall_body``      the headers and ``after_bytes`` (0) bytes of the body are
+                    sent, then nothing for ``ms`` milliseconds (required),
+                    then the rest: the call was handled first. With
+                    ``still_saving=True`` the headers (200, no length) go out
+                    first and the call is handled after the pause, as by a
+                    site that is still saving a request.
+``name_suffix``     a request made by the basket or the forms is stored (and
+                    listed) under its name with ``suffix`` ('_M') appended.
+                    PROTOCOL.md 2: listed names may carry suffixes such as
+                    ``T CrB_M`` [seen]; whether the site adds them is not
+                    recorded, so this is a fault, not the simulator's way.
 ``corrupt_product`` a product download has ``nbytes`` (64) bytes flipped
                     from byte ``offset`` (0) of the file: same size, bad
                     content. Only ``v3image-download.php`` consumes it.
@@ -38,8 +55,9 @@ kind                effect (parameters, with defaults)
 ==================  ===========================================================
 
 ``endpoint`` is a path such as ``'api-user.php'`` or ``'v3image-download.php'``,
-or one API request ``'api-user.php/image-engine/0-is-job-ready'``; None matches
-every endpoint where the kind makes sense. ``count`` is how many calls the fault
+one API request ``'api-user.php/image-engine/0-is-job-ready'``, or one step of
+the form flow ``'request-constructor.php/main-submit'``; None matches every
+endpoint where the kind makes sense. ``count`` is how many calls the fault
 affects (None: until `Faults.clear`).
 """
 from __future__ import annotations
@@ -56,9 +74,13 @@ _REQUIRED = object()
 #: Every fault kind and its parameters with their defaults.
 KINDS: dict[str, dict[str, Any]] = {
     'http_500': {'after': False},
+    'http_error': {'status': _REQUIRED, 'after': False},
     'latency': {'ms': _REQUIRED},
     'cut_connection': {'after_bytes': _REQUIRED},
+    'close_unanswered': {'after': False},
     'short_body': {'missing_bytes': 1},
+    'stall_body': {'after_bytes': 0, 'ms': _REQUIRED, 'still_saving': False},
+    'name_suffix': {'suffix': '_M'},
     'corrupt_product': {'offset': 0, 'nbytes': 64},
     'expire_session': {'after_calls': 0},
     'never_ready': {'jid': None},
@@ -107,7 +129,8 @@ class Faults:
             One of `KINDS`.
         endpoint : str, optional
             ``'api-user.php'``, ``'v3image-download.php'``,
-            ``'api-user.php/<module>/<request>'``...; None for every endpoint.
+            ``'api-user.php/<module>/<request>'``, ``'request-constructor.php/<action>'``...;
+            None for every endpoint.
         count : int or None
             How many calls it affects; None until `clear`.
         **params

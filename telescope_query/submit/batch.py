@@ -2,29 +2,62 @@
 
 The targets are checked first, the queue is read once, a target waiting there
 (`telescope_query.submit.queue.waiting_for`) is left alone and the others go
-through `telescope_query.submit.send.submit_plan`, one by one. The answer is
-a Table, one row per target. See ``docs/internals.rst``, Submitting.
+through `telescope_query.submit.send.submit_plan`, one by one, the client's
+submission lock held for the whole batch. A Table gives each target its own
+settings: `COLUMNS` is the one list of the columns read, for the docstring
+of ``submit_missing`` and the command line's help. The answer is a Table, one
+row per target. See ``docs/internals.rst``, Submitting.
 """
 from __future__ import annotations
 
+import textwrap
 import warnings
 from dataclasses import dataclass
 from typing import Any, Iterable
 
 import numpy as np
+import astropy.units as u
 from astropy.coordinates import SkyCoord
 from astropy.table import MaskedColumn, Table
 
 from .. import arguments
 from ..contract import Client
-from ..exceptions import LoginError, QueueFullError, RemoteServiceError
+from ..exceptions import LoginError, QueueFullError, RemoteServiceError, SubmissionError
+from .never_twice import AMBIGUOUS
 from .plan import DEFAULT_EXPOSURE, SubmissionPlan, exposure_to_ms, plan_submission
 from .queue import QueueEntry, read_queue, waiting_for
+from .send import submit_plan
+from .serial import one_at_a_time
 from .target import (LowAltitudeWarning, check_target_name, format_objectid,
                      looks_like_coordinates)
-from .send import submit_plan
 
-__all__ = ['submit_missing']
+__all__ = ['submit_missing', 'COLUMNS', 'columns_help', 'check_columns']
+
+#: The columns a Table of targets may have (names compared without regard to
+#: case), and what each holds. Any other column is an error. An empty cell
+#: takes the default given to ``submit_missing`` (or the command line's option).
+COLUMNS: dict[str, str] = {
+    'target': "coordinates ('20:42:59.6 +43:35:10') or a name resolved by astropy; "
+              "a table without it takes its targets from 'name'",
+    'name': 'the object name shown in the request list (default: the target name, '
+            'or its coordinates)',
+    'telescope': 'COAST or PIRATE',
+    'filter': "a filter in either naming scheme ('BVR', 'Colour', 'V'...)",
+    'exposure': 'the exposure in seconds (or a column with a unit of time)',
+    'comment': 'a comment stored with the request',
+    'dark_frame': 'whether to take a dark frame: true/false, yes/no or 1/0',
+}
+_TRUE = frozenset({'true', 'yes', 'y', '1'})
+_FALSE = frozenset({'false', 'no', 'n', '0'})
+
+
+def columns_help(indent: str = '  ', width: int = 79) -> str:
+    """`COLUMNS` as text: each column and what it holds, wrapped to ``width``."""
+    name_width = max(len(name) for name in COLUMNS)
+    hanging = ' ' * (len(indent) + name_width + 2)
+    return '\n'.join(textwrap.fill(meaning, width, subsequent_indent=hanging,
+                                   initial_indent=f'{indent}{name:<{name_width}}  ')
+                     for name, meaning in COLUMNS.items())
 
 
 @dataclass
@@ -35,7 +68,10 @@ class _Target:
     target: Any
     exposure: Any
     filter: Any
-    comment: Any
+    telescope: Any
+    name: Any = None
+    comment: Any = ''
+    dark_frame: Any = True
     plan: SubmissionPlan | None = None
     error: str = ''
     notes: str = ''
@@ -51,27 +87,51 @@ def _label(target: Any) -> str:
     return str(target)
 
 
-def _targets(targets: Any, exposure: Any, filter: Any) -> list[_Target]:
+def check_columns(table: Table) -> dict[str, str]:
+    """The name in ``table`` of each column of `COLUMNS` it has, by its key.
+
+    Raises
+    ------
+    ValueError
+        A column not in `COLUMNS` (naming it and the known ones), one given
+        twice (in two cases), or neither ``target`` nor ``name``.
+    """
+    found: dict[str, str] = {}
+    for given in table.colnames:
+        key = given.strip().lower()
+        if key not in COLUMNS:
+            raise ValueError(f"targets: the table has a column {given!r} that is not read; "
+                             f"the columns are {', '.join(COLUMNS)} (case ignored): rename "
+                             f"or remove it")
+        if key in found:
+            raise ValueError(f"targets: the columns {found[key]!r} and {given!r} are the "
+                             f"same column (case ignored): keep one")
+        found[key] = given
+    if 'target' not in found and 'name' not in found:
+        raise ValueError(f"targets: the table needs a 'target' (or 'name') column; it "
+                         f"has {', '.join(table.colnames) or 'none'}")
+    return found
+
+
+def _targets(targets: Any, defaults: dict[str, Any]) -> list[_Target]:
     """Targets given as a list (or SkyCoord array) or a Table, with per-row settings."""
     if isinstance(targets, Table):
-        column = next((name for name in ('target', 'name') if name in targets.colnames), None)
-        if column is None:
-            raise ValueError(f"targets: the table needs a 'target' (or 'name') column; it "
-                             f"has {', '.join(targets.colnames) or 'none'}")
-        extra = {'exposure', 'filter', 'comment'} & set(targets.colnames)
+        columns = check_columns(targets)
+        target_column = columns.get('target', columns.get('name'))
         rows = []
-        for row in targets:
-            value = row[column]
-            if np.ma.is_masked(value):
-                raise ValueError("targets: a row has no target (masked cell)")
-            settings = {name: row[name] for name in extra if not np.ma.is_masked(row[name])}
-            if 'exposure' in settings and targets['exposure'].unit is not None:
-                settings['exposure'] = settings['exposure'] * targets['exposure'].unit
-            rows.append(_Target(_label(value), value if isinstance(value, SkyCoord)
-                                else str(value),
-                                _plain(settings.get('exposure', exposure)),
-                                _plain(settings.get('filter', filter)),
-                                _plain(settings.get('comment', ''))))
+        for number, row in enumerate(targets, start=1):
+            value = row[target_column]
+            if np.ma.is_masked(value) or (isinstance(value, str) and not value.strip()):
+                raise ValueError(f"targets: row {number} has no target (an empty "
+                                 f"{target_column!r} cell)")
+            target = value if isinstance(value, SkyCoord) else str(value)
+            settings = dict(defaults)
+            for key, column in columns.items():
+                cell = None if key == 'target' else _cell(
+                    row[column], key, getattr(targets[column], 'unit', None))
+                if cell is not None:
+                    settings[key] = cell
+            rows.append(_Target(_label(target), target, **settings))
         return rows
     if isinstance(targets, SkyCoord):
         items = [targets] if targets.isscalar else list(targets)
@@ -81,7 +141,49 @@ def _targets(targets: Any, exposure: Any, filter: Any) -> list[_Target]:
                         f"{type(targets).__name__}")
     else:
         items = list(targets)
-    return [_Target(_label(item), item, exposure, filter, '') for item in items]
+    return [_Target(_label(item), item, **defaults) for item in items]
+
+
+def _cell(value: Any, key: str, unit: Any) -> Any:
+    """A Table cell as the argument it stands for; None when it is empty."""
+    if np.ma.is_masked(value):
+        return None
+    value = _plain(value)
+    if isinstance(value, str) and not value.strip():
+        return None
+    if key == 'exposure':
+        if isinstance(value, u.Quantity):   # a QTable's cell carries its unit
+            return value
+        if unit is not None and not isinstance(value, str):
+            return value * unit
+        return _exposure_text(value) if isinstance(value, str) else value
+    if key == 'dark_frame':
+        return _flag(value)
+    return str(value)       # name, telescope, filter, comment: text, even when numbers
+
+
+def _exposure_text(text: str) -> Any:
+    """``'60'`` as 60 (seconds), ``'2 min'`` as a Quantity; otherwise the text,
+    which `telescope_query.arguments.exposure_ms` refuses with its message."""
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    try:
+        return u.Quantity(text)
+    except (TypeError, ValueError):
+        return text
+
+
+def _flag(value: Any) -> Any:
+    """A dark_frame cell: true/false, yes/no, 1/0 as a bool; anything else as it is
+    (`telescope_query.arguments.check_flag` refuses it for its row)."""
+    if isinstance(value, (int, float)) and value in (0, 1):
+        return bool(value)
+    text = str(value).strip().lower()
+    if text in _TRUE or text in _FALSE:
+        return text in _TRUE
+    return value
 
 
 def _plain(value: Any) -> Any:
@@ -93,25 +195,29 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _check_cheaply(item: _Target, telescope: str) -> None:
+def _check_cheaply(item: _Target) -> None:
     """Check what needs no name resolver: a name waits until the queue is read.
 
     Coordinates are planned at once; for a name only its settings and its
     length are checked. A problem is kept as the item's error.
     """
     if not isinstance(item.target, str) or looks_like_coordinates(item.target.strip()):
-        _plan(item, telescope)
+        _plan(item)
         return
     try:
+        telescope = arguments.telescope(item.telescope)
         arguments.filter_name(item.filter, telescope)
         exposure_to_ms(item.exposure, telescope)
+        if item.name is not None:
+            arguments.object_name(item.name)
         arguments.comment(item.comment)
+        arguments.check_flag(item.dark_frame, 'dark_frame')
         check_target_name(item.target)
     except (ValueError, TypeError) as error:
         item.error = str(error)
 
 
-def _plan(item: _Target, telescope: str) -> SubmissionPlan | None:
+def _plan(item: _Target) -> SubmissionPlan | None:
     """Plan one target: its plan, or None with the problem kept as its error.
 
     A low-altitude warning is kept as its note, and still shown.
@@ -120,7 +226,8 @@ def _plan(item: _Target, telescope: str) -> SubmissionPlan | None:
         warnings.simplefilter('always', LowAltitudeWarning)
         try:
             item.plan = plan_submission(item.target, exposure=item.exposure,
-                                        telescope=telescope, filter=item.filter,
+                                        telescope=item.telescope, filter=item.filter,
+                                        dark_frame=item.dark_frame, name=item.name,
                                         comment=item.comment)
         except (ValueError, TypeError) as error:
             item.error = str(error)
@@ -134,6 +241,8 @@ def _plan(item: _Target, telescope: str) -> SubmissionPlan | None:
 def _queued_match(item: _Target, queue: list[QueueEntry]) -> QueueEntry | None:
     """A queued request for this target: its name, its plan's name, or near its position."""
     names = [item.target] if isinstance(item.target, str) else []
+    if isinstance(item.name, str):
+        names.append(item.name)
     if item.plan is not None:
         names.append(item.plan.object_name)
     return waiting_for(queue, names, None if item.plan is None else item.plan.coord)
@@ -144,7 +253,6 @@ class _Batch:
     """The queue as this batch knows it, and whether the site said it is full."""
 
     client: Client
-    telescope: str
     dry_run: bool
     queue: list[QueueEntry]
     full: QueueFullError | None = None
@@ -156,7 +264,7 @@ class _Batch:
         match = _queued_match(item, self.queue)
         plan = item.plan
         if match is None and plan is None:      # a name the queue does not hold: resolve it
-            plan = _plan(item, self.telescope)
+            plan = _plan(item)
             match = None if plan is None else _queued_match(item, self.queue)
         if match is not None:
             return ('queued', match.rid,
@@ -166,7 +274,8 @@ class _Batch:
         if self.dry_run:
             return 'would submit', None, 'dry run: not submitted'
         if self.full is not None:
-            return 'not sent', None, f'not sent: {self.full}'
+            return 'not sent', None, ("not sent: the account's queue is full (the server "
+                                      "refused an earlier target)")
         return self.submit(plan)
 
     def submit(self, plan: SubmissionPlan) -> tuple[str, int | None, str]:
@@ -178,7 +287,9 @@ class _Batch:
             return 'not sent', None, f'not sent: {error}'
         except LoginError:
             raise
-        except RemoteServiceError as error:     # refusals and lost answers
+        except SubmissionError as error:        # refusals, and outcomes not known
+            return ('ambiguous' if error.status == AMBIGUOUS else 'failed'), None, str(error)
+        except RemoteServiceError as error:     # the queue or the basket could not be used
             return 'failed', None, str(error)
         # The new request waits in the queue: a repeated target finds it.
         self.queue.insert(0, QueueEntry(rid, plan.object_name, 1, plan.object_id,
@@ -187,7 +298,7 @@ class _Batch:
 
 
 def submit_missing(client: Client, targets: Any, *, exposure: Any = DEFAULT_EXPOSURE,
-                   telescope: Any = 'COAST', filter: Any = 'BVR',
+                   telescope: Any = 'COAST', filter: Any = 'BVR', dark_frame: Any = True,
                    dry_run: bool = False) -> Table:
     """Submit the targets that are not waiting in the queue; report on each.
 
@@ -196,22 +307,25 @@ def submit_missing(client: Client, targets: Any, *, exposure: Any = DEFAULT_EXPO
     telescope_name = arguments.telescope(telescope)
     arguments.filter_name(filter, telescope_name)
     exposure_to_ms(exposure, telescope_name)
+    arguments.check_flag(dark_frame, 'dark_frame')
     arguments.check_flag(dry_run, 'dry_run')
-    items = _targets(targets, exposure, filter)
+    items = _targets(targets, {'exposure': exposure, 'filter': filter,
+                               'telescope': telescope_name, 'dark_frame': bool(dark_frame)})
     if not items:
         raise ValueError("targets is empty: give at least one target")
     for item in items:
-        _check_cheaply(item, telescope_name)
+        _check_cheaply(item)
     client._require_login()
-    # A batch of nothing but bad rows has nothing to ask the site.
-    queue = [] if all(item.error for item in items) else read_queue(client)
-    batch = _Batch(client, telescope_name, dry_run, queue)
-    rows = []
-    for item in items:
-        action, rid, message = batch.handle(item)
-        if item.notes:
-            message = f'{message}; {item.notes}' if message else item.notes
-        rows.append((item.label, action, rid, message))
+    with one_at_a_time(client):     # no other submission of this client in between
+        # A batch of nothing but bad rows has nothing to ask the site.
+        queue = [] if all(item.error for item in items) else read_queue(client)
+        batch = _Batch(client, dry_run, queue)
+        rows = []
+        for item in items:
+            action, rid, message = batch.handle(item)
+            if item.notes:
+                message = f'{message}; {item.notes}' if message else item.notes
+            rows.append((item.label, action, rid, message))
     return _report(rows)
 
 

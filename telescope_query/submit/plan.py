@@ -78,10 +78,13 @@ def max_exposure(telescope: str) -> u.Quantity:
     return site.MAX_EXPOSURE_S[telescope] * u.s
 
 
-def exposure_to_ms(exposure: Any, telescope: str = 'COAST') -> int:
-    """An exposure (a Quantity of time, or seconds) on ``telescope``, in milliseconds."""
-    name = arguments.telescope(telescope)
-    return arguments.exposure_ms(exposure, max_exposure(name), name)
+def exposure_to_ms(exposure: Any, telescope: str = 'COAST', *, name: str = 'exposure',
+                   unit: u.UnitBase = u.s) -> int:
+    """An exposure (a Quantity of time, or a number of ``unit``) on ``telescope``, in
+    milliseconds; a message names the parameter ``name``."""
+    telescope_name = arguments.telescope(telescope)
+    return arguments.exposure_ms(exposure, max_exposure(telescope_name), telescope_name,
+                                 name, unit)
 
 
 # --- The whole plan ------------------------------------------------------------

@@ -1,7 +1,7 @@
 """The account's queue as the Inbox listing shows it, and which listed request is which.
 
 `read_queue` is the one call to the site here: the Inbox listing's records
-(`telescope_query.listing.requests`). The rest is pure: `made_for` and
+(`telescope_query.listing.requests`). The rest is pure: `likeness` and
 `find_new` recognise the request a submission made, `waiting_for` a
 request already waiting for a target of a batch. The listing gives no
 telescope, filter or exposure [seen], so requests are told apart by their
@@ -9,6 +9,8 @@ name, their position and their id. See ``docs/internals.rst``, Submitting.
 """
 from __future__ import annotations
 
+import enum
+import re
 from dataclasses import dataclass
 from typing import Iterable
 
@@ -20,10 +22,11 @@ from ..contract import Client
 from ..protocol import site
 from ..protocol.shapes import RequestRecord
 from ..protocol.objectid import parse_objectid
+from .never_twice import Found, NotFound, Unsure
 from .plan import SubmissionPlan
 
-__all__ = ['QueueEntry', 'read_queue', 'made_for', 'find_new', 'find_submitted',
-           'waiting_for', 'MATCH_RADIUS']
+__all__ = ['QueueEntry', 'read_queue', 'Likeness', 'same_object_name', 'likeness',
+           'find_new', 'find_submitted', 'waiting_for', 'MATCH_RADIUS']
 
 #: A waiting request this close to a target counts as the same target.
 MATCH_RADIUS = 5 * u.arcsec
@@ -89,33 +92,129 @@ def read_queue(client: Client) -> list[QueueEntry]:
     return [entry for entry in entries if entry is not None]
 
 
-# --- The request a submission made ---------------------------------------------------
+# --- How the listing spells what was sent ---------------------------------------------
 
-def made_for(entry: QueueEntry, plan: SubmissionPlan) -> bool:
+# PROTOCOL.md 2 [seen]: listed names may carry a suffix, as 'T CrB_M' beside
+# 'T CrB'; whether the site adds it is not recorded. A listed name that is the
+# sent one with such a suffix counts as the same name.
+_NAME_SUFFIX = re.compile(r'_[A-Za-z0-9]{1,8}$')
+
+# A position written as the site does ('21:55:57.03 +48:20:52.52'), with any
+# number of decimals, or with the separators people use (spaces, h m s, d ' ").
+_POSITION = re.compile(
+    r"^\s*(\d{1,2})\s*[:hH\s]\s*(\d{1,2})\s*[:mM\s]\s*(\d{1,2})(?:\.(\d*))?\s*[sS]?\s+"
+    r"([+-]?)\s*(\d{1,2})\s*[:dD°\s]\s*(\d{1,2})\s*[:mM'′\s]\s*(\d{1,2})(?:\.(\d*))?"
+    r"\s*[\"″sS]?\s*$")
+# The objectid sent has two decimals: a listing is never asked to be closer than that.
+_SENT_UNIT = 0.01
+
+
+def same_object_name(listed: str, sent: str) -> bool:
+    """Whether a listed name is the name that was sent.
+
+    Case and spacing do not count (`telescope_query.arguments.same_name`),
+    nor a suffix such as ``'_M'`` after it (``'T CrB_M'`` listed is
+    ``'T CrB'`` sent). The other way round does not hold: ``'T CrB'`` listed
+    is not ``'T CrB_M'`` sent.
+    """
+    if arguments.same_name(listed, sent):
+        return True
+    text = str(listed).strip()
+    suffix = _NAME_SUFFIX.search(text)
+    return suffix is not None and arguments.same_name(text[:suffix.start()], sent)
+
+
+def _listed_position(text: str | None) -> tuple[float, float, float, float] | None:
+    """RA, Dec, and how precisely the text gives each (one unit of its last
+    decimal), all in degrees; None when the text is not such a position."""
+    found = _POSITION.match(text) if text else None
+    if found is None:
+        return None
+    h, m, s, s_decimals, sign, d, dm, ds, ds_decimals = found.groups()
+    ra_seconds = int(h) * 3600 + int(m) * 60 + int(s) + float(f'0.{s_decimals or 0}')
+    dec_arcsec = int(d) * 3600 + int(dm) * 60 + int(ds) + float(f'0.{ds_decimals or 0}')
+    if not (ra_seconds < 86400 and dec_arcsec <= 90 * 3600):
+        return None
+    ra_unit = max(10.0 ** -len(s_decimals or ''), _SENT_UNIT)     # seconds of time
+    dec_unit = max(10.0 ** -len(ds_decimals or ''), _SENT_UNIT)   # arcseconds
+    dec = dec_arcsec / 3600 * (-1 if sign == '-' else 1)
+    return ra_seconds / 240, dec, ra_unit / 240, dec_unit / 3600
+
+
+class Likeness(enum.Enum):
+    """How a listed request compares with a plan."""
+
+    SAME = 'the same request'
+    PERHAPS = 'perhaps the same request'
+    OTHER = 'another request'
+
+
+def likeness(entry: QueueEntry, plan: SubmissionPlan) -> Likeness:
     """Whether a listed request is the one ``plan`` describes.
 
-    The same object name (case and spaces ignored) and, when the listing
-    gives one, the same ``objectid``.
+    `SAME`: the same name (`same_object_name`) at the same position, to the
+    precision the listing writes it (one unit of its last decimal: a listing
+    with fewer decimals still matches), or with no position at all (a
+    listing without ``objectid``, which the client does not rely on).
+    `PERHAPS`: the same name at a position within `MATCH_RADIUS` but not
+    the same, or that cannot be read; or another name at the same position.
+    `OTHER` otherwise.
     """
-    if not arguments.same_name(entry.object_name, plan.object_name):
-        return False
-    return entry.object_id is None or entry.object_id == plan.object_id
+    named = same_object_name(entry.object_name, plan.object_name)
+    where = _where(entry, plan)
+    if named and where in ('same', 'not given'):
+        return Likeness.SAME
+    if where == 'same' or (named and where in ('near', 'unreadable')):
+        return Likeness.PERHAPS
+    return Likeness.OTHER
 
+
+def _where(entry: QueueEntry, plan: SubmissionPlan) -> str:
+    """The listed position against the plan's: same, near, far, unreadable or not given."""
+    if not (entry.object_id or '').strip():
+        return 'not given'
+    listed = _listed_position(entry.object_id)
+    sent = parse_objectid(plan.object_id)
+    if listed is not None and sent is not None:
+        ra, dec, ra_unit, dec_unit = listed
+        ra_off = (ra - sent[0] + 180) % 360 - 180
+        # The allowance beyond one unit only absorbs the floats' rounding.
+        if abs(ra_off) <= ra_unit * 1.001 and abs(dec - sent[1]) <= dec_unit * 1.001:
+            return 'same'
+    position = entry.coord
+    if position is None:
+        return 'unreadable'
+    return 'near' if position.separation(plan.coord) <= MATCH_RADIUS else 'far'
+
+
+# --- The request a submission made ---------------------------------------------------
 
 def find_new(queue: Iterable[QueueEntry], plan: SubmissionPlan,
-             before: set[int]) -> int | None:
-    """The id of the first request of ``queue`` made for ``plan`` and not in ``before``.
+             before: set[int]) -> Found | NotFound | Unsure:
+    """What ``queue`` shows of a request made for ``plan`` and not in ``before``.
 
-    ``before`` holds the ids listed before the submission began: a matching
-    request outside it can only have been made by this submission.
+    ``before`` holds the ids listed before the submission began: a request
+    outside it is new. `Found` when exactly one new request is the same
+    (`likeness`) and none perhaps the same; `NotFound` when none is either;
+    otherwise `Unsure`, naming them: the caller must then not send again.
     """
-    for entry in queue:
-        if entry.rid not in before and made_for(entry, plan):
-            return entry.rid
-    return None
+    new = [(entry, likeness(entry, plan)) for entry in queue if entry.rid not in before]
+    sure = [entry for entry, like in new if like is Likeness.SAME]
+    doubtful = [entry for entry, like in new if like is Likeness.PERHAPS]
+    if len(sure) == 1 and not doubtful:
+        return Found(sure[0].rid)
+    if not sure and not doubtful:
+        return NotFound()
+    shown = ', '.join(f"R{entry.rid} ({entry.object_name!r} at "
+                      f"{entry.object_id or 'a position not given'})"
+                      for entry in sure + doubtful)
+    if len(sure) + len(doubtful) == 1:
+        return Unsure(f"a new request that may be it but does not surely match: {shown}")
+    return Unsure(f"new requests that may be it, none surely the one: {shown}")
 
 
-def find_submitted(client: Client, plan: SubmissionPlan, before: set[int]) -> int | None:
+def find_submitted(client: Client, plan: SubmissionPlan,
+                   before: set[int]) -> Found | NotFound | Unsure:
     """`find_new` in the queue as it is now (newest first)."""
     return find_new(read_queue(client), plan, before)
 
@@ -124,11 +223,12 @@ def find_submitted(client: Client, plan: SubmissionPlan, before: set[int]) -> in
 
 def waiting_for(queue: Iterable[QueueEntry], names: Iterable[str],
                 coord: SkyCoord | None) -> QueueEntry | None:
-    """A queued request under one of ``names``, else one within `MATCH_RADIUS` of ``coord``."""
+    """A queued request under one of ``names`` (`same_object_name`), else one within
+    `MATCH_RADIUS` of ``coord``."""
     waiting = [entry for entry in queue if entry.queued]
     names = list(names)
     for entry in waiting:
-        if any(arguments.same_name(entry.object_name, name) for name in names):
+        if any(same_object_name(entry.object_name, name) for name in names):
             return entry
     if coord is None:
         return None

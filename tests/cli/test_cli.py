@@ -26,7 +26,7 @@ from telescope_query.cli import main
 from telescope_query.cli.output import format_table, table_records
 from telescope_query.credentials import KEYRING_SERVICE
 
-from helpers import PASSWORDS
+from helpers import PASSWORDS, SUBMIT
 from keyring_stub import keyring_in_use
 
 SECRET = PASSWORDS['demo']
@@ -523,6 +523,90 @@ def test_submit_missing_reports_failures_with_status_1(cli, as_demo, tmp_path):
     table = Table.read(result.out, format='ascii.csv')
     assert list(table['action']) == ['submitted', 'failed']
     assert result.err.splitlines()[-1].startswith('12:00:00 -85:00:00:')
+
+
+def test_submit_missing_reports_an_ambiguous_row_with_status_1(cli, as_demo, simulator,
+                                                                 tmp_path):
+    # A gateway error on the final call: not sent again, and the exit status says
+    # that a row needs looking at, as for a failed one.
+    name = f'CLI gateway {id(tmp_path) % 10000}'
+    targets = tmp_path / 'gateway.csv'
+    targets.write_text(f'target,name\n19:05:00 +33:00:00,{name}\n')
+    simulator.faults.add('http_error', endpoint=SUBMIT, status=503, count=1)
+    try:
+        result = cli('submit-missing', str(targets), '--format', 'json')
+    finally:
+        simulator.faults.clear()
+    assert result.status == 1
+    assert [row['action'] for row in result.json()] == ['ambiguous']
+    assert result.err.splitlines()[-1].startswith('19:05:00 +33:00:00: the request for')
+    assert not [r for r in simulator.archive.requests('demo') if r.object_name == name]
+
+
+def test_submit_missing_honours_every_column_of_a_csv(cli, as_demo, simulator, tmp_path):
+    # The front door's case: PIRATE/Colour and a name, submitted as asked.
+    targets = tmp_path / 'every.csv'
+    targets.write_text('Target,Name,TELESCOPE,Filter,exposure,Comment,dark_frame\n'
+                       '18:40:00 +33:00:00,CLI pirate row,PIRATE,Colour,45,first,no\n'
+                       '18:50:00 +33:00:00,CLI coast row,,,,,\n')
+    result = cli('submit-missing', str(targets), '--exposure', '20', '--filter', 'R',
+                 '--no-dark-frame', '--format', 'json')
+    assert result.status == 0, result.err
+    rows = result.json()
+    assert [r['action'] for r in rows] == ['submitted'] * 2
+    got = [simulator.archive.request('demo', int(r['rid'])) for r in rows]
+    assert [(r.object_name, r.telescope_id, r.filter_type, r.exposure_ms, r.comments,
+             r.dark_frame) for r in got] == [
+        ('CLI pirate row', 7, 'Colour', 45000, 'first', False),
+        ('CLI coast row', 6, 'R', 20000, '', False)]
+
+
+def test_submit_missing_keeps_a_csv_cell_as_written(cli, as_demo, simulator, tmp_path):
+    # A CSV has no types: '0042' is a name, not the number 42.
+    name = f'0042{id(tmp_path) % 10000:04d}'
+    targets = tmp_path / 'digits.csv'
+    targets.write_text(f'target,name,comment,exposure\n18:58:00 +33:00:00,{name},007,1.50\n')
+    result = cli('submit-missing', str(targets), '--format', 'json')
+    assert result.status == 0, result.err
+    request = simulator.archive.request('demo', int(result.json()[0]['rid']))
+    assert (request.object_name, request.comments, request.exposure_ms) == (name, '007', 1500)
+
+
+def test_submit_missing_reads_a_csv_saved_by_a_spreadsheet(cli, as_demo, simulator, tmp_path):
+    # Spreadsheets save UTF-8 CSVs with a byte order mark before the header.
+    name = f'Spreadsheet row {id(tmp_path) % 10000}'
+    targets = tmp_path / 'excel.csv'
+    targets.write_bytes(f'target,name\r\n18:59:00 +33:00:00,{name}\r\n'.encode('utf-8-sig'))
+    result = cli('submit-missing', str(targets), '--format', 'json')
+    assert result.status == 0, result.err
+    assert simulator.archive.request('demo', int(result.json()[0]['rid'])).object_name == name
+
+
+def test_submit_missing_ignores_empty_columns_without_a_header(cli, as_demo, simulator,
+                                                               tmp_path):
+    # Trailing commas, as spreadsheets write them: columns with neither a name nor
+    # a value hold no setting. A named empty column is still refused.
+    name = f'Trailing commas {id(tmp_path) % 10000}'
+    targets = tmp_path / 'commas.csv'
+    targets.write_text(f'target,name,,\n19:01:00 +33:00:00,{name},,\n')
+    result = cli('submit-missing', str(targets), '--format', 'json')
+    assert result.status == 0, result.err
+    assert simulator.archive.request('demo', int(result.json()[0]['rid'])).object_name == name
+    targets.write_text('target,name,,priority\n19:02:00 +33:00:00,x,,\n')
+    result = cli('submit-missing', str(targets))
+    assert result.status == 2 and "'priority'" in result.err
+
+
+def test_submit_missing_refuses_an_unknown_column_before_sending(cli, as_demo, simulator,
+                                                                 tmp_path):
+    targets = tmp_path / 'unknown.csv'
+    targets.write_text('target,name,priority\n18:55:00 +33:00:00,CLI unknown,high\n')
+    simulator.counters.reset()
+    result = cli('submit-missing', str(targets))
+    assert result.status == 2
+    assert "'priority'" in result.err and 'dark_frame' in result.err
+    assert simulator.counters.total() == 0              # not even a login
+    assert not [r for r in simulator.archive.requests('demo') if r.object_name == 'CLI unknown']
 
 
 def test_submit_missing_needs_a_readable_file(cli, as_demo, tmp_path):

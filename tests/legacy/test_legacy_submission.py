@@ -8,6 +8,7 @@ import pytest
 from astropy.coordinates import SkyCoord
 from astropy.utils import data as astropy_data
 
+from telescope_query.exceptions import RemoteServiceError
 from telescope_query.submit.target import format_objectid
 from telescope_query.protocol import site
 
@@ -74,6 +75,29 @@ def test_legacy_bad_input_raises_and_sends_nothing(telescope, simulator, kwargs,
         assert simulator.counters.total() == 0
 
 
+@pytest.mark.parametrize('call', ['submit_job_api', 'submit_RADEC_job'])
+@pytest.mark.parametrize('exposure, said', [
+    (50, 'exposure 50 ms is too short'), (99.9, 'exposure 99.9 ms is too short'),
+    (180001, 'exposure 180001 ms is too long')])
+def test_legacy_exposure_bounds_are_said_in_milliseconds(telescope, simulator, call,
+                                                        exposure, said):
+    simulator.counters.reset()
+    with pytest.raises(ValueError, match=rf'^{said}: must be a time from 100 ms to 180000 '
+                                         rf'ms on COAST, as a Quantity or milliseconds$'):
+        getattr(telescope, call)('12:00:00 +10:00:00', exposure=exposure)
+    assert simulator.counters.total() == 0
+
+
+@pytest.mark.parametrize('expos, said', [(0.05, 'expos 0.05 s is too short'),
+                                         (240, 'expos 240 s is too long')])
+def test_submit_var_star_exposure_bounds_name_expos(telescope, simulator, expos, said):
+    simulator.counters.reset()
+    with pytest.raises(ValueError, match=rf'^{said}: must be a time from 0.1 s to 180 s '
+                                         rf'on COAST'):
+        telescope.submitVarStar('SS Cyg', expos=expos)
+    assert simulator.counters.total() == 0
+
+
 @pytest.mark.parametrize('target, objectid', [
     ('20:42:59.6 -05:35:10', '20:42:59.60 -05:35:10.00'),
     (SkyCoord('12h00m00s -00d30m00s'), '12:00:00.00 -00:30:00.00'),
@@ -113,3 +137,81 @@ def test_submit_variable_star_offline(telescope, simulator):
     with pytest.raises(ValueError, match='pass coordinates'):
         telescope.submit_variable_star('SS Cyg')
     assert simulator.counters.total() == 0
+
+
+# --- A lost answer of the final step: AMBIGUOUS, never a second request -------------------
+
+FINAL_STEP = 'request-constructor.php/main-submit'
+
+
+def named(simulator, name: str) -> list:
+    return [r for r in simulator.archive.requests('demo') if r.object_name == name]
+
+
+@pytest.mark.parametrize('status', [502, 503, 504, 500])
+def test_submit_radec_job_lost_final_answer_is_ambiguous_not_sent_again(telescope, simulator,
+                                                                       status):
+    simulator.faults.add('http_error', endpoint=FINAL_STEP, status=status)
+    name = unique('Form gateway')
+    simulator.counters.reset()
+    ok, status_word = telescope.submit_RADEC_job('20:42:59.6 +43:35:10', name=name)
+    assert (ok, status_word) == (False, 'AMBIGUOUS')
+    assert simulator.counters[FORM] == 9 and named(simulator, name) == []
+
+
+@pytest.mark.parametrize('status', [502, 504])
+def test_submit_radec_job_lost_final_answer_of_a_made_request_finds_it(telescope, simulator,
+                                                                      status):
+    simulator.faults.add('http_error', endpoint=FINAL_STEP, status=status, after=True)
+    name = unique('Form made')
+    ok, rid = telescope.submit_RADEC_job('20:42:59.6 +43:35:10', name=name)
+    assert ok is True and [r.rid for r in named(simulator, name)] == [rid]
+
+
+def test_submit_radec_job_stalled_while_saving_makes_one_request(telescope, simulator):
+    from telescope_query import conf
+    simulator.faults.add('stall_body', endpoint=FINAL_STEP, ms=1000, still_saving=True)
+    name = unique('Form saving')
+    simulator.counters.reset()
+    with conf.set_temp('timeout', 0.3):
+        assert telescope.submit_RADEC_job('20:42:59.6 +43:35:10', name=name) == \
+            (False, 'AMBIGUOUS')
+    assert simulator.counters[FORM] == 9
+    import time
+    deadline = time.monotonic() + 5                 # the site is still saving it
+    while not named(simulator, name) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert len(named(simulator, name)) == 1
+
+
+def test_submit_radec_job_finds_a_request_listed_with_a_suffix(telescope, simulator):
+    simulator.faults.add('name_suffix')
+    simulator.faults.add('http_500', endpoint=FINAL_STEP, after=True)
+    name = unique('Form T CrB')
+    ok, rid = telescope.submit_RADEC_job('15:59:30.16 +25:55:12.6', name=name)
+    assert ok is True and [r.rid for r in named(simulator, f'{name}_M')] == [rid]
+
+
+@pytest.mark.parametrize('status', [503, 504])
+def test_submit_job_api_gateway_error_is_ambiguous(telescope, simulator,
+                                                                      status):
+    simulator.faults.add('http_error', endpoint=BASKET_SUBMIT, status=status)
+    name = unique('Basket gateway')
+    assert telescope.submit_job_api('20:42:59.6 +43:35:10', name=name) == (False, 'AMBIGUOUS')
+    assert simulator.counters[BASKET_SUBMIT] == 1 and named(simulator, name) == []
+
+
+def test_submit_radec_job_a_failed_step_before_the_last_is_said_in_words(telescope, simulator):
+    # An intermediate step fails on every try: nothing was made, and the error
+    # says so without the form's words.
+    simulator.faults.add('http_500', endpoint='request-constructor.php/part2-save', count=None)
+    name = unique('Form step lost')
+    try:
+        with pytest.raises(RemoteServiceError) as info:
+            telescope.submit_RADEC_job('20:42:59.6 +43:35:10', name=name)
+    finally:
+        simulator.faults.clear()
+    message = str(info.value)
+    assert message.startswith(f'the request for {name!r} was not made') and 'HTTP 500' in message
+    assert not any(word in message for word in ('request-constructor', 'part2', 'ticket'))
+    assert named(simulator, name) == []

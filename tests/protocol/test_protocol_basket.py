@@ -56,17 +56,34 @@ def test_parse_submit(answer, rid):
 ])
 def test_refusals_carry_the_status(answer, status):
     with pytest.raises(SubmissionError) as info:
-        basket.parse_submit(answer)
+        basket.parse_submit(answer, name='SS Cyg')
     assert info.value.status == status
-    assert '0-rb-submit' in str(info.value)
+    assert str(info.value).startswith("the request for 'SS Cyg' could not be made: the "
+                                      "server refused the request: ")
     with pytest.raises(SubmissionError) as info:
         basket.check_answer(answer, basket.SET)
-    assert info.value.status == status and '0-rb-set' in str(info.value)
+    assert info.value.status == status
+    assert "the server refused the request's details" in str(info.value)
+
+
+#: Words of the protocol a user must never read in a message.
+JARGON = ('basket', 'rb-', 'request-constructor', 'api-user', 'ERR_')
+
+
+@pytest.mark.parametrize('status, said', list(basket.REFUSALS.items()) + [
+    (None, 'it gave no reason'), ('SOMETHING_NEW', "it gave the reason 'SOMETHING_NEW'")])
+@pytest.mark.parametrize('request_name', [basket.CLEAR, basket.SET, basket.SUBMIT])
+def test_a_refusal_says_why_in_words_and_keeps_the_status(status, said, request_name):
+    with pytest.raises(SubmissionError) as info:
+        basket.check_answer({'success': False, 'status': status}, request_name, name='X')
+    assert info.value.status == status and said in str(info.value)
+    assert not any(word in str(info.value) for word in JARGON), str(info.value)
 
 
 def test_non_object_answer():
-    with pytest.raises(SubmissionError, match='not a JSON object'):
+    with pytest.raises(SubmissionError, match='not the JSON object expected') as info:
         basket.check_answer(['success'], basket.SET)
+    assert not any(word in str(info.value) for word in JARGON)
     basket.check_answer({'success': True, 'status': 'OK'}, basket.CLEAR)   # no error
 
 
@@ -76,9 +93,10 @@ def test_a_full_queue_is_its_own_outcome(status):
     # What the site answers to an 11th request is [assumed]: any refusal that
     # speaks of the queue or a limit is a full queue.
     for request in (basket.SET, basket.SUBMIT):
-        with pytest.raises(QueueFullError, match='queue of this account is full') as info:
+        with pytest.raises(QueueFullError, match="the account's queue is full") as info:
             basket.check_answer({'success': False, 'status': status}, request)
         assert info.value.status == status and isinstance(info.value, SubmissionError)
+        assert status not in str(info.value)
 
 
 def test_other_refusals_are_not_a_full_queue():

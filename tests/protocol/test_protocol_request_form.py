@@ -24,9 +24,20 @@ def test_ticket_is_read_from_the_hidden_input():
     '',
 ])
 def test_missing_ticket_is_a_clear_error(html):
-    with pytest.raises(SubmissionError, match="after step 'part2-save'.*no ticket") as info:
+    with pytest.raises(SubmissionError, match="did not offer the next step after saving "
+                                              "the telescope") as info:
         rf.extract_ticket(html, 'part2-save')
-    assert info.value.status == 'NO_TICKET'
+    assert info.value.status == 'NO_TICKET' and 'ticket' not in str(info.value)
+
+
+@pytest.mark.parametrize('step', ['new'] + [step['action'] for step in rf.form_steps(
+    object_id='20:42:59.60 +41:35:10.00', object_name='X', telescope_id=6, exposure_ms=1000,
+    dark_frame=True, filter='B', comment='')[:-1]] + ['an-action-never-seen'])
+def test_a_missing_ticket_names_the_step_in_words_not_the_sites(step):
+    # The step's action is the site's token ('part1-radec-save'): never shown.
+    with pytest.raises(SubmissionError, match=r'did not offer the next step after \w') as info:
+        rf.extract_ticket('', step)
+    assert repr(step) not in str(info.value) and '-' not in str(info.value)
 
 
 @pytest.mark.parametrize('object_id, fields', [

@@ -55,9 +55,10 @@ def receive(http, url, headers=None):
 
 # -- arming faults --------------------------------------------------------------------------
 def test_every_kind_is_known():
-    assert set(KINDS) == {'http_500', 'latency', 'cut_connection', 'short_body',
-                          'corrupt_product', 'expire_session', 'never_ready', 'non_json',
-                          'truncated_json', 'login_page', 'page_cap', 'short_total',
+    assert set(KINDS) == {'http_500', 'http_error', 'latency', 'cut_connection',
+                          'short_body', 'stall_body', 'corrupt_product', 'expire_session',
+                          'never_ready', 'non_json', 'truncated_json', 'login_page',
+                          'name_suffix', 'close_unanswered', 'page_cap', 'short_total',
                           'ignore_start'}
 
 
@@ -153,6 +154,51 @@ def test_http_500_after_submit_fires_once_the_request_is_made(simulator, login, 
     listing = api(http, simulator, 'request-manager', '1-get-list-own',
                   {'limit': 5, 'sort': 'rid', 'folderid': 1}).json()
     assert listing['data']['requests'][0]['id'] == str(made[0].rid)
+
+
+@pytest.mark.parametrize('status', [502, 503, 504])
+@pytest.mark.parametrize('after', [False, True])
+def test_http_error_with_a_gateway_status(simulator, login, api, status, after):
+    http = login(simulator)
+    before = {r.rid for r in simulator.archive.requests('demo')}
+    api(http, simulator, 'request-constructor', '0-rb-set', BASKET)
+    simulator.faults.add('http_error', endpoint=SUBMIT, status=status, after=after)
+    answer = api(http, simulator, 'request-constructor', '0-rb-submit')
+    assert answer.status_code == status and str(status) in answer.text
+    made = [r for r in simulator.archive.requests('demo') if r.rid not in before]
+    assert len(made) == (1 if after else 0)
+
+
+def test_stall_body_sends_the_headers_then_stalls(simulator, login, api):
+    http = login(simulator)
+    simulator.faults.add('stall_body', endpoint='api-user.php', after_bytes=3, ms=1500)
+    data = {'module': 'request-manager', 'request': '0-get-my-folders'}
+    # The headers come at once: only the body's read runs out of time.
+    with pytest.raises(requests.ConnectionError, match='Read timed out'):
+        http.post(simulator.url + 'api-user.php', data=data, timeout=0.5)
+    answer = http.post(simulator.url + 'api-user.php', data=data, stream=True, timeout=5)
+    assert answer.status_code == 200 and answer.json()['success']    # once only
+
+
+def test_stall_body_answer_arrives_whole_after_the_pause(simulator, login, api):
+    http = login(simulator)
+    simulator.faults.add('stall_body', endpoint='api-user.php', ms=50)
+    assert folders(http, simulator, api).json()['success']
+
+
+def test_name_suffix_on_a_new_request(simulator, login, api):
+    http = login(simulator)
+    simulator.faults.add('name_suffix', count=1)
+    api(http, simulator, 'request-constructor', '0-rb-set', BASKET)
+    rid = int(api(http, simulator, 'request-constructor', '0-rb-submit').json()['data']['id'])
+    assert simulator.archive.request('demo', rid).object_name == 'Fault test_M'
+    listing = api(http, simulator, 'request-manager', '1-get-list-own',
+                  {'limit': 1, 'sort': 'rid', 'folderid': 1}).json()
+    assert listing['data']['requests'][0]['objectname'] == 'Fault test_M'
+    # Used up: the next request keeps its name.
+    api(http, simulator, 'request-constructor', '0-rb-set', BASKET)
+    rid = int(api(http, simulator, 'request-constructor', '0-rb-submit').json()['data']['id'])
+    assert simulator.archive.request('demo', rid).object_name == 'Fault test'
 
 
 # -- latency --------------------------------------------------------------------------------
@@ -466,3 +512,42 @@ def test_fixture_starts_clean(simulator):
     assert len(simulator.faults) == 0
     assert simulator.counters.total() == 0
     assert simulator.staging_seconds == 0 and simulator.latency_ms == 0
+
+
+def test_stall_body_still_saving_handles_the_call_after_the_pause(simulator, login, api):
+    http = login(simulator)
+    api(http, simulator, 'request-constructor', '0-rb-set', dict(BASKET, objectname='Saving'))
+    simulator.faults.add('stall_body', endpoint=SUBMIT, ms=600, still_saving=True)
+    data = {'module': 'request-constructor', 'request': '0-rb-submit'}
+    with pytest.raises(requests.ConnectionError, match='Read timed out'):
+        http.post(simulator.url + 'api-user.php', data=data, timeout=0.2)
+    assert not [r for r in simulator.archive.requests('demo') if r.object_name == 'Saving']
+    deadline = time.monotonic() + 5         # the site is still saving it
+    while time.monotonic() < deadline and not [
+            r for r in simulator.archive.requests('demo') if r.object_name == 'Saving']:
+        time.sleep(0.02)
+    assert len([r for r in simulator.archive.requests('demo')
+                if r.object_name == 'Saving']) == 1
+
+
+def test_a_fault_on_one_step_of_the_form_flow(simulator, login):
+    http = login(simulator)
+    simulator.faults.add('http_error', endpoint='request-constructor.php/main-submit',
+                         status=504)
+    page = http.get(simulator.url + 'request-constructor.php', params={'action': 'new'})
+    assert page.status_code == 200         # another step: untouched
+    answer = http.post(simulator.url + 'request-constructor.php',
+                       data={'ticket': '0', 'action': 'main-submit'})
+    assert answer.status_code == 504
+
+
+@pytest.mark.parametrize('after, made', [(False, 0), (True, 1)])
+def test_close_unanswered_closes_before_the_status_line(simulator, login, api, after, made):
+    http = login(simulator)
+    name = f'Unanswered {after}'
+    api(http, simulator, 'request-constructor', '0-rb-set', dict(BASKET, objectname=name))
+    simulator.faults.add('close_unanswered', endpoint=SUBMIT, after=after)
+    with pytest.raises(requests.ConnectionError, match='Connection aborted'):
+        api(http, simulator, 'request-constructor', '0-rb-submit')
+    assert len([r for r in simulator.archive.requests('demo') if r.object_name == name]) == made
+    assert api(http, simulator, 'request-constructor', '0-rb-clear').status_code == 200

@@ -41,6 +41,27 @@ def test_bad_exposures_name_the_parameter(exposure, error):
         exposure_to_ms(exposure, 'COAST')
 
 
+@pytest.mark.parametrize('telescope', ['COAST', 'PIRATE'])
+def test_the_shortest_exposure_names_the_parameter_and_the_range(telescope):
+    assert exposure_to_ms(0.1, telescope) == 100
+    with pytest.raises(ValueError, match=rf'^exposure 0.05 s is too short: must be a time '
+                                         rf'from 0.1 s to 180 s on {telescope}'):
+        exposure_to_ms(0.05, telescope)
+    with pytest.raises(ValueError, match='exposure 0.01 s is too short'):
+        exposure_to_ms(10 * u.ms, telescope)
+
+
+def test_the_range_is_said_in_the_unit_of_the_number_given():
+    # The original library's calls take milliseconds: so do their messages.
+    assert exposure_to_ms(30000, 'COAST', unit=u.ms) == 30000
+    with pytest.raises(ValueError, match='^exposure 50 ms is too short: must be a time from '
+                                         '100 ms to 180000 ms on COAST, as a Quantity or '
+                                         'milliseconds$'):
+        exposure_to_ms(50, 'COAST', unit=u.ms)
+    with pytest.raises(ValueError, match='^expos 200 s is too long: .* 0.1 s to 180 s'):
+        exposure_to_ms(200, 'COAST', name='expos')
+
+
 # --- The whole plan ------------------------------------------------------------------
 
 def test_plan_for_coordinates(no_internet):

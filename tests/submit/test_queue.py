@@ -11,10 +11,14 @@ import pytest
 import astropy.units as u
 from astropy.coordinates import SkyCoord
 
+from hypothesis import given, settings, strategies as st
+
 from telescope_query.protocol import user_api
+from telescope_query.protocol.objectid import format_objectid
+from telescope_query.submit.never_twice import Found, NotFound, Unsure
 from telescope_query.submit.plan import SubmissionPlan
-from telescope_query.submit.queue import (MATCH_RADIUS, QueueEntry, find_new, made_for,
-                                          read_queue, waiting_for)
+from telescope_query.submit.queue import (MATCH_RADIUS, Likeness, QueueEntry, find_new,
+                                          likeness, read_queue, same_object_name, waiting_for)
 
 
 def raw(rid: Any, name: str, status: str = '1', objectid: str | None = '21:55:57.03 +48:20:52.52',
@@ -97,23 +101,148 @@ def test_read_queue_asks_the_inbox_by_rid_and_lists_newest_first():
     assert params['folderid'] == 1 and params['sort'] == 'rid'
 
 
+# --- How the listing may spell a request ----------------------------------------------------
+
+SAME, PERHAPS, OTHER = Likeness.SAME, Likeness.PERHAPS, Likeness.OTHER
+
+
+def like(name: str, objectid: str | None = '21:55:57.03 +48:20:52.52', *,
+         sent: str = 'LX Cyg', sent_id: str = '21:55:57.03 +48:20:52.52') -> Likeness:
+    return likeness(entry(raw(1, name, objectid=objectid)), plan(sent, sent_id))
+
+
+@pytest.mark.parametrize('listed', ['LX Cyg', '  lx   CYG ', 'LXCyg', 'LX\tCyg'])
+def test_a_name_is_the_same_up_to_case_and_spacing(listed):
+    assert like(listed) is SAME
+
+
+@pytest.mark.parametrize('listed, sent', [('T CrB_M', 'T CrB'), ('T CrB_m', 't crb'),
+                                          ('T CrB_Mira2', 'T CrB'), ('T  CrB_M', 'T CrB'),
+                                          ('T CrB_M', 'T CrB_M')])
+def test_a_name_with_a_suffix_is_the_same(listed, sent):
+    # PROTOCOL.md 2 [seen]: 'T CrB_M' beside 'T CrB' in one account's listing.
+    assert same_object_name(listed, sent)
+    assert like(listed, sent=sent) is SAME
+
+
+@pytest.mark.parametrize('listed, sent', [('T CrB', 'T CrB_M'), ('T CrB_', 'T CrB'),
+                                          ('T CrB_M extra', 'T CrB'), ('T CrBM', 'T CrB'),
+                                          ('LX Cyg b', 'LX Cyg'),
+                                          ('T CrB_verylongsuffix', 'T CrB')])
+def test_other_names_are_not_the_same(listed, sent):
+    assert not same_object_name(listed, sent)
+
+
+@pytest.mark.parametrize('listed', [
+    '21:55:57.03 +48:20:52.52',    # as sent
+    '21:55:57.0 +48:20:52.5',      # one decimal, rounded
+    '21:55:57 +48:20:53',          # none, rounded
+    '21:55:57 +48:20:52',          # none, truncated
+    '21:55:57.030 +48:20:52.520',  # more decimals
+    '21:55:57.04 +48:20:52.52',    # the last decimal off by one
+    '21 55 57.03 +48 20 52.52',    # spaces
+    '21h55m57.03s +48d20m52.52s',  # units
+    '21:55:57.03 48:20:52.52',     # no sign
+])
+def test_the_same_position_however_the_listing_writes_it(listed):
+    assert like('LX Cyg', listed) is SAME
+
+
+def test_a_position_is_compared_to_the_precision_of_the_listing():
+    # 0.2 s of RA is 2 arcsec at this Dec: not the same at two decimals, but near.
+    assert like('LX Cyg', '21:55:57.23 +48:20:52.52') is PERHAPS
+    assert like('LX Cyg', '21:55:57.2 +48:20:52.5') is PERHAPS
+    assert like('LX Cyg', '21:55:57 +48:20:52') is SAME     # within one unit at none
+    assert like('LX Cyg', '21:55:58.03 +48:20:52.52') is OTHER    # 10 arcsec away
+    assert like('LX Cyg', '21:55:57.03 -48:20:52.52') is OTHER
+
+
+def test_the_same_position_near_ra_0h_and_the_south():
+    sent = '00:00:00.00 -05:00:00.00'
+    assert like('X', '23:59:59.99 -05:00:00.0', sent='X', sent_id=sent) is SAME
+    assert like('X', '00:00:00 -05:00:00', sent='X', sent_id=sent) is SAME
+    assert like('X', '00:00:00 +05:00:00', sent='X', sent_id=sent) is OTHER
+
+
+@pytest.mark.parametrize('objectid', ['not a position', '99:99:99 +99:99:99', 'MESSIER 31'])
+def test_the_same_name_where_the_position_cannot_be_read_is_perhaps(objectid):
+    assert like('LX Cyg', objectid) is PERHAPS
+    assert like('Other', objectid) is OTHER
+
+
+@pytest.mark.parametrize('objectid', [None, '', '  '])
+def test_a_listing_without_positions_goes_by_the_name(objectid):
+    # The client does not rely on the listing's objectid: without it, the name decides.
+    assert like('LX Cyg', objectid) is SAME and like('LX Cyg_M', objectid) is SAME
+    assert like('Other', objectid) is OTHER
+
+
+def test_another_name_at_the_same_position_is_perhaps_near_it_another():
+    assert like('Renamed', '21:55:57.03 +48:20:52.52') is PERHAPS
+    assert like('Renamed', '21:55:57.2 +48:20:52.5') is OTHER
+
+
+@settings(max_examples=200, deadline=None)
+@given(ra=st.floats(0, 359.999), dec=st.floats(-89.9, 89.9), decimals=st.integers(0, 3),
+       truncate=st.booleans())
+def test_the_listing_rounding_or_truncating_what_was_sent_is_the_same(ra, dec, decimals,
+                                                                      truncate):
+    sent = format_objectid(ra, dec)
+    ra_part, dec_part = sent.split()
+
+    def fewer(part: str) -> str:
+        head, fraction = part.rsplit('.', 1)
+        if decimals >= 2:
+            return f"{head}.{fraction}{'0' * (decimals - 2)}"
+        if truncate or decimals == 1 and int(fraction[1]) < 5:
+            return head + ('.' + fraction[:decimals] if decimals else '')
+        # Rounded up: written from the value, as a site that reformats would.
+        seconds = float(head.rsplit(':', 1)[1] + '.' + fraction)
+        rounded = round(seconds + 10 ** -(decimals + 3), decimals)
+        if rounded >= 60:       # a carry: keep it simple and truncate instead
+            return head + ('.' + fraction[:decimals] if decimals else '')
+        text = f'{rounded:0{3 + decimals if decimals else 2}.{decimals}f}'
+        return f"{head.rsplit(':', 1)[0]}:{text}"
+
+    listed = f'{fewer(ra_part)} {fewer(dec_part)}'
+    assert likeness(entry(raw(1, 'Star', objectid=listed)), plan('Star', sent)) is SAME, listed
+
+
 # --- The request a submission made --------------------------------------------------------
-
-def test_made_for_takes_the_name_up_to_case_and_spaces():
-    assert made_for(entry(raw(1, '  lx   CYG ')), plan())
-    assert not made_for(entry(raw(1, 'LX Cyg b')), plan())
-
-
-def test_made_for_compares_the_objectid_when_listed():
-    assert not made_for(entry(raw(1, 'LX Cyg', objectid='21:55:57.04 +48:20:52.52')), plan())
-    assert made_for(entry(raw(1, 'LX Cyg', objectid=None)), plan())
-
 
 def test_find_new_skips_the_requests_listed_before():
     queue = [entry(raw(rid, 'LX Cyg')) for rid in (30, 20, 10)]
-    assert find_new(queue, plan(), before={10, 20, 30}) is None
-    assert find_new(queue, plan(), before={10, 20}) == 30
-    assert find_new(queue, plan('Other'), before=set()) is None
+    assert find_new(queue, plan(), before={10, 20, 30}) == NotFound()
+    assert find_new(queue, plan(), before={10, 20}) == Found(30)
+    assert find_new(queue, plan('Other', '10:00:00.00 +10:00:00.00'), before=set()) == \
+        NotFound()
+
+
+def test_find_new_finds_the_request_however_the_listing_spells_it():
+    queue = [entry(raw(31, 'LX Cyg_M', objectid='21 55 57.0 +48 20 52.5')),
+             entry(raw(30, 'Other', objectid='10:00:00.00 +10:00:00.00'))]
+    assert find_new(queue, plan(), before=set()) == Found(31)
+
+
+def test_two_new_requests_that_match_are_unsure():
+    queue = [entry(raw(31, 'LX Cyg')), entry(raw(30, 'lx cyg_M'))]
+    found = find_new(queue, plan(), before=set())
+    assert isinstance(found, Unsure)
+    assert 'R31' in found.detail and 'R30' in found.detail and 'none surely' in found.detail
+
+
+def test_a_match_beside_one_that_may_be_it_is_unsure():
+    queue = [entry(raw(31, 'LX Cyg')), entry(raw(30, 'Renamed'))]
+    found = find_new(queue, plan(), before=set())
+    assert isinstance(found, Unsure) and "R30 ('Renamed'" in found.detail
+    assert find_new(queue, plan(), before={30}) == Found(31)
+
+
+def test_one_new_request_that_may_be_it_is_unsure():
+    queue = [entry(raw(31, 'LX Cyg', objectid='21:55:57.3 +48:20:52.5'))]
+    found = find_new(queue, plan(), before=set())
+    assert isinstance(found, Unsure) and 'does not surely match' in found.detail
+    assert "R31 ('LX Cyg' at 21:55:57.3 +48:20:52.5)" in found.detail
 
 
 # --- A target already waiting ------------------------------------------------------------
@@ -128,3 +257,9 @@ def test_waiting_for_a_name_or_a_position():
     assert far.separation(queue[2].coord) > MATCH_RADIUS
     assert waiting_for(queue, ['Nothing'], far) is None
     assert waiting_for(queue, ['Done'], None) is None   # complete: no longer waiting
+
+
+def test_waiting_for_a_name_the_listing_gave_a_suffix():
+    queue = [entry(raw(2, 'T CrB_M', objectid='16:00:00.00 +25:00:00.00'))]
+    assert waiting_for(queue, ['T CrB'], None).rid == 2
+    assert waiting_for(queue, ['T CrB_V'], None) is None

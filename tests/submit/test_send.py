@@ -5,10 +5,16 @@ Each test submits under names of its own, so the session's shared simulator
 can hold what earlier tests made. Name resolution is switched off in astropy:
 nothing here may leave this machine.
 """
+import http.client
+import time
+from types import SimpleNamespace
+
 import pytest
 import requests
 import astropy.units as u
+from urllib3.exceptions import ProtocolError
 from astropy.coordinates import SkyCoord
+from astropy.table import Table
 
 from telescope_query import LowAltitudeWarning, conf
 from telescope_query.protocol import site
@@ -16,6 +22,7 @@ from telescope_query.core import TelescopeClass
 from telescope_query.exceptions import (LoginError, QueueFullError, RemoteServiceError,
                                         SubmissionError)
 from telescope_query.submit.plan import SubmissionPlan, plan_submission
+from telescope_query.submit import send
 from telescope_query.submit.send import submit_plan
 from telescope_query.submit.target import format_objectid
 
@@ -142,7 +149,9 @@ def test_server_refusal_carries_its_status(telescope, simulator, monkeypatch):
     with pytest.raises(SubmissionError) as info:
         telescope.submit('20:42:59.6 +43:35:10', exposure=15 * u.min, name=name)
     assert info.value.status == 'ERR_BAD_EXPOSURE'
-    assert 'ERR_BAD_EXPOSURE' in str(info.value)
+    assert str(info.value) == (f"the request for {name!r} could not be made: the server "
+                               f"refused the request's details: the exposure is outside "
+                               f"the telescope's range")
     assert simulator.counters[SUBMIT] == 0 and made(simulator, name) == []
 
 
@@ -204,21 +213,102 @@ def test_every_attempt_failing_says_so(telescope, simulator):
     assert simulator.counters[SUBMIT] == 2 and made(simulator, name) == []
 
 
+def wait_for_requests(simulator, name: str, count: int = 1, seconds: float = 5) -> list:
+    """The requests of that name once ``count`` exist (a server still at work makes
+    them after the client gave up), within ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while len(made(simulator, name)) < count and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return made(simulator, name)
+
+
+@pytest.mark.parametrize('status', [502, 503, 504])
+def test_a_gateway_error_is_never_sent_again(telescope, simulator, status):
+    # Before the call reaches the site: nothing is made, but the client cannot
+    # know that a gateway's error did not leave the site saving the request.
+    simulator.faults.add('http_error', endpoint=SUBMIT, status=status, count=1)
+    name = unique(f'Gateway {status}')
+    with pytest.raises(SubmissionError, match='may still make it') as info:
+        telescope.submit('21:42:42.8 +43:35:10', name=name)
+    assert info.value.status == 'AMBIGUOUS' and f'HTTP {status}' in str(info.value)
+    assert simulator.counters[SUBMIT] == 1 and made(simulator, name) == []
+
+
+@pytest.mark.parametrize('status', [502, 503, 504])
+def test_a_gateway_error_after_the_request_is_made_finds_it(telescope, simulator, status):
+    simulator.faults.add('http_error', endpoint=SUBMIT, status=status, count=1, after=True)
+    name = unique(f'Gateway after {status}')
+    rid = telescope.submit('21:42:42.8 +43:35:10', name=name)
+    assert [r.rid for r in made(simulator, name)] == [rid]
+    assert simulator.counters[SUBMIT] == 1
+
+
+def test_a_stalled_answer_while_the_site_is_still_saving_is_never_sent_again(telescope,
+                                                                           simulator):
+    # The headers come, then nothing: the site makes the request after the
+    # client has given up reading. It must not be made twice.
+    simulator.faults.add('stall_body', endpoint=SUBMIT, count=1, ms=1000, still_saving=True)
+    name = unique('Still saving')
+    with conf.set_temp('timeout', 0.3):
+        with pytest.raises(SubmissionError, match='may still make it') as info:
+            telescope.submit('21:42:42.8 +43:35:10', name=name)
+    assert info.value.status == 'AMBIGUOUS' and 'stopped coming' in str(info.value)
+    assert simulator.counters[SUBMIT] == 1
+    assert len(wait_for_requests(simulator, name)) == 1
+
+
+def test_a_stalled_answer_of_a_made_request_finds_it(telescope, simulator):
+    simulator.faults.add('stall_body', endpoint=SUBMIT, count=1, ms=1000, after_bytes=5)
+    name = unique('Stalled')
+    with conf.set_temp('timeout', 0.3):
+        rid = telescope.submit('21:42:42.8 +43:35:10', name=name)
+    assert [r.rid for r in made(simulator, name)] == [rid]
+    assert simulator.counters[SUBMIT] == 1
+
+
+def test_a_connection_closed_unanswered_is_never_sent_again(telescope, simulator):
+    simulator.faults.add('close_unanswered', endpoint=SUBMIT, count=1)
+    name = unique('Unanswered')
+    with pytest.raises(SubmissionError, match='closed before any answer') as info:
+        telescope.submit('21:42:42.8 +43:35:10', name=name)
+    assert info.value.status == 'AMBIGUOUS'
+    assert simulator.counters[SUBMIT] == 1 and made(simulator, name) == []
+
+
+def test_a_connection_closed_unanswered_after_the_request_is_made_finds_it(telescope,
+                                                                          simulator):
+    simulator.faults.add('close_unanswered', endpoint=SUBMIT, count=1, after=True)
+    name = unique('Unanswered made')
+    rid = telescope.submit('21:42:42.8 +43:35:10', name=name)
+    assert [r.rid for r in made(simulator, name)] == [rid]
+    assert simulator.counters[SUBMIT] == 1
+
+
+@pytest.mark.parametrize('fault, params', [('http_500', {'after': True}),
+                                           ('cut_connection', {'after_bytes': 5}),
+                                           ('http_error', {'status': 504, 'after': True})])
+def test_a_lost_answer_finds_the_request_under_the_name_the_listing_gives(
+        telescope, simulator, fault, params):
+    # The site lists the new request as 'NAME_M' (PROTOCOL.md 2: 'T CrB_M').
+    simulator.faults.add('name_suffix', count=1)
+    simulator.faults.add(fault, endpoint=SUBMIT, count=1, **params)
+    name = unique('T CrB')
+    rid = telescope.submit('15:59:30.16 +25:55:12.6', name=name)
+    assert [r.rid for r in made(simulator, f'{name}_M')] == [rid]
+    assert made(simulator, name) == [] and simulator.counters[SUBMIT] == 1
+
+
 def test_timeout_is_never_resent(telescope, simulator):
     # The server sleeps before handling the call: the client gives up first,
     # finds nothing yet, and must not submit again (the server makes it later).
-    simulator.faults.add('latency', endpoint=SUBMIT, count=1, ms=1300)
+    simulator.faults.add('latency', endpoint=SUBMIT, count=1, ms=1000)
     name = unique('Slow')
-    with conf.set_temp('timeout', 1):          # conf.timeout is whole seconds
+    with conf.set_temp('timeout', 0.3):
         with pytest.raises(SubmissionError, match='may still make it') as info:
             telescope.submit('21:42:42.8 +43:35:10', name=name)
     assert info.value.status == 'AMBIGUOUS'
     assert simulator.counters[SUBMIT] == 1
-    import time
-    deadline = time.monotonic() + 5
-    while not made(simulator, name) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert len(made(simulator, name)) == 1
+    assert len(wait_for_requests(simulator, name)) == 1
 
 
 # --- Carrying out the decisions, without a server ------------------------------------------
@@ -288,10 +378,19 @@ def test_accepted_without_an_id_is_looked_up_not_sent_again():
     assert client.sent.count('0-rb-submit') == 1
 
 
+def test_accepted_without_an_id_the_queue_does_not_show_is_ambiguous():
+    client = BasketClient([{'success': True, 'status': 'OK', 'data': {}}], [[_listed(11)]])
+    with conf.set_temp('submit_rechecks', 0):
+        with pytest.raises(SubmissionError, match='gave no request id') as info:
+            submit_plan(client, _plan(), before={11})
+    assert info.value.status == 'AMBIGUOUS' and client.sent.count('0-rb-submit') == 1
+
+
 def test_accepted_without_an_id_and_an_unreadable_queue_is_ambiguous():
     client = BasketClient([{'success': True, 'status': 'OK', 'data': {'id': 'x'}}],
                           [RemoteServiceError('listing broken')])
-    with pytest.raises(SubmissionError, match='listing broken') as info:
+    with pytest.raises(SubmissionError, match='queue could not be read.*could not be read') \
+            as info:
         submit_plan(client, _plan(), before=set())
     assert info.value.status == 'AMBIGUOUS' and client.sent.count('0-rb-submit') == 1
 
@@ -316,7 +415,7 @@ def test_a_refill_and_every_attempt_make_three_sends_at_most():
 
 def test_a_refusal_is_raised_as_the_basket_module_raised_it():
     client = BasketClient([{'success': False, 'status': 'ERR_QUEUE_FULL'}], [])
-    with pytest.raises(QueueFullError, match='queue of this account is full'):
+    with pytest.raises(QueueFullError, match="the account's queue is full"):
         submit_plan(client, _plan(), before=set())
     assert client.sent.count('1-get-list-own') == 0
 
@@ -326,3 +425,133 @@ def test_a_session_problem_at_the_final_call_is_not_a_lost_answer():
     with pytest.raises(LoginError):
         submit_plan(client, _plan(), before=set())
     assert client.sent.count('1-get-list-own') == 0
+
+
+def test_an_unsettled_loss_looks_again_after_each_wait_and_finds_it(monkeypatch):
+    # The site saves the request while the client waits: the third look finds it.
+    waited: list[float] = []
+    monkeypatch.setattr(send, 'time', SimpleNamespace(sleep=waited.append))
+    client = BasketClient([_lost(requests.ReadTimeout('read'))],
+                          [[_listed(11)], [_listed(11)], [_listed(12), _listed(11)]])
+    with conf.set_temp('submit_recheck_wait', 4.0), conf.set_temp('submit_rechecks', 3):
+        assert submit_plan(client, _plan(), before={11}) == 12
+    assert waited == [4.0, 8.0]
+    assert client.sent.count('0-rb-submit') == 1 and client.sent.count('1-get-list-own') == 3
+
+
+def test_an_unsettled_loss_not_found_after_every_look_is_ambiguous(monkeypatch):
+    waited: list[float] = []
+    monkeypatch.setattr(send, 'time', SimpleNamespace(sleep=waited.append))
+    client = BasketClient([_lost(None, 'HTTP 503 from http://127.0.0.1/api-user.php: busy')],
+                          [[_listed(11)]] * 4)
+    with conf.set_temp('submit_recheck_wait', 1.5), conf.set_temp('submit_rechecks', 3):
+        with pytest.raises(SubmissionError, match='4 times over 10.5 s') as info:
+            submit_plan(client, _plan(), before={11})
+    assert info.value.status == 'AMBIGUOUS' and waited == [1.5, 3.0, 6.0]
+    assert client.sent.count('0-rb-submit') == 1
+    assert 'api-user' not in str(info.value) and 'HTTP 503' in str(info.value)
+
+
+def test_a_connection_closed_before_any_answer_is_never_sent_again(monkeypatch):
+    # Sent, then closed without a status line (a proxy giving up on a slow site):
+    # the site may still save it, so it is looked for and never sent again.
+    monkeypatch.setattr(send, 'time', SimpleNamespace(sleep=lambda seconds: None))
+    closed = requests.ConnectionError(ProtocolError(
+        'Connection aborted.', http.client.RemoteDisconnected('closed')))
+    client = BasketClient([_lost(closed)], [[_listed(11)]] * 4)
+    with conf.set_temp('submit_rechecks', 3):
+        with pytest.raises(SubmissionError, match='closed before any answer') as info:
+            submit_plan(client, _plan(), before={11})
+    assert info.value.status == 'AMBIGUOUS' and client.sent.count('0-rb-submit') == 1
+    assert client.sent.count('1-get-list-own') == 4
+
+
+def test_a_queue_that_cannot_tell_which_request_is_it_is_ambiguous():
+    # Two new requests of the plan's name and position: one may be another client's.
+    client = BasketClient([_lost(None, 'HTTP 500 from http://127.0.0.1/api-user.php: x')],
+                          [[_listed(13), _listed(12, 'offline_M'), _listed(11)]])
+    with pytest.raises(SubmissionError, match='R13.*R12') as info:
+        submit_plan(client, _plan(), before={11})
+    assert info.value.status == 'AMBIGUOUS' and client.sent.count('0-rb-submit') == 1
+    assert str(info.value).startswith("the request for 'Offline' may or may not have been "
+                                      "made: its answer was lost (the server answered HTTP "
+                                      "500), and the queue shows new requests that may be it")
+
+
+@pytest.mark.parametrize('wait, rechecks, waits', [
+    (5.0, 3, (5.0, 10.0, 20.0)), (0.0, 3, (0.0, 0.0, 0.0)), (2.0, 0, ()),
+    (-1.0, 2, (0.0, 0.0)), (1.0, 99, tuple(2.0 ** n for n in range(send.MAX_RECHECKS)))])
+def test_the_waits_come_from_conf_and_are_bounded(wait, rechecks, waits):
+    with conf.set_temp('submit_recheck_wait', wait), conf.set_temp('submit_rechecks', rechecks):
+        assert send.recheck_waits() == waits
+
+
+# --- What the user reads -----------------------------------------------------------------
+
+#: Words of the protocol a user must never read in a message.
+JARGON = ('basket', 'rb-', 'request-constructor', 'api-user', 'ERR_', 'ticket',
+          'telescope.org')
+
+
+@pytest.mark.parametrize('case', ['refused', 'queue full', 'every attempt lost', 'gateway',
+                                  'form refused', 'form gateway'])
+def test_messages_say_what_happened_without_the_protocols_words(login_as, simulator,
+                                                                monkeypatch, case):
+    client = login_as('demo', legacy=True)
+    name = unique('Plain words')
+    target = '21:42:42.8 +43:35:10'
+    if case == 'refused':
+        monkeypatch.setitem(site.MAX_EXPOSURE_S, 'COAST', 20 * 60.0)
+        call = lambda: client.submit(target, exposure=15 * u.min, name=name)   # noqa: E731
+    else:
+        call = lambda: client.submit(target, exposure=30, name=name)           # noqa: E731
+    if case == 'queue full':
+        simulator.archive.set_queue_limit('demo', 0)
+    elif case == 'every attempt lost':
+        simulator.faults.add('http_500', endpoint=SUBMIT, count=2)
+    elif case == 'gateway':
+        simulator.faults.add('http_error', endpoint=SUBMIT, status=504)
+    elif case == 'form refused':
+        simulator.archive.set_queue_limit('demo', 0)
+        call = lambda: form_submit(client, name)                         # noqa: E731
+    elif case == 'form gateway':
+        simulator.faults.add('http_error', endpoint='request-constructor.php/main-submit',
+                             status=503)
+        call = lambda: form_submit(client, name)                         # noqa: E731
+    try:
+        with pytest.raises(SubmissionError) as info:
+            call()
+    finally:
+        simulator.faults.clear()
+        simulator.archive.set_queue_limit('demo', 1000)
+    message = str(info.value)
+    assert message.startswith('the request for') and name.strip() in message, message
+    assert not any(word in message for word in JARGON), message
+    assert info.value.status                    # the site's word, for programs
+
+
+def form_submit(client, name):
+    from telescope_query.submit.form import submit_form
+    return submit_form(client, plan_submission('21:42:42.8 +43:35:10', name=name))
+
+
+@pytest.mark.parametrize('fault, params', [('http_500', {}), ('non_json', {}),
+                                           ('http_error', {'status': 503})])
+def test_a_failure_before_the_final_call_is_said_in_words(telescope, simulator, fault, params):
+    # 0-rb-set fails on every try: nothing was made, and the message says so
+    # without the protocol's words, in submit and in a submit_missing row.
+    from helpers import SET
+    name = unique('Details lost')
+    simulator.faults.add(fault, endpoint=SET, count=None, **params)
+    try:
+        with pytest.raises(RemoteServiceError) as info:
+            telescope.submit('21:42:42.8 +43:35:10', name=name)
+        row = telescope.submit_missing(Table({'target': ['21:40:00 +43:00:00'],
+                                              'name': [name + ' row']}))
+    finally:
+        simulator.faults.clear()
+    assert not isinstance(info.value, SubmissionError) or info.value.status != 'AMBIGUOUS'
+    for message in (str(info.value), str(row['message'][0])):
+        assert message.startswith('the request for') and 'was not made' in message, message
+        assert not any(word in message for word in JARGON) and 'http://' not in message
+    assert row['action'][0] == 'failed' and simulator.counters[SUBMIT] == 0
