@@ -1,12 +1,15 @@
 """Counters of the calls the simulator received, per endpoint and per API request.
 
 A test reads them to prove how many HTTP requests a client made, e.g.
-``sim.counters['api-user.php/request-manager/1-get-list-own'] == 2``.
+``sim.counters['api-user.php/request-manager/1-get-list-own'] == 2``, and
+what the last call of an endpoint sent as headers
+(``sim.counters.headers('login.php')['User-Agent']``).
 """
 from __future__ import annotations
 
 import threading
 from collections import Counter
+from typing import Mapping
 
 __all__ = ['Counters']
 
@@ -25,13 +28,24 @@ class Counters:
         self._lock = threading.Lock()
         self._paths: Counter[str] = Counter()
         self._api: Counter[str] = Counter()
+        self._headers: dict[str, dict[str, str]] = {}
 
-    def hit(self, path: str, api_request: str | None = None) -> None:
-        """Count one call of ``path`` (and of ``path/api_request`` when given)."""
+    def hit(self, path: str, api_request: str | None = None, *,
+            headers: Mapping[str, str] | None = None) -> None:
+        """Count one call of ``path`` (and of ``path/api_request`` when given),
+        keeping the ``headers`` it was sent with."""
+        kept = dict(headers.items()) if headers is not None else {}
         with self._lock:
             self._paths[path] += 1
+            self._headers[path] = kept
             if api_request is not None:
                 self._api[f'{path}/{api_request}'] += 1
+                self._headers[f'{path}/{api_request}'] = kept
+
+    def headers(self, key: str) -> dict[str, str]:
+        """The headers of the last call of ``key`` (a path or an API request); {} if none."""
+        with self._lock:
+            return dict(self._headers.get(key, {}))
 
     def __getitem__(self, key: str) -> int:
         with self._lock:
@@ -47,6 +61,7 @@ class Counters:
         with self._lock:
             self._paths.clear()
             self._api.clear()
+            self._headers.clear()
 
     def snapshot(self) -> dict[str, int]:
         """A copy of every non-zero counter, per path and per API request."""

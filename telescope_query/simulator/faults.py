@@ -29,6 +29,20 @@ kind                effect (parameters, with defaults)
 ``login_page``      an HTML page (a view, the job search, the processed
                     page, the form constructor) answers the login form
                     instead; the session itself stays valid.
+``http_503``        the call answers HTTP 503 with ``Retry-After:
+                    retry_after`` seconds (3600; None: no such header),
+                    before it is handled.
+``echo_form``       the call answers an HTML error page (HTTP ``status``,
+                    500) that quotes the form it was sent, every field and
+                    value, as a broken script's debug page might; before
+                    it is handled.
+``drip``            the body is sent ``nbytes`` (1) at a time, one piece
+                    every ``interval_ms`` (50) milliseconds; all of it
+                    in the end, unless the client hangs up first.
+``slow_headers``    the answer's status line and headers are sent one
+                    byte every ``interval_ms`` (50) milliseconds and never
+                    finished; after ``seconds`` (30), or as soon as the
+                    client hangs up, the connection is closed.
 ==================  ===========================================================
 
 ``endpoint`` is a path such as ``'api-user.php'`` or ``'v3image-download.php'``,
@@ -59,6 +73,10 @@ KINDS: dict[str, dict[str, Any]] = {
     'non_json': {},
     'truncated_json': {},
     'login_page': {},
+    'http_503': {'retry_after': 3600},
+    'echo_form': {'status': 500},
+    'drip': {'nbytes': 1, 'interval_ms': 50},
+    'slow_headers': {'interval_ms': 50, 'seconds': 30},
 }
 
 
