@@ -34,12 +34,19 @@ from urllib3.util.retry import Retry
 
 __all__ = ['configure_session', 'one_shot_session', 'read_retry', 'with_cut_retries',
            'has_secret', 'redact_body', 'redacting_hook', 'SECRET_FIELDS', 'is_html',
-           'read_small_body', 'body_in_memory', 'BodyTooLongError']
+           'read_small_body', 'body_in_memory', 'BodyTooLongError', 'user_agent']
 
 #: Form fields whose values never appear in a log (login form, legacy spelling).
 SECRET_FIELDS = frozenset({'password', 'passwd'})
 REDACTED = '********'
 RETRY_STATUSES = (500, 502, 503, 504)
+
+
+def user_agent(product: str, agent: str) -> str:
+    """``agent`` (astroquery's ``User-Agent``) with ``product`` (``name/version``) in
+    front, as astroquery's own modules add theirs; never twice."""
+    words = [word for word in agent.split() if word.split('/')[0] != product.split('/')[0]]
+    return ' '.join([product, *words])
 
 
 def read_retry(retries: int, backoff_factor: float) -> Retry:

@@ -22,7 +22,7 @@ import requests
 from astroquery import log
 from astroquery.query import QueryWithLogin
 
-from . import conf, credentials, http
+from . import __version__, conf, credentials, http
 from .exceptions import LoginError, RemoteServiceError
 from .images.cache import account_folder
 from .protocol import pages, user_api
@@ -77,6 +77,9 @@ class SessionQuery(QueryWithLogin):
         self._confirmed_generation = 0
         # What the last login was answered (no body, no cookie value), for check_site.
         self._login_answer: dict[str, Any] | None = None
+        # Astroquery's convention (BaseVOQuery): the product's name and version first.
+        self._session.headers['User-Agent'] = http.user_agent(
+            f'telescope_query/{__version__}', self._session.headers['User-Agent'])
         # astroquery's DEBUG hook logs request bodies: show it a redacted copy.
         self._session.hooks['response'] = [http.redacting_hook(self._response_hook)]
         self._once_session = http.one_shot_session(self._session)
