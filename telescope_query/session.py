@@ -67,6 +67,9 @@ class SessionQuery(QueryWithLogin):
         # Root of the product cache; None: ``products/`` in the cache location.
         self._products_root: Path | None = None
         self._credentials: credentials.Credentials | None = None
+        # The server the credentials were given for (server_url at login): the
+        # password and the session go to no other (docs/internals.rst, Renewal).
+        self._login_server: str | None = None
         self._auth_lock = threading.RLock()
         self._transport_lock = threading.Lock()
         self._transport_setting: tuple | None = None
@@ -132,10 +135,24 @@ class SessionQuery(QueryWithLogin):
         return self._generation
 
     def _require_login(self) -> None:
-        """Raise `~astroquery.exceptions.LoginError` at once when nobody is logged in."""
+        """Raise `~astroquery.exceptions.LoginError` at once when nobody is logged in,
+        or when the server is no longer the one logged in to."""
         if not self._authenticated:
             raise LoginError("Not logged in to telescope.org: call Telescope.login() first "
                              "(or set TELESCOPE_QUERY_USER and a password source).")
+        self._check_server()
+
+    def _check_server(self) -> None:
+        """`LoginError` when ``server_url`` is not the server of the login: the
+        session and its password belong to that server alone."""
+        bound, now = self._login_server, self.server_url
+        if bound is None or now == bound:
+            return
+        source = SERVER_ENV if os.environ.get(SERVER_ENV, '').strip() else 'conf.server'
+        raise LoginError(f"Logged in to {bound} as {self._user!r}, but the server is now "
+                         f"{now} (from {source}): the password goes only to the server it "
+                         f"was given for. To use {now}, log in again (Telescope.login()); "
+                         f"or point back at {bound}.")
 
     def _api_call(self, module: str, request: str, params: dict | None = None, *,
                   idempotent: bool = True, allow_failure: bool = False) -> dict:
@@ -344,10 +361,12 @@ class SessionQuery(QueryWithLogin):
         return response
 
     def _api_once(self, module: str, request: str, params: dict | None,
-                  idempotent: bool) -> dict:
-        """One ``api-user.php`` call, decoded; a login page reads as not logged in."""
+                  idempotent: bool, *, server: str | None = None) -> dict:
+        """One ``api-user.php`` call (to ``server``, else `server_url`), decoded; a
+        login page reads as not logged in."""
         call = f'{module}/{request}'
-        response = self._send('POST', self._url(user_api.ENDPOINT), what=call,
+        response = self._send('POST', (server or self.server_url) + user_api.ENDPOINT,
+                              what=call,
                               data=user_api.api_form(module, request, params),
                               idempotent=idempotent, passed=_LOGGED_OUT_HTTP)
         # PROTOCOL.md 1 [assumed]: an expired session answers JSON
@@ -414,8 +433,10 @@ class SessionQuery(QueryWithLogin):
         name = found.username
         with self._auth_lock:
             self._forget_session()
-            self._post_login(found)
-            answer = self._api_once('request-manager', '0-get-my-folders', None, True)
+            server = self.server_url
+            self._post_login(found, server)
+            answer = self._api_once('request-manager', '0-get-my-folders', None, True,
+                                    server=server)
             if not user_api.succeeded(answer):
                 self._session.cookies.clear()
                 said = answer.get('note') or repr(user_api.answer_status(answer))
@@ -423,10 +444,11 @@ class SessionQuery(QueryWithLogin):
                 # password may be right and the site changed (check-site's session-cookie).
                 cookie = 'Set-Cookie' in ((self._login_answer or {}).get('headers') or {})
                 raise LoginError(
-                    f"Login to {self.server_url} as {name!r} failed: the site did not accept "
+                    f"Login to {server} as {name!r} failed: the site did not accept "
                     f"the user name and password (it answered {said}"
                     + ('' if cookie else '; its login answer set no session cookie') + ').')
             self._credentials = found
+            self._login_server = server
             self._user = name
             self._generation += 1
             self._confirmed_generation = self._generation
@@ -435,8 +457,9 @@ class SessionQuery(QueryWithLogin):
     def _close_session(self) -> None:
         """End the session on the site (a warning when it does not answer) and here."""
         if self._authenticated:
-            try:
-                self._send('POST', self._url(pages.LOGOUT_PATH), what='logout')
+            try:   # to the server of the login, whatever server_url says now
+                self._send('POST', (self._login_server or self.server_url) + pages.LOGOUT_PATH,
+                           what='logout')
             except RemoteServiceError as exc:
                 log.warning(f"The site did not confirm the logout ({exc}); the local "
                             f"session is dropped anyway.")
@@ -444,14 +467,14 @@ class SessionQuery(QueryWithLogin):
             self._forget_session()
             self._generation += 1
 
-    def _post_login(self, found: credentials.Credentials) -> None:
-        """Send the login form; the session cookie comes with its answer [seen].
+    def _post_login(self, found: credentials.Credentials, server: str) -> None:
+        """Send the login form to ``server``; the session cookie comes with its answer [seen].
 
         A wrong password answers 200 with an HTML page [assumed]: success is
         known only from the call that follows. A site that refuses with HTTP
         401/403 instead gives `LoginError` at once.
         """
-        response = self._send('POST', self._url(pages.LOGIN_PATH), what='login',
+        response = self._send('POST', server + pages.LOGIN_PATH, what='login',
                               data=pages.login_payload(found.username,
                                                        found.password.reveal()),
                               passed=_LOGGED_OUT_HTTP)
@@ -477,9 +500,10 @@ class SessionQuery(QueryWithLogin):
                 self._authenticated = False
                 raise LoginError(f"{call}: the telescope.org session has expired; "
                                  f"log in again with Telescope.login().")
+            self._check_server()
             log.info(f"The session of {self._user!r} expired; logging in again.")
             self._session.cookies.clear()
-            self._post_login(self._credentials)
+            self._post_login(self._credentials, str(self._login_server))
             self._generation += 1
 
     def _renewal_worked(self, generation: int, renewals: int) -> bool:
@@ -495,5 +519,6 @@ class SessionQuery(QueryWithLogin):
     def _forget_session(self) -> None:
         self._authenticated = False
         self._credentials = None
+        self._login_server = None
         self._user = ''
         self._session.cookies.clear()

@@ -17,6 +17,7 @@ group or others can read it.
 """
 from __future__ import annotations
 
+import contextlib
 import io
 import logging
 import os
@@ -229,3 +230,61 @@ def test_private_config_file_draws_no_warning(simulator, client_env, tmp_path, g
 def astroquery_log_records():
     with astroquery_log.log_to_list() as records:
         yield records
+
+
+# --- the password goes only to the server it was given for --------------------------
+
+@pytest.mark.parametrize('switch', ['environment', 'conf.server', 'use_server'])
+def test_password_goes_only_to_the_server_it_was_given_for(simulator_factory, client_env,
+                                                           tmp_path, monkeypatch, switch):
+    """Logged in to one server, the client pointed at another (the three ways a
+    user or the command line can) sends that one neither the password nor any
+    call: a LoginError names both servers; back on the first, all is as before."""
+    from telescope_query.cli.server import use_server
+    first, second = simulator_factory(), simulator_factory()
+    monkeypatch.delenv('TELESCOPE_QUERY_SERVER')
+    client = TelescopeClass()
+    client.cache_location = tmp_path / 'cache'
+    with conf.set_temp('server', first.url):
+        client.login('alice', password=PASSWORD)
+        if switch == 'environment':
+            monkeypatch.setenv('TELESCOPE_QUERY_SERVER', second.url)
+            moved = contextlib.nullcontext()
+        elif switch == 'conf.server':
+            moved = conf.set_temp('server', second.url)
+        else:
+            moved = use_server(second.url)
+        with moved:
+            for call in (client.get_folders, lambda: client.get_request_details(1),
+                         lambda: client.get_images(1, show_progress=False)):
+                with pytest.raises(LoginError) as caught:
+                    call()
+                message = str(caught.value)
+                assert first.url in message and second.url in message, message
+                assert 'log in again' in message and PASSWORD not in message
+            assert second.counters.total() == 0, second.counters
+            client.logout()                                  # ends the first's session
+        assert second.counters.total() == 0 and first.counters['logout.php'] == 1
+        monkeypatch.delenv('TELESCOPE_QUERY_SERVER', raising=False)
+        client.login('alice', password=PASSWORD)
+        assert len(client.get_folders()) == len(first.archive.folders('alice'))
+    assert first.counters['login.php'] == 2 and second.counters['login.php'] == 0
+
+
+def test_a_new_login_binds_the_password_to_the_new_server(simulator_factory, client_env,
+                                                           tmp_path, monkeypatch):
+    """Logging in again after the switch is how to use the other server."""
+    first, second = simulator_factory(), simulator_factory()
+    monkeypatch.setenv('TELESCOPE_QUERY_SERVER', first.url)
+    client = TelescopeClass()
+    client.cache_location = tmp_path / 'cache'
+    client.login('alice', password=PASSWORD)
+    monkeypatch.setenv('TELESCOPE_QUERY_SERVER', second.url)
+    client.login('alice', password=PASSWORD)
+    second.faults.add('expire_session', count=1)
+    assert len(client.get_folders()) == len(second.archive.folders('alice'))
+    assert second.counters['login.php'] == 2              # the login and one renewal
+    monkeypatch.setenv('TELESCOPE_QUERY_SERVER', first.url)
+    with pytest.raises(LoginError, match='log in again'):
+        client.get_folders()
+    assert first.counters['login.php'] == 1 and first.counters['api-user.php'] == 1
