@@ -12,7 +12,13 @@ Two ways to send, sharing one cookie jar (one login):
 
 astroquery's ``BaseQuery._response_hook`` logs every request body at DEBUG
 level; :func:`redacting_hook` wraps it so that a password (the login form) or
-a session cookie never reaches the log, even at astroquery's level 5.
+a session cookie never reaches the log, even at astroquery's level 5, even
+when an answer quotes the password back.
+
+A form with a password travels as a :class:`SecretForm`, whose ``repr``
+hides it (a traceback printer showing locals shows none);
+:func:`forget_secret_body` takes it out of the request a response keeps, and
+:func:`hide` masks it in any text quoted from an answer.
 
 :func:`with_cut_retries` asks a read again when its body is cut short (which
 urllib3's ``Retry`` cannot see), and :func:`has_secret` tells whether a form
@@ -25,8 +31,8 @@ it is small (the session looks for its login form there), and
 from __future__ import annotations
 
 import time
-from typing import Any, Callable
-from urllib.parse import parse_qsl, urlencode
+from typing import Any, Callable, Iterable, Iterator, Mapping
+from urllib.parse import parse_qsl, quote_plus, urlencode
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -34,7 +40,8 @@ from urllib3.util.retry import Retry
 
 __all__ = ['configure_session', 'one_shot_session', 'read_retry', 'with_cut_retries',
            'has_secret', 'redact_body', 'redacting_hook', 'SECRET_FIELDS', 'is_html',
-           'read_small_body', 'body_in_memory', 'BodyTooLongError', 'user_agent']
+           'read_small_body', 'body_in_memory', 'BodyTooLongError', 'user_agent',
+           'SecretForm', 'secrets_of', 'hide', 'forget_secret_body']
 
 #: Form fields whose values never appear in a log (login form, legacy spelling).
 SECRET_FIELDS = frozenset({'password', 'passwd'})
@@ -150,9 +157,64 @@ def body_in_memory(response: requests.Response) -> bool:
 
 def has_secret(data: Any) -> bool:
     """Whether a form (a dict) has a password field."""
-    if isinstance(data, dict):
+    if isinstance(data, Mapping):
         return bool(SECRET_FIELDS & set(data))
     return False
+
+
+class SecretForm(Mapping[str, str]):
+    """A form with a password field: ``requests`` sends it as any form, its
+    ``repr`` shows the password masked."""
+
+    def __init__(self, fields: Mapping[str, str]):
+        self._fields = dict(fields)
+
+    def __getitem__(self, key: str) -> str:
+        return self._fields[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._fields)
+
+    def __len__(self) -> int:
+        return len(self._fields)
+
+    def __repr__(self) -> str:
+        return repr({key: (REDACTED if key in SECRET_FIELDS else value)
+                     for key, value in self._fields.items()})
+
+    def __reduce__(self):
+        raise TypeError('a form with a password is never pickled')
+
+
+def secrets_of(data: Any) -> list[str]:
+    """The values of the password fields of a form (a mapping), or of a form body."""
+    if isinstance(data, (str, bytes)):
+        text = data.decode('utf-8', 'replace') if isinstance(data, bytes) else data
+        try:
+            data = dict(parse_qsl(text, keep_blank_values=True))
+        except ValueError:
+            return []
+    if not isinstance(data, Mapping):
+        return []
+    return [str(data[key]) for key in SECRET_FIELDS & set(data) if data[key]]
+
+
+def hide(text: str, secrets: Iterable[str]) -> str:
+    """``text`` with each secret masked, as it is and as a form would encode it."""
+    for secret in secrets:
+        if secret:
+            for form in {secret, quote_plus(secret), quote_plus(secret, safe='')}:
+                text = text.replace(form, REDACTED)
+    return text
+
+
+def forget_secret_body(response: requests.Response) -> None:
+    """Mask the password in the request bodies a response keeps (its own and
+    its redirects'): the response outlives the call in locals and errors."""
+    for answer in (*response.history, response):
+        request = answer.request
+        if request is not None and request.body is not None:
+            request.body = redact_body(request.body)
 
 
 def redact_body(body: str | bytes | None) -> str | bytes | None:
@@ -171,36 +233,52 @@ def redact_body(body: str | bytes | None) -> str | bytes | None:
     return urlencode(pairs, safe='*')
 
 
-def redacting_hook(log_hook: Callable) -> Callable:
+def redacting_hook(log_hook: Callable,
+                   secrets: Callable[[], list[str]] = lambda: []) -> Callable:
     """Wrap astroquery's response-logging hook so it sees a redacted request.
 
     The real request is left untouched (a 307 redirect would resend its body);
     the logging hook gets a view whose request body has no password and whose
-    ``Cookie`` and ``Set-Cookie`` headers are masked.
+    ``Cookie`` and ``Set-Cookie`` headers are masked. The password of the form
+    sent, and ``secrets()`` (the session's), are masked wherever the answer
+    shows them (its headers, address and body).
     """
     def hook(response: requests.Response, *args, **kwargs):
         request = response.request.copy()
+        hidden = [*secrets_of(request.body), *secrets()]
         request.body = redact_body(request.body)
         if 'Cookie' in request.headers:
             request.headers['Cookie'] = REDACTED
-        log_hook(_RedactedView(response, request), *args, **kwargs)
+        log_hook(_RedactedView(response, request, hidden), *args, **kwargs)
         return None
     return hook
 
 
 class _RedactedView:
-    """A response as the log sees it: the real one, with a redacted ``request``.
+    """A response as the log sees it: the real one, with a redacted ``request``
+    and the ``hidden`` secrets masked in what it shows.
 
     A proxy rather than ``copy.copy``: copying a `requests.Response` reads its
     whole body, which would consume a streamed download.
     """
 
-    def __init__(self, response: requests.Response, request: requests.PreparedRequest):
+    def __init__(self, response: requests.Response, request: requests.PreparedRequest,
+                 hidden: list[str]):
         self._response = response
+        self._hidden = hidden
         self.request = request
         # The session cookie is as good as the password while it lives.
-        self.headers = {key: (REDACTED if key.lower() == 'set-cookie' else value)
+        self.headers = {key: (REDACTED if key.lower() == 'set-cookie' else hide(value, hidden))
                         for key, value in response.headers.items()}
+        self.url = hide(response.url or '', hidden)
+
+    @property
+    def text(self) -> str:
+        return hide(self._response.text, self._hidden)
+
+    @property
+    def content(self) -> bytes:
+        return self.text.encode('utf-8')
 
     def __getattr__(self, name):
         return getattr(self._response, name)

@@ -84,7 +84,8 @@ class SessionQuery(QueryWithLogin):
         self._session.headers['User-Agent'] = http.user_agent(
             f'telescope_query/{__version__}', self._session.headers['User-Agent'])
         # astroquery's DEBUG hook logs request bodies: show it a redacted copy.
-        self._session.hooks['response'] = [http.redacting_hook(self._response_hook)]
+        self._session.hooks['response'] = [http.redacting_hook(self._response_hook,
+                                                               self._secret_values)]
         self._once_session = http.one_shot_session(self._session)
 
     # --- What the modules below core use (docs/internals.rst) -------------------
@@ -172,9 +173,9 @@ class SessionQuery(QueryWithLogin):
             refused=lambda: (f"{call}: still not logged in after logging in again as "
                              f"{self._user!r}; call Telescope.login() again."))
         if not allow_failure and not user_api.succeeded(answer):
-            raise RemoteServiceError(
+            raise RemoteServiceError(self._hide_secrets(
                 f"{call} failed: status {user_api.answer_status(answer)!r} "
-                f"({user_api.quote_body(json.dumps(answer))})")
+                f"({user_api.quote_body(json.dumps(answer))})"))
         return answer
 
     def _page(self, path: str, *, params: dict | None = None, data: Any = None,
@@ -306,10 +307,15 @@ class SessionQuery(QueryWithLogin):
         finally:
             hooks.remove(hook)
 
-    def _hide_secrets(self, text: str) -> str:
-        """``text`` with the password of the session masked, wherever it appears."""
+    def _hide_secrets(self, text: str, data: Any = None) -> str:
+        """``text`` with the password of the session (and of the form ``data``)
+        masked, wherever it appears."""
+        return http.hide(text, [*http.secrets_of(data), *self._secret_values()])
+
+    def _secret_values(self) -> list[str]:
+        """The session's password, for masking (empty when nobody is logged in)."""
         found = self._credentials
-        return found.password.hide_in(text) if found is not None else text
+        return [found.password.reveal()] if found is not None else []
 
     @property
     def _records(self) -> RecordCache:
@@ -330,7 +336,8 @@ class SessionQuery(QueryWithLogin):
 
     def _send(self, method: str, url: str, *, what: str, params: Any = None,
               data: Any = None, headers: dict | None = None, stream: bool = False,
-              idempotent: bool = True, passed: tuple[int, ...] = ()) -> requests.Response:
+              idempotent: bool = True, passed: tuple[int, ...] = (),
+              allow_redirects: bool = True) -> requests.Response:
         """One HTTP call; transport failures and HTTP errors become RemoteServiceError.
 
         An HTTP status in ``passed`` is returned to the caller instead.
@@ -338,26 +345,39 @@ class SessionQuery(QueryWithLogin):
         The session is used directly rather than through ``BaseQuery._request``:
         astroquery's response cache must never see a logged-in call, and its
         ``cache=False`` path flips a global setting that is not thread-safe.
+
+        A form with a password (the login) leaves no trace: it travels as an
+        `http.SecretForm`, the response keeps its request body masked, and an
+        error chains no transport exception (which holds the request).
         """
         self._ensure_transport()
         session = self._session if idempotent else self._once_session
+        secret = http.has_secret(data)
+        if secret and not isinstance(data, http.SecretForm):
+            data = http.SecretForm(data)
+        failure: RemoteServiceError | None = None
+        cause: BaseException | None = None
         try:
             response = http.with_cut_retries(
                 lambda: session.request(method, url, params=params, data=data,
                                         headers=headers, stream=stream,
-                                        timeout=float(conf.timeout)),
+                                        timeout=float(conf.timeout),
+                                        allow_redirects=allow_redirects),
                 retries=int(conf.retries) if idempotent and not stream else 0,
                 backoff_factor=float(conf.backoff_factor))
         except requests.RequestException as exc:
-            message = f"{what}: no answer from {url.split('?')[0]} ({type(exc).__name__}: {exc})"
-            if http.has_secret(data):
-                # The exception holds the prepared request, body and all.
-                raise RemoteServiceError(f"{what}: no answer from {url.split('?')[0]} "
-                                         f"({type(exc).__name__})") from None
-            raise RemoteServiceError(message) from exc
+            reason = type(exc).__name__ if secret else f"{type(exc).__name__}: {exc}"
+            failure = RemoteServiceError(f"{what}: no answer from {url.split('?')[0]} "
+                                         f"({reason})")
+            cause = None if secret else exc
+        if failure is not None:         # raised here, not in the except: no __context__
+            raise failure from cause
+        if secret:
+            http.forget_secret_body(response)
         if response.status_code >= 400 and not stream and response.status_code not in passed:
-            raise RemoteServiceError(f"{what}: HTTP {response.status_code} from "
-                                     f"{url.split('?')[0]}: {user_api.quote_body(response.text)}")
+            raise RemoteServiceError(
+                f"{what}: HTTP {response.status_code} from {url.split('?')[0]}: "
+                f"{user_api.quote_body(self._hide_secrets(response.text, data))}")
         return response
 
     def _api_once(self, module: str, request: str, params: dict | None,
@@ -379,10 +399,11 @@ class SessionQuery(QueryWithLogin):
             return self._logged_out_answer('a redirect to the login page')
         try:
             return user_api.parse_answer(response.text, call)
-        except RemoteServiceError:
+        except RemoteServiceError as exc:
             if pages.is_login_form(response.text):
                 return self._logged_out_answer('the login page')
-            raise
+            broken = RemoteServiceError(self._hide_secrets(str(exc)))
+        raise broken from None      # it quotes the answer: with the password masked
 
     @staticmethod
     def _logged_out_answer(note: str) -> dict:
@@ -391,7 +412,8 @@ class SessionQuery(QueryWithLogin):
 
     # --- Opening, renewing and closing the session --------------------------------
 
-    def _login(self, username: str | None = None, *, password: str | None = None,
+    def _login(self, username: str | None = None, *,
+               password: str | credentials.Secret | None = None,
                store_password: bool = False, reenter_password: bool = False,
                config: str | None = None) -> bool:
         """Find the credentials and open the session (see `TelescopeClass.login`)."""
@@ -474,10 +496,12 @@ class SessionQuery(QueryWithLogin):
         known only from the call that follows. A site that refuses with HTTP
         401/403 instead gives `LoginError` at once.
         """
+        # Never redirected: a 307 would send the form, password and all, wherever
+        # it points. The cookie comes with this answer; the check call tells.
         response = self._send('POST', server + pages.LOGIN_PATH, what='login',
-                              data=pages.login_payload(found.username,
-                                                       found.password.reveal()),
-                              passed=_LOGGED_OUT_HTTP)
+                              data=http.SecretForm(pages.login_payload(
+                                  found.username, found.password.reveal())),
+                              passed=_LOGGED_OUT_HTTP, allow_redirects=False)
         self._login_answer = {
             'method': 'POST', 'path': pages.LOGIN_PATH, 'params': {},
             'form': {key: ('********' if key == 'password' else value) for key, value in

@@ -102,7 +102,7 @@ class SimulatorApp:
         if name == API:
             api_request = f'{request.form.get("module", "")}/{request.form.get("request", "")}'
             keys.append(f'{name}/{api_request}')
-        self.counters.hit(name, api_request, headers=request.headers)
+        self.counters.hit(name, api_request, headers=dict(request.headers.items()))
 
         delay = float(self.latency_ms or 0)
         delay += sum(float(f.params['ms']) for f in self.faults.take_all('latency', keys))

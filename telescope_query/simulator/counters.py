@@ -34,7 +34,7 @@ class Counters:
             headers: Mapping[str, str] | None = None) -> None:
         """Count one call of ``path`` (and of ``path/api_request`` when given),
         keeping the ``headers`` it was sent with."""
-        kept = dict(headers.items()) if headers is not None else {}
+        kept = dict(headers) if headers is not None else {}
         with self._lock:
             self._paths[path] += 1
             self._headers[path] = kept
