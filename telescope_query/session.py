@@ -78,6 +78,9 @@ class SessionQuery(QueryWithLogin):
         self._generation = 0
         # The newest generation on which a call was answered (not logged out).
         self._confirmed_generation = 0
+        # Changes when a login starts and when it ends, and at logout (not at a
+        # renewal): a record cache chosen on one keeps nothing after (_records).
+        self._account_epoch = 0
         # What the last login was answered (no body, no cookie value), for check_site.
         self._login_answer: dict[str, Any] | None = None
         # Astroquery's convention (BaseVOQuery): the product's name and version first.
@@ -198,8 +201,9 @@ class SessionQuery(QueryWithLogin):
             return self._send(method, self._url(path), what=path, params=params, data=data,
                               idempotent=False).text
         key = ('page', method.upper(), path, canonical(params), canonical(data))
+        records = self._records             # chosen before the call is sent
         if cache:
-            cached = self._records.get(key)
+            cached = records.get(key)
             if isinstance(cached, str):
                 return cached
         url = self._url(path)
@@ -221,7 +225,7 @@ class SessionQuery(QueryWithLogin):
         text = self._renewing(path, send, logged_out=self._page_logged_out,
                               refused=refused).text
         if cache:
-            self._records.put(key, text)
+            records.put(key, text)
         return text
 
     @staticmethod
@@ -319,8 +323,16 @@ class SessionQuery(QueryWithLogin):
 
     @property
     def _records(self) -> RecordCache:
-        """Parsed records and unchanging pages of this server and account."""
-        return RecordCache(self.cache_location / 'records', f'{self.server_url}\n{self._user}')
+        """Parsed records and unchanging pages of this server and account.
+
+        Choose it before the call whose answer it keeps: it keeps nothing once
+        another login (or a logout) has begun since, so that an answer on one
+        account is never filed under another (docs/internals.rst, Renewal).
+        """
+        epoch = self._account_epoch         # read first: a login changes it first
+        user = self._user
+        return RecordCache(self.cache_location / 'records', f'{self.server_url}\n{user}',
+                           current=lambda: bool(user) and self._account_epoch == epoch)
 
     # --- The transport ------------------------------------------------------------
 
@@ -473,6 +485,7 @@ class SessionQuery(QueryWithLogin):
             self._login_server = server
             self._user = name
             self._generation += 1
+            self._account_epoch += 1
             self._confirmed_generation = self._generation
             self._authenticated = True
 
@@ -541,6 +554,7 @@ class SessionQuery(QueryWithLogin):
         return renewals == 0 or self._confirmed_generation >= generation
 
     def _forget_session(self) -> None:
+        self._account_epoch += 1           # first: calls on the old account keep nothing
         self._authenticated = False
         self._credentials = None
         self._login_server = None

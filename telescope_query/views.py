@@ -64,7 +64,8 @@ def view(client: Client, page: Page, number: int, listed_status: int | None = No
     page shows no values.
     """
     key = (f'{page.what}-view', int(number))
-    cached = client._records.get(key)
+    records = client._records       # chosen before the call: an answer on this account
+    cached = records.get(key)
     if isinstance(cached, dict) and (page.unchanging(cached) or (
             listed_status is not None and cached.get('status') == listed_status)):
         return cached
@@ -74,7 +75,7 @@ def view(client: Client, page: Page, number: int, listed_status: int | None = No
         raise page.missing(f"No {page.what} {page.id_name[0].upper()}{number} "
                            f"{page.where(client)}.")
     if page.unchanging(record) or page is REQUEST:
-        client._records.put(key, record)
+        records.put(key, record)
     return record
 
 
