@@ -276,7 +276,12 @@ API_CALLS = {
 HTML_PAGES = ['<!DOCTYPE html><html><body><h1>Maintenance</h1></body></html>',
               '<html><body>Fatal error: Uncaught exception in /var/www/api-user.php</body>',
               '', ' ', '\x00\x01binary', 'null', '"just a string"', '[1, 2, 3]', '{"data": []}',
-              '{"success": 1', '{"success": 1, "status": "OK", "data": {"a": ']
+              '{"success": 1', '{"success": 1, "status": "OK", "data": {"a": ',
+              # Nested deeper than Python's recursion (json.loads would raise
+              # RecursionError), and deeper than any answer of the site.
+              '[' * 100_000 + ']' * 100_000,
+              '{"success": 1, "data": ' + '{"a": [' * 50_000 + ']}' * 50_000 + '}',
+              '{"success": 1, "status": "OK", "data": ' + '[' * 500 + ']' * 500 + '}']
 
 
 @pytest.mark.parametrize('page', HTML_PAGES, ids=range(len(HTML_PAGES)))
