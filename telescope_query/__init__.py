@@ -41,6 +41,9 @@ class Conf(_config.ConfigNamespace):
         'errors and HTTP 5xx answers (with exponential backoff).')
     backoff_factor = _config.ConfigItem(
         0.5, 'Backoff factor in seconds for retried reads.')
+    max_retry_after = _config.ConfigItem(
+        30.0, 'Longest wait in seconds a Retry-After header of the server is honoured '
+        'with before a retried read (a longer one is cut to this).')
     pirate_max_exposure = _config.ConfigItem(
         180.0, 'Longest exposure in seconds PIRATE takes. COAST takes 180 s at most; '
         "PIRATE's limit is not known, assumed the same until known.")

@@ -38,7 +38,7 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-__all__ = ['configure_session', 'one_shot_session', 'read_retry', 'with_cut_retries',
+__all__ = ['configure_session', 'one_shot_session', 'read_retry', 'BoundedRetry', 'with_cut_retries',
            'has_secret', 'redact_body', 'redacting_hook', 'SECRET_FIELDS', 'is_html',
            'read_small_body', 'body_in_memory', 'BodyTooLongError', 'user_agent',
            'SecretForm', 'secrets_of', 'hide', 'forget_secret_body']
@@ -56,27 +56,49 @@ def user_agent(product: str, agent: str) -> str:
     return ' '.join([product, *words])
 
 
-def read_retry(retries: int, backoff_factor: float) -> Retry:
+class BoundedRetry(Retry):
+    """urllib3's `~urllib3.util.retry.Retry` honouring ``Retry-After`` up to
+    ``max_retry_after`` seconds: a server asking for an hour (or a day) gets
+    the bound, and the retries go on (``retry_after_max`` exists only in
+    recent urllib3 releases)."""
+
+    max_retry_after: float = 0.0
+
+    def new(self, **kw: Any) -> 'BoundedRetry':
+        retry = super().new(**kw)           # each retry is a new object: keep the bound
+        retry.max_retry_after = self.max_retry_after
+        return retry
+
+    def parse_retry_after(self, retry_after: str) -> float:
+        return min(super().parse_retry_after(retry_after), self.max_retry_after)
+
+
+def read_retry(retries: int, backoff_factor: float,
+               max_retry_after: float = 30.0) -> Retry:
     """The retry policy of reads: connection errors and 5xx, any method.
 
     ``raise_on_status=False`` hands back the last 5xx answer once retries are
-    spent, so the caller can quote its body in a clear error.
+    spent, so the caller can quote its body in a clear error. A ``Retry-After``
+    header is honoured up to ``max_retry_after`` seconds.
     """
     retries = max(0, int(retries))
-    return Retry(total=retries, connect=retries, read=retries, status=retries,
-                 other=0, redirect=5, backoff_factor=float(backoff_factor),
-                 status_forcelist=RETRY_STATUSES, allowed_methods=None,
-                 raise_on_status=False, respect_retry_after_header=True)
+    retry = BoundedRetry(total=retries, connect=retries, read=retries, status=retries,
+                         other=0, redirect=5, backoff_factor=float(backoff_factor),
+                         status_forcelist=RETRY_STATUSES, allowed_methods=None,
+                         raise_on_status=False, respect_retry_after_header=True)
+    retry.max_retry_after = max(0.0, float(max_retry_after))
+    return retry
 
 
 def configure_session(session: requests.Session, *, retries: int,
-                      backoff_factor: float, pool_size: int = 10) -> None:
+                      backoff_factor: float, pool_size: int = 10,
+                      max_retry_after: float = 30.0) -> None:
     """Mount the retrying read adapter on ``session`` (http and https).
 
-    Called again whenever ``conf.retries`` or ``conf.backoff_factor`` change
-    (configuration is read at call time).
+    Called again whenever ``conf.retries``, ``conf.backoff_factor`` or
+    ``conf.max_retry_after`` change (configuration is read at call time).
     """
-    adapter = HTTPAdapter(max_retries=read_retry(retries, backoff_factor),
+    adapter = HTTPAdapter(max_retries=read_retry(retries, backoff_factor, max_retry_after),
                           pool_connections=pool_size, pool_maxsize=pool_size)
     session.mount('http://', adapter)
     session.mount('https://', adapter)

@@ -338,12 +338,14 @@ class SessionQuery(QueryWithLogin):
 
     def _ensure_transport(self) -> None:
         # Configuration is read at call time: remount when the retry settings change.
-        setting = (int(conf.retries), float(conf.backoff_factor), int(conf.max_workers))
+        setting = (int(conf.retries), float(conf.backoff_factor), int(conf.max_workers),
+                   float(conf.max_retry_after))
         if setting != self._transport_setting:
             with self._transport_lock:
                 http.configure_session(self._session, retries=setting[0],
                                        backoff_factor=setting[1],
-                                       pool_size=max(10, setting[2]))
+                                       pool_size=max(10, setting[2]),
+                                       max_retry_after=setting[3])
                 self._transport_setting = setting
 
     def _send(self, method: str, url: str, *, what: str, params: Any = None,

@@ -1,0 +1,44 @@
+"""The transport's bounds: how long a server can make a call wait.
+
+A server may ask to be left alone for an hour (``Retry-After``); the client
+waits at most ``conf.max_retry_after`` before each retry. The waits are
+recorded rather than slept (urllib3's sleep is replaced), so the tests never
+wait and still see what the client would have waited.
+"""
+from __future__ import annotations
+
+import pytest
+import urllib3.util.retry
+
+from telescope_query import conf
+from telescope_query.exceptions import RemoteServiceError
+
+
+@pytest.fixture
+def waits(monkeypatch) -> list[float]:
+    """What urllib3 would sleep between retries (nothing is slept)."""
+    slept: list[float] = []
+    monkeypatch.setattr(urllib3.util.retry.time, 'sleep', slept.append)
+    return slept
+
+
+@pytest.mark.parametrize('retry_after', ['3600', '86400', 'Fri, 31 Dec 2100 23:59:59 GMT'])
+def test_retry_after_is_honoured_only_up_to_the_bound(retry_after, make_client, simulator,
+                                                      waits):
+    """A 503 asking to come back in an hour, a day, or in 2100: the read waits
+    conf.max_retry_after before each retry and then succeeds; refused to the
+    end, a RemoteServiceError naming HTTP 503, after as many bounded waits."""
+    client = make_client()
+    simulator.counters.reset()
+    with conf.set_temp('max_retry_after', 0.25), conf.set_temp('retries', 2):
+        simulator.faults.add('http_503', endpoint='api-user.php', count=2,
+                             retry_after=retry_after)
+        assert len(client.get_folders()) > 0
+        assert waits == [0.25, 0.25]
+        waits.clear()
+        simulator.faults.add('http_503', endpoint='api-user.php', count=None,
+                             retry_after=retry_after)
+        with pytest.raises(RemoteServiceError, match='HTTP 503'):
+            client.get_folders()
+        assert waits == [0.25, 0.25]
+    simulator.faults.clear()
