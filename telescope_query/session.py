@@ -33,9 +33,15 @@ __all__ = ['SessionQuery', 'SERVER_ENV', 'MAX_RENEWALS']
 SERVER_ENV = 'TELESCOPE_QUERY_SERVER'
 
 
-# Renewals of the session one call may make: in a long bulk job a session may
-# expire again before a call renewed once is answered (other threads go on).
+# Logins one call may make itself to renew the session: in a long bulk job a
+# session may expire again before a call renewed once is answered. Renewals
+# that other threads made do not count (MAX_RESENDS bounds those).
 MAX_RENEWALS = 3
+# Times one call may be sent again after a renewal, its own or another
+# thread's (many threads on a session that expires every few calls).
+MAX_RESENDS = 30
+# Generations whose count of calls sent is kept (_renewal_worked).
+_SENT_KEPT = 8
 # HTTP statuses read as "not logged in" rather than as a broken answer. PROTOCOL.md 1
 # [assumed]: without a session the site answers 200 (JSON ERR_NOT_LOGGED_IN, or the
 # login form); a site that answers 401 or 403 instead is renewed the same way.
@@ -78,6 +84,9 @@ class SessionQuery(QueryWithLogin):
         self._generation = 0
         # The newest generation on which a call was answered (not logged out).
         self._confirmed_generation = 0
+        # How many calls were sent on each of the newest generations.
+        self._sent: dict[int, int] = {}
+        self._sent_lock = threading.Lock()
         # Changes when a login starts and when it ends, and at logout (not at a
         # renewal): a record cache chosen on one keeps nothing after (_records).
         self._account_epoch = 0
@@ -447,18 +456,24 @@ class SessionQuery(QueryWithLogin):
                   logged_out: Callable[[Any], bool], refused: Callable[[], str]) -> Any:
         """``send()``, with the session renewed when its answer is ``logged_out``.
 
-        At most `MAX_RENEWALS` renewals (see `_renewal_worked`); then
-        `LoginError` with the message ``refused()``.
+        Renewals are shared: a thread that finds the session already renewed by
+        another sends again without logging in, and such renewals do not count
+        against the call. `LoginError` with the message ``refused()`` when the
+        renewed session answers nothing (see `_renewal_worked`), after
+        `MAX_RENEWALS` logins of this call's own, or after `MAX_RESENDS` sends.
         """
-        for renewals in range(MAX_RENEWALS + 1):
+        own = 0
+        for resends in range(MAX_RESENDS + 1):
             generation = self._generation
+            self._count_sent(generation)
             answer = send()
             if not logged_out(answer):
                 self._confirmed_generation = max(self._confirmed_generation, generation)
                 return answer
-            if renewals == MAX_RENEWALS or not self._renewal_worked(generation, renewals):
+            if (own == MAX_RENEWALS or resends == MAX_RESENDS
+                    or not self._renewal_worked(generation, resends)):
                 raise LoginError(refused())
-            self._renew_session(generation, what)
+            own += self._renew_session(generation, what)
         raise AssertionError('unreachable')  # pragma: no cover
 
     def _open_session(self, found: credentials.Credentials) -> None:
@@ -530,11 +545,14 @@ class SessionQuery(QueryWithLogin):
                              f"site refused the user name and password (HTTP "
                              f"{response.status_code} from {pages.LOGIN_PATH}).")
 
-    def _renew_session(self, generation: int, call: str) -> None:
-        """Log in again after the site forgot the session, once for all threads."""
+    def _renew_session(self, generation: int, call: str) -> bool:
+        """Log in again after the site forgot the session, once for all threads.
+
+        Returns whether this call logged in (False: another thread had already).
+        """
         with self._auth_lock:
             if self._generation != generation:
-                return          # another thread has renewed it meanwhile
+                return False    # another thread has renewed it meanwhile
             if self._credentials is None:
                 self._authenticated = False
                 raise LoginError(f"{call}: the telescope.org session has expired; "
@@ -544,16 +562,28 @@ class SessionQuery(QueryWithLogin):
             self._session.cookies.clear()
             self._post_login(self._credentials, str(self._login_server))
             self._generation += 1
+            return True
+
+    def _count_sent(self, generation: int) -> None:
+        """Count a call sent on ``generation`` (the counts of older ones are dropped)."""
+        with self._sent_lock:
+            self._sent[generation] = self._sent.get(generation, 0) + 1
+            for old in [key for key in self._sent if key < generation - _SENT_KEPT]:
+                del self._sent[old]
 
     def _renewal_worked(self, generation: int, renewals: int) -> bool:
         """Whether renewing again makes sense after a call of ``generation`` failed.
 
         Yes for the first renewal of a call. After that, only when some call
         was answered on the session that then expired (a session that worked
-        and expired again, as in a long bulk job); a session that expires at
-        once, every time, is not renewed in a loop.
+        and expired again, as in a long bulk job), or when other calls were
+        sent on it too: the site may have counted theirs first, and their
+        answers may not be read yet (threads on a session that expires every
+        few calls). A session that expires at once for a call alone on it is
+        not renewed in a loop.
         """
-        return renewals == 0 or self._confirmed_generation >= generation
+        return (renewals == 0 or self._confirmed_generation >= generation
+                or self._sent.get(generation, 0) > 1)
 
     def _forget_session(self) -> None:
         self._account_epoch += 1           # first: calls on the old account keep nothing

@@ -20,6 +20,7 @@ from helpers import cache_problems, demo_jids
 
 DOWNLOAD = 'v3image-download.php'
 THREADS = 8
+EXPIRE_EVERY = 4        # calls a session answers before it expires, in 'expiring'
 
 
 def tasks(simulator, folder: Path):
@@ -58,7 +59,7 @@ def tasks(simulator, folder: Path):
     }
 
 
-@pytest.mark.parametrize('weather', ['calm', 'stormy'])
+@pytest.mark.parametrize('weather', ['calm', 'stormy', 'expiring'])
 def test_eight_threads_on_one_instance_match_a_sequential_run(weather, make_client,
                                                              simulator, tmp_path):
     """Same results as one after another, no crash, no corrupt or doubled file,
@@ -78,6 +79,8 @@ def test_eight_threads_on_one_instance_match_a_sequential_run(weather, make_clie
     if weather == 'stormy':
         simulator.faults.add('expire_session', count=2, after_calls=15)
         simulator.faults.add('http_500', count=2)     # fewer than conf.retries: all retried
+    if weather == 'expiring':       # the session expires every few calls, to the end
+        simulator.faults.add('expire_session', count=None, after_calls=EXPIRE_EVERY)
 
     def run(index: int) -> None:
         order = names[index % len(names):] + names[:index % len(names)]
@@ -93,7 +96,10 @@ def test_eight_threads_on_one_instance_match_a_sequential_run(weather, make_clie
         thread.start()
     for thread in threads:
         thread.join()
-    assert not simulator.faults.active(), 'a fault never fired: the storm proves nothing'
+    if weather == 'expiring':
+        assert simulator.counters['login.php'] > 10, 'the session hardly expired'
+    else:
+        assert not simulator.faults.active(), 'a fault never fired: the storm proves nothing'
     simulator.faults.clear()
 
     assert not crashes, crashes[:3]
