@@ -25,7 +25,7 @@ from astroquery.query import QueryWithLogin
 from . import __version__, conf, credentials, http
 from .exceptions import LoginError, RemoteServiceError
 from .images.cache import account_folder
-from .protocol import pages, user_api
+from .protocol import pages, site, user_api
 from .records import RecordCache, canonical
 
 __all__ = ['SessionQuery', 'SERVER_ENV', 'MAX_RENEWALS']
@@ -76,6 +76,8 @@ class SessionQuery(QueryWithLogin):
         # The server the credentials were given for (server_url at login): the
         # password and the session go to no other (docs/internals.rst, Renewal).
         self._login_server: str | None = None
+        # The archive the login answer named (site.ARCHIVE_ID_HEADER), or ''.
+        self._archive_id = ''
         self._auth_lock = threading.RLock()
         self._transport_lock = threading.Lock()
         self._transport_setting: tuple | None = None
@@ -134,7 +136,7 @@ class SessionQuery(QueryWithLogin):
         if not user:  # another thread logged out meanwhile
             raise LoginError("Not logged in to telescope.org: call Telescope.login() first.")
         root = self._products_root or self.cache_location / 'products'
-        folder = account_folder(root, self.server_url, user)
+        folder = account_folder(root, self.server_url, self._cache_account(user))
         folder.mkdir(parents=True, exist_ok=True)
         return folder
 
@@ -340,8 +342,15 @@ class SessionQuery(QueryWithLogin):
         """
         epoch = self._account_epoch         # read first: a login changes it first
         user = self._user
-        return RecordCache(self.cache_location / 'records', f'{self.server_url}\n{user}',
+        return RecordCache(self.cache_location / 'records',
+                           f'{self.server_url}\n{self._cache_account(user)}',
                            current=lambda: bool(user) and self._account_epoch == epoch)
+
+    def _cache_account(self, user: str) -> str:
+        """The account as the caches know it: the user, and the archive when the
+        server names it (``site.ARCHIVE_ID_HEADER``; telescope.org does not)."""
+        archive = self._archive_id
+        return f'{user}\n{archive}' if archive and user else user
 
     # --- The transport ------------------------------------------------------------
 
@@ -532,6 +541,10 @@ class SessionQuery(QueryWithLogin):
                               data=http.SecretForm(pages.login_payload(
                                   found.username, found.password.reveal())),
                               passed=_LOGGED_OUT_HTTP, allow_redirects=False)
+        archive = response.headers.get(site.ARCHIVE_ID_HEADER, '').strip()
+        if archive != self._archive_id:     # another archive now answers here
+            self._account_epoch += 1        # caches chosen before keep nothing
+            self._archive_id = archive
         self._login_answer = {
             'method': 'POST', 'path': pages.LOGIN_PATH, 'params': {},
             'form': {key: ('********' if key == 'password' else value) for key, value in
@@ -590,5 +603,6 @@ class SessionQuery(QueryWithLogin):
         self._authenticated = False
         self._credentials = None
         self._login_server = None
+        self._archive_id = ''
         self._user = ''
         self._session.cookies.clear()

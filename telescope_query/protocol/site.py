@@ -104,3 +104,11 @@ SITE_LONGITUDE = -16.51    # degrees east
 SITE_HEIGHT = 2390.0       # metres
 #: A target south of this declination never rises there (status 25 exists for it).
 NEVER_RISES_BELOW_DEC = SITE_LATITUDE - 90.0
+
+
+# Not sent by telescope.org: a server that names its archive in this header of
+# its login answer (the simulator does, new for every instance) gets a cache of
+# its own, so that another archive answering at the same address later (a
+# simulator restarted with other settings) is never served the first one's
+# views or products. Without it, the cache is per address.
+ARCHIVE_ID_HEADER = 'X-Archive-Id'
