@@ -25,8 +25,12 @@ class Conf(_config.ConfigNamespace):
         'Base URL of telescope.org (or of a simulator). The environment '
         'variable TELESCOPE_QUERY_SERVER overrides it.')
     timeout = _config.ConfigItem(
-        60.0, 'Time limit in seconds for one HTTP call to the server '
+        60.0, 'Time limit in seconds for each read of an answer from the server '
         '(fractions allowed).')
+    max_call_time = _config.ConfigItem(
+        300.0, 'Time limit in seconds for one HTTP call in all, retries included: '
+        'a server that sends its answer a byte at a time is cut off after it. '
+        'A download is bounded until its headers arrive.')
     username = _config.ConfigItem(
         '', 'Default telescope.org user name for login().')
     poll_interval = _config.ConfigItem(

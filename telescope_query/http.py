@@ -30,18 +30,25 @@ it is small (the session looks for its login form there), and
 """
 from __future__ import annotations
 
+import contextlib
+import socket
+import threading
 import time
 from typing import Any, Callable, Iterable, Iterator, Mapping
 from urllib.parse import parse_qsl, quote_plus, urlencode
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import MaxRetryError
 from urllib3.util.retry import Retry
 
 __all__ = ['configure_session', 'one_shot_session', 'read_retry', 'BoundedRetry', 'with_cut_retries',
            'has_secret', 'redact_body', 'redacting_hook', 'SECRET_FIELDS', 'is_html',
            'read_small_body', 'body_in_memory', 'BodyTooLongError', 'user_agent',
-           'SecretForm', 'secrets_of', 'hide', 'forget_secret_body']
+           'SecretForm', 'secrets_of', 'hide', 'forget_secret_body', 'call_deadline',
+           'Deadline']
 
 #: Form fields whose values never appear in a log (login form, legacy spelling).
 SECRET_FIELDS = frozenset({'password', 'passwd'})
@@ -72,6 +79,120 @@ class BoundedRetry(Retry):
     def parse_retry_after(self, retry_after: str) -> float:
         return min(super().parse_retry_after(retry_after), self.max_retry_after)
 
+    def increment(self, method: str | None = None, url: str | None = None,
+                  *args: Any, **kwargs: Any) -> 'BoundedRetry':
+        deadline = _current_deadline()
+        if deadline is not None and deadline.expired:   # no retry after the call's limit
+            raise MaxRetryError(kwargs.get('_pool'), url or '',  # type: ignore[arg-type]
+                                DeadlineError(f'no complete answer within '
+                                              f'{deadline.seconds:g} s'))
+        return super().increment(method, url, *args, **kwargs)
+
+
+# --- the whole-call limit ------------------------------------------------------------
+#
+# ``timeout`` bounds each read; a server that sends a byte now and then (or never
+# ends its headers) is never cut off by it. A `Deadline` bounds the whole call:
+# the connections a call uses are watched (their class below tells the thread's
+# deadline about them when they wait for an answer), and when the time is up
+# their sockets are shut down, which wakes the blocked read at once.
+
+class DeadlineError(Exception):
+    """The reason given to urllib3 when a call's deadline ended its retries."""
+
+
+class Deadline:
+    """A whole-call time limit: ``expired`` once ``seconds`` have passed."""
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self.expired = False
+        self._watched: list[tuple[HTTPConnection, socket.socket]] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(max(0.0, seconds), self._expire)
+        self._timer.daemon = True
+
+    def watch(self, connection: HTTPConnection) -> None:
+        """Shut ``connection``'s socket down if it is still this call's when time
+        is up. The socket is kept here: the connection forgets it as soon as the
+        answer's headers say ``Connection: close``, while the body is still read."""
+        sock = connection.sock
+        if sock is None:
+            return
+        with self._lock:
+            connection._tq_deadline = self      # type: ignore[attr-defined]
+            self._watched.append((connection, sock))
+            if self.expired:
+                _shut(sock)
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            for connection, sock in self._watched:
+                # A connection back in the pool may serve another call now.
+                if getattr(connection, '_tq_deadline', None) is self:
+                    _shut(sock)
+
+
+def _shut(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
+
+
+_calls = threading.local()
+
+
+def _current_deadline() -> Deadline | None:
+    return getattr(_calls, 'deadline', None)
+
+
+@contextlib.contextmanager
+def call_deadline(seconds: float) -> Iterator[Deadline]:
+    """Bound the calls this thread sends in the block to ``seconds`` in all
+    (headers and body; for ``stream=True``, until the headers are in)."""
+    deadline = Deadline(seconds)
+    previous, _calls.deadline = _current_deadline(), deadline
+    deadline._timer.start()
+    try:
+        yield deadline
+    finally:
+        deadline._timer.cancel()
+        _calls.deadline = previous
+
+
+class _Watched:
+    """Mixin for urllib3's connections: the thread's deadline watches them."""
+
+    def getresponse(self, *args: Any, **kwargs: Any) -> Any:
+        deadline = _current_deadline()
+        if deadline is not None:
+            deadline.watch(self)                # type: ignore[arg-type]
+        return super().getresponse(*args, **kwargs)    # type: ignore[misc]
+
+
+class _WatchedHTTPConnection(_Watched, HTTPConnection):
+    pass
+
+
+class _WatchedHTTPSConnection(_Watched, HTTPSConnection):
+    pass
+
+
+class _Pool(HTTPConnectionPool):
+    ConnectionCls = _WatchedHTTPConnection
+
+
+class _HTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPSConnection
+
+
+class _Adapter(HTTPAdapter):
+    """requests' adapter whose connections a `Deadline` can cut."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {'http': _Pool, 'https': _HTTPSPool}
+
 
 def read_retry(retries: int, backoff_factor: float,
                max_retry_after: float = 30.0) -> Retry:
@@ -98,7 +219,7 @@ def configure_session(session: requests.Session, *, retries: int,
     Called again whenever ``conf.retries``, ``conf.backoff_factor`` or
     ``conf.max_retry_after`` change (configuration is read at call time).
     """
-    adapter = HTTPAdapter(max_retries=read_retry(retries, backoff_factor, max_retry_after),
+    adapter = _Adapter(max_retries=read_retry(retries, backoff_factor, max_retry_after),
                           pool_connections=pool_size, pool_maxsize=pool_size)
     session.mount('http://', adapter)
     session.mount('https://', adapter)
@@ -110,26 +231,30 @@ def one_shot_session(session: requests.Session) -> requests.Session:
     once.cookies = session.cookies          # the same jar: the same login
     once.headers = session.headers
     once.hooks = session.hooks
-    adapter = HTTPAdapter(max_retries=Retry(total=0, connect=0, read=False, status=0,
-                                            redirect=5, raise_on_status=False))
+    adapter = _Adapter(max_retries=Retry(total=0, connect=0, read=False, status=0,
+                                         redirect=5, raise_on_status=False))
     once.mount('http://', adapter)
     once.mount('https://', adapter)
     return once
 
 
 def with_cut_retries(send: Callable[[], requests.Response], *, retries: int,
-                     backoff_factor: float) -> requests.Response:
+                     backoff_factor: float,
+                     stop: Callable[[], bool] = lambda: False) -> requests.Response:
     """``send()``, sent again up to ``retries`` times when the answer's body is cut short.
 
     urllib3's ``Retry`` on the session's adapter covers failures before an
     answer arrives; a body that ends before its ``Content-Length``
     (``ChunkedEncodingError``) shows only after, so reads are asked again
-    here, with the same backoff. Never used for calls that change something.
+    here, with the same backoff, until ``stop()`` (the call's deadline passed).
+    Never used for calls that change something.
     """
     for attempt in range(max(0, retries)):
         try:
             return send()
         except requests.exceptions.ChunkedEncodingError:
+            if stop():
+                raise
             time.sleep(float(backoff_factor) * 2 ** attempt)
     return send()
 

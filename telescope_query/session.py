@@ -389,19 +389,29 @@ class SessionQuery(QueryWithLogin):
             data = http.SecretForm(data)
         failure: RemoteServiceError | None = None
         cause: BaseException | None = None
-        try:
-            response = http.with_cut_retries(
-                lambda: session.request(method, url, params=params, data=data,
-                                        headers=headers, stream=stream,
-                                        timeout=float(conf.timeout),
-                                        allow_redirects=allow_redirects),
-                retries=int(conf.retries) if idempotent and not stream else 0,
-                backoff_factor=float(conf.backoff_factor))
-        except requests.RequestException as exc:
-            reason = type(exc).__name__ if secret else f"{type(exc).__name__}: {exc}"
-            failure = RemoteServiceError(f"{what}: no answer from {url.split('?')[0]} "
-                                         f"({reason})")
-            cause = None if secret else exc
+        limit = float(conf.max_call_time)
+        with http.call_deadline(limit) as deadline:
+            try:
+                response = http.with_cut_retries(
+                    lambda: session.request(method, url, params=params, data=data,
+                                            headers=headers, stream=stream,
+                                            timeout=float(conf.timeout),
+                                            allow_redirects=allow_redirects),
+                    retries=int(conf.retries) if idempotent and not stream else 0,
+                    backoff_factor=float(conf.backoff_factor),
+                    stop=lambda: deadline.expired)
+            except requests.RequestException as exc:
+                reason = type(exc).__name__ if secret else f"{type(exc).__name__}: {exc}"
+                failure = RemoteServiceError(f"{what}: no answer from {url.split('?')[0]} "
+                                             f"({reason})")
+                cause = None if secret else exc
+        if deadline.expired:    # also when the cut looked like the end of the answer
+            if failure is None:
+                response.close()
+            failure = RemoteServiceError(
+                f"{what}: {url.split('?')[0]} did not finish answering within {limit:g} s "
+                f"(conf.max_call_time); it sends too slowly or not at all")
+            cause = None
         if failure is not None:         # raised here, not in the except: no __context__
             raise failure from cause
         if secret:

@@ -42,3 +42,21 @@ def test_retry_after_is_honoured_only_up_to_the_bound(retry_after, make_client, 
             client.get_folders()
         assert waits == [0.25, 0.25]
     simulator.faults.clear()
+
+
+@pytest.mark.parametrize('fault', [
+    dict(kind='slow_headers', interval_ms=20, seconds=20),
+    dict(kind='drip', nbytes=1, interval_ms=20)])
+def test_a_server_that_drips_is_cut_off_by_the_call_deadline(fault, make_client, simulator):
+    """A server that sends its headers, or its body, a byte at a time never
+    trips the per-read timeout; conf.max_call_time cuts the call off, retries
+    included, with an error naming the server and the limit."""
+    client = make_client()
+    simulator.faults.add(fault.pop('kind'), endpoint='api-user.php', count=None, **fault)
+    with conf.set_temp('max_call_time', 0.5), conf.set_temp('timeout', 5.0):
+        with pytest.raises(RemoteServiceError) as caught:
+            client.get_folders()
+    simulator.faults.clear()
+    message = str(caught.value)
+    assert simulator.url in message and 'within 0.5 s (conf.max_call_time)' in message
+    assert client.get_folders()['name'][0]           # the next call is served as usual
