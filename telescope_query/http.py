@@ -41,14 +41,15 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
-from urllib3.exceptions import MaxRetryError
+from astroquery import log
+from urllib3.exceptions import MaxRetryError, NewConnectionError, TimeoutError as Urllib3Timeout
 from urllib3.util.retry import Retry
 
 __all__ = ['configure_session', 'one_shot_session', 'read_retry', 'BoundedRetry', 'with_cut_retries',
            'has_secret', 'redact_body', 'redacting_hook', 'SECRET_FIELDS', 'is_html',
            'read_small_body', 'body_in_memory', 'BodyTooLongError', 'user_agent',
            'SecretForm', 'secrets_of', 'hide', 'forget_secret_body', 'call_deadline',
-           'Deadline']
+           'Deadline', 'timed_out']
 
 #: Form fields whose values never appear in a log (login form, legacy spelling).
 SECRET_FIELDS = frozenset({'password', 'passwd'})
@@ -86,7 +87,16 @@ class BoundedRetry(Retry):
             raise MaxRetryError(kwargs.get('_pool'), url or '',  # type: ignore[arg-type]
                                 DeadlineError(f'no complete answer within '
                                               f'{deadline.seconds:g} s'))
-        return super().increment(method, url, *args, **kwargs)
+        retry = super().increment(method, url, *args, **kwargs)
+        response, error, pool = (kwargs.get(key) for key in ('response', 'error', '_pool'))
+        said = (type(error).__name__ if error is not None else
+                f'HTTP {response.status}' if response is not None
+                and response.status in RETRY_STATUSES else '')
+        if said:                        # not a redirect: shown with -v on the command line
+            where = f'{pool.scheme}://{pool.host}:{pool.port}{url}' if pool else url
+            log.info(f"{method} {where}: {said}; trying again ({retry.total} more "
+                     f"{'retry' if retry.total == 1 else 'retries'} left).")
+        return retry
 
 
 # --- the whole-call limit ------------------------------------------------------------
@@ -257,6 +267,16 @@ def with_cut_retries(send: Callable[[], requests.Response], *, retries: int,
                 raise
             time.sleep(float(backoff_factor) * 2 ** attempt)
     return send()
+
+
+def timed_out(exc: BaseException) -> bool:
+    """Whether a ``requests`` exception says the server did not answer in time
+    (also when urllib3's retries wrapped the timeout). A refused connection is
+    not one, although urllib3 derives its error from a timeout's."""
+    if isinstance(exc, requests.Timeout):
+        return True
+    reason = getattr(exc.args[0] if exc.args else None, 'reason', None)
+    return isinstance(reason, Urllib3Timeout) and not isinstance(reason, NewConnectionError)
 
 
 class BodyTooLongError(ValueError):

@@ -163,11 +163,19 @@ class SessionQuery(QueryWithLogin):
         bound, now = self._login_server, self.server_url
         if bound is None or now == bound:
             return
-        source = SERVER_ENV if os.environ.get(SERVER_ENV, '').strip() else 'conf.server'
+        source = SERVER_ENV if self._server_source() else 'conf.server'
         raise LoginError(f"Logged in to {bound} as {self._user!r}, but the server is now "
                          f"{now} (from {source}): the password goes only to the server it "
                          f"was given for. To use {now}, log in again (Telescope.login()); "
                          f"or point back at {bound}.")
+
+    def _server_source(self) -> str:
+        """For a message about the server: that ``TELESCOPE_QUERY_SERVER`` named it,
+        when it overrides ``conf.server`` (else ``''``)."""
+        named = os.environ.get(SERVER_ENV, '').strip()
+        if not named or named.rstrip('/') == str(conf.server).rstrip('/'):
+            return ''
+        return f" (the server set by {SERVER_ENV}, which overrides conf.server {conf.server})"
 
     def _api_call(self, module: str, request: str, params: dict | None = None, *,
                   idempotent: bool = True, allow_failure: bool = False) -> dict:
@@ -402,16 +410,25 @@ class SessionQuery(QueryWithLogin):
                     stop=lambda: deadline.expired)
             except requests.RequestException as exc:
                 reason = type(exc).__name__ if secret else f"{type(exc).__name__}: {exc}"
-                failure = RemoteServiceError(f"{what}: no answer from {url.split('?')[0]} "
-                                             f"({reason})")
+                tries = 1 + (int(conf.retries) if idempotent else 0)
+                failure = RemoteServiceError(
+                    f"{what}: {url.split('?')[0]} timed out: no answer within "
+                    f"{float(conf.timeout):g} s (conf.timeout), "
+                    f"{tries} {'try' if tries == 1 else 'tries'}"
+                    f"{self._server_source()}" if http.timed_out(exc) else
+                    f"{what}: no answer from {url.split('?')[0]} ({reason})"
+                    f"{self._server_source()}")
                 cause = None if secret else exc
         if deadline.expired:    # also when the cut looked like the end of the answer
             if failure is None:
                 response.close()
             failure = RemoteServiceError(
                 f"{what}: {url.split('?')[0]} did not finish answering within {limit:g} s "
-                f"(conf.max_call_time); it sends too slowly or not at all")
-            cause = None
+                f"(conf.max_call_time); it sends too slowly or not at all"
+                f"{self._server_source()}")
+            # A timeout, as submit.never_twice.lost_kind reads it: the server may
+            # still be working on the call. Made here: it holds no request.
+            cause = requests.Timeout(f'the call took more than {limit:g} s')
         if failure is not None:         # raised here, not in the except: no __context__
             raise failure from cause
         if secret:

@@ -8,6 +8,7 @@ wait and still see what the client would have waited.
 from __future__ import annotations
 
 import pytest
+import requests
 import urllib3.util.retry
 
 from telescope_query import conf
@@ -59,4 +60,50 @@ def test_a_server_that_drips_is_cut_off_by_the_call_deadline(fault, make_client,
     simulator.faults.clear()
     message = str(caught.value)
     assert simulator.url in message and 'within 0.5 s (conf.max_call_time)' in message
+    # A timeout to the submission's judge (the server may still be at work).
+    assert isinstance(caught.value.__cause__, requests.Timeout)
     assert client.get_folders()['name'][0]           # the next call is served as usual
+
+
+@pytest.mark.parametrize('named_by', ['TELESCOPE_QUERY_SERVER', 'conf.server'])
+def test_an_unresponsive_server_is_named_and_given_up(named_by, client_env, monkeypatch,
+                                                      capsys, tmp_path):
+    """``telescope-query -v folders`` against a server that accepts connections and
+    never answers: it gives up after conf.retries retries of conf.timeout each,
+    says "timed out" and which server, and that TELESCOPE_QUERY_SERVER named it
+    when it did; -v shows each retry."""
+    import socket
+    from astropy.config import paths
+    from telescope_query.cli import main
+
+    silent = socket.socket()
+    silent.bind(('127.0.0.1', 0))
+    silent.listen(16)                   # the kernel accepts; nobody ever answers
+    url = f'http://127.0.0.1:{silent.getsockname()[1]}/'
+    if named_by == 'conf.server':
+        monkeypatch.delenv('TELESCOPE_QUERY_SERVER')
+    else:
+        monkeypatch.setenv('TELESCOPE_QUERY_SERVER', url)
+    monkeypatch.setenv('TELESCOPE_QUERY_USER', 'demo')
+    monkeypatch.setenv('TELESCOPE_QUERY_PASSWORD', 'demo')
+    try:
+        with conf.set_temp('server', url if named_by == 'conf.server' else conf.server), \
+                conf.set_temp('timeout', 0.2), conf.set_temp('retries', 2), \
+                paths.set_temp_cache(tmp_path / 'cache'):
+            status = main(['-v', 'folders'])
+        silent.setblocking(False)
+        tries = 0
+        while True:                     # the connections it made, one per try
+            try:
+                silent.accept()[0].close()
+            except BlockingIOError:
+                break
+            tries += 1
+    finally:
+        silent.close()
+    err = capsys.readouterr().err
+    error = [line for line in err.splitlines() if 'error:' in line][-1]
+    assert status == 1 and tries == 3
+    assert 'timed out' in error and url in error and '3 tries' in error
+    assert ('TELESCOPE_QUERY_SERVER' in error) == (named_by == 'TELESCOPE_QUERY_SERVER')
+    assert err.count('trying again') == 2
