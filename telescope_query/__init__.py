@@ -25,8 +25,12 @@ class Conf(_config.ConfigNamespace):
         'Base URL of telescope.org (or of a simulator). The environment '
         'variable TELESCOPE_QUERY_SERVER overrides it.')
     timeout = _config.ConfigItem(
-        60.0, 'Time limit in seconds for one HTTP call to the server '
+        60.0, 'Time limit in seconds for each read of an answer from the server '
         '(fractions allowed).')
+    max_call_time = _config.ConfigItem(
+        300.0, 'Time limit in seconds for one HTTP call in all, retries included: '
+        'a server that sends its answer a byte at a time is cut off after it. '
+        'A download is bounded until its headers arrive.')
     username = _config.ConfigItem(
         '', 'Default telescope.org user name for login().')
     poll_interval = _config.ConfigItem(
@@ -41,6 +45,9 @@ class Conf(_config.ConfigNamespace):
         'errors and HTTP 5xx answers (with exponential backoff).')
     backoff_factor = _config.ConfigItem(
         0.5, 'Backoff factor in seconds for retried reads.')
+    max_retry_after = _config.ConfigItem(
+        30.0, 'Longest wait in seconds a Retry-After header of the server is honoured '
+        'with before a retried read (a longer one is cut to this).')
     pirate_max_exposure = _config.ConfigItem(
         180.0, 'Longest exposure in seconds PIRATE takes. COAST takes 180 s at most; '
         "PIRATE's limit is not known, assumed the same until known.")

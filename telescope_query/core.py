@@ -17,7 +17,7 @@ from astropy.table import Table
 import astropy.units as u
 from astroquery.query import QueryWithLogin
 
-from . import arguments, listing, search, tables, views
+from . import arguments, credentials, listing, search, tables, views
 from .submit import batch, send
 from .submit.plan import plan_submission
 from .protocol import pages, site
@@ -87,8 +87,11 @@ class TelescopeClass(SessionQuery):
             No password found (saying where it looked), or the site refused
             the user name and password.
         """
+        # No frame holds the password in the open (a traceback with locals).
+        secret = credentials.as_secret(password)
+        del password
         # QueryWithLogin.login turns astroquery's response cache off meanwhile.
-        return bool(QueryWithLogin.login(self, username, password=password,
+        return bool(QueryWithLogin.login(self, username, password=secret,
                                          store_password=store_password,
                                          reenter_password=reenter_password, config=config))
 

@@ -25,7 +25,7 @@ from .exceptions import LoginError
 
 __all__ = ['KEYRING_SERVICE', 'DEFAULT_CONFIG', 'Secret', 'Credentials',
            'find_username', 'find_credentials', 'store_in_keyring', 'read_config_file',
-           'interactive', 'keyring_unusable']
+           'interactive', 'keyring_unusable', 'as_secret']
 
 KEYRING_SERVICE = 'astroquery:telescope.org'
 DEFAULT_CONFIG = '~/.config/telescope.ini'
@@ -57,6 +57,19 @@ class Secret:
 
     def __reduce__(self):
         raise TypeError('a password is never pickled')
+
+
+def as_secret(password: str | Secret | None) -> Secret | None:
+    """The ``password`` argument of ``login`` as a `Secret` (None stays None).
+
+    Called first thing, so that no frame further down holds the password in
+    the open (a traceback printed with its locals shows none).
+    """
+    if password is None or isinstance(password, Secret):
+        return password
+    if not isinstance(password, str) or not password:
+        raise TypeError("password must be a non-empty string")
+    return Secret(password)
 
 
 @dataclass(frozen=True)
@@ -196,7 +209,7 @@ def interactive() -> bool:
         return False
 
 
-def find_credentials(username: str, *, password: str | None = None,
+def find_credentials(username: str, *, password: str | Secret | None = None,
                      reenter_password: bool = False,
                      config: str | os.PathLike | None = None) -> Credentials:
     """Find the password of ``username`` in the sources, in order.
@@ -209,10 +222,9 @@ def find_credentials(username: str, *, password: str | None = None,
     `~astroquery.exceptions.LoginError`
         When no source has a password, saying where it looked.
     """
-    if password is not None:
-        if not isinstance(password, str) or not password:
-            raise TypeError("password must be a non-empty string")
-        return Credentials(username, Secret(password), 'argument')
+    given = as_secret(password)
+    if given is not None:
+        return Credentials(username, given, 'argument')
     looked = ['the password argument']
     keyring_problem = None
     if not reenter_password:

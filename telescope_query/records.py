@@ -15,7 +15,7 @@ import os
 import re
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 from .files import write_atomically
 
 __all__ = ['RecordCache', 'canonical', 'clear']
@@ -25,11 +25,14 @@ class RecordCache:
     """JSON files of parsed records in ``root``, one folder per ``scope``.
 
     ``scope`` names the server and the account (``'<server url>\\n<user>'``):
-    it is kept only as a hash, the folder's name.
+    it is kept only as a hash, the folder's name. ``current`` tells whether the
+    scope still holds (the session is still the account's it was chosen for):
+    once it says False, `put` keeps nothing, as the answer may be another's.
     """
 
-    def __init__(self, root: Path, scope: str):
+    def __init__(self, root: Path, scope: str, current: Callable[[], bool] = lambda: True):
         self.folder = Path(root) / hashlib.sha256(scope.encode()).hexdigest()[:24]
+        self._current = current
 
     def _file(self, key: tuple) -> Path:
         name = hashlib.sha256(json.dumps(key, default=str).encode()).hexdigest()[:40]
@@ -47,7 +50,10 @@ class RecordCache:
             return None
 
     def put(self, key: tuple, value: Any) -> None:
-        """Keep ``value`` (JSON and datetimes) under ``key``, atomically."""
+        """Keep ``value`` (JSON and datetimes) under ``key``, atomically; nothing
+        when the scope no longer holds."""
+        if not self._current():
+            return
         self.folder.mkdir(parents=True, exist_ok=True)
         write_atomically(self._file(key), json.dumps(value, default=_encode))
 

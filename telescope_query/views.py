@@ -69,7 +69,8 @@ def view(client: Client, page: Page, number: int, listed_status: int | None = No
     page shows no values.
     """
     key = (f'{page.what}-view', int(number))
-    cached = None if fresh else client._records.get(key)
+    records = client._records       # chosen before the call: an answer on this account
+    cached = None if fresh else records.get(key)
     if isinstance(cached, dict) and (page.unchanging(cached) or (
             listed_status is not None and cached.get('status') == listed_status)):
         return cached
@@ -78,7 +79,7 @@ def view(client: Client, page: Page, number: int, listed_status: int | None = No
     if record is None:
         raise page.missing(_no_such(client, page, [number]))
     if page.unchanging(record) or page is REQUEST:
-        client._records.put(key, record)
+        records.put(key, record)
     return record
 
 

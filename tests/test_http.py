@@ -94,3 +94,19 @@ def test_a_body_of_unannounced_length_longer_than_the_bound_stops_the_reading():
     with pytest.raises(http.BodyTooLongError):
         http.read_small_body(response, 100 << 10)
     assert response.raw.tell() < 200 << 10          # read no further than needed
+
+
+def test_user_agent_puts_the_product_first_once():
+    agent = 'astroquery/0.4.11 Python/3.11.7 (Linux) python-requests/2.34.2'
+    ours = http.user_agent('telescope_query/0.1.0', agent)
+    assert ours == 'telescope_query/0.1.0 ' + agent
+    assert http.user_agent('telescope_query/0.2.0', ours) == 'telescope_query/0.2.0 ' + agent
+
+
+def test_retry_after_is_honoured_up_to_its_bound():
+    retry = http.read_retry(3, 0.5, max_retry_after=1.5)
+    assert retry.parse_retry_after('3600') == 1.5
+    assert retry.parse_retry_after('1') == 1
+    later = retry.new(total=2)          # urllib3 makes a new Retry at each retry
+    assert later.parse_retry_after('86400') == 1.5
+    assert http.read_retry(3, 0.5, max_retry_after=0).parse_retry_after('60') == 0

@@ -425,3 +425,23 @@ def test_product_cache_is_per_server_inside_the_cache_location(telescope, tmp_pa
     folder = telescope.product_cache
     assert folder.is_dir() and tmp_path / 'cache' in folder.parents
     assert '127.0.0.1' in folder.parent.name      # products/<server>/<account>
+
+
+def test_user_agent_names_the_package_then_astroquery(telescope, simulator):
+    """As astroquery's own modules do (``BaseVOQuery``): the product first, then
+    astroquery's part, for every kind of call (read, one-shot, streamed)."""
+    import astroquery
+    from telescope_query import __version__
+    simulator.counters.reset()
+    telescope.get_folders()
+    telescope._api_call('request-manager', '0-get-my-folders', idempotent=False)
+    with telescope._stream(_processed_page(simulator)):
+        pass
+    telescope.login('demo', password='demo')
+    for endpoint in ('login.php', 'api-user.php', 'imageengine-request.php'):
+        agent = simulator.counters.headers(endpoint)['User-Agent']
+        words = agent.split()
+        assert words[0] == f'telescope_query/{__version__}', agent
+        assert words[1] == f'astroquery/{astroquery.__version__}', agent
+        assert f'python-requests/{requests.__version__}' in words, agent
+        assert agent.count('telescope_query/') == 1

@@ -48,3 +48,12 @@ def test_canonical_ignores_dict_order():
     assert canonical({'b': 2, 'a': 1}) == canonical({'a': 1, 'b': 2}) == [['a', '1'], ['b', '2']]
     assert canonical([('a', 1), ('a', 2)]) == [['a', '1'], ['a', '2']]
     assert canonical(None) is None and canonical('x=1') == 'x=1'
+
+
+def test_a_scope_that_no_longer_holds_keeps_nothing(tmp_path):
+    holds = [True]
+    cache = RecordCache(tmp_path, 'server\nuser', current=lambda: holds[0])
+    cache.put(('a',), 1)
+    holds[0] = False
+    cache.put(('b',), 2)
+    assert cache.get(('a',)) == 1 and cache.get(('b',)) is None

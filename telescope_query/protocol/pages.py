@@ -6,7 +6,6 @@ their row LABELS, never by position (PROTOCOL.md section 3); anything marked
 """
 from __future__ import annotations
 
-import json
 import re
 from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Sequence
@@ -20,7 +19,7 @@ from . import site
 from .html_scan import VOID_TAGS, Scanner
 from .shapes import JobView, RequestView, SearchAnswer, SearchRow
 from .site import status_code
-from .user_api import quote_body, to_int
+from .user_api import decode_json, quote_body, to_int
 
 __all__ = ['LOGIN_PATH', 'LOGOUT_PATH', 'VIEW_PATH', 'JOB_SEARCH_PATH', 'RESULTS_PER_PAGE',
            'login_payload', 'is_login_form', 'is_login_url', 'view_rows', 'parse_date',
@@ -255,7 +254,7 @@ def parse_var_info(html: str) -> dict | None:
         if start < 0 or end < start:
             return None
         try:
-            info = json.loads(text[start:end + 1])
+            info = decode_json(text[start:end + 1])
         except ValueError:
             return None
         return info if isinstance(info, dict) else None

@@ -114,3 +114,10 @@ NEVER_RISES_BELOW_DEC = SITE_LATITUDE - 90.0
 #: outputs are later: a folder created 2014-08-05 and job J295541, completed
 #: 2017-07-14 [seen]. The job search refuses times before it.
 ARCHIVE_START = datetime(1993, 12, 1, tzinfo=timezone.utc)
+
+# Not sent by telescope.org: a server that names its archive in this header of
+# its login answer (the simulator does, new for every instance) gets a cache of
+# its own, so that another archive answering at the same address later (a
+# simulator restarted with other settings) is never served the first one's
+# views or products. Without it, the cache is per address.
+ARCHIVE_ID_HEADER = 'X-Archive-Id'

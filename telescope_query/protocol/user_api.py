@@ -17,7 +17,7 @@ from .shapes import FolderRecord, RequestRecord
 from .site import status_text
 
 __all__ = ['ENDPOINT', 'NOT_LOGGED_IN', 'LISTING_KEYS', 'api_form',
-           'parse_answer', 'succeeded', 'answer_status', 'is_not_logged_in', 'quote_body',
+           'parse_answer', 'decode_json', 'MAX_JSON_DEPTH', 'JsonTooDeepError', 'succeeded', 'answer_status', 'is_not_logged_in', 'quote_body',
            'folder_record', 'parse_folders', 'list_own_params', 'parse_request_list',
            'request_record', 'in_listing_order', 'unix_time', 'to_int', 'legacy_strings',
            'ApiCall']
@@ -68,6 +68,33 @@ def quote_body(text: str | bytes, length: int = _QUOTE_LENGTH) -> str:
     return repr(text[:length] + ('...' if len(text) > length else ''))
 
 
+# The site's answers nest three levels or so; a document nested deeper than
+# this is refused: it would need Python's recursion to decode, quote or walk.
+MAX_JSON_DEPTH = 64
+
+
+class JsonTooDeepError(ValueError):
+    """A JSON document nested more than `MAX_JSON_DEPTH` levels."""
+
+
+def decode_json(text: str | bytes) -> Any:
+    """``json.loads``, with a document nested more than `MAX_JSON_DEPTH` levels
+    a `JsonTooDeepError` (a `ValueError`) rather than a `RecursionError` (or a value that code walking
+    it recursively would choke on)."""
+    try:
+        value = json.loads(text)
+    except RecursionError:
+        raise JsonTooDeepError(f'JSON nested more than {MAX_JSON_DEPTH} levels') from None
+    level = [value] if isinstance(value, (dict, list)) else []
+    for _ in range(MAX_JSON_DEPTH):     # one level of containers at a time: no recursion
+        level = [inner for item in level
+                 for inner in (item.values() if isinstance(item, dict) else item)
+                 if isinstance(inner, (dict, list))]
+    if level:
+        raise JsonTooDeepError(f'JSON nested more than {MAX_JSON_DEPTH} levels')
+    return value
+
+
 def parse_answer(text: str, call: str) -> dict[str, Any]:
     """Decode an answer and check its shape ``{"success", "status", "data"}``.
 
@@ -91,7 +118,10 @@ def parse_answer(text: str, call: str) -> dict[str, Any]:
         For HTML, truncated JSON, or JSON that is not an object with ``success``.
     """
     try:
-        answer = json.loads(text)
+        answer = decode_json(text)
+    except JsonTooDeepError as exc:
+        raise RemoteServiceError(f"{call}: the answer from {ENDPOINT} is {exc}: "
+                                 f"{quote_body(text)}") from None
     except ValueError:
         raise RemoteServiceError(
             f"{call}: expected a JSON answer from {ENDPOINT}, got {quote_body(text)}") from None

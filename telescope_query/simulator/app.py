@@ -34,10 +34,12 @@ from .faults import Faults
 from .sessions import SESSION_COOKIE, Session, SessionStore
 from .views import DOWNLOAD, Pages, html
 
-__all__ = ['SimulatorApp', 'SESSION_COOKIE']
+__all__ = ['SimulatorApp', 'SESSION_COOKIE', 'ARCHIVE_HEADER']
 
 API = 'api-user.php'
 CONSTRUCTOR = 'request-constructor.php'
+#: The header of the login answer that names this archive (one simulator instance).
+ARCHIVE_HEADER = 'X-Archive-Id'
 #: Endpoints of the HTML pages behind the login (``login_page`` may replace them).
 PAGE_ENDPOINTS = frozenset({'view', 'search', 'processed', 'constructor'})
 
@@ -59,12 +61,17 @@ class SimulatorApp:
         Added to every call; may be changed at run time.
     sleep : callable
         How to wait (tests of timing may pass their own).
+    archive_id : str
+        Sent in the `ARCHIVE_HEADER` of every login answer: two simulators
+        behind one address are told apart by it.
     """
 
     def __init__(self, archive: Any, engine: ImageEngine, faults: Faults,
                  counters: Counters, *, latency_ms: float = 0,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+                 sleep: Callable[[float], None] = time.sleep,
+                 archive_id: str = '') -> None:
         self.archive = archive
+        self.archive_id = archive_id
         self.engine = engine
         self.faults = faults
         self.counters = counters
@@ -99,7 +106,7 @@ class SimulatorApp:
             keys.append(f'{name}/{api_request}')
         elif name == CONSTRUCTOR and request.method == 'POST':
             keys.append(f'{name}/{request.form.get("action", "")}')     # one step of the form
-        self.counters.hit(name, api_request)
+        self.counters.hit(name, api_request, headers=dict(request.headers.items()))
 
         delay = float(self.latency_ms or 0)
         delay += sum(float(f.params['ms']) for f in self.faults.take_all('latency', keys))
@@ -115,6 +122,11 @@ class SimulatorApp:
             if unanswered.params['after']:
                 self._dispatch(request, path, keys).close()
             return self._unanswered(environ)
+        if (slow := self.faults.take('slow_headers', keys)) is not None:
+            self._drip_headers(environ, slow.params)   # the connection is closed after
+            return html('')(environ, start_response)
+        if (refusal := self._refused_at_once(request, keys)) is not None:
+            return self._deliver(refusal, keys, environ, start_response)
         fault = self.faults.take('http_500', keys) or self.faults.take('http_error', keys)
         status = 500 if fault is None else int(fault.params.get('status', 500))
         if fault is not None and not fault.params['after']:
@@ -142,6 +154,41 @@ class SimulatorApp:
             return getattr(self.pages, endpoint)(request, found[1].user, keys)
         return getattr(self, f'_on_{endpoint}')(request, keys)
 
+    def _refused_at_once(self, request: Request, keys: list[str]) -> Response | None:
+        """The answer of an ``http_503`` or ``echo_form`` fault, or None."""
+        if (fault := self.faults.take('http_503', keys)) is not None:
+            response = html(pages.message('Service unavailable', 'The site is down for '
+                                          'maintenance.'), status=503)
+            if fault.params['retry_after'] is not None:
+                response.headers['Retry-After'] = str(fault.params['retry_after'])
+            return response
+        if (fault := self.faults.take('echo_form', keys)) is not None:
+            return html(pages.form_echo(request.form.items(multi=True), keys[0]),
+                        status=int(fault.params['status']))
+        return None
+
+    def _drip_headers(self, environ: dict, params: dict) -> None:
+        """Send a status line and headers a byte at a time, never finished; then close."""
+        connection = environ.get('werkzeug.socket')
+        if connection is None:
+            return
+        head = b'HTTP/1.1 200 OK\r\nX-Slow: '
+        interval = float(params['interval_ms']) / 1000
+        end = time.monotonic() + float(params['seconds'])
+        sent = 0
+        try:
+            while time.monotonic() < end:   # ends: in time, or when the client hangs up
+                connection.sendall(head[sent:sent + 1] or b'a')
+                sent += 1
+                self._sleep(interval)
+        except OSError:
+            pass
+        finally:
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
     @staticmethod
     def _error(status: int) -> Response:
         """An error page as a web server (or the gateway in front of it) sends one."""
@@ -159,6 +206,10 @@ class SimulatorApp:
                                  int(stall.params['after_bytes']), float(stall.params['ms']))
         if environ['REQUEST_METHOD'] == 'HEAD' or not length:
             return response(environ, start_response)
+        if (drip := self.faults.take('drip', keys)) is not None:
+            return self._dripped(response(environ, start_response),
+                                 int(drip.params['nbytes']),
+                                 float(drip.params['interval_ms']) / 1000)
         limit = None
         if (fault := self.faults.take('cut_connection', keys)) is not None:
             limit = max(0, min(length, int(fault.params['after_bytes'])))
@@ -197,6 +248,19 @@ class SimulatorApp:
         _close(environ)
         # werkzeug takes a ConnectionError as a dropped connection, quietly.
         raise ConnectionAbortedError('closed unanswered (close_unanswered fault)')
+
+    def _dripped(self, body: Iterable[bytes], nbytes: int, interval: float
+                 ) -> Iterator[bytes]:
+        """``body`` in pieces of ``nbytes``, one every ``interval`` seconds."""
+        try:
+            yield b''  # the headers at once
+            for chunk in body:      # ends with the body (or when the client hangs up)
+                for start in range(0, len(chunk), max(1, nbytes)):
+                    self._sleep(interval)
+                    yield chunk[start:start + max(1, nbytes)]
+        finally:
+            if hasattr(body, 'close'):
+                body.close()
 
     @staticmethod
     def _truncated(body: Iterable[bytes], limit: int, environ: dict) -> Iterator[bytes]:
@@ -247,6 +311,8 @@ class SimulatorApp:
             return html(pages.login_form('Wrong user name or password.'))
         sid = self.sessions.open(user)
         response = html(pages.logged_in(user))
+        if self.archive_id:
+            response.headers[ARCHIVE_HEADER] = self.archive_id
         remember = request.form.get('stayloggedin', '') == 'true'
         response.set_cookie(SESSION_COOKIE, sid, path='/', httponly=True,
                             max_age=30 * 86400 if remember else None)

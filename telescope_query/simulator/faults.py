@@ -52,6 +52,20 @@ kind                effect (parameters, with defaults)
                     requests more than the folder holds and ever sends.
 ``ignore_start``    a listing ignores ``startAfterRow``: every page starts
                     again at the folder's first request.
+``http_503``        the call answers HTTP 503 with ``Retry-After:
+                    retry_after`` seconds (3600; None: no such header),
+                    before it is handled.
+``echo_form``       the call answers an HTML error page (HTTP ``status``,
+                    500) that quotes the form it was sent, every field and
+                    value, as a broken script's debug page might; before
+                    it is handled.
+``drip``            the body is sent ``nbytes`` (1) at a time, one piece
+                    every ``interval_ms`` (50) milliseconds; all of it
+                    in the end, unless the client hangs up first.
+``slow_headers``    the answer's status line and headers are sent one
+                    byte every ``interval_ms`` (50) milliseconds and never
+                    finished; after ``seconds`` (30), or as soon as the
+                    client hangs up, the connection is closed.
 ==================  ===========================================================
 
 ``endpoint`` is a path such as ``'api-user.php'`` or ``'v3image-download.php'``,
@@ -90,6 +104,10 @@ KINDS: dict[str, dict[str, Any]] = {
     'page_cap': {'rows': _REQUIRED},
     'short_total': {'missing': 10},
     'ignore_start': {},
+    'http_503': {'retry_after': 3600},
+    'echo_form': {'status': 500},
+    'drip': {'nbytes': 1, 'interval_ms': 50},
+    'slow_headers': {'interval_ms': 50, 'seconds': 30},
 }
 
 

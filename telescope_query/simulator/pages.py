@@ -34,7 +34,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 __all__ = ['login_form', 'logged_in', 'logged_out', 'request_view', 'job_view',
            'job_search', 'processed_images', 'constructor', 'constructor_done',
-           'message', 'time_cell', 'api_html_error']
+           'message', 'time_cell', 'api_html_error', 'form_echo']
 
 SITE = 'OpenScience Observatories'
 
@@ -131,6 +131,14 @@ def api_html_error() -> str:
     return ('<!DOCTYPE html>\n<html><head><title>Error</title></head><body>\n'
             '<br />\n<b>Fatal error</b>: Uncaught exception in '
             '<b>/var/www/api-user.php</b> on line <b>212</b><br />\n</body></html>\n')
+
+
+def form_echo(fields: Iterable[tuple[str, str]], script: str) -> str:
+    """A broken script's debug page that dumps the form it was sent (a fault)."""
+    dump = ''.join(f'  [{escape(name)}] =&gt; {escape(value)}\n' for name, value in fields)
+    return ('<!DOCTYPE html>\n<html><head><title>Error</title></head><body>\n'
+            f'<b>Warning</b>: Undefined index in <b>/var/www/{escape(script)}</b><br />\n'
+            f'<pre>$_POST = Array\n(\n{dump})\n</pre>\n</body></html>\n')
 
 
 def request_view(rid: int, request: Any | None, job: Any | None, *, user: str,

@@ -7,6 +7,7 @@
 """
 from __future__ import annotations
 
+import secrets
 import threading
 import time
 from typing import Any, Mapping
@@ -71,6 +72,11 @@ class Simulator:
         `~.counters.Counters`, `~.faults.Faults`).
     startup_seconds : float
         Time from construction to serving, as measured by `start`.
+    archive_id : str
+        This simulator's own identity, new for every instance, sent in the
+        ``X-Archive-Id`` header of its login answers: a client tells by it
+        that another simulator now answers at the same address (the live
+        site sends no such header).
     """
 
     def __init__(self, accounts: Mapping[str, str] | None = None, *, requests: int = 2000,
@@ -88,8 +94,9 @@ class Simulator:
         self.counters = Counters()
         self.faults = Faults()
         self.engine = ImageEngine(self.products, staging_seconds)
+        self.archive_id = secrets.token_hex(8)
         self.app = SimulatorApp(self.archive, self.engine, self.faults, self.counters,
-                                latency_ms=latency_ms)
+                                latency_ms=latency_ms, archive_id=self.archive_id)
         self._handler = WSGIRequestHandler if log_requests else _QuietHandler
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None

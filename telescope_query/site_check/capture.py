@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 from bs4 import BeautifulSoup
 
 from ..protocol import pages
+from ..protocol.user_api import decode_json
 from ..files import write_atomically
 
 __all__ = ['FORMAT', 'MASK', 'redact', 'save_capture', 'load_capture']
@@ -103,7 +104,7 @@ def _redact_one(exchange: Mapping[str, Any], mask: Callable[[str], str]) -> dict
             body = mask(_redact_html(body))
         else:
             try:
-                body = json.dumps(_redact_json(json.loads(body), mask))
+                body = json.dumps(_redact_json(decode_json(body), mask))
             except ValueError:
                 body = mask(body)
     return {**exchange, 'headers': headers, 'form': form, 'body': body,

@@ -46,14 +46,14 @@ def _json(exchange: Mapping | None) -> Any:
     if not exchange or exchange.get('body') is None:
         return None
     try:
-        return json.loads(exchange['body'])
+        return user_api.decode_json(exchange['body'])
     except ValueError:
         return None
 
 
 def _params(exchange: Mapping) -> dict:
     try:
-        return json.loads((exchange.get('form') or {}).get('params') or '{}')
+        return user_api.decode_json((exchange.get('form') or {}).get('params') or '{}')
     except ValueError:
         return {}
 

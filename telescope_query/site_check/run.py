@@ -138,7 +138,8 @@ def _anonymous(client: Client, recorder: Recorder) -> None:
     """One API call without a session: what a logged-out caller is answered."""
     with requests.Session() as plain:
         http.configure_session(plain, retries=int(conf.retries),
-                               backoff_factor=float(conf.backoff_factor))
+                               backoff_factor=float(conf.backoff_factor),
+                               max_retry_after=float(conf.max_retry_after))
         plain.hooks['response'] = [recorder]
         recorder.label = 'anonymous'
         plain.post(client._url(user_api.ENDPOINT),

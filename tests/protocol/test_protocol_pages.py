@@ -90,6 +90,8 @@ def test_var_info_gives_the_jid_when_the_job_row_is_missing():
     assert pages.parse_request_view(html, 1)['jid'] == 7
     assert pages.parse_var_info('<script>\nvar info = {broken;\n</script>') is None
     assert pages.parse_var_info('<p>nothing</p>') is None
+    deep = '{"jid": ' + '[' * 100_000 + ']' * 100_000 + '}'
+    assert pages.parse_var_info(f'<script>\nvar info = {deep};\n</script>') is None
 
 
 @pytest.mark.parametrize('text, words', [

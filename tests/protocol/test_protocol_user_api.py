@@ -135,3 +135,14 @@ def test_to_int_and_unix_time():
     assert user_api.to_int('3.0') == 3 and user_api.to_int(True) is None
     assert user_api.unix_time('0') is None and user_api.unix_time(None) is None
     assert user_api.unix_time('86400').day == 2
+
+
+@pytest.mark.parametrize('depth', [user_api.MAX_JSON_DEPTH + 1, 5_000, 200_000])
+def test_json_nested_too_deep_is_a_remote_service_error(depth):
+    """Deeper than any answer of the site (and than Python's recursion, which
+    json.loads would raise as RecursionError): refused, naming the call."""
+    text = '{"success": 1, "data": ' + '[' * (depth - 1) + ']' * (depth - 1) + '}'
+    with pytest.raises(RemoteServiceError, match=r'm/r: .*nested more than 64 levels'):
+        user_api.parse_answer(text, 'm/r')
+    deepest = '{"success": 1, "data": ' + '[' * 63 + ']' * 63 + '}'
+    assert user_api.parse_answer(deepest, 'm/r')['success'] == 1

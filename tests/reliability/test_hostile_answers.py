@@ -356,7 +356,12 @@ API_CALLS = {
 HTML_PAGES = ['<!DOCTYPE html><html><body><h1>Maintenance</h1></body></html>',
               '<html><body>Fatal error: Uncaught exception in /var/www/api-user.php</body>',
               '', ' ', '\x00\x01binary', 'null', '"just a string"', '[1, 2, 3]', '{"data": []}',
-              '{"success": 1', '{"success": 1, "status": "OK", "data": {"a": ']
+              '{"success": 1', '{"success": 1, "status": "OK", "data": {"a": ',
+              # Nested deeper than Python's recursion (json.loads would raise
+              # RecursionError), and deeper than any answer of the site.
+              '[' * 100_000 + ']' * 100_000,
+              '{"success": 1, "data": ' + '{"a": [' * 50_000 + ']}' * 50_000 + '}',
+              '{"success": 1, "status": "OK", "data": ' + '[' * 500 + ']' * 500 + '}']
 
 
 @pytest.mark.parametrize('page', HTML_PAGES, ids=range(len(HTML_PAGES)))
@@ -366,15 +371,17 @@ def test_non_json_answer_is_a_remote_service_error(op, page, make_client, simula
     """Whatever non-JSON (or JSON without 'success') api-user.php sends, the call
     raises RemoteServiceError naming the API call, and nothing is submitted."""
     before = len(simulator.archive.requests('demo'))
-    client = make_client()
+    armed = []
 
     def handler(request, forward):
         status, headers, content = forward()
-        if request.path.endswith('api-user.php'):
+        if armed and request.path.endswith('api-user.php'):
             return hostile.respond(200, [('Content-Type', 'text/html')], page.encode())
         return hostile.respond(status, headers, content)
 
     hostile = hostile_proxy(handler)
+    client = make_client()          # logged in through the proxy: the server of its calls
+    armed.append(True)
     with pytest.raises(RemoteServiceError) as caught:
         API_CALLS[op](client, simulator)
     assert 'request-manager/' in str(caught.value) or 'image-engine/' in str(caught.value) \

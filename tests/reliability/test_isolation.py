@@ -167,3 +167,41 @@ def test_product_cache_is_per_account(make_client, simulator, accounts, tmp_path
     found = find_cached(demo, staging.Product(jid))
     assert found is not None and found.path == fetched.path
     assert demo.product_cache != alice.product_cache
+
+
+def test_another_archive_at_the_same_address_is_never_served_the_first_ones(
+        simulator_factory, login_as, monkeypatch, tmp_path):
+    """A simulator restarted on the same port with other settings (other product
+    bytes): a client logging in to it, with the same cache folder, gets the new
+    archive's product and views, never the cached ones of the first; so does the
+    instance that was logged in to the first, once its session is renewed."""
+    import numpy as np
+    from urllib.parse import urlsplit
+    from helpers import demo_jids
+
+    def pixels(client, jid):
+        with client.get_images(jid, show_progress=False)[0] as hdul:
+            return np.asarray(hdul[0].data).shape
+
+    first = simulator_factory(image_size=64)
+    monkeypatch.setenv('TELESCOPE_QUERY_SERVER', first.url)
+    cache = tmp_path / 'shared'
+    old = login_as('demo', cache=cache)
+    jid = demo_jids(first)[0]
+    assert pixels(old, jid)[-1] == 64
+    old.get_job_details(jid)
+    url = first.url
+    first.stop()
+    second = simulator_factory(image_size=32, port=urlsplit(url).port)
+    assert second.url == url
+
+    new = login_as('demo', cache=cache)
+    assert pixels(new, jid)[-1] == 32
+    assert second.counters['v3image-download.php'] == 1
+    new.get_job_details(jid)
+    assert second.counters['v4request-view.php'] >= 1     # not the first's cached view
+
+    second.counters.reset()
+    old.get_folders()                   # the first's session is gone: renewed here
+    assert second.counters['login.php'] == 1
+    assert pixels(old, jid)[-1] == 32

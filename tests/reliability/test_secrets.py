@@ -17,6 +17,7 @@ group or others can read it.
 """
 from __future__ import annotations
 
+import contextlib
 import io
 import logging
 import os
@@ -50,6 +51,8 @@ def everything_logged(capfd):
 
     keep, text = Keep(level=1), logging.StreamHandler(stream)
     text.setLevel(1)
+    for quiet in ('urllib3', 'urllib3.connectionpool'):      # DEBUG, whatever set them
+        logging.getLogger(quiet).setLevel(logging.NOTSET)
     text.setFormatter(logging.Formatter('%(name)s %(levelname)s %(message)s %(args)s'))
     root = logging.getLogger()
     saved = astroquery_log.level, root.level
@@ -229,3 +232,232 @@ def test_private_config_file_draws_no_warning(simulator, client_env, tmp_path, g
 def astroquery_log_records():
     with astroquery_log.log_to_list() as records:
         yield records
+
+
+# --- the password goes only to the server it was given for --------------------------
+
+@pytest.mark.parametrize('switch', ['environment', 'conf.server', 'use_server'])
+def test_password_goes_only_to_the_server_it_was_given_for(simulator_factory, client_env,
+                                                           tmp_path, monkeypatch, switch):
+    """Logged in to one server, the client pointed at another (the three ways a
+    user or the command line can) sends that one neither the password nor any
+    call: a LoginError names both servers; back on the first, all is as before."""
+    from telescope_query.cli.server import use_server
+    first, second = simulator_factory(), simulator_factory()
+    monkeypatch.delenv('TELESCOPE_QUERY_SERVER')
+    client = TelescopeClass()
+    client.cache_location = tmp_path / 'cache'
+    with conf.set_temp('server', first.url):
+        client.login('alice', password=PASSWORD)
+        if switch == 'environment':
+            monkeypatch.setenv('TELESCOPE_QUERY_SERVER', second.url)
+            moved = contextlib.nullcontext()
+        elif switch == 'conf.server':
+            moved = conf.set_temp('server', second.url)
+        else:
+            moved = use_server(second.url)
+        with moved:
+            for call in (client.get_folders, lambda: client.get_request_details(1),
+                         lambda: client.get_images(1, show_progress=False)):
+                with pytest.raises(LoginError) as caught:
+                    call()
+                message = str(caught.value)
+                assert first.url in message and second.url in message, message
+                assert 'log in again' in message and PASSWORD not in message
+            assert second.counters.total() == 0, second.counters
+            client.logout()                                  # ends the first's session
+        assert second.counters.total() == 0 and first.counters['logout.php'] == 1
+        monkeypatch.delenv('TELESCOPE_QUERY_SERVER', raising=False)
+        client.login('alice', password=PASSWORD)
+        assert len(client.get_folders()) == len(first.archive.folders('alice'))
+    assert first.counters['login.php'] == 2 and second.counters['login.php'] == 0
+
+
+def test_a_new_login_binds_the_password_to_the_new_server(simulator_factory, client_env,
+                                                           tmp_path, monkeypatch):
+    """Logging in again after the switch is how to use the other server."""
+    first, second = simulator_factory(), simulator_factory()
+    monkeypatch.setenv('TELESCOPE_QUERY_SERVER', first.url)
+    client = TelescopeClass()
+    client.cache_location = tmp_path / 'cache'
+    client.login('alice', password=PASSWORD)
+    monkeypatch.setenv('TELESCOPE_QUERY_SERVER', second.url)
+    client.login('alice', password=PASSWORD)
+    second.faults.add('expire_session', count=1)
+    assert len(client.get_folders()) == len(second.archive.folders('alice'))
+    assert second.counters['login.php'] == 2              # the login and one renewal
+    monkeypatch.setenv('TELESCOPE_QUERY_SERVER', first.url)
+    with pytest.raises(LoginError, match='log in again'):
+        client.get_folders()
+    assert first.counters['login.php'] == 1 and first.counters['api-user.php'] == 1
+
+
+# --- no password in errors, their chains and frames, or the log, whatever the answer --
+
+def _exposed(error: BaseException, secret: str, frames: bool = True) -> list[str]:
+    """Where ``secret`` shows in an exception: its message, its chain
+    (``__cause__``, ``__context__``), and (``frames``) the locals of every frame
+    of every traceback on the way, as a debugger or a traceback printer with
+    locals would show them (``repr``), PreparedRequest bodies included."""
+    import requests
+    found, seen, todo = [], set(), [error]
+    for _ in range(100):                     # ends: a chain is a few links long
+        if not todo:
+            break
+        exc = todo.pop()
+        if exc is None or id(exc) in seen:
+            continue
+        seen.add(id(exc))
+        for text in (str(exc), repr(exc), *map(repr, exc.args)):
+            if secret in text:
+                found.append(f'{type(exc).__name__} message: {text[:200]}')
+        todo += [exc.__cause__, exc.__context__]
+        held = [getattr(exc, 'request', None), getattr(exc, 'response', None)]
+        tb = exc.__traceback__ if frames else None
+        while tb is not None:
+            frame = tb.tb_frame
+            if frame.f_code.co_filename == __file__:      # the test's own frame
+                tb = tb.tb_next
+                continue
+            for name, value in frame.f_locals.items():
+                if secret in repr(value):
+                    found.append(f'{frame.f_code.co_name}() local {name}: {repr(value)[:200]}')
+                held.append(value)
+            tb = tb.tb_next
+        for value in held:
+            responses = [value] if isinstance(value, requests.Response) else []
+            requests_ = [value] if isinstance(value, requests.PreparedRequest) else []
+            for response in list(responses):
+                responses += list(response.history)
+            requests_ += [r.request for r in responses if r.request is not None]
+            for request in requests_:
+                body = request.body if isinstance(request.body, str) else \
+                    (request.body or b'').decode('utf-8', 'replace')
+                if holds(body.encode(), secret) or secret in (request.url or ''):
+                    found.append(f'a PreparedRequest body held: {body[:200]}')
+    return found
+
+
+def _log_leaks(records, stream, secret):
+    lines = [r.getMessage() for r in records] + [stream.getvalue()]
+    return [line[:200] for line in lines if secret in line]
+
+
+ECHOES = {
+    # the login answered by a page that quotes the form it was sent
+    'HTTP 500 quoting the form': dict(kind='echo_form', endpoint='login.php', status=500),
+    'HTTP 200 quoting the form': dict(kind='echo_form', endpoint='login.php', status=200),
+    'HTTP 403 quoting the form': dict(kind='echo_form', endpoint='login.php', status=403),
+    'HTTP 503 at every try': dict(kind='http_503', endpoint='login.php', retry_after=None),
+    'login answer cut': dict(kind='cut_connection', endpoint='login.php', after_bytes=5),
+}
+
+
+@pytest.mark.parametrize('when', ['login', 'renewal'])
+@pytest.mark.parametrize('echo', list(ECHOES))
+def test_a_failed_login_leaks_no_password(simulator, client_env, tmp_path, everything_logged,
+                                          echo, when):
+    """Whatever the login answer holds (the password itself, quoted back), the
+    error has no password in its message, its chained causes, the locals of
+    its frames or the request bodies they hold; no log record of astroquery,
+    urllib3 or the root logger at their most verbose has it either."""
+    records, stream, _ = everything_logged
+    client = TelescopeClass()
+    client.cache_location = tmp_path / 'cache'
+    fault = dict(ECHOES[echo])
+    if when == 'renewal':
+        client.login('alice', password=PASSWORD)
+        simulator.faults.add('expire_session', count=1)
+    simulator.faults.add(fault.pop('kind'), count=None, **fault)
+    with conf.set_temp('retries', 1), pytest.raises((LoginError, RemoteServiceError)) as caught:
+        if when == 'login':
+            client.login('alice', password=PASSWORD)
+        else:
+            client.get_folders()
+    assert simulator.counters['login.php'] >= 1 + (when == 'renewal')
+    assert not _exposed(caught.value, PASSWORD), _exposed(caught.value, PASSWORD)
+    assert any(r.name.startswith('urllib3') for r in records), 'urllib3 logged nothing'
+    assert not _log_leaks(records, stream, PASSWORD)
+
+
+def test_a_login_redirected_elsewhere_sends_the_password_once(simulator, client_env,
+                                                             tmp_path, hostile_proxy,
+                                                             everything_logged):
+    """A login answered by a redirect (307 would send the form again, to wherever
+    it points) is not followed: the password goes out once, to login.php."""
+    records, stream, _ = everything_logged
+    sent = []
+
+    def handler(request, forward):
+        sent.append((request.path, request.get_data()))
+        if request.path.endswith('login.php'):
+            return proxy.respond(307, [('Location', f'/elsewhere.php?p={PASSWORD}')], b'')
+        return proxy.respond(*forward())
+
+    proxy = hostile_proxy(handler)
+    client = TelescopeClass()
+    client.cache_location = tmp_path / 'cache'
+    with pytest.raises(LoginError) as caught:
+        client.login('alice', password=PASSWORD)
+    assert [path for path, body in sent if holds(body, PASSWORD)] == ['/login.php']
+    assert not any(path.startswith('/elsewhere') for path, _ in sent)
+    assert not _exposed(caught.value, PASSWORD)
+    assert not _log_leaks(records, stream, PASSWORD)
+
+
+@pytest.mark.parametrize('verbosity', [[], ['-v'], ['-vv']])
+def test_the_command_line_error_leaks_no_password(simulator, client_env, monkeypatch,
+                                                  capsys, tmp_path, verbosity, hostile_proxy):
+    """``telescope-query folders`` whose login answer quotes the password first
+    thing: its one-line error (and, with -v, the traceback; with -vv, the HTTP
+    log) has none."""
+    from astropy.config import paths
+    from telescope_query.cli import main
+
+    def handler(request, forward):
+        if request.path.endswith('login.php'):
+            said = f'Password {request.form.get("password")} is not accepted here'
+            return proxy.respond(500, [('Content-Type', 'text/html')], said.encode())
+        return proxy.respond(*forward())
+
+    proxy = hostile_proxy(handler)
+    monkeypatch.setenv('TELESCOPE_QUERY_USER', 'alice')
+    monkeypatch.setenv('TELESCOPE_QUERY_PASSWORD', PASSWORD)
+    with conf.set_temp('retries', 0), paths.set_temp_cache(tmp_path / 'cache'):
+        status = main([*verbosity, 'folders'])
+    out, err = capsys.readouterr()
+    assert status == 1 and 'login' in err and 'HTTP 500' in err
+    assert PASSWORD not in out + err
+
+
+@pytest.mark.parametrize('answer', ['HTTP 500 page', 'plain page', 'refusal', 'broken JSON'])
+def test_an_answer_quoting_the_password_is_quoted_masked(simulator, client_env, tmp_path,
+                                                         hostile_proxy, everything_logged,
+                                                         answer):
+    """A server that puts the password into a later answer (it had it from the
+    login): the session's error quoting that answer masks it, and so does the
+    log of the answer at astroquery's level 5."""
+    records, stream, _ = everything_logged
+    armed = []
+
+    def handler(request, forward):
+        if not armed or not request.path.endswith('api-user.php'):
+            return proxy.respond(*forward())
+        body = {'HTTP 500 page': f'<p>Fatal: login {PASSWORD} expired</p>',
+                'plain page': f'<p>Hello {PASSWORD}</p>',
+                'refusal': f'{{"success": 0, "status": "ERR_{PASSWORD}"}}',
+                'broken JSON': f'{{"success": 1, "data": "{PASSWORD}'}[answer]
+        status = 500 if answer == 'HTTP 500 page' else 200
+        return proxy.respond(status, [('Content-Type', 'text/html')], body.encode())
+
+    proxy = hostile_proxy(handler)
+    client = TelescopeClass()
+    client.cache_location = tmp_path / 'cache'
+    client.login('alice', password=PASSWORD)
+    armed.append(True)
+    with conf.set_temp('retries', 0), pytest.raises(RemoteServiceError) as caught:
+        client.get_folders()
+    assert '0-get-my-folders' in str(caught.value) and '********' in str(caught.value)
+    # The answer itself, which holds it, may be in a frame: the server sent it.
+    assert not _exposed(caught.value, PASSWORD, frames=False)
+    assert not _log_leaks(records, stream, PASSWORD)

@@ -59,7 +59,7 @@ def test_every_kind_is_known():
                           'short_body', 'stall_body', 'corrupt_product', 'expire_session',
                           'never_ready', 'non_json', 'truncated_json', 'login_page',
                           'name_suffix', 'close_unanswered', 'page_cap', 'short_total',
-                          'ignore_start'}
+                          'ignore_start', 'http_503', 'echo_form', 'drip', 'slow_headers'}
 
 
 def test_add_checks_its_arguments():
@@ -474,6 +474,68 @@ def test_login_page_on_any_page(simulator, login, is_login_form):
     assert len(simulator.faults) == 0
 
 
+# -- http_503, echo_form, drip, slow_headers ---------------------------------------------------
+@pytest.mark.parametrize('retry_after, header', [(3600, '3600'), (None, None)])
+def test_http_503_says_when_to_come_back(simulator, login, api, retry_after, header):
+    http = login(simulator)
+    simulator.faults.add('http_503', endpoint='api-user.php', retry_after=retry_after)
+    answer = folders(http, simulator, api)
+    assert answer.status_code == 503 and answer.headers.get('Retry-After') == header
+    assert folders(http, simulator, api).status_code == 200
+
+
+def test_echo_form_quotes_every_field_sent(simulator):
+    simulator.faults.add('echo_form', endpoint='login.php', status=502)
+    answer = requests.post(simulator.url + 'login.php', timeout=30, data={
+        'action': 'login', 'username': 'alice', 'password': 'alice-Secret-42'})
+    assert answer.status_code == 502 and 'Set-Cookie' not in answer.headers
+    assert '[username] =&gt; alice' in answer.text
+    assert '[password] =&gt; alice-Secret-42' in answer.text
+
+
+def test_drip_sends_the_whole_body_in_pieces(simulator, login, api):
+    http = login(simulator)
+    whole = folders(http, simulator, api).content
+    simulator.faults.add('drip', endpoint='api-user.php', nbytes=128, interval_ms=20)
+    pieces = []
+    with http.post(simulator.url + 'api-user.php', stream=True, timeout=30, data={
+            'module': 'request-manager', 'request': '0-get-my-folders'}) as answer:
+        for _ in range(len(whole) + 1):     # ends: at the end of the body
+            pieces.append(answer.raw.read1(1 << 16))
+            if not pieces[-1]:
+                break
+    assert b''.join(pieces) == whole
+    assert len([p for p in pieces if p]) >= 2        # not all at once
+
+
+def test_slow_headers_never_finish_and_close_in_the_end(simulator):
+    import socket
+    simulator.faults.add('slow_headers', endpoint='login.php', interval_ms=1, seconds=0.2)
+    split = urlsplit(simulator.url)
+    received = b''
+    with socket.create_connection((split.hostname, split.port), timeout=10) as raw:
+        raw.sendall(b'GET /login.php HTTP/1.1\r\nHost: x\r\n\r\n')
+        for _ in range(100_000):        # ends: the server closes after 0.2 s
+            piece = raw.recv(1024)
+            if not piece:
+                break
+            received += piece
+    assert received.startswith(b'HTTP/1.1 200 OK\r\nX-Slow: ')
+    assert b'\r\n\r\n' not in received           # the headers never end
+
+
+# -- the archive's identity ----------------------------------------------------------------
+def test_login_answer_names_the_archive(simulator, simulator_factory):
+    other = simulator_factory()
+    ids = []
+    for sim in (simulator, other):
+        answer = requests.post(sim.url + 'login.php', timeout=30, data={
+            'action': 'login', 'username': 'demo', 'password': 'demo'})
+        ids.append(answer.headers['X-Archive-Id'])
+        assert ids[-1] == sim.archive_id
+    assert ids[0] != ids[1]
+
+
 # -- counters -------------------------------------------------------------------------------
 def test_counters(simulator, login, api):
     http = login(simulator)
@@ -494,6 +556,21 @@ def test_counters(simulator, login, api):
     counters.reset()
     assert counters.total() == 0 and counters['api-user.php'] == 0
     assert snapshot['api-user.php'] == 3  # a snapshot is a copy
+
+
+def test_counters_keep_the_headers_of_the_last_call(simulator, login, api):
+    http = login(simulator)
+    http.headers['User-Agent'] = 'first/1'
+    folders(http, simulator, api)
+    http.headers['User-Agent'] = 'second/2'
+    api(http, simulator, 'request-manager', '1-get-list-own', {'limit': 1})
+    counters = simulator.counters
+    assert counters.headers('api-user.php')['User-Agent'] == 'second/2'
+    assert counters.headers('api-user.php/request-manager/0-get-my-folders')['User-Agent'] \
+        == 'first/1'
+    assert counters.headers('v3image-download.php') == {}
+    counters.reset()
+    assert counters.headers('api-user.php') == {}
 
 
 def test_counters_count_failed_and_unauthenticated_calls(simulator, api):
