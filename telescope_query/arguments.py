@@ -422,3 +422,23 @@ def match_folder(text: str, folders: Sequence[Mapping[str, Any]]) -> Any:
                 name_key(record['name']) == name_key(text)):
             return record
     return None
+
+
+# --- frames: add_wcs, solve_wcs, frame_times ------------------------------------------
+
+def product_source(value: Any, name: str) -> Any:
+    """A product given as a file name (str or path-like) or an open
+    `~astropy.io.fits.HDUList`; anything else is refused."""
+    import os
+    from astropy.io import fits
+    if isinstance(value, fits.HDUList):
+        return value
+    if isinstance(value, (str, os.PathLike)) and os.fspath(value):
+        return value
+    raise TypeError(f"{name} must be a file name (str or path-like) or an HDUList, got "
+                    f"{type(value).__name__} {_shorten(value)}")
+
+
+def optional_telescope(value: Any, name: str = 'telescope') -> str | None:
+    """None, or one of the telescopes that take requests -> ``'COAST'``/``'PIRATE'``."""
+    return None if value is None else telescope(value, name)

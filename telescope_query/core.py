@@ -397,7 +397,7 @@ class TelescopeClass(SessionQuery):
     # the image modules load on first use).
 
     def get_images(self, jids: Any, *, cube: bool = True, processed: bool = False,
-                   flat: bool = False, show_progress: bool = True) -> list:
+                   flat: bool = False, wcs: bool = True, show_progress: bool = True) -> list:
         """The images of jobs, one `~astropy.io.fits.HDUList` per job.
 
         Products are staged by the site's image engine, downloaded, verified
@@ -421,6 +421,10 @@ class TelescopeClass(SessionQuery):
             does it when it is given the job's flat id, and the result is a
             product of its own, cached apart (a job without a flat field gives
             its plain frames).
+        wcs : bool, optional
+            Add the approximate WCS of `add_wcs` to every frame whose optics
+            are known (the default). False: the headers as the site wrote them
+            (quirks fixed).
         show_progress : bool, optional
             Progress bars (jobs with their staging state, and bytes) when
             someone can see them.
@@ -430,7 +434,8 @@ class TelescopeClass(SessionQuery):
         list of `~astropy.io.fits.HDUList`
             In the order of ``jids``. The site's header quirks are fixed
             (``EPOCH = 'REAL'`` removed, ``RADECSYS`` renamed ``RADESYS``,
-            ``MJD-OBS`` added) with the original values in ``HISTORY``.
+            ``MJD-OBS`` added) with the original values in ``HISTORY``;
+            with ``wcs``, an approximate WCS (see `add_wcs`).
 
         Raises
         ------
@@ -448,7 +453,7 @@ class TelescopeClass(SessionQuery):
         """
         from .images import api as images
         return images.get_images(self, jids, cube=cube, processed=processed, flat=flat,
-                                 show_progress=show_progress)
+                                 wcs=wcs, show_progress=show_progress)
 
     def download_data(self, jids: Any, *, path: str | os.PathLike = '.', cube: bool = True,
                       processed: bool = False, flat: bool = False,
@@ -620,6 +625,49 @@ class TelescopeClass(SessionQuery):
         return batch.submit_missing(self, targets, exposure=exposure,
                                     telescope=telescope, filter=filter,
                                     dry_run=dry_run)
+
+
+    # --- Frames ready for science: add_wcs, solve_wcs, frame_times ----------
+    # Thin: the work is in telescope_query.images.wcs, .solve and .times.
+
+    def add_wcs(self, path_or_hdul: Any, *, telescope: str | None = None) -> Any:
+        """An approximate WCS on every frame whose optics are known.
+
+        The requested position (``OBJCTRA``/``OBJCTDEC``, else ``MNTRA``/
+        ``MNTDEC``, else ``RA-TEL``/``DEC-TEL``) at the centre of the imaging
+        area (overscan left out), with the telescope's recorded plate scale
+        at the frame's date, north up and east left, turned by the recorded
+        rotation. ``get_images`` does this by default; this method does it
+        for a downloaded file or any HDUList.
+
+        The WCS is marked as approximate (``WCSNAME``, ``CSYER1``/``CSYER2``
+        and a ``HISTORY`` line: expect errors of about 1 arcmin): it is not a
+        plate solution (see `solve_wcs`). A frame whose telescope or optics
+        are unknown (PIRATE today), or without pointing or date, gets none,
+        and a ``HISTORY`` line saying why. A frame with a WCS of another kind
+        (a plate solution) is left as it is.
+
+        Parameters
+        ----------
+        path_or_hdul : str, path-like or `~astropy.io.fits.HDUList`
+            A product file (cube or zip: the file itself is not changed) or an
+            HDUList (changed in place).
+        telescope : str, optional
+            ``'COAST'`` or ``'PIRATE'`` when ``TELESCOP`` does not say it; by
+            default read from ``TELESCOP``.
+
+        Returns
+        -------
+        `~astropy.io.fits.HDUList`
+            The product with the WCS (the same object when an HDUList was given).
+        """
+        source = arguments.product_source(path_or_hdul, 'path_or_hdul')
+        telescope = arguments.optional_telescope(telescope)
+        from astropy.io import fits
+        from .images.fits import open_product
+        from .images.wcs import add_wcs
+        hdul = source if isinstance(source, fits.HDUList) else open_product(source)
+        return add_wcs(hdul, telescope)
 
 
 Telescope = TelescopeClass()

@@ -24,6 +24,7 @@ from .cache import find_cached, place
 from .fits import ProductFormatError, frame_starts, open_product
 from .product import Fetched, Product
 from .staging import fetch
+from .wcs import add_wcs
 
 __all__ = ['get_images', 'download_data', 'cached_frame_starts', 'MANIFEST_COLUMNS']
 
@@ -41,7 +42,8 @@ def _products(jids: Any, cube: Any, processed: Any, flat: Any) -> list[Product]:
 
 
 def get_images(client: Client, jids: Any, *, cube: bool = True, processed: bool = False,
-               flat: bool = False, show_progress: bool = True) -> list[fits.HDUList]:
+               flat: bool = False, wcs: bool = True,
+               show_progress: bool = True) -> list[fits.HDUList]:
     """Each job's product as an `~astropy.io.fits.HDUList`.
 
     Every product is fetched (or found in the cache) before the first failure,
@@ -51,23 +53,30 @@ def get_images(client: Client, jids: Any, *, cube: bool = True, processed: bool 
     ----------
     client : `~telescope_query.contract.Client`
         The logged-in session.
-    jids, cube, processed, flat, show_progress
+    jids, cube, processed, flat, wcs, show_progress
         As for `~telescope_query.core.TelescopeClass.get_images`.
 
     Returns
     -------
     list of `~astropy.io.fits.HDUList`
-        One per job, in order, header quirks fixed.
+        One per job, in order, header quirks fixed, with the approximate WCS
+        (`telescope_query.images.wcs`) and the frames' times
+        (`telescope_query.images.times`) unless ``wcs=False``.
     """
     products = _products(jids, cube, processed, flat)
     show_progress = arguments.check_flag(show_progress, 'show_progress')
+    wcs = arguments.check_flag(wcs, 'wcs')
     client._require_login()
     fetched: list[Fetched] = []
     for result in fetch(client, products, show_progress=show_progress):
         if isinstance(result, BaseException):
             raise result
         fetched.append(result)
-    return [open_product(found.path, label=str(found.product)) for found in fetched]
+    opened = [open_product(found.path, label=str(found.product)) for found in fetched]
+    if wcs:
+        for hdul in opened:
+            add_wcs(hdul)
+    return opened
 
 
 def download_data(client: Client, jids: Any, *, path: str | os.PathLike = '.',
