@@ -442,3 +442,23 @@ def product_source(value: Any, name: str) -> Any:
 def optional_telescope(value: Any, name: str = 'telescope') -> str | None:
     """None, or one of the telescopes that take requests -> ``'COAST'``/``'PIRATE'``."""
     return None if value is None else telescope(value, name)
+
+
+def sky_target(value: Any, name: str = 'target') -> Any:
+    """None, a `~astropy.coordinates.SkyCoord` (one position), or a coordinate
+    string (RA in hours, Dec in degrees) -> a SkyCoord. No name lookup: that
+    would need the network."""
+    if value is None:
+        return None
+    from astropy.coordinates import SkyCoord
+    if isinstance(value, SkyCoord):
+        if not value.isscalar:
+            raise ValueError(f"{name} must be one position, got {len(value)}")
+        return value
+    if isinstance(value, str):
+        try:
+            return SkyCoord(value, unit=(u.hourangle, u.deg))
+        except ValueError:
+            pass
+    raise ValueError(f"{name} must be a SkyCoord or a coordinate string such as "
+                     f"'19:19:02.60 +41:06:34.24', got {_shorten(value)}")

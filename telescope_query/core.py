@@ -670,4 +670,47 @@ class TelescopeClass(SessionQuery):
         return add_wcs(hdul, telescope)
 
 
+    def frame_times(self, jid_or_hdul: Any, *, target: Any = None) -> Table:
+        """When each frame of a job was taken: a Table a light-curve script can use.
+
+        Every frame has its own ``DATE-OBS`` (the start of its exposure): each
+        file of a job's zip, which is what is read for a job id (fetched, or
+        taken from the cache). The job's completion time is never used: it
+        comes minutes after the last frame.
+
+        Parameters
+        ----------
+        jid_or_hdul : int, str or `~astropy.io.fits.HDUList`
+            A job id, or a product from `get_images` (a zip's, or a cube's:
+            a cube's planes after the first have a time only when its header
+            gives ``DATE-OB2``...).
+        target : `~astropy.coordinates.SkyCoord` or str, optional
+            The star, for barycentric dates (a coordinate string such as
+            ``'19:19:02.60 +41:06:34.24'`` is read as RA in hours, Dec in
+            degrees).
+
+        Returns
+        -------
+        `~astropy.table.Table`
+            One row per frame, in the order they were taken: ``filter``,
+            ``start`` and ``mid`` (`~astropy.time.Time`, UTC), ``exposure``
+            [s] (from ``EXPTIME``, else the job view), and ``bjd_tdb`` (TDB,
+            format ``jd``) with a ``target``. Unknown values are masked.
+        """
+        import numpy as np
+        from astropy.io import fits
+        from .images.times import frame_table
+        target = arguments.sky_target(target)
+        if isinstance(jid_or_hdul, fits.HDUList):
+            return frame_table(jid_or_hdul, target=target)
+        (jid,), _ = arguments.ids(jid_or_hdul, 'jid_or_hdul', column='jid')
+        hdul = self.get_images([jid], cube=False, wcs=False, show_progress=False)[0]
+        exposure = None
+        if any(hdu.header.get('NAXIS', 0) >= 2 and 'EXPTIME' not in hdu.header
+               for hdu in hdul):
+            shown = self.get_job_details([jid])['exposure']
+            exposure = None if np.ma.is_masked(shown[0]) else shown.quantity[0]
+        return frame_table(hdul, exposure=exposure, target=target)
+
+
 Telescope = TelescopeClass()

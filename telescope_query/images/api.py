@@ -24,6 +24,7 @@ from .cache import find_cached, place
 from .fits import ProductFormatError, frame_starts, open_product
 from .product import Fetched, Product
 from .staging import fetch
+from .times import add_times
 from .wcs import add_wcs
 
 __all__ = ['get_images', 'download_data', 'cached_frame_starts', 'MANIFEST_COLUMNS']
@@ -72,7 +73,8 @@ def get_images(client: Client, jids: Any, *, cube: bool = True, processed: bool 
         if isinstance(result, BaseException):
             raise result
         fetched.append(result)
-    opened = [open_product(found.path, label=str(found.product)) for found in fetched]
+    opened = [add_times(open_product(found.path, label=str(found.product)))
+              for found in fetched]
     if wcs:
         for hdul in opened:
             add_wcs(hdul)
