@@ -713,4 +713,48 @@ class TelescopeClass(SessionQuery):
         return frame_table(hdul, exposure=exposure, target=target)
 
 
+    def solve_wcs(self, hdul: Any, *, api_key: str | None = None) -> Any:
+        """Plate-solve a product's frames through astrometry.net, for precise positions.
+
+        Each frame (a cube by its first plane) is sent to astrometry.net with
+        the hints of its approximate WCS (`add_wcs`: centre, radius, scale),
+        overscan cut; the solution (with SIP distortion) replaces the
+        approximate WCS (``WCSNAME`` says which it is; a solved cube is read
+        with ``WCS(header, naxis=2)``, as astropy reads SIP distortion in two
+        dimensions only). Solutions are kept in
+        the product cache by job and filter, so asking again costs nothing.
+
+        Needs the network and an astrometry.net API key (free at
+        https://nova.astrometry.net).
+
+        Parameters
+        ----------
+        hdul : `~astropy.io.fits.HDUList`
+            A product from `get_images` (changed in place and returned).
+        api_key : str, optional
+            The key; by default astroquery's own configuration
+            (``[astrometry_net] api_key``), else the keyring (service
+            ``'astroquery:astrometry.net'``, user ``'api_key'``).
+
+        Returns
+        -------
+        `~astropy.io.fits.HDUList`
+            ``hdul``, solved.
+
+        Raises
+        ------
+        `~telescope_query.images.solve.SolveError`
+            No key (said before any request), the network cannot be reached,
+            or astrometry.net found no solution.
+        """
+        from astropy.io import fits
+        from .images.solve import solve_wcs
+        if not isinstance(hdul, fits.HDUList):
+            raise TypeError(f"hdul must be an HDUList (from get_images or add_wcs), got "
+                            f"{type(hdul).__name__}")
+        if api_key is not None and (not isinstance(api_key, str) or not api_key.strip()):
+            raise ValueError("api_key must be a non-empty string (the astrometry.net key)")
+        return solve_wcs(hdul, self.product_cache, api_key=api_key)
+
+
 Telescope = TelescopeClass()
