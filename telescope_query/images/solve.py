@@ -77,9 +77,8 @@ def frame_for_upload(hdu: fits.ImageHDU | fits.PrimaryHDU) -> np.ndarray:
     data = np.asarray(hdu.data, dtype=np.float32)
     if data.ndim == 3:
         data = data[0]
-    binning = site.DETECTOR_PIXELS / data.shape[1]
-    cut = int(round(site.OVERSCAN_PIXELS / binning))
-    return data[:data.shape[0] - cut, :data.shape[1] - cut] if cut else data
+    rows, columns = data.shape
+    return data[:rows - site.overscan_width(rows), :columns - site.overscan_width(columns)]
 
 
 def apply_solution(header: fits.Header, solution: fits.Header) -> None:

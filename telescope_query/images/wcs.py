@@ -130,7 +130,6 @@ def approximate_wcs(header: fits.Header, telescope: str | None = None
     ra, dec, keyword = where
     width, height = header['NAXIS1'], header['NAXIS2']
     binning = site.DETECTOR_PIXELS / width          # [assumed] for a smaller frame
-    overscan = site.OVERSCAN_PIXELS / binning
     scale = row.scale_arcsec * binning / 3600
     rho = math.radians(site.ROTATION_DEG)
     cards = fits.Header()
@@ -141,8 +140,10 @@ def approximate_wcs(header: fits.Header, telescope: str | None = None
     cards['CUNIT2'] = 'deg'
     cards['CRVAL1'] = (ra, f'[deg] pointing of {keyword}')
     cards['CRVAL2'] = (dec, '[deg] pointing')
-    cards['CRPIX1'] = ((width - overscan + 1) / 2, 'centre of the imaging area')
-    cards['CRPIX2'] = ((height - overscan + 1) / 2, 'centre of the imaging area')
+    cards['CRPIX1'] = ((width - site.overscan_width(width) + 1) / 2,
+                       'centre of the imaging area')
+    cards['CRPIX2'] = ((height - site.overscan_width(height) + 1) / 2,
+                       'centre of the imaging area')
     cards['CD1_1'] = (-scale * math.cos(rho), f'{row.scale_arcsec * binning:.4g} arcsec/px')
     cards['CD1_2'] = -scale * math.sin(rho)
     cards['CD2_1'] = -scale * math.sin(rho)

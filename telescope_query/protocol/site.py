@@ -9,6 +9,7 @@ this module its default.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -19,7 +20,7 @@ __all__ = ['STATUS_TEXTS', 'STATUS_COMPLETE', 'FINAL_STATUSES', 'is_queued', 'st
            'SITE_HEIGHT', 'NEVER_RISES_BELOW_DEC', 'ARCHIVE_START']
 __all__ += ['Optics', 'OPTICS', 'OPTICS_UPGRADE_2021', 'DETECTOR_PIXELS', 'OVERSCAN_PIXELS',
             'ROTATION_RANGE_DEG', 'ROTATION_DEG', 'POINTING_ERROR_ARCSEC', 'TELESCOP_WORDS',
-            'POINTING_KEYWORDS']
+            'POINTING_KEYWORDS', 'overscan_width']
 
 #: Request status codes and texts [seen].
 STATUS_TEXTS: dict[int, str] = {
@@ -191,3 +192,9 @@ TELESCOP_WORDS: dict[str, str] = {'coast': 'COAST', 'cdk17': 'COAST', '10micron'
 #: the original author's plate solver read them in this order].
 POINTING_KEYWORDS: tuple[tuple[str, str], ...] = (
     ('OBJCTRA', 'OBJCTDEC'), ('MNTRA', 'MNTDEC'), ('RA-TEL', 'DEC-TEL'))
+
+
+def overscan_width(size: int) -> int:
+    """Overscan pixels along one axis of ``size`` pixels: `OVERSCAN_PIXELS` of a
+    full frame, scaled for a smaller (binned) one and rounded up; 0 below 2 px."""
+    return math.ceil(size * OVERSCAN_PIXELS / DETECTOR_PIXELS) if size >= 2 else 0

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from astropy.io import fits
 
 from telescope_query.images.wcs import WCSNAME
 
