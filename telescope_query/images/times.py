@@ -137,17 +137,16 @@ def frame_table(hdul: fits.HDUList, *, exposure: u.Quantity | None = None,
     starts = [when for _, when, _ in rows]
     table = Table()
     table['filter'] = filters
-    table['exposure'] = MaskedColumn([s if s is not None else 0.0 for s in seconds],
-                                     mask=[s is None for s in seconds], unit=u.s,
-                                     description='exposure time of the frame')
     known = [when is not None for when in starts]
     mids = [when is not None and s is not None for when, s in zip(starts, seconds)]
     base = Time('2000-01-01T00:00:00', scale='utc')
     start = Time([when if when is not None else base for when in starts] or [], scale='utc')
     mid = (start + np.array([s or 0.0 for s in seconds]) / 2 * u.s).copy()
     bjd = bjd_tdb(mid, target).copy() if target is not None and rows else None
-    if rows:
+    # Masked only where something is unknown: plain Times otherwise.
+    if not all(known):
         start[~np.array(known)] = np.ma.masked
+    if not all(mids):
         mid[~np.array(mids)] = np.ma.masked
         if bjd is not None:
             bjd[~np.array(mids)] = np.ma.masked
@@ -155,6 +154,9 @@ def frame_table(hdul: fits.HDUList, *, exposure: u.Quantity | None = None,
     table['start'].info.description = 'UTC start of the exposure (DATE-OBS)'
     table['mid'] = mid
     table['mid'].info.description = 'UTC middle of the exposure'
+    table['exposure'] = MaskedColumn([s if s is not None else 0.0 for s in seconds],
+                                     mask=[s is None for s in seconds], unit=u.s,
+                                     description='exposure time of the frame')
     if target is not None:
         table['bjd_tdb'] = bjd if bjd is not None else mid.copy()
         table['bjd_tdb'].format = 'jd'

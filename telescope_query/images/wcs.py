@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import re
+import textwrap
 from datetime import datetime, timezone
 
 from astropy import units as u
@@ -201,10 +202,10 @@ def _header(rows: list[tuple[str, str | float, str]]) -> fits.Header:
 
 
 def _history(notes: list[str]) -> fits.Header:
-    """``HISTORY`` cards of ``notes`` (72 characters a card), written as text as
+    """``HISTORY`` cards of ``notes`` (wrapped at 72 characters), written as text as
     `_header` does."""
-    images = [f'HISTORY {note[i:i + 72]}'.ljust(80) for note in notes
-              for i in range(0, len(note), 72)]
+    images = [f'HISTORY {line}'.ljust(80) for note in notes
+              for line in textwrap.wrap(note, 72, break_on_hyphens=False)]
     return fits.Header.fromstring(''.join(images))
 
 
