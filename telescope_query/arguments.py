@@ -462,3 +462,22 @@ def sky_target(value: Any, name: str = 'target') -> Any:
             pass
     raise ValueError(f"{name} must be a SkyCoord or a coordinate string such as "
                      f"'19:19:02.60 +41:06:34.24', got {_shorten(value)}")
+
+
+def hdulist(value: Any, name: str) -> Any:
+    """An open `~astropy.io.fits.HDUList`, else a TypeError naming ``name``."""
+    from astropy.io import fits
+    if not isinstance(value, fits.HDUList):
+        raise TypeError(f"{name} must be an HDUList (from get_images or add_wcs), got "
+                        f"{type(value).__name__} {_shorten(value)}")
+    return value
+
+
+def optional_secret_text(value: Any, name: str) -> str | None:
+    """None, or a non-empty string (a key: never echoed in the message)."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"{name} must be a non-empty string, got a "
+                         f"{'blank string' if isinstance(value, str) else type(value).__name__}")
+    return value

@@ -747,13 +747,9 @@ class TelescopeClass(SessionQuery):
             No key (said before any request), the network cannot be reached,
             or astrometry.net found no solution.
         """
-        from astropy.io import fits
         from .images.solve import solve_wcs
-        if not isinstance(hdul, fits.HDUList):
-            raise TypeError(f"hdul must be an HDUList (from get_images or add_wcs), got "
-                            f"{type(hdul).__name__}")
-        if api_key is not None and (not isinstance(api_key, str) or not api_key.strip()):
-            raise ValueError("api_key must be a non-empty string (the astrometry.net key)")
+        hdul = arguments.hdulist(hdul, 'hdul')
+        api_key = arguments.optional_secret_text(api_key, 'api_key')
         return solve_wcs(hdul, self.product_cache, api_key=api_key)
 
 
