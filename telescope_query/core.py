@@ -423,8 +423,9 @@ class TelescopeClass(SessionQuery):
             its plain frames).
         wcs : bool, optional
             Add the approximate WCS of `add_wcs` to every frame whose optics
-            are known (the default). False: the headers as the site wrote them
-            (quirks fixed).
+            are known (the default). False: no WCS cards. Either way each
+            one-frame HDU (a zip's) gets ``MJD-OBS``, ``DATE-AVG`` and
+            ``MJD-AVG`` (mid-exposure, from ``EXPTIME``); see `frame_times`.
         show_progress : bool, optional
             Progress bars (jobs with their staging state, and bytes) when
             someone can see them.

@@ -2,7 +2,9 @@
 
 A job's raw product is a 3-D cube (one primary HDU, one plane per filter) or
 a zip of one 2-D FITS file per filter.  Each plane shows a star field that is
-the same for every job of a target (seeded from its position or name):
+the same in the sky for every job of a target (seeded from its position or
+name), seen through the job's own WCS (:mod:`.optics`: recorded scale by era,
+rotation and pointing offset):
 Gaussian stars with a power-law brightness spread, sky background, vignetting,
 a bias pedestal, photon and read noise, and overscan strips (bias and read
 noise only) along the last columns and rows.  Data are 16-bit unsigned
