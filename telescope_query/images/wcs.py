@@ -57,6 +57,9 @@ def _angle(value: object, unit: u.UnitBase) -> Angle | None:
         match = _SEXAGESIMAL.match(value)
         if match:
             sign, whole, minutes, seconds = match.groups()
+            if int(minutes) >= 60 or float(seconds) >= 60 or (
+                    unit is u.hourangle and (sign == '-' or int(whole) >= 24)):
+                return None                     # not a position: the next keywords
             number = int(whole) + int(minutes) / 60 + float(seconds) / 3600
             return Angle(-number if sign == '-' else number, unit)
     try:

@@ -82,6 +82,13 @@ def test_pointing_keywords_in_their_order():
     assert key == 'OBJCTRA' and (ra, dec) == pytest.approx((283.758333, -31.163611))
     header['OBJCTDEC'] = 'north'                          # unreadable: the next pair
     assert pointing(header)[2] == 'RA-TEL'
+    for ra, dec in (('25:00:00', '+10:00:00'), ('-01:00:00', '+10:00:00'),
+                    ('10:75:00', '+10:00:00'), ('10:00:60', '+10:00:00'),
+                    ('10:00:00', '+95:00:00'), ('10:00:00', '+10:61:00')):
+        header['OBJCTRA'], header['OBJCTDEC'] = ra, dec   # not a position
+        assert pointing(header)[2] == 'RA-TEL', (ra, dec)
+    header['OBJCTRA'], header['OBJCTDEC'] = '00:30:00', '-00:30:00'
+    assert pointing(header)[:2] == pytest.approx((7.5, -0.5))
 
 
 @pytest.mark.parametrize('cards, why', [
