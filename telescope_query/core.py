@@ -744,7 +744,7 @@ class TelescopeClass(SessionQuery):
 
         Raises
         ------
-        `~telescope_query.images.solve.SolveError`
+        `~telescope_query.exceptions.PlateSolveError`
             No key (said before any request), the network cannot be reached,
             or astrometry.net found no solution.
         """

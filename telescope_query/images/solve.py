@@ -33,10 +33,11 @@ from astropy.utils.exceptions import AstropyDeprecationWarning
 from astropy.wcs import WCS
 
 from ..protocol import site
+from ..exceptions import PlateSolveError
 from ..files import write_atomically
 from .wcs import WCSNAME, has_approximate_wcs
 
-__all__ = ['KEYRING_SERVICE', 'SolveError', 'solve_hints', 'frame_for_upload',
+__all__ = ['KEYRING_SERVICE', 'solve_hints', 'frame_for_upload',
            'apply_solution', 'solution_path', 'find_api_key', 'solve_wcs']
 
 #: Where the keyring keeps an astrometry.net API key (user ``api_key``).
@@ -48,10 +49,6 @@ _SOLVED = 'astrometry.net plate solution'
 _WCS_PREFIXES = ('CTYPE', 'CUNIT', 'CRVAL', 'CRPIX', 'CD1_', 'CD2_', 'CD3_', 'CDELT', 'PC1_', 'PC2_',
                  'A_', 'B_', 'AP_', 'BP_', 'LONPOLE', 'LATPOLE', 'CSYER', 'WCSAXES', 'IMAGEW',
                  'IMAGEH')
-
-
-class SolveError(RuntimeError):
-    """astrometry.net could not be asked, or found no solution."""
 
 
 def _image_hdus(hdul: fits.HDUList) -> list[int]:
@@ -121,14 +118,14 @@ def find_api_key(api_key: str | None) -> str:
         stored = None
     if stored:
         return stored
-    raise SolveError("plate solving needs an astrometry.net API key (free at "
+    raise PlateSolveError("plate solving needs an astrometry.net API key (free at "
                      "https://nova.astrometry.net): pass api_key=, set api_key in the "
                      "[astrometry_net] section of astroquery's configuration, or store it "
                      f"with keyring (service {KEYRING_SERVICE!r}, user 'api_key')")
 
 
 def _ask(data: np.ndarray, hints: dict[str, Any], api_key: str) -> fits.Header:
-    """One frame to astrometry.net; its WCS header, or SolveError."""
+    """One frame to astrometry.net; its WCS header, or PlateSolveError."""
     import requests
     from astroquery.astrometry_net import AstrometryNet, conf
     from astroquery.exceptions import TimeoutError as SolveTimeout
@@ -146,13 +143,13 @@ def _ask(data: np.ndarray, hints: dict[str, Any], api_key: str) -> fits.Header:
                                                    solve_timeout=SOLVE_TIMEOUT, verbose=False,
                                                    **hints)
         except (requests.ConnectionError, requests.Timeout) as exc:
-            raise SolveError(f"plate solving needs the network: {conf.server} could not be "
+            raise PlateSolveError(f"plate solving needs the network: {conf.server} could not be "
                              f"reached ({type(exc).__name__})") from None
         except SolveTimeout:
-            raise SolveError(f"astrometry.net found no solution within {SOLVE_TIMEOUT} s") \
+            raise PlateSolveError(f"astrometry.net found no solution within {SOLVE_TIMEOUT} s") \
                 from None
     if not solution:
-        raise SolveError("astrometry.net found no solution for this frame")
+        raise PlateSolveError("astrometry.net found no solution for this frame")
     return solution
 
 
@@ -161,7 +158,7 @@ def solve_wcs(hdul: fits.HDUList, cache_folder: Path, *, api_key: str | None = N
     """Plate-solve every frame of ``hdul`` (a cube by its first plane), in place.
 
     A solution already in ``cache_folder`` is used with no request; a new one
-    is kept there. Raises `SolveError` when the key is missing (before any
+    is kept there. Raises `~telescope_query.exceptions.PlateSolveError` when the key is missing (before any
     request), the network cannot be reached, or no solution is found.
     """
     wanted = []

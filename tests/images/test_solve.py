@@ -10,6 +10,7 @@ from astropy.wcs import WCS
 
 from astroquery.astrometry_net import conf as astrometry_conf
 
+from telescope_query import PlateSolveError
 from telescope_query.images import solve
 from telescope_query.images.wcs import WCSNAME
 
@@ -71,18 +72,18 @@ def test_the_upload_is_the_imaging_area():
 
 def test_no_key_is_said_before_any_request(telescope, simulator, quick, nowhere):
     hdul, = telescope.get_images(coast_job(simulator))
-    with pytest.raises(solve.SolveError, match='needs an astrometry.net API key'):
+    with pytest.raises(PlateSolveError, match='needs an astrometry.net API key'):
         telescope.solve_wcs(hdul)
     assert hdul[0].header['WCSNAME'] == WCSNAME
 
 
 def test_offline_it_says_it_needs_the_network(telescope, simulator, quick, nowhere):
     hdul, = telescope.get_images(coast_job(simulator))
-    with pytest.raises(solve.SolveError, match='needs the network: http://127.0.0.1:9'):
+    with pytest.raises(PlateSolveError, match='needs the network: http://127.0.0.1:9'):
         telescope.solve_wcs(hdul, api_key='not-a-real-key')
     with keyring_in_use(MemoryKeyring({(solve.KEYRING_SERVICE, 'api_key'): 'from-keyring'})):
         assert solve.find_api_key(None) == 'from-keyring'
-        with pytest.raises(solve.SolveError, match='needs the network'):
+        with pytest.raises(PlateSolveError, match='needs the network'):
             telescope.solve_wcs(hdul)
 
 
