@@ -119,9 +119,10 @@ def find_api_key(api_key: str | None) -> str:
     if stored:
         return stored
     raise PlateSolveError("plate solving needs an astrometry.net API key (free at "
-                     "https://nova.astrometry.net): pass api_key=, set api_key in the "
-                     "[astrometry_net] section of astroquery's configuration, or store it "
-                     f"with keyring (service {KEYRING_SERVICE!r}, user 'api_key')")
+                          "https://nova.astrometry.net): pass api_key=, set api_key in the "
+                          "[astrometry_net] section of astroquery's configuration, or "
+                          f"store it with keyring (service {KEYRING_SERVICE!r}, user "
+                          "'api_key')")
 
 
 def _ask(data: np.ndarray, hints: dict[str, Any], api_key: str) -> fits.Header:
@@ -133,6 +134,10 @@ def _ask(data: np.ndarray, hints: dict[str, Any], api_key: str) -> fits.Header:
         path = os.path.join(work, 'frame.fits')
         fits.PrimaryHDU(data).writeto(path)
         solver = AstrometryNet()
+        # astroquery fixes its URLs when it is imported: read the server now, so
+        # that conf.server (a mirror, or a test's 127.0.0.1) is the one asked.
+        solver.URL = str(conf.server).rstrip('/')
+        solver.API_URL = solver.URL + '/api'
         try:
             with conf.set_temp('api_key', api_key), warnings.catch_warnings():
                 # The upload is what is wanted (astrometry.net's own source
@@ -143,11 +148,13 @@ def _ask(data: np.ndarray, hints: dict[str, Any], api_key: str) -> fits.Header:
                                                    solve_timeout=SOLVE_TIMEOUT, verbose=False,
                                                    **hints)
         except (requests.ConnectionError, requests.Timeout) as exc:
-            raise PlateSolveError(f"plate solving needs the network: {conf.server} could not be "
-                             f"reached ({type(exc).__name__})") from None
+            raise PlateSolveError(f"plate solving needs the network: {conf.server} could "
+                                  f"not be reached ({type(exc).__name__})") from None
         except SolveTimeout:
-            raise PlateSolveError(f"astrometry.net found no solution within {SOLVE_TIMEOUT} s") \
-                from None
+            raise PlateSolveError(f"astrometry.net found no solution within "
+                                  f"{SOLVE_TIMEOUT} s") from None
+        except RuntimeError as exc:     # refused login (a wrong key), a failed post
+            raise PlateSolveError(f"astrometry.net ({conf.server}): {exc}") from None
     if not solution:
         raise PlateSolveError("astrometry.net found no solution for this frame")
     return solution
@@ -158,8 +165,9 @@ def solve_wcs(hdul: fits.HDUList, cache_folder: Path, *, api_key: str | None = N
     """Plate-solve every frame of ``hdul`` (a cube by its first plane), in place.
 
     A solution already in ``cache_folder`` is used with no request; a new one
-    is kept there. Raises `~telescope_query.exceptions.PlateSolveError` when the key is missing (before any
-    request), the network cannot be reached, or no solution is found.
+    is kept there. Raises `~telescope_query.exceptions.PlateSolveError` when the
+    key is missing (before any request), the network cannot be reached, the key
+    is refused, or no solution is found.
     """
     wanted = []
     for index in _image_hdus(hdul):

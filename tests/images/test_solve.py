@@ -127,3 +127,42 @@ def test_solve_remote(telescope, simulator, quick):
     solved = WCS(hdul[1].header).celestial
     a, b = approximate.pixel_to_world(30, 30), solved.pixel_to_world(30, 30)
     assert a.separation(b).arcsec < 60
+
+
+@pytest.fixture
+def refusing_astrometry():
+    """An astrometry.net look-alike on 127.0.0.1 that refuses every API key."""
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Refuse(BaseHTTPRequestHandler):
+        def do_POST(self):
+            self.rfile.read(int(self.headers.get('Content-Length') or 0))
+            body = json.dumps({'status': 'error', 'errormessage': 'bad apikey'}).encode()
+            self.send_response(200)
+            self.send_header('Content-Type', 'application/json')
+            self.send_header('Content-Length', str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(('127.0.0.1', 0), Refuse)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with astrometry_conf.set_temp('server', f'http://127.0.0.1:{server.server_port}'):
+            yield
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_refused_key_is_a_plate_solve_error(telescope, simulator, quick, refusing_astrometry):
+    hdul, = telescope.get_images(coast_job(simulator))
+    with pytest.raises(PlateSolveError, match='Unable to log in to astrometry.net'):
+        telescope.solve_wcs(hdul, api_key='wrong-key')
+    assert hdul[0].header['WCSNAME'] == WCSNAME           # the approximate WCS kept
+    assert not (telescope.product_cache / 'solutions').exists()
