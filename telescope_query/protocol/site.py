@@ -122,8 +122,8 @@ ARCHIVE_START = datetime(1993, 12, 1, tzinfo=timezone.utc)
 
 
 # --- Optics and frame times of the image products (PROTOCOL.md section 4) -----
-# Plate solutions of real COAST frames are listed in /work/notes/recorded.md
-# section 7 and docs/protocol.rst; the approximate WCS of
+# From the plate solutions of real COAST frames in the recorded outputs (listed
+# in docs/protocol.rst, "The FITS products"); the approximate WCS of
 # `telescope_query.images.wcs` is built from these facts only.
 
 @dataclass(frozen=True)
