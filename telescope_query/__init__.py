@@ -9,8 +9,8 @@ observation requests and jobs, download their FITS images, and submit new
 observations.
 
 Configuration is read at call time from ``conf`` (astropy configuration
-system, section ``[telescope_query]``).  The environment variable
-``TELESCOPE_QUERY_SERVER`` overrides ``conf.server``.
+system: the file ``telescope_query.cfg`` in ``astropy.config.get_config_dir()``).
+The environment variable ``TELESCOPE_QUERY_SERVER`` overrides ``conf.server``.
 """
 from astropy import config as _config
 
@@ -47,6 +47,10 @@ class Conf(_config.ConfigNamespace):
     queue_limit = _config.ConfigItem(
         10, 'Requests your account may have waiting in the queue: 10 for a standard '
         'account, 40 for a professional one (the site refuses more).')
+    cache_limit = _config.ConfigItem(
+        10.0, 'Largest size of the product cache of one server and account, in GB '
+        '(10**9 bytes): beyond it, the products used least recently are removed. '
+        '0 for no limit.')
 
 
 conf = Conf()

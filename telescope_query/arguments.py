@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import math
 import numbers
+import os
 import warnings
 from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any, Mapping, Sequence
+from urllib.parse import urlsplit
 
 import astropy.units as u
 import numpy as np
@@ -19,11 +22,13 @@ from astropy.time import Time
 
 from .protocol import site
 
-__all__ = ['MAX_ID', 'ids', 'check_flag', 'ascii_digits', 'check_sort', 'status_filter',
-           'name_key', 'same_name', 'check_text', 'object_name', 'comment',
-           'MAX_NAME_LENGTH', 'MAX_COMMENT_LENGTH', 'telescope', 'telescope_id',
-           'filter_name', 'exposure_ms', 'utc_now', 'utc_datetime', 'time_window', 'searchable',
-           'folder_argument', 'match_folder', 'given']
+__all__ = ['MAX_ID', 'ids', 'prefixed_id', 'check_flag', 'ascii_digits', 'check_sort',
+           'status_filter', 'name_key', 'same_name', 'check_text', 'object_name', 'comment',
+           'user_name', 'MAX_NAME_LENGTH', 'MAX_COMMENT_LENGTH', 'MAX_USER_LENGTH',
+           'telescope', 'telescope_id', 'filter_name', 'exposure_ms', 'utc_now',
+           'utc_datetime', 'time_window', 'searchable', 'folder_argument', 'match_folder',
+           'given', 'folder_name', 'positive_number', 'server_url', 'product_flags',
+           'output_folder', 'output_file']
 
 #: Largest id accepted: ids beyond a signed 64-bit integer cannot exist on the site.
 MAX_ID = 2 ** 63 - 1
@@ -31,6 +36,8 @@ MAX_ID = 2 ** 63 - 1
 #: the site's own limits are [assumed].
 MAX_NAME_LENGTH = 64
 MAX_COMMENT_LENGTH = 255
+#: The longest user name taken: this package's bound, the site's is not known.
+MAX_USER_LENGTH = 255
 
 
 # --- plain values ------------------------------------------------------------------
@@ -109,8 +116,12 @@ def ids(given: Any, name: str, column: str | None = None) -> tuple[list[int], bo
     values: list[Any]
     if isinstance(given, (Table, Row)):
         if column not in given.colnames:
+            # A request listing has its jobs only with its views (details=True).
+            hint = (": a request listing has it with details=True, or from "
+                    "get_request_details(table)" if column == 'jid' and 'rid' in given.colnames
+                    else '')
             raise ValueError(f"{name}: the table has no {column!r} column "
-                             f"(columns: {', '.join(given.colnames)})")
+                             f"(columns: {', '.join(given.colnames)}){hint}")
         single = isinstance(given, Row)
         values = [given[column]] if single else list(given[column])
     elif isinstance(given, (str, bytes)) or np.ndim(given) == 0:
@@ -127,6 +138,14 @@ def ids(given: Any, name: str, column: str | None = None) -> tuple[list[int], bo
     if not out:
         raise ValueError(f"{name} is empty: give at least one id")
     return out, single
+
+
+def prefixed_id(value: Any, name: str) -> tuple[str | None, int]:
+    """One id as the site prints it, ``R706248`` (a request) or ``J418581`` (a job), or
+    bare (``418581``): its kind (``'R'``, ``'J'``, or None when bare) and number."""
+    number = _one_id(value, name)
+    first = value.strip()[:1].upper() if isinstance(value, str) else ''
+    return (first if first in ('R', 'J') else None), number
 
 
 def check_sort(sort: Any) -> str:
@@ -205,6 +224,11 @@ def comment(value: Any) -> str:
     """A request's comment: at most `MAX_COMMENT_LENGTH` characters, may be empty."""
     return check_text(value, 'comment', MAX_COMMENT_LENGTH, allow_empty=True,
                       allowed_controls='\t\n')
+
+
+def user_name(value: Any, name: str = 'username') -> str:
+    """A telescope.org user name: printable, not empty, at most `MAX_USER_LENGTH`."""
+    return check_text(value, name, MAX_USER_LENGTH)
 
 
 # --- telescopes, filters, exposures --------------------------------------------------
@@ -372,19 +396,20 @@ def searchable(when: datetime, name: str, *, days: float | None = None) -> datet
                      f"{_shown(when)}")
 
 
-def time_window(start: Any, end: Any) -> tuple[datetime, datetime]:
-    """``(start, end)`` as UTC datetimes of the job search: ``end`` defaults to now,
-    ``start`` to a day before ``end``; ``start`` must come first, and a time
-    given must be one the site can mean (`searchable`)."""
-    end_time = utc_datetime(end, 'end') if end is not None else utc_now()
-    start_time = (utc_datetime(start, 'start') if start is not None
+def time_window(start: Any, end: Any, names: tuple[str, str] = ('start', 'end')
+                ) -> tuple[datetime, datetime]:
+    """``(start, end)`` as UTC datetimes: ``end`` defaults to now, ``start`` to a day
+    before ``end``; ``start`` must come first. ``names``: theirs in messages."""
+    first, last = names
+    end_time = utc_datetime(end, last) if end is not None else utc_now()
+    start_time = (utc_datetime(start, first) if start is not None
                   else end_time - timedelta(days=1))
-    for given, when, name in ((start, start_time, 'start'), (end, end_time, 'end')):
+    for given, when, name in ((start, start_time, first), (end, end_time, last)):
         if given is not None:
             searchable(when, name)
     if start_time >= end_time:
-        raise ValueError(f"start must be before end, got start={_shown(start_time)} "
-                         f"and end={_shown(end_time)} (UTC)")
+        raise ValueError(f"{first} must be before {last}, got {first}={_shown(start_time)} "
+                         f"and {last}={_shown(end_time)} (UTC)")
     return start_time, end_time
 
 
@@ -422,6 +447,92 @@ def match_folder(text: str, folders: Sequence[Mapping[str, Any]]) -> Any:
                 name_key(record['name']) == name_key(text)):
             return record
     return None
+
+
+# --- files and figures --------------------------------------------------------------
+
+def folder_name(value: Any, name: str = 'path') -> Path:
+    """A folder's name (str or path-like, ``~`` expanded), before the file system is
+    asked anything: not bytes, no NUL character (no file system takes one)."""
+    return _path(value, name, 'folder')
+
+
+def positive_number(value: Any, name: str) -> float:
+    """A finite number above 0 (numpy's included; not a boolean)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number, got {type(value).__name__} "
+                        f"{_shorten(value)}")
+    number = float(value)
+    if not math.isfinite(number) or number <= 0:
+        raise ValueError(f"{name} must be a finite number above 0, got {_shorten(value)}")
+    return number
+
+
+# --- servers -------------------------------------------------------------
+
+def server_url(value: Any, name: str = 'server') -> str:
+    """A server's base URL (``http`` or ``https``, with a host), ending in ``/``."""
+    allowed = f"{name} must be an http:// or https:// URL, like http://127.0.0.1:8080/"
+    if not isinstance(value, str):
+        raise TypeError(f"{allowed}; got {type(value).__name__} {value!r}")
+    text = value.strip()
+    try:
+        parts = urlsplit(text)
+        parts.port                        # a port that is not a number raises here
+    except ValueError:
+        raise ValueError(f"{allowed}; got {_shorten(value)}") from None
+    if parts.scheme.lower() not in ('http', 'https') or not parts.hostname or any(
+            not c.isprintable() or c.isspace() for c in text):
+        raise ValueError(f"{allowed}; got {_shorten(value)}")
+    return text if text.endswith('/') else text + '/'
+
+
+def product_flags(cube: Any, processed: Any, flat: Any) -> tuple[bool, bool, bool]:
+    """Which product of a job: ``cube`` or zip, ``processed`` or raw, ``flat``-fielded."""
+    cube = check_flag(cube, 'cube')
+    processed = check_flag(processed, 'processed')
+    if check_flag(flat, 'flat') and processed:
+        raise ValueError("flat=True asks for the raw frames divided by the flat field; the "
+                         "processed products are flat-fielded already: use one or the other")
+    return cube, processed, bool(flat)
+
+
+def _path(value: Any, name: str, what: str) -> Path:
+    if not isinstance(value, (str, os.PathLike)) or isinstance(value, bytes):
+        raise TypeError(f"{name} must be a {what} name (str or path-like), got "
+                        f"{type(value).__name__} {_shorten(value)}")
+    text = os.fspath(value)
+    if not isinstance(text, str):
+        raise TypeError(f"{name} must be a {what} name as text, got bytes {_shorten(text)}")
+    if '\x00' in text:
+        raise ValueError(f"{name} must not contain a NUL character, got {_shorten(text)}")
+    if not text.strip():
+        raise ValueError(f"{name} must be a {what} name, got {text!r}")
+    return Path(text).expanduser()
+
+
+def output_folder(value: Any, name: str = 'path') -> Path:
+    """A folder to put files in: made when missing, so it must not be a file (nor
+    be below one)."""
+    folder = folder_name(value, name)
+    for place in (folder, *folder.parents):
+        if place.exists():
+            if not place.is_dir():
+                raise ValueError(f"{name} must be a folder, but {os.fspath(place)!r} is a "
+                                 f"file")
+            break
+    return folder
+
+
+def output_file(value: Any, name: str) -> Path:
+    """A file to write: not a folder, in a folder that exists."""
+    file = _path(value, name, 'file')
+    if file.is_dir():
+        raise ValueError(f"{name} must be a file name, but {os.fspath(file)!r} is a folder")
+    parent = file.parent
+    if not parent.is_dir():
+        raise ValueError(f"{name}: the folder {os.fspath(parent)!r} does not exist")
+    return file
 
 
 # --- frames: add_wcs, solve_wcs, frame_times ------------------------------------------

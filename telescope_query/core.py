@@ -385,9 +385,8 @@ class TelescopeClass(SessionQuery):
             and ``statement``. ``meta['capture']`` is the file written.
         """
         arguments.check_flag(download, 'download')
-        if capture is not None and not isinstance(capture, (str, os.PathLike)):
-            raise TypeError(f"capture must be a file name (str or path-like), got "
-                            f"{type(capture).__name__} {capture!r}")
+        if capture is not None:
+            arguments.output_file(capture, 'capture')
         self._require_login()
         from .site_check import check_site
         return check_site(self, capture_path=capture, download=download)
@@ -397,7 +396,8 @@ class TelescopeClass(SessionQuery):
     # the image modules load on first use).
 
     def get_images(self, jids: Any, *, cube: bool = True, processed: bool = False,
-                   flat: bool = False, wcs: bool = True, show_progress: bool = True) -> list:
+                   flat: bool = False, wcs: bool = True, show_progress: bool = True,
+                   cache: bool = True) -> list:
         """The images of jobs, one `~astropy.io.fits.HDUList` per job.
 
         Products are staged by the site's image engine, downloaded, verified
@@ -428,7 +428,11 @@ class TelescopeClass(SessionQuery):
             ``MJD-AVG`` (mid-exposure, from ``EXPTIME``); see `frame_times`.
         show_progress : bool, optional
             Progress bars (jobs with their staging state, and bytes) when
-            someone can see them.
+            someone can see them; none when every product is in the cache.
+        cache : bool, optional
+            False: neither read nor write the product cache (astroquery's
+            meaning): each product is downloaded afresh into a temporary
+            folder and opened in memory, and the folder removed.
 
         Returns
         -------
@@ -454,26 +458,40 @@ class TelescopeClass(SessionQuery):
         """
         from .images import api as images
         return images.get_images(self, jids, cube=cube, processed=processed, flat=flat,
-                                 wcs=wcs, show_progress=show_progress)
+                                 wcs=wcs, show_progress=show_progress, cache=cache)
 
     def download_data(self, jids: Any, *, path: str | os.PathLike = '.', cube: bool = True,
                       processed: bool = False, flat: bool = False,
-                      show_progress: bool = True) -> Table:
+                      show_progress: bool = True, overwrite: bool = False,
+                      cache: bool = True) -> Table:
         """Download the images of jobs into a folder.
 
         As `get_images`, but the files are put into ``path`` under the original
         library's names (``369256.fits``, ``369256.zip``, ``art_369256.zip``;
-        ``369256_flat.fits`` with ``flat``).
-        Files are complete or absent: never half-written under their name.
+        ``369256_flat.fits`` with ``flat``). Files are complete or absent:
+        never half-written under their name. Each is a file of its own (a
+        copy, or a copy-on-write clone where the file system makes them):
+        editing it changes neither the cache nor another folder's copy.
 
         Parameters
         ----------
         jids : int, str, list or Table
             Job ids.
         path : str or path-like, optional
-            Folder for the files (made when missing); the current one by default.
+            Folder for the files (made when missing); the current one by
+            default. Checked before anything is sent: it must be a folder (or
+            one that can be made) that files can be written to.
         cube, processed, flat, show_progress : bool, optional
             As for `get_images`.
+        overwrite : bool, optional
+            Replace a file of the same name that this package did not write,
+            or that was changed since it wrote it. By default such a file is
+            left as it is and its row says ``SKIPPED``. A file it wrote and
+            nobody changed is replaced whenever the product differs.
+        cache : bool, optional
+            False: neither read nor write the product cache (astroquery's
+            meaning): each product is downloaded afresh into a temporary
+            folder, put into ``path``, and the folder removed.
 
         Returns
         -------
@@ -481,14 +499,22 @@ class TelescopeClass(SessionQuery):
             One row per job: ``jid``, ``product`` (``cube``, ``zip``,
             ``flat-fielded cube``, ``processed zip``...), ``local_path``, ``status`` (``COMPLETE``:
             downloaded; ``CACHED``: taken from the cache with no HTTP call;
-            ``ERROR``), ``message`` (why it failed) and ``size`` [byte]. One
-            failed job never stops the others.
+            ``SKIPPED``: a file of that name is the user's and was left as
+            it is; ``ERROR``), ``message`` (why it failed or was skipped) and
+            ``size`` [byte]. One failed job never stops the others.
+
+        Raises
+        ------
+        ValueError, TypeError
+            ``path`` is not a folder name, holds a NUL character, lies under a
+            file, or cannot be made or written to: before anything is sent.
         """
         from .images import api as images
         return images.download_data(self, jids, path=path, cube=cube, processed=processed,
-                                    flat=flat, show_progress=show_progress)
+                                    flat=flat, show_progress=show_progress,
+                                    overwrite=overwrite, cache=cache)
 
-    def preview(self, jid_or_hdul: Any, **options: Any):
+    def preview(self, jid_or_hdul: Any, *, cache: bool = True, **options: Any):
         """A quick-look colour composite: a matplotlib `~matplotlib.figure.Figure`.
 
         Parameters
@@ -496,6 +522,9 @@ class TelescopeClass(SessionQuery):
         jid_or_hdul : int, str or `~astropy.io.fits.HDUList`
             A job id (its raw cube is fetched, or taken from the cache) or a
             product from `get_images`.
+        cache : bool, optional
+            For a job id, as for `get_images`: False neither reads nor writes
+            the product cache.
         **options
             Passed to `telescope_query.images.preview.preview` (``crop_overscan``,
             ``stretch``, ``q``, ``title``, figure options).
@@ -507,12 +536,45 @@ class TelescopeClass(SessionQuery):
         """
         from astropy.io import fits
         from .images import preview as quick_look
+        cache = arguments.check_flag(cache, 'cache')
         if isinstance(jid_or_hdul, fits.HDUList):
             return quick_look.preview(jid_or_hdul, **options)
-        quick_look._figure_class()  # a missing matplotlib is said before any download
         (jid,), _ = arguments.ids(jid_or_hdul, 'jid_or_hdul', column='jid')
-        hdul = self.get_images([jid], show_progress=False)[0]
+        # Every option, and matplotlib itself, is checked before any download.
+        quick_look.check_options(**options)
+        hdul = self.get_images([jid], show_progress=False, cache=cache)[0]
         return quick_look.preview(hdul, **options)
+
+    def clear_cache(self, *, products: bool = True, records: bool = True) -> None:
+        """Empty this package's caches in the cache location.
+
+        astroquery's own ``clear_cache`` removes only its request cache; this
+        package keeps two more (docs/downloading.rst, The cache): verified
+        image products, and the records of views that cannot change. Both are
+        per server and account; this empties them for every server and
+        account under ``cache_location`` (only the package's own files go).
+
+        Parameters
+        ----------
+        products : bool, optional
+            Remove the image products (``products/`` in the cache location,
+            or the ``cache`` folder given to the original constructor), and
+            the records of the files ``download_data`` wrote (the files
+            themselves stay; a later call then leaves them as it finds them
+            unless they hold the product's exact bytes).
+        records : bool, optional
+            Remove the records of views (``records/``) and astroquery's
+            request cache.
+        """
+        arguments.check_flag(products, 'products')
+        arguments.check_flag(records, 'records')
+        if records:
+            super().clear_cache()
+            from .records import clear
+            clear(self.cache_location / 'records')
+        if products:
+            from .images.eviction import clear_all
+            clear_all(self._products_root or self.cache_location / 'products')
 
     # --- Submission: submit, submit_missing ----------------------------------
 

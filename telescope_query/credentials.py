@@ -25,7 +25,7 @@ from .exceptions import LoginError
 
 __all__ = ['KEYRING_SERVICE', 'DEFAULT_CONFIG', 'Secret', 'Credentials',
            'find_username', 'find_credentials', 'store_in_keyring', 'read_config_file',
-           'interactive']
+           'interactive', 'keyring_unusable']
 
 KEYRING_SERVICE = 'astroquery:telescope.org'
 DEFAULT_CONFIG = '~/.config/telescope.ini'
@@ -165,6 +165,23 @@ def _warn_keyring_once(problem: str) -> None:
                 f"instead and cannot be remembered.")
 
 
+def keyring_unusable() -> str | None:
+    """Why the keyring cannot keep a password here (None when it can).
+
+    keyring falls back to its ``fail`` backend when the machine has none (a server
+    without a desktop session), and ``null`` is the one a user chooses to keep
+    nothing; both are named, as keyring names them.
+    """
+    from keyring.backends import fail, null
+    try:
+        backend = keyring.get_keyring()
+    except Exception as exc:        # a broken keyring configuration
+        return type(exc).__name__
+    if isinstance(backend, (fail.Keyring, null.Keyring)):
+        return f"{type(backend).__module__}.{type(backend).__qualname__}"
+    return None
+
+
 def interactive() -> bool:
     """Whether someone can answer a prompt: a notebook, or a terminal on standard input."""
     try:
@@ -227,7 +244,7 @@ def find_credentials(username: str, *, password: str | None = None,
         looked.append('the prompt (nothing typed)')
     else:
         looked.append('no prompt (not an interactive session)')
-    raise LoginError(f"No password for telescope.org user {username!r}: looked in "
+    raise LoginError(f"No password for user {username!r}: looked in "
                      + ', '.join(looked) + '.')
 
 

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import re
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 from .files import write_atomically
 
-__all__ = ['RecordCache', 'canonical']
+__all__ = ['RecordCache', 'canonical', 'clear']
 
 
 class RecordCache:
@@ -48,6 +50,53 @@ class RecordCache:
         """Keep ``value`` (JSON and datetimes) under ``key``, atomically."""
         self.folder.mkdir(parents=True, exist_ok=True)
         write_atomically(self._file(key), json.dumps(value, default=_encode))
+
+    def clear(self) -> int:
+        """Remove every record of this server and account; returns how many."""
+        return _clear_folder(self.folder)
+
+
+#: The record files and their temporaries (`write_atomically`): what `clear` removes.
+_RECORD_FILE = re.compile(r'^([0-9a-f]{40}\.json|\.[0-9a-f]{40}\.json\.[a-z0-9_]{8}\.tmp)$')
+_SCOPE_FOLDER = re.compile(r'^[0-9a-f]{24,64}$')
+
+
+def clear(root: str | os.PathLike) -> int:
+    """Remove the records of every server and account under ``root``; returns how
+    many. Only the cache's own files and folders go (hex names of its making)."""
+    removed = 0
+    try:
+        folders = [Path(e.path) for e in os.scandir(os.fspath(root))
+                   if e.is_dir(follow_symlinks=False) and _SCOPE_FOLDER.match(e.name)]
+    except OSError:
+        return 0
+    for folder in folders:
+        removed += _clear_folder(folder)
+    try:
+        Path(root).rmdir()
+    except OSError:
+        pass  # something else is there
+    return removed
+
+
+def _clear_folder(folder: Path) -> int:
+    removed = 0
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return 0
+    for entry in entries:
+        if _RECORD_FILE.match(entry.name):
+            try:
+                os.unlink(entry.path)
+                removed += entry.name.endswith('.json')
+            except OSError:
+                pass
+    try:
+        folder.rmdir()
+    except OSError:
+        pass
+    return removed
 
 
 def canonical(value: Any) -> Any:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -268,3 +269,101 @@ def test_check_sort():
     assert arguments.check_sort('completion') == 'completion'
     with pytest.raises(ValueError, match=r"sort must be one of 'rid', 'object', 'completion'"):
         arguments.check_sort('date')
+
+
+def test_time_window_names_its_parameters_as_the_caller_does():
+    with pytest.raises(ValueError, match='--since must be before --until, got '
+                                         '--since=2024-11-18 00:00'):
+        arguments.time_window('2024-11-18', '2024-11-17', names=('--since', '--until'))
+    with pytest.raises(ValueError, match='^--until must be an astropy Time'):
+        arguments.time_window(None, 'soon', names=('--since', '--until'))
+
+
+def test_a_listing_without_jid_says_where_jobs_come_from():
+    listing = Table({'rid': [771966], 'object_name': ['NGC 7293']})
+    with pytest.raises(ValueError, match=r"no 'jid' column .* a request listing has it "
+                                         r"with details=True, or from get_request_details"):
+        arguments.ids(listing, 'jids')
+
+
+@pytest.mark.parametrize('given, expected', [
+    ('R706248', ('R', 706248)), (' j418581 ', ('J', 418581)), ('418581', (None, 418581)),
+    (418581, (None, 418581)), ('r1', ('R', 1)),
+])
+def test_prefixed_id(given, expected):
+    assert arguments.prefixed_id(given, 'id') == expected
+
+
+@pytest.mark.parametrize('given, error, text', [
+    ('J12x', ValueError, r"^JOB_ID must be an integer id \(like 418581\), got 'J12x'"),
+    ('X5', ValueError, 'must be an integer id'), ('R', ValueError, 'must be an integer id'),
+    ('', ValueError, 'must be an integer id'), ('J0', ValueError, 'positive'),
+    ('R' + '9' * 30, ValueError, 'below 2\\*\\*63'), (None, TypeError, 'integer id'),
+    ('J-5', ValueError, 'must be an integer id'),
+])
+def test_prefixed_id_refuses(given, error, text):
+    with pytest.raises(error, match=text):
+        arguments.prefixed_id(given, 'JOB_ID')
+
+
+@pytest.mark.parametrize('given, expected', [
+    ('http://127.0.0.1:8080', 'http://127.0.0.1:8080/'),
+    (' https://www.telescope.org/ ', 'https://www.telescope.org/'),
+    ('HTTP://[::1]:80/sub/', 'HTTP://[::1]:80/sub/'),
+])
+def test_server_url(given, expected):
+    assert arguments.server_url(given) == expected
+
+
+@pytest.mark.parametrize('given', [
+    'localhost', '127.0.0.1:8080', 'ftp://127.0.0.1/', 'http://', 'http:///path',
+    'http://127.0.0.1:port/', 'http://127.0.0.1:99999/', 'http://exa mple.org/',
+    'http://127.0.0.1/a\nb', '', 'file:///etc/passwd',
+])
+def test_server_url_refuses(given):
+    with pytest.raises(ValueError, match='^--server must be an http:// or https:// URL'):
+        arguments.server_url(given, '--server')
+
+
+def test_user_name():
+    assert arguments.user_name(' jsmith ') == 'jsmith'
+    for bad, text in (('', 'must not be empty'), ('a\x00b', 'printable'),
+                      ('x' * 256, 'at most 255')):
+        with pytest.raises(ValueError, match=f'^--user .*{text}'):
+            arguments.user_name(bad, '--user')
+
+
+def test_product_flags():
+    assert arguments.product_flags(True, False, True) == (True, False, True)
+    assert arguments.product_flags(np.bool_(False), True, False) == (False, True, False)
+    with pytest.raises(ValueError, match='use one or the other'):
+        arguments.product_flags(True, True, True)
+    with pytest.raises(TypeError, match='cube must be True or False'):
+        arguments.product_flags('yes', False, False)
+
+
+def test_output_folder(tmp_path):
+    assert arguments.output_folder(tmp_path / 'new' / 'deeper') == tmp_path / 'new' / 'deeper'
+    assert arguments.output_folder('~') == Path.home()
+    file = tmp_path / 'a-file'
+    file.write_text('x')
+    for bad in (file, file / 'below'):
+        with pytest.raises(ValueError, match=f"^--dir must be a folder, but '{file}' is a file"):
+            arguments.output_folder(bad, '--dir')
+    for bad in ('', '  ', 'a\0b'):
+        with pytest.raises(ValueError, match='^--dir must (be a folder name|not contain a NUL)'):
+            arguments.output_folder(bad, '--dir')
+    with pytest.raises(TypeError, match='path must be a folder name'):
+        arguments.output_folder(12)
+
+
+def test_output_file(tmp_path):
+    assert arguments.output_file(tmp_path / 'site.json', 'capture') == tmp_path / 'site.json'
+    with pytest.raises(ValueError, match=f"^capture must be a file name, but '{tmp_path}' "
+                                         "is a folder"):
+        arguments.output_file(tmp_path, 'capture')
+    with pytest.raises(ValueError, match=f"^capture: the folder '{tmp_path / 'none'}' "
+                                         "does not exist"):
+        arguments.output_file(tmp_path / 'none' / 'site.json', 'capture')
+    with pytest.raises(ValueError, match='^capture must be a file name'):
+        arguments.output_file('', 'capture')

@@ -1,8 +1,9 @@
 """``telescope-query``: the command line of telescope_query.
 
-``main`` parses the arguments (`.parser`), runs one sub-command (`.commands`) and
-turns its outcome into an exit status: 0 success, 1 a failed operation (one line on
-standard error; the traceback too with ``--verbose``), 2 wrong usage.
+``main`` parses the arguments (`.parser`), checks every option (`.options`) before
+anything is sent, runs one sub-command (`.commands`) and turns its outcome into an
+exit status: 0 success, 1 a failed operation (one line on standard error; the
+traceback too with ``--verbose``), 2 wrong usage.
 """
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ import sys
 import traceback
 from typing import Iterator, Sequence
 
-from .commands import COMMANDS, Console, UsageError
+from .commands import COMMANDS, Console
+from .options import UsageError, check
 from .parser import COMMON_DEFAULTS, PROG, build_parser
 from .server import use_server
 
@@ -25,16 +27,14 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 @contextlib.contextmanager
 def server_override(url: str | None) -> Iterator[None]:
-    """Point the client at ``url`` for the duration of one command.
+    """Point the client at ``url`` (checked by `.options`) for one command.
 
     The client reads ``TELESCOPE_QUERY_SERVER`` at call time, which also reaches
-    code that builds its own client (the simulator-backed demo leaves it alone).
+    code that builds its own client.
     """
     if url is None:
         yield
         return
-    if '://' not in url:
-        raise UsageError(f"--server: {url!r} is not a URL (like http://127.0.0.1:8080/)")
     with use_server(url):
         yield
 
@@ -103,11 +103,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exit:  # --help, --version, or a usage error (2)
         return exit.code if isinstance(exit.code, int) else EXIT_USAGE
+    prefix = f'{PROG} {args.command}'
+    try:
+        check(args)                # before the defaults: it sees which were given
+    except UsageError as exc:
+        print(f'{prefix}: error: {exc}', file=sys.stderr)
+        return EXIT_USAGE
     for name, value in COMMON_DEFAULTS.items():
         if not hasattr(args, name):
             setattr(args, name, value)
     console = Console(quiet=args.quiet, verbose=args.verbose)
-    prefix = f'{PROG} {args.command}'
     try:
         with cli_logging(args.verbose, args.quiet), server_override(args.server):
             return COMMANDS[args.command](args, console)

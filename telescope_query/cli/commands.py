@@ -1,31 +1,31 @@
 """What each ``telescope-query`` sub-command does: a thin layer over the public API.
 
-Every command takes the parsed arguments and a `Console` and returns the exit
-status. Failures are raised, not printed: ``cli.main`` turns them into one line on
-standard error and the exit status (1, or 2 for `UsageError` and `ValueError`,
-which the API raises for arguments it refuses before sending anything).
+Every command takes the parsed arguments, already checked (`.options`), and a
+`Console`, and returns the exit status. Failures are raised, not printed:
+``cli.main`` turns them into one line on standard error and the exit status (1, or
+2 for `UsageError` and `ValueError`, which the API raises for arguments it refuses
+before sending anything).
 """
 from __future__ import annotations
 
 import argparse
 import getpass
-import signal
 import sys
+import traceback
 from pathlib import Path
 from typing import Any, Callable, TextIO
 
 import numpy as np
 from astropy import units as u
-from astropy.table import Table, hstack
+from astropy.table import Table, hstack, vstack
 
-from .. import tables
+from .. import conf, tables
+from ..utils import run_batch
+from .options import UsageError, ids_of_kind
 from .output import format_record, format_table
+from .parser import PROG
 
 __all__ = ['Console', 'UsageError', 'COMMANDS']
-
-
-class UsageError(Exception):
-    """The command line asks for something impossible (exit status 2)."""
 
 
 class Console:
@@ -91,28 +91,57 @@ def logged_in_client(args: argparse.Namespace, console: Console):
 
 # ---------------------------------------------------------------- commands
 
-def cmd_login(args: argparse.Namespace, console: Console) -> int:
-    """Log in once, verify the password, and store it in the keyring."""
-    import keyring
-
-    from ..credentials import KEYRING_SERVICE, find_username, interactive
+def _user_name(args: argparse.Namespace) -> str:
+    """--user, else the configured or environment's user name, else (in a terminal)
+    asked for."""
+    from ..credentials import find_username, interactive
     from .. import conf
 
     try:
-        user = find_username(args.user, default=conf.username)
+        return find_username(args.user, default=conf.username)
     except Exception:
         if not interactive():
             raise UsageError("no user name: give --user NAME (or set "
                              "TELESCOPE_QUERY_USER)") from None
-        user = input('telescope.org user name: ').strip()
+        user = input(f'User name on {make_client().server_url}: ').strip()
         if not user:
             raise UsageError('no user name given') from None
+        return user
+
+
+def no_keyring_advice(user: str, problem: str) -> str:
+    """What to do on a machine whose keyring cannot keep a password: the commands."""
+    import shlex
+
+    python = shlex.quote(sys.executable)
+    return (f"This machine has no keyring to store the password in ({problem}). "
+            f"Either install one that keeps it in a file of your home folder, readable "
+            f"by you only but not encrypted, then log in again:\n"
+            f"    {python} -m pip install keyrings.alt\n"
+            f"    {PROG} login --user {shlex.quote(user)}\n"
+            f"or give the password in the environment of each session or cron job "
+            f"(read -s asks for it without showing it):\n"
+            f"    export TELESCOPE_QUERY_USER={shlex.quote(user)}\n"
+            f"    read -rs TELESCOPE_QUERY_PASSWORD && export TELESCOPE_QUERY_PASSWORD")
+
+
+def cmd_login(args: argparse.Namespace, console: Console) -> int:
+    """Log in once, verify the password, and store it in the keyring."""
+    import keyring
+
+    from ..credentials import KEYRING_SERVICE, interactive, keyring_unusable
+
+    user = _user_name(args)
+    problem = keyring_unusable()
+    if problem is not None:          # nothing to store it in: say so before asking
+        console.warn(no_keyring_advice(user, problem))
+        return 1
     if args.password_stdin:
         password = sys.stdin.readline().rstrip('\r\n')
         if not password:
             raise UsageError('--password-stdin: standard input has no password line')
     elif interactive():
-        password = getpass.getpass(f'telescope.org password for {user}: ')
+        password = getpass.getpass(f'Password of {user} on {make_client().server_url}: ')
         if not password:
             raise UsageError('no password typed')
     else:
@@ -122,16 +151,53 @@ def cmd_login(args: argparse.Namespace, console: Console) -> int:
     client.login(user, password=password, store_password=True)
     try:
         stored = keyring.get_password(KEYRING_SERVICE, user) == password
-    except Exception:  # no usable backend: reported below
+    except Exception as exc:  # a backend that fails only now: reported below
+        problem = type(exc).__name__
         stored = False
     del password
+    client.logout()
     if not stored:
-        raise RuntimeError(
-            f"logged in as {user}, but the password could not be stored in the keyring "
-            "(no usable keyring backend): use TELESCOPE_QUERY_PASSWORD instead")
+        console.warn(f"Logged in as {user} on {client.server_url}, but the password was "
+                     "not stored. " + no_keyring_advice(
+                         user, problem or f"{type(keyring.get_keyring()).__name__} kept "
+                                           "nothing"))
+        return 1
     console.say(f"Logged in as {user} on {client.server_url}; the password is stored "
                 f"in the keyring (service {KEYRING_SERVICE!r}).")
-    client.logout()
+    return 0
+
+
+def cmd_logout(args: argparse.Namespace, console: Console) -> int:
+    """Forget the password stored in the keyring (no call to the server)."""
+    import os
+
+    import keyring
+
+    from ..credentials import (CONFIG_SECTION, DEFAULT_CONFIG, ENV_PASSWORD,
+                               KEYRING_SERVICE, keyring_unusable, read_config_file)
+
+    user = _user_name(args)
+    where = f"the keyring (service {KEYRING_SERVICE!r})"
+    problem = keyring_unusable()
+    if problem is not None:
+        console.say(f"This machine has no keyring ({problem}): no password of {user} "
+                    "was stored there, nothing to forget.")
+    elif keyring.get_password(KEYRING_SERVICE, user) is None:
+        console.say(f"No password of {user} is stored in {where}: nothing to forget.")
+    else:
+        keyring.delete_password(KEYRING_SERVICE, user)
+        console.say(f"Forgot the password of {user}: it is no longer in {where}.")
+    # The other places a password may come from, which this command leaves alone.
+    if os.environ.get(ENV_PASSWORD):
+        console.warn(f"{ENV_PASSWORD} is still set in this environment, and commands "
+                     f"use it: unset {ENV_PASSWORD}")
+    try:
+        section = read_config_file(None)
+    except Exception:          # an unreadable file holds no password we could use
+        section = {}
+    if section.get('password') and section.get('user', user) == user:
+        console.warn(f"{DEFAULT_CONFIG} still holds a password for {user} (section "
+                     f"[{CONFIG_SECTION}]), and commands use it: remove its password line")
     return 0
 
 
@@ -142,12 +208,32 @@ def cmd_folders(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
+def _warn_views(console: Console, count: int, what: str) -> None:
+    """Say, before opening them, how many views ``--details`` opens."""
+    console.say(f"--details opens the view of each of the {count} {what}: up to {count} "
+                f"page{'s' if count != 1 else ''} (those that can no longer change come "
+                "from the cache)...")
+
+
+def _with_views(table: Table, views: Table) -> Table:
+    """``table`` with the columns of ``views`` (row for row): added, or filled in where
+    ``table`` has them but without a value (``query_object`` gives the completed
+    requests' only). A value the listing or the search gave is kept."""
+    new = [name for name in views.colnames if name not in table.colnames]
+    joined = hstack([table, views[new]]) if new else table.copy()
+    for name in views.colnames:
+        if name in new:
+            continue
+        empty = getattr(joined[name], 'mask', None)
+        if empty is not None and empty.any():
+            joined[name][empty] = views[name][empty]
+    return joined
+
+
 def cmd_requests(args: argparse.Namespace, console: Console) -> int:
     """List requests of a folder, or of one object, optionally by status."""
     client = logged_in_client(args, console)
     if args.object:
-        if args.folder != 'Inbox':
-            raise UsageError('--object searches all your requests: drop --folder')
         table = client.query_object(args.object, status=args.status)
     else:
         table = client.get_requests(args.folder, sort=args.sort, status=args.status)
@@ -155,13 +241,10 @@ def cmd_requests(args: argparse.Namespace, console: Console) -> int:
     limit_first = args.limit is not None and not (args.details and args.sort == 'completion')
     if limit_first:
         table = table[:args.limit]
-    if args.details and not args.object and len(table):
-        console.say(f"Opening the view of each of the {len(table)} requests (one page "
-                    f"each; views that can no longer change come from the cache)...")
-        views = client.get_request_details(table)    # in the listing's order
-        table = hstack([table, views[[name for name in views.colnames
-                                      if name not in table.colnames]]])
-        if args.sort == 'completion':
+    if args.details and len(table):
+        _warn_views(console, len(table), 'requests')
+        table = _with_views(table, client.get_request_details(table))  # listing's order
+        if args.sort == 'completion' and not args.object:
             table = tables.by_completion(table)
     if args.limit is not None and not limit_first:
         table = table[:args.limit]
@@ -173,64 +256,59 @@ def cmd_jobs(args: argparse.Namespace, console: Console) -> int:
     """Search the public completed jobs in a completion-time window."""
     client = logged_in_client(args, console)
     table = client.query_jobs(args.since, args.until, telescope=args.telescope,
-                              filter=args.filter, details=args.details)
+                              filter=args.filter)
+    if args.details and len(table):
+        _warn_views(console, len(table), 'jobs')
+        views = client.get_job_details(table)
+        joined = _with_views(table, views)
+        # The columns in the order of query_jobs(details=True): the view's, with the
+        # search's object name after the request ids and its other columns last.
+        order = list(views.colnames)
+        if 'object_name' in joined.colnames:
+            order.insert(order.index('rids') + 1, 'object_name')
+        table = joined[order + [name for name in joined.colnames if name not in order]]
     console.result(format_table(table, args.format))
     return 0
 
 
-def split_ids(texts: list[str], kind: str | None) -> tuple[list[int], list[int]]:
-    """Sort ``R123``/``J456``/bare ids into request ids and job ids."""
-    from .parser import parse_id
-
-    rids: list[int] = []
-    jids: list[int] = []
-    for text in texts:
-        try:
-            prefix, number = parse_id(text)
-        except argparse.ArgumentTypeError as exc:
-            raise UsageError(str(exc)) from None
-        if prefix and kind and prefix != kind:
-            raise UsageError(f"{text!r} contradicts --{'request' if kind == 'R' else 'job'}")
-        prefix = prefix or kind
-        if prefix is None:
-            raise UsageError(f"{text!r}: say R{number} for a request or J{number} for a "
-                             "job (or use --request / --job)")
-        (rids if prefix == 'R' else jids).append(number)
-    return rids, jids
-
-
 def cmd_show(args: argparse.Namespace, console: Console) -> int:
-    """Show request and job views, one block each."""
-    rids, jids = split_ids(args.ids, args.kind)
-    if rids and jids and args.format != 'table':
-        raise UsageError(f'--format {args.format} takes ids of one kind: '
-                         'requests or jobs, not both')
+    """Show request and job views in the order given; the ones that fail are named
+    on standard error after the others are shown (exit status 1)."""
+    wanted = ids_of_kind(args.ids, args.kind, 'REQUEST_OR_JOB_ID')
     client = logged_in_client(args, console)
-    tables = []
-    if rids:
-        tables.append(('Request', 'rid', client.get_request_details(rids)))
-    if jids:
-        tables.append(('Job', 'jid', client.get_job_details(jids)))
+    details = {'R': client.get_request_details, 'J': client.get_job_details}
+    found = run_batch(lambda item: details[item[0]](item[1]), wanted,
+                      max_workers=int(conf.max_workers))
+    good = [(kind, number, table) for (kind, number), table in zip(wanted, found)
+            if isinstance(table, Table)]
     if args.format != 'table':
-        console.result(format_table(tables[0][2], args.format))
-        return 0
-    blocks = []
-    for title, key, table in tables:
-        for row in table:
-            prefix = title[0]
-            blocks.append(f'{title} {prefix}{row[key]}\n' + format_record(row))
-    console.result('\n'.join(blocks))
-    return 0
+        if good:
+            console.result(format_table(vstack([table for _, _, table in good]),
+                                        args.format))
+    else:
+        titles = {'R': 'Request', 'J': 'Job'}
+        console.result('\n'.join(f'{titles[kind]} {kind}{number}\n' + format_record(table[0])
+                                  for kind, number, table in good))
+    failed = [(kind, number, error) for (kind, number), error in zip(wanted, found)
+              if not isinstance(error, Table)]
+    for kind, number, error in failed:
+        if not isinstance(error, Exception):   # KeyboardInterrupt and the like
+            raise error
+        if console.verbose:
+            traceback.print_exception(error, file=console.err)
+        console.warn(f"{kind}{number}: {' '.join(str(error).split())}")
+    return 1 if failed else 0
 
 
 def cmd_download(args: argparse.Namespace, console: Console) -> int:
     """Download job products; the manifest goes to stdout, failures to stderr."""
+    jids = [number for _, number in ids_of_kind(args.jids, None, 'JOB_ID', only='J')]
     client = logged_in_client(args, console)
     product = (('processed ' if args.processed else '') + ('flat-fielded ' if args.flat else '')
                + ('zip' if args.zip else 'cube'))
-    console.say(f"Downloading the {product} of {len(args.jids)} job"
-                f"{'s' if len(args.jids) != 1 else ''} into {args.dir}")
-    manifest = client.download_data(args.jids, path=args.dir, cube=not args.zip,
+    console.say(f"Downloading the {product} of {len(jids)} job"
+                f"{'s' if len(jids) != 1 else ''} into {args.dir}")
+    manifest = client.download_data(jids, path=args.dir, cube=not args.zip,
                                     processed=args.processed, flat=args.flat,
                                     show_progress=console.show_progress)
     console.result(format_table(manifest, args.format))
@@ -252,20 +330,24 @@ def _submission_options(args: argparse.Namespace) -> dict[str, Any]:
 
 def cmd_submit(args: argparse.Namespace, console: Console) -> int:
     """Submit one request, or show what would be sent (``--dry-run``)."""
+    from ..submit.plan import plan_submission
+
     options = _submission_options(args)
     options.update(dark_frame=args.dark_frame, name=args.name, comment=args.comment)
+    # Everything checked, the target read (a name resolved) before any login.
+    plan = plan_submission(args.target, **options)
     if args.dry_run:
-        # Checks and builds the payload without a session: nothing is sent.
-        payload = make_client().submit(args.target, get_query_payload=True, **options)
+        payload = make_client().submit(plan.coord, get_query_payload=True,
+                                       **{**options, 'name': plan.object_name})
         console.result(format_record(_one_row(payload), args.format))
         console.say('Dry run: checked, nothing was sent.')
         return 0
     client = logged_in_client(args, console)
-    rid = client.submit(args.target, **options)
+    rid = client.submit(plan.coord, **{**options, 'name': plan.object_name})
     console.say(f"Submitted request R{rid}.")
-    row = _one_row({'rid': rid, 'target': args.target, 'name': args.name or '',
-                    'telescope': args.telescope, 'filter': args.filter,
-                    'exposure': args.exposure})
+    row = _one_row({'rid': rid, 'target': args.target, 'name': plan.object_name,
+                    'telescope': plan.telescope, 'filter': plan.filter,
+                    'exposure': plan.exposure.to_value(u.s)})
     row['exposure'].unit = u.s
     console.result(format_record(row, args.format))
     return 0
@@ -329,44 +411,17 @@ def cmd_check_site(args: argparse.Namespace, console: Console) -> int:
         console.say(f"The answers, redacted, are in {report.meta['capture']}.")
     for row in report:
         if row['result'] == 'differs':
-            console.warn(f"{row['fact']} differs: {row['statement']} The site: {row['seen']}")
+            console.warn(f"{row['fact']} differs: {row['statement']} The server: "
+                         f"{row['seen']}")
     return 1 if counts['differs'] else 0
 
 
 def cmd_simulate(args: argparse.Namespace, console: Console) -> int:
-    """Serve a simulator on 127.0.0.1 until interrupted (Ctrl-C or SIGTERM)."""
-    from ..simulator import Simulator
+    """Serve a simulator on 127.0.0.1 until interrupted: ``python -m
+    telescope_query.simulator`` with the same arguments."""
+    from ..simulator.__main__ import run
 
-    accounts = {}
-    for text in args.accounts or ['demo:demo']:
-        user, sep, password = text.partition(':')
-        if not sep or not user or not password:
-            raise UsageError(f"--accounts: {text!r} is not USER:PASSWORD")
-        accounts[user] = password
-    sim = Simulator(accounts, port=args.port, requests=args.requests,
-                    image_size=args.image_size, product_mb=args.product_mb,
-                    staging_seconds=args.staging_seconds, latency_ms=args.latency_ms,
-                    seed=args.seed, now=args.now, log_requests=console.verbose > 0)
-    try:
-        sim.start()
-        console.result(f"Simulator of telescope.org serving {sim.url}\n")
-        console.say(f"Accounts: {', '.join(accounts)} ({args.requests} requests each). "
-                    f"Point the client at it with --server {sim.url} or "
-                    f"TELESCOPE_QUERY_SERVER={sim.url}. Ctrl-C stops it.")
-        previous = signal.signal(signal.SIGTERM, _interrupt)
-        try:
-            sim.serve_forever()
-        except KeyboardInterrupt:
-            console.say('Stopped.')
-        finally:
-            signal.signal(signal.SIGTERM, previous)
-    finally:
-        sim.stop()
-    return 0
-
-
-def _interrupt(signum, frame):
-    raise KeyboardInterrupt
+    return run(args)
 
 
 def cmd_demo(args: argparse.Namespace, console: Console) -> int:
@@ -380,6 +435,7 @@ def cmd_demo(args: argparse.Namespace, console: Console) -> int:
 
 COMMANDS: dict[str, Callable[[argparse.Namespace, Console], int]] = {
     'login': cmd_login,
+    'logout': cmd_logout,
     'folders': cmd_folders,
     'requests': cmd_requests,
     'jobs': cmd_jobs,
@@ -398,9 +454,10 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Console], int]] = {
 def cmd_times(args: argparse.Namespace, console: Console) -> int:
     """The frames' times of jobs, one row per frame, for light-curve scripts."""
     from astropy.table import vstack
+    jids = [number for _, number in ids_of_kind(args.jids, None, 'JOB_ID', only='J')]
     client = logged_in_client(args, console)
     tables = []
-    for jid in args.jids:
+    for jid in jids:
         table = client.frame_times(jid, target=args.target)
         table.add_column([jid] * len(table), name='jid', index=0)
         tables.append(table)

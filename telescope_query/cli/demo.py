@@ -152,7 +152,7 @@ def run_demo(folder: str | os.PathLike = DEMO_FOLDER, *, requests: int = 2000,
 
         listing = client.get_requests(sort='rid')
         say.step(f'The account has {len(listing)} requests; the five with the highest '
-                 'request ids, with what the site\'s listing gives (get_requests): no '
+                 'request ids, with what the server\'s listing gives (get_requests): no '
                  'telescope, filter, exposure or job:')
         say.show(_table_text(listing[:5], ['rid', 'object_name', 'status_text',
                                            'requested', 'comment', 'seen']))
@@ -163,7 +163,7 @@ def run_demo(folder: str | os.PathLike = DEMO_FOLDER, *, requests: int = 2000,
                              ['rid', 'telescope', 'filter', 'exposure', 'jid']))
 
         say.step('The newest completed three-colour request, and the job that observed '
-                 'it. The site\'s completion order puts some older requests first, so the '
+                 'it. The server\'s completion order puts some older requests first, so the '
                  'views of the first few are sorted by their completion times '
                  '(get_requests sorted by completion, then get_request_details):')
         done = client.get_requests(sort='completion', status='complete')[:_LOOK_AT]

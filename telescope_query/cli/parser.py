@@ -1,19 +1,23 @@
 """The argument structure of ``telescope-query``: sub-commands, options, help texts.
 
 Only argparse here: no client, no HTTP, so ``--help`` and usage errors stay fast
-and testable. The options every command shares (``--server``, ``--user``,
-``-v``/``-q``) are accepted before or after the sub-command name.
+and testable. The shared options (``--server``, ``--user``, ``-v``/``-q``) are
+accepted before or after the sub-command name, by the commands they apply to
+(`TAKES`). The values are checked, before anything is sent, by `.options`.
+``simulate`` is the simulator's own command line
+(``python -m telescope_query.simulator``), so the two never differ.
 """
 from __future__ import annotations
 
 import argparse
-import re
 
-from ..simulator.__main__ import moment   # the simulator's own --now: one parser
+from ..protocol import site
+from ..simulator import __main__ as simulator_command
+from ..simulator.images import MIN_IMAGE_SIZE
 from .output import FORMATS
 
-__all__ = ['build_parser', 'COMMON_DEFAULTS', 'parse_id', 'positive_seconds',
-           'positive_int', 'port_number', 'moment']
+__all__ = ['build_parser', 'PROG', 'COMMON_DEFAULTS', 'COMMON_FLAGS', 'TAKES',
+           'seconds', 'positive_int']
 
 PROG = 'telescope-query'
 
@@ -51,61 +55,40 @@ variable TELESCOPE_QUERY_SERVER says otherwise.
 #: Values of the shared options when they are not given.
 COMMON_DEFAULTS = {'server': None, 'user': None, 'verbose': 0, 'quiet': False}
 
-_ID = re.compile(r'^([RrJj]?)(\d+)$')
+#: The shared options as they are spelled, by the name they are stored under.
+COMMON_FLAGS = {'server': '--server', 'user': '--user', 'verbose': '-v/--verbose',
+                'quiet': '-q/--quiet'}
+
+_EVERY = frozenset(COMMON_DEFAULTS)
+#: The shared options each command takes: the others do nothing there, so they are
+#: not offered (and refused before the command name, by `telescope_query.cli.main`).
+TAKES: dict[str, frozenset[str]] = {
+    **dict.fromkeys(('login', 'folders', 'requests', 'jobs', 'show', 'download', 'submit',
+                     'submit-missing', 'check-site'), _EVERY),
+    'logout': frozenset({'user', 'verbose', 'quiet'}),     # the keyring is per user only
+    'simulate': frozenset({'quiet'}),                      # it serves; -q: no request log
+    'demo': frozenset({'verbose', 'quiet'}),               # its own simulator and account
+}
+TAKES['times'] = _EVERY
+
+#: Why a shared option does not apply to a command, for the message.
+NOT_TAKEN = {
+    'logout': 'the stored password belongs to the user name, whatever the server',
+    'simulate': 'it serves a simulator of its own',
+    'demo': 'the demo runs on a simulator of its own, with its own account',
+}
 
 
-def parse_id(text: str) -> tuple[str | None, int]:
-    """Split ``R123``/``J456``/``123`` into its kind (``'R'``, ``'J'``, None) and number."""
-    match = _ID.match(text.strip())
-    if not match or int(match.group(2)) <= 0:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not an id: give a request as R123 or a job as J456")
-    kind = match.group(1).upper() or None
-    return kind, int(match.group(2))
-
-
-def job_id(text: str) -> int:
-    """A job id: ``J418581`` or ``418581``."""
-    kind, number = parse_id(text)
-    if kind == 'R':
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is a request id: download takes job ids (J...); "
-            f"'show {text}' tells the job of a completed request")
-    return number
-
-
-def positive_seconds(text: str) -> float:
-    """An exposure time in seconds (a positive number)."""
+def seconds(text: str) -> float:
+    """A number of seconds: what it may be (positive, at most the telescope's longest
+    exposure) is checked with the API's own checks (`telescope_query.cli.options`)."""
     try:
-        value = float(text)
+        return float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if not value > 0 or value == float('inf'):
-        raise argparse.ArgumentTypeError(f"exposure must be a positive number of "
-                                         f"seconds, got {text!r}")
-    return value
 
 
-def positive_int(text: str) -> int:
-    """A whole number greater than zero."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be greater than zero, got {value}")
-    return value
-
-
-def port_number(text: str) -> int:
-    """A TCP port, 0 meaning "any free port"."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
-    if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"port must be 0-65535, got {value}")
-    return value
+positive_int = simulator_command.whole_number(1)
 
 
 class _RefusePassword(argparse.Action):
@@ -117,31 +100,40 @@ class _RefusePassword(argparse.Action):
                      "or use 'login --password-stdin'")
 
 
-def _common_options(suppress: bool) -> argparse.ArgumentParser:
-    """The shared options; with ``suppress`` they leave no default behind.
-
-    The same options sit on the main parser and on every sub-command; the
-    sub-command copies must not overwrite a value given before the sub-command
-    name, hence ``SUPPRESS`` there.
-    """
+def _refuse_password() -> argparse.ArgumentParser:
+    """A hidden ``--password`` on every command, refused unechoed."""
     parent = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
-    default = argparse.SUPPRESS if suppress else None
     parent.add_argument('--password', '--passwd', nargs='?', action=_RefusePassword,
                         default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    return parent
+
+
+def _common_options(takes: frozenset[str] = _EVERY) -> argparse.ArgumentParser:
+    """The shared options of a command (those it ``takes``).
+
+    They leave no default behind: a value given before the sub-command name must
+    not be overwritten by the sub-command's copy, and `telescope_query.cli.main`
+    sees which were given. `COMMON_DEFAULTS` fills in the others.
+    """
+    parent = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
     group = parent.add_argument_group('common options')
-    group.add_argument('--server', metavar='URL', default=default,
-                       help='base URL of the site or of a simulator '
-                            '(default: TELESCOPE_QUERY_SERVER, else https://www.telescope.org/)')
-    group.add_argument('--user', metavar='NAME', default=default,
-                       help='telescope.org user name (default: TELESCOPE_QUERY_USER, '
-                            'else the configured username)')
-    group.add_argument('-v', '--verbose', action='count',
-                       default=argparse.SUPPRESS if suppress else 0,
-                       help='say more: -v informs, -vv shows the HTTP calls; '
-                            'errors come with a traceback')
-    group.add_argument('-q', '--quiet', action='store_true',
-                       default=argparse.SUPPRESS if suppress else False,
-                       help='no progress bars or messages, only results and errors')
+    unset = argparse.SUPPRESS
+    if 'server' in takes:
+        group.add_argument('--server', metavar='URL', default=unset,
+                           help='base URL of the site or of a simulator '
+                                '(default: TELESCOPE_QUERY_SERVER, else '
+                                'https://www.telescope.org/)')
+    if 'user' in takes:
+        group.add_argument('--user', metavar='NAME', default=unset,
+                           help='telescope.org user name (default: TELESCOPE_QUERY_USER, '
+                                'else the configured username)')
+    if 'verbose' in takes:
+        group.add_argument('-v', '--verbose', action='count', default=unset,
+                           help='say more: -v informs, -vv shows the HTTP calls; '
+                                'errors come with a traceback')
+    if 'quiet' in takes:
+        group.add_argument('-q', '--quiet', action='store_true', default=unset,
+                           help='no progress bars or messages, only results and errors')
     return parent
 
 
@@ -155,7 +147,7 @@ def _output_options() -> argparse.ArgumentParser:
 
 def _add_submission_options(parser: argparse.ArgumentParser, *, defaults: bool) -> None:
     """Telescope, filter and exposure; ``defaults`` False leaves them to the targets file."""
-    parser.add_argument('--exposure', type=positive_seconds, metavar='SECONDS',
+    parser.add_argument('--exposure', type=seconds, metavar='SECONDS',
                         default=60.0 if defaults else None,
                         help='exposure time in seconds' + (' (default: 60)' if defaults
                                                            else ''))
@@ -169,25 +161,39 @@ def _add_submission_options(parser: argparse.ArgumentParser, *, defaults: bool) 
                                             if defaults else ''))
 
 
+def _simulator_options() -> argparse.ArgumentParser:
+    """The simulator's own options; its ``-q/--quiet`` is the shared one (no default
+    left behind, as `_common_options`)."""
+    options = simulator_command.parser(add_help=False)
+    for action in options._actions:
+        if action.dest == 'quiet':
+            action.default = argparse.SUPPRESS
+    return options
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``telescope-query`` argument parser with all its sub-commands."""
     from .. import __version__
 
+    password = _refuse_password()
     parser = argparse.ArgumentParser(
         prog=PROG, description=DESCRIPTION, epilog=EPILOG, allow_abbrev=False,
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        parents=[_common_options(suppress=False)])
+        parents=[password, _common_options()])
     parser.add_argument('--version', action='version', version=f'%(prog)s {__version__}')
     commands = parser.add_subparsers(dest='command', metavar='COMMAND', title='commands')
     commands.required = True
-    common = _common_options(suppress=True)
     output = _output_options()
 
-    def command(name: str, help: str, epilog: str = '', *, listing: bool = False):
+    def command(name: str, help: str, epilog: str = '', *, listing: bool = False,
+                parents: tuple[argparse.ArgumentParser, ...] = (),
+                own: frozenset[str] = frozenset()):
+        """A sub-command; ``own``: shared options its ``parents`` define themselves."""
         return commands.add_parser(
             name, help=help, description=help[0].upper() + help[1:] + '.',
             epilog=epilog, formatter_class=argparse.RawDescriptionHelpFormatter,
-            allow_abbrev=False, parents=[common, output] if listing else [common])
+            allow_abbrev=False, parents=[password, _common_options(TAKES[name] - own),
+                                         *parents, *([output] if listing else [])])
 
     sub = command('login', 'log in once and store the password in the keyring', """\
 examples:
@@ -198,6 +204,13 @@ Other commands then log in without asking, with the stored password.""")
     sub.add_argument('--password-stdin', action='store_true',
                      help='read the password from the first line of standard input '
                           '(for scripts) instead of asking')
+
+    command('logout', 'forget the password stored in the keyring', """\
+example:
+  telescope-query logout --user jsmith
+
+Other commands then find no stored password: they use TELESCOPE_QUERY_PASSWORD
+or the original library's config file if you have them, or ask.""")
 
     command('folders', 'list your request folders', """\
 example:
@@ -218,7 +231,7 @@ examples:
                           'below 8) or "complete"')
     sub.add_argument('--object', metavar='NAME',
                      help='only requests for this object (case and spaces ignored)')
-    sub.add_argument('--sort', choices=('rid', 'object', 'completion'), default='rid',
+    sub.add_argument('--sort', choices=site.LISTING_SORTS, default='rid',
                      help="sort order: rid (newest first, default), object, or "
                           "completion (the site's order: some requests still queued or "
                           "not yet opened first; with --details, newest completion "
@@ -227,8 +240,8 @@ examples:
                      help='show only the first N requests')
     sub.add_argument('--details', action='store_true',
                      help="also open each request's view for its telescope, filter, "
-                          'exposure, completion and job (one page per request; views that '
-                          'can no longer change are cached)')
+                          'exposure, completion and job (one page per request, said '
+                          'before; views that can no longer change are cached)')
 
     sub = command('jobs', "search the public completed jobs of all users", """\
 examples:
@@ -244,7 +257,8 @@ examples:
                      help='only jobs of this telescope or camera (COAST, PIRATE, ...)')
     sub.add_argument('--filter', metavar='NAME', help='only jobs with this filter')
     sub.add_argument('--details', action='store_true',
-                     help='fetch each job view too (object, filter, exposure, ...)')
+                     help='open each job view too, for the object, filter, exposure... '
+                          '(one page per job, said before; cached once complete)')
 
     sub = command('show', 'show the details of requests or jobs', """\
 examples:
@@ -269,7 +283,7 @@ examples:
 Products already in the cache are not fetched again. Prints a manifest: one
 row per job with its file, status (COMPLETE, CACHED or ERROR) and size.""",
                   listing=True)
-    sub.add_argument('jids', nargs='+', type=job_id, metavar='JOB_ID',
+    sub.add_argument('jids', nargs='+', metavar='JOB_ID',
                      help='job ids (J418581 or 418581)')
     sub.add_argument('--zip', action='store_true',
                      help='a zip of one FITS file per filter instead of a 3-D cube')
@@ -343,34 +357,15 @@ examples:
   telescope-query simulate --accounts alice:secret bob:hunter2 --requests 5000
   telescope-query simulate --staging-seconds 5 --latency-ms 50 --now 2024-11-18T16:00
 
-Then point the client at it: --server http://127.0.0.1:8080/ or the environment
-variable TELESCOPE_QUERY_SERVER. It serves only the loopback interface. The
-options are those of 'python -m telescope_query.simulator'.""")
-    sub.add_argument('--port', type=port_number, default=8080,
-                     help='port on 127.0.0.1 (default: 8080; 0 for any free port)')
-    sub.add_argument('--accounts', '--account', dest='accounts', action='extend',
-                     nargs='+', metavar='USER:PASSWORD',
-                     help='accounts to create (default: demo:demo)')
-    sub.add_argument('--requests', type=positive_int, default=2000, metavar='N',
-                     help='synthetic requests per account (default: 2000)')
-    sub.add_argument('--size', '--image-size', dest='image_size', type=positive_int,
-                     default=512, metavar='PIXELS',
-                     help='side of the synthetic images in pixels (default: 512; the '
-                          'real cameras give 1536)')
-    sub.add_argument('--product-mb', type=float, default=None, metavar='MB',
-                     help='pad each image product to about this size (benchmarks)')
-    sub.add_argument('--staging-seconds', type=float, default=0.0, metavar='S',
-                     help='how long the image engine takes to prepare a product '
-                          '(default: 0)')
-    sub.add_argument('--latency-ms', type=float, default=0.0, metavar='MS',
-                     help='delay added to every answer (default: 0)')
-    sub.add_argument('--seed', type=int, default=1,
-                     help='seed of the synthetic archive (default: 1)')
-    sub.add_argument('--now', type=moment, default=None, metavar='WHEN',
-                     help='anchor the archive to this time: Unix seconds or an ISO date, '
-                          'UTC (default: now)')
+It prints its URL; point the client at it with --server URL or the environment
+variable TELESCOPE_QUERY_SERVER. It serves only the loopback interface. This is
+'python -m telescope_query.simulator', with the same options.""",
+                  parents=(_simulator_options(),), own=frozenset({'quiet'}))
 
     sub = command('demo', 'run a narrated tour of the package on a built-in simulator', """\
+example:
+  telescope-query demo --dir /tmp/tour --requests 500 --size 256
+
 Needs no account and no network: it starts a simulator on a free loopback port,
 logs in, lists, downloads a cube, writes a colour preview PNG and submits a
 request. Files go to FOLDER (default: ./telescope-demo).""")
@@ -378,9 +373,10 @@ request. Files go to FOLDER (default: ./telescope-demo).""")
                      help='where to write the demo files (default: ./telescope-demo)')
     sub.add_argument('--requests', type=positive_int, default=2000, metavar='N',
                      help='size of the simulated archive (default: 2000)')
-    sub.add_argument('--size', '--image-size', dest='image_size', type=positive_int,
-                     default=512, metavar='PIXELS',
-                     help='side of the simulated images in pixels (default: 512)')
+    sub.add_argument('--size', '--image-size', dest='image_size',
+                     type=simulator_command.whole_number(MIN_IMAGE_SIZE), default=512,
+                     metavar='PIXELS', help='side of the simulated images in pixels '
+                                            f'(default: 512; at least {MIN_IMAGE_SIZE})')
 
     # --- frames ready for science ---
     sub = command('times', "when each frame of jobs was taken (for light curves)", """\
@@ -392,7 +388,7 @@ examples:
 Each frame has its own start time (DATE-OBS of each file of the job's zip,
 fetched or taken from the cache); the job's completion time is never used.""",
                   listing=True)
-    sub.add_argument('jids', nargs='+', type=job_id, metavar='JOB_ID',
+    sub.add_argument('jids', nargs='+', metavar='JOB_ID',
                      help='job ids (J418581 or 418581)')
     sub.add_argument('--target', metavar='COORDINATES',
                      help='"HH:MM:SS.s +DD:MM:SS" of the star: adds barycentric '

@@ -3,10 +3,12 @@
 Files only, no HTTP. A product lives at ``client.product_cache / ('raw' |
 'processed') / file_name`` (`account_folder`: one folder per server and
 account), beside a record (``<file>.json``: size, CRC-32, ``st_mtime_ns``,
-inode) that `verified_size` checks it against. Files are written under a
+inode) that `verified` checks it against. Files are written under a
 temporary name beside their place and renamed into it (`temporary_beside`,
-`store`, `place`): complete or absent. One lock per product (`lock`). When a
-hit is trusted without reading the file, and what that cannot see:
+`store`): complete or absent. A temporary is locked while its writer lives,
+so one left by a killed process is told from one in use and removed
+(`remove_stale_temporaries`). One lock per product (`lock`). When a hit is
+trusted without reading the file, and what that cannot see:
 docs/internals.rst, Images.
 """
 from __future__ import annotations
@@ -14,25 +16,34 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import secrets
-import shutil
 import threading
+import time
 import zlib
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 from urllib.parse import urlsplit
+
+try:
+    import fcntl
+except ImportError:  # Windows: a file in use cannot be removed there anyway
+    fcntl = None  # type: ignore[assignment]
 
 from ..contract import Client
 from .product import Fetched, Product
 from ..files import write_atomically
 
-__all__ = ['account_folder', 'cached_path', 'find_cached',
-           'verified_size', 'file_crc', 'lock', 'temporary_beside', 'store', 'place']
+__all__ = ['account_folder', 'product_path', 'cached_path', 'find_cached', 'verified', 'verified_size',
+           'file_crc', 'trusted_stat', 'lock', 'temporary_beside', 'remove_stale_temporaries',
+           'store', 'PRODUCT_FOLDERS']
 
 #: Bytes read at a time when a cached file's CRC-32 is checked.
 READ_SIZE = 1 << 20
 _RECORD_SUFFIX = '.json'
+#: The folders of the products in an account's folder.
+PRODUCT_FOLDERS = ('raw', 'processed')
 
 
 # --- layout and records ------------------------------------------------------------
@@ -48,10 +59,14 @@ def account_folder(root: Path, server_url: str, user: str) -> Path:
     return Path(root) / netloc.replace(':', '_') / account
 
 
+def product_path(folder: str | os.PathLike, product: Product) -> Path:
+    """Where ``product`` lives in a folder of products: ``raw/`` or ``processed/``."""
+    return Path(folder) / PRODUCT_FOLDERS[product.processed] / product.file_name
+
+
 def cached_path(client: Client, product: Product) -> Path:
     """Where ``product`` lives in the client's product cache (per server and account)."""
-    folder = 'processed' if product.processed else 'raw'
-    return Path(client.product_cache) / folder / product.file_name
+    return product_path(client.product_cache, product)
 
 
 def find_cached(client: Client, product: Product) -> Fetched | None:
@@ -61,8 +76,8 @@ def find_cached(client: Client, product: Product) -> Fetched | None:
     cache of products is the logged-in account's.
     """
     path = cached_path(client, product)
-    size = verified_size(path)
-    return None if size is None else Fetched(product, path, size, cached=True)
+    found = verified(path)
+    return None if found is None else Fetched(product, path, *found, cached=True)
 
 
 def _record_path(path: Path) -> Path:
@@ -82,15 +97,23 @@ def file_crc(path: Path) -> tuple[int, int]:
 
 
 def verified_size(path: Path) -> int | None:
-    """The size of a cached product whose bytes are those verified at download.
+    """The size of a cached product whose bytes are those verified at download
+    (see `verified`), or None."""
+    found = verified(path)
+    return None if found is None else found[0]
+
+
+def verified(path: Path) -> tuple[int, int] | None:
+    """``(size, crc32)`` of a cached product whose bytes are those verified at
+    download, or None.
 
     A file whose size, ``st_mtime_ns`` and inode are those of its record
     (written after its last change: not "racy") is trusted without being
-    read. Otherwise the CRC-32 recorded when the product was verified must
-    match: a file changed or cut since (a disk error, an editor, a copy
-    interrupted) is a miss, fetched again; one that matches is recorded again
-    with its present times, so the next hit need not read it. What the first
-    test cannot see: docs/internals.rst, Images.
+    read (`trusted_stat`). Otherwise the CRC-32 recorded when the product was
+    verified must match: a file changed or cut since (a disk error, an editor,
+    a copy interrupted) is a miss, fetched again; one that matches is
+    recorded again with its present times, so the next hit need not read it.
+    What the first test cannot see: docs/internals.rst, Images.
     """
     record_path = _record_path(path)
     try:
@@ -101,10 +124,8 @@ def verified_size(path: Path) -> int | None:
         before = path.stat()
         if before.st_size != size:
             return None
-        if (record.get('mtime_ns') == before.st_mtime_ns
-                and record.get('inode') == before.st_ino
-                and before.st_mtime_ns < written_ns):
-            return size
+        if trusted_stat(record, before, written_ns):
+            return size, crc
         if file_crc(path) != (size, crc):
             return None
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
@@ -116,7 +137,18 @@ def verified_size(path: Path) -> int | None:
                                  'inode': after.st_ino})
     except OSError:
         pass  # a cache folder one cannot write to: read again next time
-    return size
+    return size, crc
+
+
+def trusted_stat(record: dict[str, Any], stat: os.stat_result, written_ns: int) -> bool:
+    """Whether a file is, without reading it, the one ``record`` describes: same
+    size, ``st_mtime_ns`` and inode, and the record (written at ``written_ns``)
+    newer than the file's last change, so a change within the same clock tick
+    cannot hide (a "racy" record is never trusted, as git does with its index)."""
+    return (record.get('size') == stat.st_size
+            and record.get('mtime_ns') == stat.st_mtime_ns
+            and record.get('inode') == stat.st_ino
+            and stat.st_mtime_ns < written_ns)
 
 
 def _stamp(stat: os.stat_result) -> tuple[int, int, int]:
@@ -149,6 +181,15 @@ lock = _KeyLocks()
 
 #: Names tried for a temporary before giving up (each random: a clash is rare).
 _TEMPORARY_TRIES = 100
+#: ``.<name>.<8 hex digits>.part``: the temporaries of `temporary_beside`.
+TEMPORARY_NAME = re.compile(r'^\.(?P<name>.+)\.[0-9a-f]{8}\.part$')
+#: ``.<name>.json.<8 characters>.tmp``: a record being written (`write_atomically`).
+_RECORD_TEMPORARY = re.compile(r'^\..+\.json\.[a-z0-9_]{8}\.tmp$')
+#: A record's temporary older than this (seconds) was left by a killed process:
+#: a live one exists for the microseconds of a small write.
+RECORD_TEMPORARY_AGE = 60.0
+_FLAGS = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, 'O_NOFOLLOW', 0) | \
+    getattr(os, 'O_BINARY', 0)
 
 
 @contextmanager
@@ -156,71 +197,113 @@ def temporary_beside(target: Path) -> Iterator[Path]:
     """A new empty file next to ``target`` (``.<name>.*.part``), gone afterwards.
 
     Created with mode ``0o666`` less the process's umask, as any file the user
-    makes (why not ``mkstemp``: docs/internals.rst, Images). Whatever happens in
-    the block, the temporary does not stay: renamed into place, or removed on
-    the way out.
+    makes (why not ``mkstemp``: docs/internals.rst, Images). It is locked
+    (``flock``) for as long as the block runs, so that
+    `remove_stale_temporaries` tells it from one left by a killed process.
+    Whatever happens in the block, the temporary does not stay: renamed into
+    place, or removed on the way out.
     """
-    flags = (os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, 'O_NOFOLLOW', 0)
-             | getattr(os, 'O_BINARY', 0))
     for _ in range(_TEMPORARY_TRIES):
         temporary = target.parent / f'.{target.name}.{secrets.token_hex(4)}.part'
         try:
-            fd = os.open(temporary, flags, 0o666)
+            fd = os.open(temporary, _FLAGS, 0o666)
         except FileExistsError:
             continue
-        break
+        if _locked(fd, temporary):
+            break
+        os.close(fd)  # removed as stale between its creation and its lock: another name
     else:  # pragma: no cover
         raise FileExistsError(f'no free temporary name beside {os.fspath(target)!r}')
-    os.close(fd)
     try:
         yield Path(temporary)
     finally:
         # Gone after a rename; still there after a failure, or after a rename
         # that did nothing (the target became a link of the same file meanwhile).
-        Path(temporary).unlink(missing_ok=True)
+        try:
+            Path(temporary).unlink(missing_ok=True)
+        finally:
+            os.close(fd)  # the lock goes with it
+
+
+def _locked(fd: int, path: Path) -> bool:
+    """Lock a new temporary; False when a cleaner removed it before the lock was taken."""
+    if fcntl is None:
+        return True
+    fcntl.flock(fd, fcntl.LOCK_EX)  # waits only while a cleaner looks at this very file
+    try:
+        return _same_inode(os.stat(path), os.fstat(fd))
+    except FileNotFoundError:
+        return False
+
+
+def _same_inode(one: os.stat_result, other: os.stat_result) -> bool:
+    return (one.st_dev, one.st_ino) == (other.st_dev, other.st_ino)
+
+
+def remove_stale_temporaries(folder: Path,
+                             wanted: Callable[[str], bool] = lambda name: True) -> int:
+    """Remove the temporaries left in ``folder`` by processes that died (killed,
+    or the machine stopped) while writing; returns how many.
+
+    A temporary ``.<name>.<random>.part`` whose ``name`` is ``wanted`` is stale
+    when no live process holds its lock (`temporary_beside`). Where there is
+    no ``flock`` (Windows), a file still open cannot be removed, which tells
+    the same. A record's temporary is stale after `RECORD_TEMPORARY_AGE`.
+    """
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return 0
+    removed = 0
+    for entry in entries:
+        match = TEMPORARY_NAME.match(entry.name)
+        if match and wanted(match['name']):
+            removed += _remove_if_unlocked(Path(entry.path))
+        elif _RECORD_TEMPORARY.match(entry.name):
+            try:
+                if time.time() - entry.stat(follow_symlinks=False).st_mtime > \
+                        RECORD_TEMPORARY_AGE:
+                    os.unlink(entry.path)
+                    removed += 1
+            except OSError:
+                pass
+    return removed
+
+
+def _remove_if_unlocked(path: Path) -> bool:
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, 'O_NOFOLLOW', 0) | getattr(os, 'O_BINARY', 0))
+    except OSError:
+        return False
+    try:
+        if fcntl is not None:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                return False  # a live writer holds it
+            if not _same_inode(os.stat(path), os.fstat(fd)):
+                return False
+        else:
+            os.close(fd)
+            fd = -1
+        os.unlink(path)  # Windows: refused while a writer has it open
+        return True
+    except OSError:
+        return False
+    finally:
+        if fd >= 0:
+            os.close(fd)
 
 
 def store(temporary: Path, final: Path, product: Product, size: int, crc: int) -> Fetched:
     """Put a verified download into its place in the cache: its record, then the file.
 
     The record holds the file's size, CRC-32, ``st_mtime_ns`` and inode (a
-    rename keeps both), for `verified_size`.
+    rename keeps both), for `verified`.
     """
     stat = os.stat(temporary)
     _write_record(final, {'jid': product.jid, 'product': product.label, 'size': size,
                           'crc32': crc, 'mtime_ns': stat.st_mtime_ns,
                           'inode': stat.st_ino})
     os.replace(temporary, final)
-    return Fetched(product, final, size, cached=False)
-
-
-def place(fetched: Fetched, folder: str | os.PathLike, name: str | None = None) -> Path:
-    """Put a verified product into ``folder`` under its file name (or ``name``), atomically.
-
-    A hard link to the cached file when the file system allows (no copy of
-    the bytes), else a copy under a temporary name that is then renamed. A
-    target that already is the cached file (the cache's own folder, or a link
-    made by an earlier placing) is left as it is. No temporary file stays
-    behind, whatever happens.
-    """
-    target = Path(folder) / (name or fetched.product.file_name)
-    if _same_file(target, fetched.path):
-        # Already the verified product. Renaming a link onto another link of
-        # the same file would do nothing at all (POSIX rename) and leave the
-        # temporary behind.
-        return target
-    with temporary_beside(target) as temporary:
-        os.unlink(temporary)
-        try:
-            os.link(fetched.path, temporary)
-        except OSError:  # another file system, or links not supported
-            shutil.copyfile(fetched.path, temporary)
-        os.replace(temporary, target)
-    return target
-
-
-def _same_file(one: Path, other: Path) -> bool:
-    try:
-        return os.path.samefile(one, other)
-    except OSError:  # one of them does not exist
-        return False
+    return Fetched(product, final, size, crc, cached=False)

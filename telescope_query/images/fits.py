@@ -23,13 +23,25 @@ from typing import BinaryIO, Union
 from astropy.io import fits
 
 __all__ = ['ProductFormatError', 'sniff', 'check_product', 'open_product', 'fix_header',
-           'zip_to_hdulist', 'member_base_name', 'frame_starts']
+           'zip_to_hdulist', 'zip_members', 'member_base_name', 'frame_starts']
 
 Source = Union[str, os.PathLike, bytes, BinaryIO]
 
 FITS_MAGIC = b'SIMPLE  ='
 ZIP_MAGIC = b'PK\x03\x04'
 _TAG = 'telescope_query:'
+
+#: Bytes read at a time from a zip member: a member is checked by streaming it,
+#: never read whole (``ZipExtFile`` seeks forward by reading at most this much).
+READ_SIZE = 1 << 20
+#: What a zip product may hold. The site's zips hold one FITS file per filter
+#: (three [seen]) of at most 28 MB each, that deflate compresses less than 2:1
+#: (noisy pixels); a zip beyond these bounds is refused as a zip bomb.
+ZIP_MAX_MEMBERS = 64
+ZIP_MAX_UNCOMPRESSED = 2 << 30           # bytes, all members together
+ZIP_MAX_RATIO = 100                      # uncompressed : compressed, for a member...
+ZIP_RATIO_FROM = 1 << 20                 # ...of more than 1 MiB uncompressed
+_END_OF_ZIP = b'PK\x05\x06'
 
 
 class ProductFormatError(ValueError):
@@ -50,8 +62,9 @@ def member_base_name(name: str) -> str:
     return PurePosixPath(name.replace('\\', '/')).name.lstrip('.') or 'member'
 
 
-def _check_fits(fileobj: BinaryIO, size: int, label: str) -> None:
-    """Raise unless ``fileobj`` holds complete FITS HDUs (headers parsed, data present)."""
+def _check_fits(fileobj: BinaryIO, size: int, label: str, whole: bool = False) -> None:
+    """Raise unless ``fileobj`` holds complete FITS HDUs (headers parsed, data
+    present); ``whole``: and nothing after them."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter('always')
         try:
@@ -73,6 +86,9 @@ def _check_fits(fileobj: BinaryIO, size: int, label: str) -> None:
     if end > size:
         raise ProductFormatError(f"{label} is truncated: its FITS headers announce "
                                  f"{end} bytes, the file has {size}")
+    if whole and end < size:
+        raise ProductFormatError(f"{label} has {size - end} bytes after its last FITS HDU: "
+                                 f"not a whole product")
 
 
 _BITPIX = (8, 16, 32, 64, -32, -64)
@@ -98,28 +114,91 @@ def _check_structure(hdul: fits.HDUList, label: str) -> None:
                 raise ProductFormatError(f"{where}: NAXIS{axis} = {length!r}")
 
 
-def _check_zip(fileobj: BinaryIO, label: str) -> None:
+def zip_members(archive: zipfile.ZipFile, label: str) -> list[zipfile.ZipInfo]:
+    """The files of a zip product, once their declared sizes are within bounds.
+
+    Raises `ProductFormatError` for a zip bomb: more than `ZIP_MAX_MEMBERS`
+    files, more than `ZIP_MAX_UNCOMPRESSED` bytes in all once uncompressed, or
+    a member that would grow more than `ZIP_MAX_RATIO` times. The sizes are
+    those the zip declares; `_check_zip` checks them against the bytes.
+    """
+    members = [info for info in archive.infolist() if not info.is_dir()]
+    if len(members) > ZIP_MAX_MEMBERS:
+        raise ProductFormatError(f"{label} is refused as a zip bomb: it holds "
+                                 f"{len(members)} files, more than {ZIP_MAX_MEMBERS}")
+    total = sum(info.file_size for info in members)
+    if total > ZIP_MAX_UNCOMPRESSED:
+        raise ProductFormatError(f"{label} is refused as a zip bomb: its files would take "
+                                 f"{total} bytes once uncompressed, more than "
+                                 f"{ZIP_MAX_UNCOMPRESSED}")
+    for info in members:
+        if (info.file_size > ZIP_RATIO_FROM
+                and info.file_size > ZIP_MAX_RATIO * max(info.compress_size, 1)):
+            raise ProductFormatError(
+                f"{label} is refused as a zip bomb: member {info.filename!r} would grow "
+                f"from {info.compress_size} to {info.file_size} bytes, more than "
+                f"{ZIP_MAX_RATIO} times")
+    return members
+
+
+def _check_zip(fileobj: BinaryIO, label: str, whole: bool = False) -> None:
+    """Every member streamed, in bounded memory: its CRC and its declared size
+    against its bytes, then each FITS member's structure; a zip inside is
+    refused. ``whole``: nothing may follow the zip's end record."""
+    fits_members = 0
     try:
         with zipfile.ZipFile(fileobj) as archive:
-            bad = archive.testzip()  # reads every member and checks its CRC
-            if bad is not None:
-                raise ProductFormatError(f"{label}: member {bad!r} is corrupt (CRC mismatch)")
-            members = [info for info in archive.infolist() if not info.is_dir()]
-            fits_members = 0
-            for info in members:
+            for info in zip_members(archive, label):
+                where = f"{label}: member {info.filename!r}"
                 with archive.open(info) as member:
-                    if sniff(member.read(len(FITS_MAGIC))) == 'fits':
-                        fits_members += 1
-                        _check_fits(io.BytesIO(archive.read(info)), info.file_size,
-                                    f"{label}: member {info.filename!r}")
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, zlib.error) as exc:
+                    head = member.read(len(FITS_MAGIC))
+                    kind, size = sniff(head), len(head)
+                    # To its end: ZipExtFile checks the CRC there, and stops at the
+                    # declared size (a longer member then fails its CRC).
+                    while block := member.read(READ_SIZE):
+                        size += len(block)
+                if size != info.file_size:
+                    raise ProductFormatError(f"{where} declares {info.file_size} bytes "
+                                             f"but holds {size}: not a valid zip")
+                if kind == 'zip':
+                    raise ProductFormatError(f"{where} is itself a zip: refused (a product "
+                                             f"holds FITS files)")
+                if kind == 'fits':
+                    fits_members += 1
+                    # astropy reads the headers and seeks over the data (ZipExtFile
+                    # seeks forward by reading at most MAX_SEEK_READ at a time).
+                    member = archive.open(info)
+                    member.MAX_SEEK_READ = READ_SIZE  # type: ignore[attr-defined]
+                    with member:
+                        _check_fits(member, info.file_size, where)  # type: ignore[arg-type]
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, zlib.error,
+            NotImplementedError) as exc:
         raise ProductFormatError(f"{label} is not a valid zip file: {exc}") from None
     if not fits_members:
         raise ProductFormatError(f"{label} is a zip without FITS files")
+    if whole:
+        _check_zip_end(fileobj, label)
 
 
-def check_product(path: str | os.PathLike, file_type: str | None = None) -> str:
+def _check_zip_end(fileobj: BinaryIO, label: str) -> None:
+    """The zip's end record (and its comment) must be the file's last bytes."""
+    size = fileobj.seek(0, os.SEEK_END)
+    start = max(0, size - (22 + 0xFFFF))
+    fileobj.seek(start)
+    tail = fileobj.read()
+    at = tail.rfind(_END_OF_ZIP)
+    comment = int.from_bytes(tail[at + 20:at + 22], 'little') if at >= 0 else 0
+    if at < 0 or at + 22 + comment != len(tail):
+        raise ProductFormatError(f"{label} has {len(tail) - (at + 22 + comment)} bytes after "
+                                 f"the end of the zip: not a whole product")
+
+
+def check_product(path: str | os.PathLike, file_type: str | None = None, *,
+                  whole: bool = False) -> str:
     """Check that the file at ``path`` is a complete FITS file or zip of FITS files.
+
+    A zip is streamed, in bounded memory (`READ_SIZE` at a time), and refused
+    as a zip bomb beyond the bounds of `zip_members`.
 
     Parameters
     ----------
@@ -127,6 +206,10 @@ def check_product(path: str | os.PathLike, file_type: str | None = None) -> str:
         The file to check.
     file_type : {'fits', 'zip'}, optional
         What the file must be; by default whatever its first bytes say.
+    whole : bool, optional
+        Nothing may follow the product: no byte after the FITS file's last
+        HDU, or after the zip's end record (for a download whose length no
+        one announced).
 
     Returns
     -------
@@ -148,9 +231,9 @@ def check_product(path: str | os.PathLike, file_type: str | None = None) -> str:
                                      f"{found}")
         fileobj.seek(0)
         if found == 'fits':
-            _check_fits(fileobj, os.fstat(fileobj.fileno()).st_size, label)
+            _check_fits(fileobj, os.fstat(fileobj.fileno()).st_size, label, whole=whole)
         else:
-            _check_zip(fileobj, label)
+            _check_zip(fileobj, label, whole=whole)
     return found
 
 
@@ -248,9 +331,7 @@ def zip_to_hdulist(archive: zipfile.ZipFile, label: str = 'zip') -> fits.HDUList
     the member's header kept (quirks fixed). Members are read in memory only.
     """
     extensions = []
-    for info in archive.infolist():
-        if info.is_dir():
-            continue
+    for info in zip_members(archive, label):
         data = archive.read(info)
         if sniff(data[:16]) != 'fits':
             continue  # not an image: a read-me or similar

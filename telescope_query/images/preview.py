@@ -12,9 +12,11 @@ import numpy as np
 from astropy.io import fits
 from astropy.visualization import make_lupton_rgb
 
+from .. import arguments
 from ..protocol import site
 
-__all__ = ['preview', 'filter_planes', 'overscan_width', 'composite', 'frame_times_label']
+__all__ = ['preview', 'check_options', 'filter_planes', 'overscan_width', 'composite',
+           'frame_times_label']
 
 # Filter names of both telescopes (PROTOCOL.md section 2) and common others,
 # by the colour channel they feed.
@@ -182,6 +184,29 @@ def _figure_class() -> type:
     return Figure
 
 
+def check_options(*, crop_overscan: Any = True, q: Any = 8.0, stretch: Any = 20.0,
+                  title: Any = None, **figure_options: Any) -> dict[str, Any]:
+    """Check the options of `preview` (and that matplotlib is there) before any
+    product is fetched; `TypeError`/`ValueError` naming the option.
+
+    Returns them checked, the figure options as given.
+    """
+    Figure = _figure_class()
+    checked = {'crop_overscan': arguments.check_flag(crop_overscan, 'crop_overscan'),
+               'q': arguments.positive_number(q, 'q'),
+               'stretch': arguments.positive_number(stretch, 'stretch')}
+    if title is not None and not isinstance(title, str):
+        raise TypeError(f"title must be text or None, got {type(title).__name__}")
+    try:
+        Figure(**{'figsize': (6, 6), **figure_options})  # matplotlib checks them
+    except (TypeError, ValueError, AttributeError) as exc:
+        named = ', '.join(sorted(figure_options)) or 'figure options'
+        raise (TypeError if isinstance(exc, TypeError) else ValueError)(
+            f"preview's figure options ({named}) are not ones matplotlib's Figure "
+            f"takes: {exc}") from None
+    return {**checked, 'title': title, **figure_options}
+
+
 def preview(hdul: fits.HDUList, *, crop_overscan: bool = True, q: float = 8.0,
             stretch: float = 20.0, title: str | None = None, **figure_options: Any) -> Any:
     """A colour composite of a product as a matplotlib Figure.
@@ -223,6 +248,8 @@ def preview(hdul: fits.HDUList, *, crop_overscan: bool = True, q: float = 8.0,
     if not isinstance(hdul, fits.HDUList):
         raise TypeError(f"preview needs an astropy HDUList (or, through Telescope.preview, "
                         f"a job id), got {type(hdul).__name__}")
+    check_options(crop_overscan=crop_overscan, q=q, stretch=stretch, title=title,
+                  **figure_options)
     Figure = _figure_class()
     rgb, used = composite(hdul, crop_overscan=crop_overscan, q=q, stretch=stretch)
     figure_options.setdefault('figsize', (6, 6))

@@ -1,10 +1,14 @@
 """What the pipeline fetches (`Product`) and what it hands back (`Fetched`)."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ['Product', 'Fetched']
+__all__ = ['Product', 'Fetched', 'FILE_NAME']
+
+#: The file names of products (`Product.file_name`, and the original library's).
+FILE_NAME = re.compile(r'^(art_)?[0-9]+(_flat)?\.(fits|zip)$')
 
 
 @dataclass(frozen=True)
@@ -52,9 +56,11 @@ class Product:
 
 @dataclass(frozen=True)
 class Fetched:
-    """A verified product file; ``cached`` is True when no HTTP call was needed."""
+    """A verified product file (its size and CRC-32); ``cached`` is True when no
+    HTTP call was needed."""
 
     product: Product
     path: Path
     size: int
+    crc: int
     cached: bool

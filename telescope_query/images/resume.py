@@ -17,11 +17,15 @@ from typing import Mapping, Union
 
 __all__ = ['Received', 'Accept', 'Resume', 'Restart', 'AskAgain', 'Refuse', 'Complete',
            'Decision', 'next_request', 'on_answer', 'after_body', 'stall',
-           'length_problem', 'MAX_STALLS']
+           'length_problem', 'MAX_STALLS', 'UNANNOUNCED_LIMIT']
 
 #: Connections of one download in a row that may end without bringing it further
 #: before it is given up.
 MAX_STALLS = 3
+#: The most bytes a product may have when the image engine announces no size
+#: (processed products [seen]): 1 GiB, some 35 times the largest product the
+#: site makes (a processed cube of 1536 x 1536 x 3 float32 pixels, 28 MB).
+UNANNOUNCED_LIMIT = 1 << 30
 
 
 @dataclass(frozen=True)
@@ -115,7 +119,8 @@ def on_answer(received: Received, status: int, headers: Mapping[str, str],
         Its headers (any case): ``Content-Range``, ``Content-Length``,
         ``Accept-Ranges``, ``ETag``.
     limit : int, optional
-        The size the image engine announced: an answer announcing more is refused.
+        The size the image engine announced: an answer announcing more is
+        refused. With none, an answer announcing more than `UNANNOUNCED_LIMIT`.
 
     Returns
     -------
@@ -135,6 +140,10 @@ def on_answer(received: Received, status: int, headers: Mapping[str, str],
     if limit is not None and total is not None and total > limit:
         return Refuse(f"the server announces {total} bytes (Content-Length), more than "
                       f"the {limit} the image engine announced; not downloaded")
+    if limit is None and total is not None and total > UNANNOUNCED_LIMIT:
+        return Refuse(f"the server announces {total} bytes (Content-Length), more than "
+                      f"the {UNANNOUNCED_LIMIT} a product may have when the image engine "
+                      f"announces no size; not downloaded")
     after = replace(received, offset=offset, total=total,
                     ranges=received.ranges or said.get('accept-ranges', '').lower() == 'bytes',
                     etag=said.get('etag') or received.etag)

@@ -17,9 +17,11 @@ a time. More: docs/internals.rst, Images.
 """
 from __future__ import annotations
 
+import os
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable, Sequence
 from urllib.parse import urlencode
 
@@ -28,18 +30,25 @@ from ..contract import Client
 from ..exceptions import DownloadError
 from ..protocol import image_engine as ie
 from . import cache, transfer
-from .cache import cached_path, find_cached
+from .cache import PRODUCT_FOLDERS, product_path, remove_stale_temporaries, verified
+from .eviction import keep_within_limit
 from .fits import ProductFormatError
 from .polling import (Answer, Download, GiveUp, Polling, Rules, next_action,
                       seconds_to_next)
 from .product import Fetched, Product
 from .progress import FetchProgress
+from .transfer import Stop
 
-__all__ = ['fetch', 'fetch_one', 'Product', 'Fetched', 'StatusHook', 'MAX_CORRUPT']
+__all__ = ['fetch', 'fetch_one', 'Product', 'Fetched', 'StatusHook', 'MAX_CORRUPT',
+           'CANCEL_WAIT']
 
 #: Whole downloads of one product that may fail verification before giving up
 #: (a corrupt transfer is fetched again once).
 MAX_CORRUPT = 2
+#: Seconds an interrupted fetch waits for its calls in flight to stop (each
+#: download stops at its next block, its connection shut; a call to the API
+#: ends when it is answered) before the interruption is raised.
+CANCEL_WAIT = 5.0
 
 #: ``on_status(product, status, from_engine)``: see `fetch`.
 StatusHook = Callable[[Product, str, bool], None]
@@ -52,6 +61,7 @@ class _Task:
     """The state of one product while it is fetched."""
 
     product: Product
+    final: Path                       # its place in the cache (or the fresh folder)
     status: str = 'queued'
     ie_id: str | None = None          # raw products: the image engine's id
     src: str | None = None            # processed products: the iframe link
@@ -74,9 +84,10 @@ def _check_job(client: Client, jid: int) -> int | None:
     return record.get('flat_id')
 
 
-def _stage(client: Client, task: _Task) -> Answer:
+def _stage(client: Client, task: _Task, stop: Stop) -> Answer:
     """Ask for the product. The create answer is never ``READY`` [seen]; a
     processed product's first page may already hold its link."""
+    stop.check()
     client._require_login()
     product = task.product
     flat_id = _check_job(client, product.jid)
@@ -91,8 +102,9 @@ def _stage(client: Client, task: _Task) -> Answer:
     return Answer(staged.status, ready=False)
 
 
-def _poll(client: Client, task: _Task) -> Answer:
+def _poll(client: Client, task: _Task, stop: Stop) -> Answer:
     """One poll of the image engine."""
+    stop.check()
     if task.product.processed:
         return _poll_processed(client, task)
     call = ie.poll_call(_staged_id(task))
@@ -126,28 +138,35 @@ def _download_url(client: Client, task: _Task) -> str:
     return client._url(f'{ie.DOWNLOAD_PAGE}?{query}')
 
 
-def _download(client: Client, task: _Task, progress: Callable[[int], None]) -> Fetched:
+def _download(client: Client, task: _Task, progress: Callable[[int], None],
+              stop: Stop) -> Fetched:
     """Download a ready product into the cache: temporary file, verify, store."""
-    product = task.product
-    final = cached_path(client, product)
-    final.parent.mkdir(parents=True, exist_ok=True)
+    stop.check()
+    product, final = task.product, task.final
     with cache.lock(final):
         # Another thread may have fetched it while this one was staging.
-        found = find_cached(client, product)
+        found = verified(final)
         if found is not None:
-            return found
+            return Fetched(product, final, *found, cached=True)
         url = _download_url(client, task)
         for attempt in range(1, MAX_CORRUPT + 1):
-            with cache.temporary_beside(final) as temporary:
-                try:
+            try:
+                final.parent.mkdir(parents=True, exist_ok=True)
+                with cache.temporary_beside(final) as temporary:
                     size, crc = transfer.download(client, url, temporary, product, progress,
-                                                  task.expected_size)
-                except ProductFormatError as exc:
-                    if attempt < MAX_CORRUPT:
-                        continue  # a corrupt transfer: fetch it once more
-                    raise DownloadError(f"{product} arrived corrupt {MAX_CORRUPT} times: "
-                                        f"{exc}") from None
-                return cache.store(temporary, final, product, size, crc)
+                                                  task.expected_size, stop)
+                    return cache.store(temporary, final, product, size, crc)
+            except ProductFormatError as exc:
+                if attempt < MAX_CORRUPT:
+                    continue  # a corrupt transfer: fetch it once more
+                raise DownloadError(f"{product} arrived corrupt {MAX_CORRUPT} times: "
+                                    f"{exc}") from None
+            except OSError as exc:  # a full disk, a folder one may not write to...
+                if isinstance(exc, transfer.NETWORK_ERRORS):
+                    raise
+                raise DownloadError(f"{product}: could not write "
+                                    f"{os.fspath(exc.filename or final)!r} into the cache "
+                                    f"({exc.strerror or exc})") from exc
     raise AssertionError('unreachable')  # pragma: no cover
 
 
@@ -166,6 +185,7 @@ class _Scheduler:
         self.results: dict[Product, Fetched | BaseException] = {}
         self.running: dict[Future, tuple[str, _Task]] = {}
         self.waiting: list[_Task] = []   # staged, not ready: each waits for its next poll
+        self.stop = Stop()
 
     def set_status(self, task: _Task, status: str, engine: bool = False) -> None:
         """Our own states are told when they change; the engine's at every answer."""
@@ -179,28 +199,38 @@ class _Scheduler:
                         else 'cached' if result.cached else 'done')
         self.progress.job_done()
 
-    def run(self) -> None:
-        """Fetch every task: from the cache, else staged, polled and downloaded;
-        their results go to `results`."""
+    def run(self, read_cache: bool = True) -> None:
+        """Fetch every task: from the cache (when ``read_cache``), else staged,
+        polled and downloaded; their results go to `results`. Interrupted
+        (Ctrl-C), it stops every call in flight first (`cancel`)."""
+        try:
+            self._run(read_cache)
+        except BaseException:
+            self.cancel()
+            raise
+
+    def _run(self, read_cache: bool) -> None:
         # Every product looks in the cache first, with no HTTP call at all.
         pending = []
         for task in self.tasks:
-            found = find_cached(self.client, task.product)
+            found = verified(task.final) if read_cache else None
             if found is not None:
-                self.finish(task, found)
+                self.finish(task, Fetched(task.product, task.final, *found, cached=True))
             else:
                 pending.append(task)
+        if pending:     # no bar for work already done
+            self.progress.start(done=len(self.tasks) - len(pending))
         # Stage every product before anything else: the pool runs calls in order.
         for task in pending:
             self.set_status(task, 'staging')
-            self.running[self.pool.submit(_stage, self.client, task)] = ('stage', task)
+            self.submit('stage', task, _stage, self.client, task, self.stop)
         # Ends: each task downloads (transfer's bounds), fails, or gives up at its
         # polling deadline; every call has conf.timeout.
         while self.running or self.waiting:
             now = time.monotonic()
             for task in [t for t in self.waiting if t.next_poll <= now]:
                 self.waiting.remove(task)
-                self.running[self.pool.submit(_poll, self.client, task)] = ('poll', task)
+                self.submit('poll', task, _poll, self.client, task, self.stop)
             timeout = seconds_to_next((t.next_poll for t in self.waiting), now)
             if not self.running:
                 time.sleep(timeout or 0.0)  # only stagings waiting for their next poll
@@ -209,6 +239,19 @@ class _Scheduler:
             for future in done:
                 self.carry_out(future)
             self.progress.states(task.status for task in self.tasks)
+
+    def submit(self, step: str, task: _Task, function: Callable, *args: object) -> None:
+        self.running[self.pool.submit(function, *args)] = (step, task)
+
+    def cancel(self) -> None:
+        """Stop: no new call, the queued ones dropped, the downloads in flight cut
+        (their temporaries removed as they end); wait for them at most
+        `CANCEL_WAIT` seconds."""
+        self.stop.set()
+        for future in self.running:
+            future.cancel()
+        self.pool.shutdown(wait=False, cancel_futures=True)
+        wait([f for f in self.running if not f.cancelled()], timeout=CANCEL_WAIT)
 
     def carry_out(self, future: Future) -> None:
         """The next step of the task whose call ``future`` has ended."""
@@ -226,8 +269,8 @@ class _Scheduler:
         if isinstance(action, Download):
             self.set_status(task, 'downloading')
             self.progress.expect(task.expected_size)
-            self.running[self.pool.submit(_download, self.client, task,
-                                          self.progress.bytes)] = ('download', task)
+            self.submit('download', task, _download, self.client, task, self.progress.bytes,
+                        self.stop)
         elif isinstance(action, GiveUp):
             self.finish(task, action.error)
         else:
@@ -236,12 +279,15 @@ class _Scheduler:
 
 
 def fetch(client: Client, products: Sequence[Product], *, show_progress: bool = False,
-          on_status: StatusHook | None = None) -> list[Fetched | BaseException]:
+          on_status: StatusHook | None = None,
+          folder: str | os.PathLike | None = None) -> list[Fetched | BaseException]:
     """Fetch many products into the cache; results (or exceptions) in order.
 
     Every product not already cached is staged first; then the stagings are
     polled together and each product is downloaded as soon as it is ready.
     One failure never stops the others: its exception takes its place.
+    Interrupted (Ctrl-C), it stops within about a second: no new call is
+    made, the downloads in flight are cut, and their temporaries removed.
 
     Parameters
     ----------
@@ -251,7 +297,8 @@ def fetch(client: Client, products: Sequence[Product], *, show_progress: bool = 
     products : sequence of `Product`
         Repeated products are fetched once.
     show_progress : bool
-        Progress bars when someone can see them.
+        Progress bars when someone can see them (none when every product is
+        in the cache).
     on_status : callable, optional
         ``on_status(product, status, from_engine)`` at each change of our
         own state (``from_engine`` False: ``staging``, ``downloading``,
@@ -259,25 +306,36 @@ def fetch(client: Client, products: Sequence[Product], *, show_progress: bool = 
         (``from_engine`` True, its own words: the create answer's ``OK_WAIT``
         or ``OK_READY``, then each poll's ``OK_WAIT``, ``PROCESSING``... up to
         ``READY``), as the original library printed them.
+    folder : path-like, optional
+        Fetch into this folder, afresh, instead of the product cache (its
+        products neither read nor written: ``cache=False``).
 
     Returns
     -------
     list of `Fetched` or exception
         One per item of ``products``, in order.
     """
+    read_cache = folder is None
+    root = Path(client.product_cache if folder is None else folder)
+    for sub in PRODUCT_FOLDERS:         # temporaries of a killed process go
+        remove_stale_temporaries(root / sub)
     unique = list(dict.fromkeys(products))
-    tasks = [_Task(product) for product in unique]
+    tasks = [_Task(product, product_path(root, product)) for product in unique]
     progress = FetchProgress(len(unique), show_progress)
     rules = Rules(interval=max(float(conf.poll_interval), 0.001),
                   max_poll_time=float(conf.max_poll_time))
+    pool = ThreadPoolExecutor(max_workers=max(1, int(conf.max_workers)),
+                              thread_name_prefix='telescope_query-images')
+    scheduler = _Scheduler(client, pool, tasks, progress,
+                           on_status or (lambda product, status, engine: None), rules)
     try:
-        with ThreadPoolExecutor(max_workers=max(1, int(conf.max_workers)),
-                                thread_name_prefix='telescope_query-images') as pool:
-            scheduler = _Scheduler(client, pool, tasks, progress,
-                                   on_status or (lambda product, status, engine: None), rules)
-            scheduler.run()
+        scheduler.run(read_cache)
+        pool.shutdown(wait=True)
     finally:
         progress.close()
+    if read_cache:
+        keep_within_limit(root, [found.path for found in scheduler.results.values()
+                                 if isinstance(found, Fetched)], conf.cache_limit)
     return [scheduler.results[product] for product in products]
 
 

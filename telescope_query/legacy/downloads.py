@@ -22,7 +22,8 @@ from astroquery.exceptions import LoginError
 from .. import arguments
 from ..exceptions import RemoteServiceError
 from ..images import staging
-from ..images.cache import find_cached, place
+from ..images.cache import find_cached
+from ..images.placing import place
 from ..images.product import Fetched, Product
 
 __all__ = ['DownloadsLegacy']

@@ -23,6 +23,7 @@ class Counters:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)
         self._paths: Counter[str] = Counter()
         self._api: Counter[str] = Counter()
 
@@ -32,6 +33,15 @@ class Counters:
             self._paths[path] += 1
             if api_request is not None:
                 self._api[f'{path}/{api_request}'] += 1
+            self._changed.notify_all()
+
+    def wait_for(self, key: str, count: int = 1, timeout: float = 30.0) -> bool:
+        """Wait until ``key`` has been called ``count`` times, at most ``timeout``
+        seconds; whether it was. For a test that acts once a client has begun."""
+        with self._changed:
+            return self._changed.wait_for(
+                lambda: (self._paths.get(key, 0) or self._api.get(key, 0)) >= count,
+                timeout)
 
     def __getitem__(self, key: str) -> int:
         with self._lock:

@@ -52,11 +52,12 @@ from .model import Job, month_flat_id
 from .headers import flat_header, frame_times, plane_names, product_header
 from .optics import overscan_width, sky_box, to_pixels
 
-__all__ = ['ProductStore', 'plane_names', 'overscan_width', 'star_field', 'render_plane',
-           'flat_field', 'apply_flat', 'product_header', 'flat_plane', 'flat_header',
-           'product_flat', 'sky_stars']
+__all__ = ['ProductStore', 'MIN_IMAGE_SIZE', 'plane_names', 'overscan_width', 'star_field',
+           'render_plane', 'flat_field', 'apply_flat', 'product_header', 'flat_plane',
+           'flat_header', 'product_flat', 'sky_stars']
 
 KINDS = ('cube', 'zip')
+MIN_IMAGE_SIZE = 8      # pixels: the overscan and the star field need some room
 BIAS = 1000.0           # ADU pedestal, also the overscan level
 READ_NOISE = 9.0        # ADU
 SKY_PER_MINUTE = 450.0  # ADU per pixel per minute of exposure, V band
@@ -259,8 +260,8 @@ class ProductStore:
 
     def __init__(self, directory: str | Path | None = None, *, image_size: int = 1536,
                  product_mb: float | None = None, seed: int = 1) -> None:
-        if image_size < 8:
-            raise ValueError('image_size must be at least 8 pixels')
+        if image_size < MIN_IMAGE_SIZE:
+            raise ValueError(f'image_size must be at least {MIN_IMAGE_SIZE} pixels')
         self._owned = directory is None
         base = Path(tempfile.mkdtemp(prefix='telescope-sim-')) if directory is None \
             else Path(directory)

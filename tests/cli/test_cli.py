@@ -7,19 +7,16 @@ touched.
 """
 from __future__ import annotations
 
-import io
-import json
 import os
+import re
 import signal
 import subprocess
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import astropy.units as u
 import pytest
-from astropy.config import paths
 from astropy.io import fits
 from astropy.table import Table
 
@@ -29,55 +26,10 @@ from telescope_query.cli import main
 from telescope_query.cli.output import format_table, table_records
 from telescope_query.credentials import KEYRING_SERVICE
 
-from keyring_stub import MemoryKeyring, keyring_in_use
+from helpers import PASSWORDS
+from keyring_stub import keyring_in_use
 
-SECRET = 'demo'        # the simulator's password of the demo account
-
-
-@dataclass
-class Run:
-    status: int
-    out: str
-    err: str
-
-    def json(self):
-        return json.loads(self.out)
-
-
-@pytest.fixture
-def memory_keyring():
-    with keyring_in_use(MemoryKeyring()) as ring:
-        yield ring
-
-
-@pytest.fixture
-def cli(client_env, memory_keyring, tmp_path, capsys, monkeypatch):
-    """``cli(*argv, stdin='')`` runs telescope-query in-process and returns a `Run`.
-
-    The simulator is the server (``client_env``); the cache is under ``tmp_path``;
-    standard input is not a terminal unless a test says otherwise.
-    """
-    cache = tmp_path / 'astropy-cache'
-    cache.mkdir()
-    monkeypatch.chdir(tmp_path)
-
-    def run(*argv: str, stdin: str = '') -> Run:
-        capsys.readouterr()
-        monkeypatch.setattr(sys, 'stdin', io.StringIO(stdin))
-        with paths.set_temp_cache(cache):
-            status = main(list(argv))
-        captured = capsys.readouterr()
-        return Run(status, captured.out, captured.err)
-
-    return run
-
-
-@pytest.fixture
-def as_demo(monkeypatch):
-    """The demo account's password in the environment, as a cron job would have it."""
-    monkeypatch.setenv('TELESCOPE_QUERY_USER', 'demo')
-    monkeypatch.setenv('TELESCOPE_QUERY_PASSWORD', SECRET)
-
+SECRET = PASSWORDS['demo']
 
 @pytest.fixture
 def api(telescope):
@@ -115,13 +67,13 @@ def test_command_help_has_examples(cli, command):
     (['frobnicate'], "invalid choice: 'frobnicate'"),
     (['folders', '--format', 'xml'], "invalid choice: 'xml'"),
     (['download', 'R706248'], "'R706248' is a request id"),
-    (['download', 'J12x'], "'J12x' is not an id"),
+    (['download', 'J12x'], "JOB_ID must be an integer id (like 418581), got 'J12x'"),
     (['show', '418581'], 'say R418581 for a request or J418581 for a job'),
     (['show', 'J5', '--request'], "'J5' contradicts --request"),
-    (['submit', '20:00:00 +40:00:00', '--exposure', '-5'], 'positive number of seconds'),
+    (['submit', '20:00:00 +40:00:00', '--exposure', '-5'], '--exposure: exposure must be'),
     (['submit', '20:00:00 +40:00:00', '--exposure', 'long'], "'long' is not a number"),
-    (['requests', '--limit', '0'], 'must be greater than zero'),
-    (['--server', 'localhost', 'folders'], "'localhost' is not a URL"),
+    (['requests', '--limit', '0'], 'must be at least 1, got 0'),
+    (['--server', 'localhost', 'folders'], "--server must be an http:// or https:// URL"),
     (['login', '--password-s'], 'unrecognized arguments: --password-s'),
 ])
 def test_wrong_usage_exits_2_with_one_message(cli, simulator, argv, message):
@@ -231,8 +183,9 @@ def test_requests_by_object(cli, as_demo, api):
     (['requests', '--folder', 'Nowhere'], "no folder 'Nowhere'"),
     (['requests', '--status', 'sleepy'], "status must be a status code"),
     (['requests', '--object', 'M 31', '--folder', 'Archive'], 'drop --folder'),
-    (['jobs', '--since', 'yesterday-ish'], 'start must be an astropy Time'),
-    (['jobs', '--since', '2024-11-18', '--until', '2024-11-17'], 'start must be before end'),
+    (['jobs', '--since', 'yesterday-ish'], '--since must be an astropy Time'),
+    (['jobs', '--since', '2024-11-18', '--until', '2024-11-17'],
+     '--since must be before --until'),
     (['jobs', '--telescope', 'Hubble'], 'telescope'),
 ])
 def test_refused_arguments_exit_2(cli, as_demo, argv, message):
@@ -283,21 +236,74 @@ def test_show_mixed_kinds_need_the_table_format(cli, as_demo):
     assert 'ids of one kind' in result.err
 
 
+@pytest.fixture
+def done(api):
+    """Two completed requests of the demo account, with their jobs."""
+    return api.get_request_details(api.get_requests(status='complete')['rid'][:2])
+
+
+def test_show_keeps_the_order_given(cli, as_demo, done):
+    (rid, jid), (other, _) = done['rid', 'jid']
+    result = cli('show', f'J{jid}', f'R{rid}', f'R{other}')
+    assert result.status == 0, result.err
+    titles = [line for line in result.out.splitlines() if line.startswith(('Job ', 'Request '))]
+    assert titles == [f'Job J{jid}', f'Request R{rid}', f'Request R{other}']
+    records = cli('show', f'R{other}', f'R{rid}', '--format', 'json').json()
+    assert [r['rid'] for r in records] == [other, rid]
+
+
+@pytest.mark.parametrize('output', ['table', 'json'])
+def test_show_prints_the_good_ids_and_names_the_bad_one(cli, as_demo, done, output,
+                                                        simulator):
+    rid, other = (int(r) for r in done['rid'])
+    result = cli('show', f'R{rid}', 'R999999999', f'R{other}', '--format', output)
+    assert result.status == 1
+    if output == 'json':
+        assert [r['rid'] for r in result.json()] == [rid, other]
+    else:
+        assert result.out.index(f'Request R{rid}\n') < result.out.index(f'Request R{other}\n')
+    assert 'R999999999' not in result.out
+    assert result.err == ("R999999999: No request R999999999 in the account of 'demo' "
+                          f"on {simulator.url}.\n")
+
+
+def test_details_says_how_many_views_before_opening_them(cli, as_demo, simulator, api):
+    count = len(api.query_jobs('2000-01-01'))
+    simulator.faults.add('http_500', endpoint='v4request-view.php', count=None)
+    result = cli('jobs', '--since', '2000-01-01', '--details')
+    assert result.status == 1                          # the views fail...
+    assert (f'--details opens the view of each of the {count} jobs: up to {count} '
+            f'pages') in result.err                    # ...after it was said
+    quiet = cli('-q', 'requests', '--status', 'queued', '--details', '--format', 'csv')
+    assert quiet.status == 1 and '--details' not in quiet.err
+
+
+def test_details_of_one_object_opens_every_view(cli, as_demo, api):
+    name = str(api.get_requests(status='queued')['object_name'][0])
+    plain = cli('requests', '--object', name, '--format', 'json')
+    detailed = cli('requests', '--object', name, '--details', '--format', 'json')
+    assert plain.status == detailed.status == 0
+    assert [r['rid'] for r in plain.json()] == [r['rid'] for r in detailed.json()]
+    assert any(r['status'] < 8 and r['telescope'] is None for r in plain.json())
+    assert all(r['telescope'] in ('COAST', 'PIRATE') for r in detailed.json())
+    assert f"each of the {len(plain.json())} requests" in detailed.err
+
+
 # ------------------------------------------------------------------ failures (exit 1)
 
 def test_missing_request_is_one_line_on_stderr(cli, as_demo, simulator):
     result = cli('show', 'R999999999')
     assert result.status == 1
     assert result.out == ''
-    assert result.err == ("telescope-query show: error: No request R999999999 in the "
-                          f"account of 'demo' on {simulator.url}.\n")
+    assert result.err == ("R999999999: No request R999999999 in the account of 'demo' "
+                          f"on {simulator.url}.\n")
 
 
 def test_verbose_adds_the_traceback(cli, as_demo):
     result = cli('-v', 'show', 'J999999999')
     assert result.status == 1
     assert 'Traceback (most recent call last)' in result.err
-    assert result.err.rstrip().splitlines()[-1].startswith('telescope-query show: error:')
+    assert result.err.rstrip().splitlines()[-1].startswith('J999999999: No job J999999999')
 
 
 def test_verbose_says_who_logged_in_and_quiet_says_nothing(cli, as_demo, simulator):
@@ -313,7 +319,7 @@ def test_no_password_and_no_terminal_is_a_clear_error(cli, monkeypatch):
     monkeypatch.setenv('TELESCOPE_QUERY_USER', 'demo')
     result = cli('folders')
     assert result.status == 1
-    assert "No password for telescope.org user 'demo'" in result.err
+    assert "No password for user 'demo'" in result.err
     assert 'no prompt' in result.err
     assert result.out == ''
 
@@ -346,7 +352,7 @@ def test_no_keyring_backend_and_no_password_is_one_line(cli, no_keyring_backend,
     assert result.out == ''
     assert result.err.count('\n') == 1
     assert result.err.startswith("telescope-query folders: error: No password for "
-                                 "telescope.org user 'demo'")
+                                 "user 'demo'")
     assert 'keyring' in result.err and 'unavailable' in result.err
 
 
@@ -391,13 +397,66 @@ def test_login_needs_a_user_name(cli):
     assert 'give --user NAME' in result.err
 
 
-def test_login_prompts_in_a_terminal(cli, memory_keyring, monkeypatch):
+@pytest.mark.parametrize('backend', ['fail', 'null'])
+def test_login_without_a_keyring_says_how_to_go_on(cli, simulator, monkeypatch, backend):
+    from keyring.backends import fail, null
+    ring = {'fail': fail.Keyring, 'null': null.Keyring}[backend]()
+    with keyring_in_use(ring):
+        result = cli('login', '--user', 'demo', '--password-stdin', stdin=SECRET + '\n')
+    assert result.status == 1
+    assert f'(keyring.backends.{backend}.Keyring)' in result.err
+    for command in (f'{sys.executable} -m pip install keyrings.alt',
+                    'telescope-query login --user demo',
+                    'export TELESCOPE_QUERY_USER=demo',
+                    'read -rs TELESCOPE_QUERY_PASSWORD && export TELESCOPE_QUERY_PASSWORD'):
+        assert f'\n    {command}' in result.err, command
+    assert simulator.counters.total() == 0           # said before asking, nothing sent
+    assert sys.stdin.read() == SECRET + '\n'         # the password was not even read
+
+
+def test_logout_forgets_the_stored_password(cli, memory_keyring, simulator):
+    memory_keyring.passwords[(KEYRING_SERVICE, 'demo')] = SECRET
+    memory_keyring.passwords[(KEYRING_SERVICE, 'alice')] = 'other'
+    result = cli('logout', '--user', 'demo')
+    assert result.status == 0, result.err
+    assert result.err == ("Forgot the password of demo: it is no longer in the keyring "
+                          "(service 'astroquery:telescope.org').\n")
+    assert memory_keyring.passwords == {(KEYRING_SERVICE, 'alice'): 'other'}
+    again = cli('logout', '--user', 'demo')
+    assert again.status == 0
+    assert 'No password of demo is stored in the keyring' in again.err
+    assert cli('-q', 'logout', '--user', 'alice').err == ''
+    assert memory_keyring.passwords == {}
+    assert simulator.counters.total() == 0
+
+
+def test_logout_says_which_other_password_still_counts(cli, memory_keyring, monkeypatch,
+                                                      tmp_path):
+    monkeypatch.setenv('TELESCOPE_QUERY_USER', 'demo')
+    monkeypatch.setenv('TELESCOPE_QUERY_PASSWORD', SECRET)
+    config = tmp_path / 'home' / '.config' / 'telescope.ini'
+    config.parent.mkdir(parents=True)
+    config.write_text('[telescope.org]\nuser = demo\npassword = demo\n')
+    config.chmod(0o600)
+    result = cli('logout')
+    assert result.status == 0
+    assert 'TELESCOPE_QUERY_PASSWORD is still set' in result.err
+    assert '~/.config/telescope.ini still holds a password for demo' in result.err
+
+
+def test_logout_without_a_keyring(cli, no_keyring_backend):
+    result = cli('logout', '--user', 'demo')
+    assert result.status == 0
+    assert 'This machine has no keyring (keyring.backends.fail.Keyring)' in result.err
+
+
+def test_login_prompts_in_a_terminal(cli, memory_keyring, monkeypatch, simulator):
     typed = []
     monkeypatch.setattr('telescope_query.credentials.interactive', lambda: True)
     monkeypatch.setattr('getpass.getpass', lambda prompt: typed.append(prompt) or SECRET)
     result = cli('login', '--user', 'demo')
     assert result.status == 0, result.err
-    assert typed == ['telescope.org password for demo: ']
+    assert typed == [f'Password of demo on {simulator.url}: ']     # not "telescope.org"
     assert memory_keyring.passwords[(KEYRING_SERVICE, 'demo')] == SECRET
 
 
@@ -536,13 +595,12 @@ def test_python_m_entry_point_and_usage_status():
 
 def test_simulate_serves_until_ctrl_c(tmp_path, monkeypatch):
     process = subprocess.Popen(
-        [sys.executable, '-m', 'telescope_query', 'simulate', '--port', '0',
+        [sys.executable, '-m', 'telescope_query', 'simulate', '--port', '0', '-q',
          '--accounts', 'carol:Carol-pw-1', '--requests', '12', '--size', '16'],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        line = process.stdout.readline()
-        assert line.startswith('Simulator of telescope.org serving http://127.0.0.1:')
-        url = line.split()[-1]
+        url = process.stdout.readline().strip()
+        assert url.startswith('http://127.0.0.1:') and url.endswith('/')
         client = TelescopeClass()
         client.cache_location = tmp_path
         monkeypatch.setenv('TELESCOPE_QUERY_SERVER', url)
@@ -550,7 +608,9 @@ def test_simulate_serves_until_ctrl_c(tmp_path, monkeypatch):
         assert len(client.get_requests()) == 12
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=30) == 0
-        assert 'Stopped.' in process.stderr.read()
+        err = process.stderr.read()
+        assert f'--server {url}' in err and 'Stopped.' in err
+        assert 'POST' not in err                # -q: no log line per request
     finally:
         if process.poll() is None:
             process.kill()
@@ -612,7 +672,8 @@ def test_requests_details_join_the_views(cli, as_demo, api):
     records = result.json()
     assert records and all(r['telescope'] in ('COAST', 'PIRATE') and r['exposure']
                            and r['jid'] is None for r in records)
-    assert f"Opening the view of each of the {len(records)} requests" in result.err
+    assert (f"--details opens the view of each of the {len(records)} requests: up to "
+            f"{len(records)} pages" in result.err)
 
 
 def test_download_flat_fielded(cli, as_demo, api, tmp_path):
@@ -635,6 +696,26 @@ def test_check_site_reports_every_fact(cli, as_demo, tmp_path):
     assert capture.is_file()
 
 
+# ------------------------------------------------------------------ words
+
+JARGON = re.compile(r"\b(?:ERR|OK)_[A-Z_]+\b|basket|view is empty|"
+                    r"(?<!astroquery:)telescope\.org(?!/)", re.IGNORECASE)
+
+
+@pytest.mark.parametrize('argv', [
+    ['folders'], ['-v', 'requests', '--limit', '2', '--details'],
+    ['jobs', '--since', '2000-01-01', '--details'], ['show', 'R706248', 'R999', 'J1'],
+    ['download', 'J999999999'], ['submit', '20:00:00 +40:00:00', '--dry-run'],
+    ['requests', '--folder', 'Nowhere'], ['logout'], ['--user', 'nobody', 'folders'],
+    ['login', '--user', 'demo'], ['requests', '--sort', 'completion', '--details', '-q'],
+], ids=' '.join)
+def test_what_the_command_line_prints_has_no_jargon(cli, as_demo, argv):
+    """No protocol tokens or internal words, and the server is not called
+    "telescope.org" when it is the simulator (the keyring's service name aside)."""
+    result = cli(*argv)
+    assert not JARGON.findall(result.out + result.err), result.out + result.err
+
+
 # --- frames ready for science: times --------------------------------------------------
 
 def test_times_of_a_jobs_frames(cli, as_demo, api):
@@ -651,4 +732,6 @@ def test_times_of_a_jobs_frames(cli, as_demo, api):
                    'csv')
     assert with_bjd.status == 0 and 'bjd_tdb' in with_bjd.out.splitlines()[0]
     bad = cli('times', str(jid), '--target', 'Vega')
-    assert bad.status != 0 and 'target must be a SkyCoord or a coordinate string' in bad.err
+    assert bad.status == 2 and '--target must be a SkyCoord or a coordinate string' in bad.err
+    wrong_kind = cli('times', f'R{jid}')
+    assert wrong_kind.status == 2 and 'R' in wrong_kind.err

@@ -122,3 +122,16 @@ def test_demo_without_matplotlib_still_finishes(isolated, tmp_path, capsys, monk
     assert result.png is None and result.cube.is_file()
     assert 'No preview: preview() needs matplotlib' in out
     assert result.rid is not None
+
+
+def test_demo_options(isolated, tmp_path, capsys):
+    """--dir, --requests, --size and -v each change what the demo does."""
+    folder = tmp_path / 'tour'
+    assert main(['demo', '-v', '--dir', str(folder), '--requests', '60', '--size', '24']) == 0
+    out, err = capsys.readouterr()
+    assert 'holding 60 requests and 24x24-pixel images' in out
+    assert 'The account has 60 requests' in out
+    (cube,) = folder.glob('*.fits')
+    with fits.open(cube) as hdul:
+        assert hdul[0].data.shape == (3, 24, 24)
+    assert "INFO: Logged in to http://127.0.0.1:" in err       # -v: the client says more

@@ -83,7 +83,8 @@ def test_processed_names(telescope, simulator, quick, tmp_path):
         served_bytes(simulator, jid, 'zip', processed=True)
 
 
-def test_path_is_made_and_an_existing_file_is_replaced(telescope, simulator, quick, tmp_path):
+def test_path_is_made_and_a_foreign_file_is_replaced_only_when_asked(telescope, simulator,
+                                                                     quick, tmp_path):
     jid = demo_jids(simulator)[10]
     out = tmp_path / 'new' / 'deeper'
     (tmp_path / 'new').mkdir()
@@ -92,6 +93,9 @@ def test_path_is_made_and_an_existing_file_is_replaced(telescope, simulator, qui
     target.unlink()                       # a new file, not an edit of the old one
     target.write_bytes(b'an older, broken copy')
     manifest = telescope.download_data(jid, path=out)
+    assert manifest['status'][0] == 'SKIPPED' and 'overwrite=True' in manifest['message'][0]
+    assert target.read_bytes() == b'an older, broken copy'
+    manifest = telescope.download_data(jid, path=out, overwrite=True)
     assert manifest['status'][0] == 'CACHED'
     assert target.read_bytes() == served_bytes(simulator, jid)
 
@@ -141,34 +145,6 @@ def test_files_have_the_mode_the_umask_gives(telescope, simulator, quick, tmp_pa
     assert stat.S_IMODE(cached_zip.stat().st_mode) == 0o666 & ~mask
 
 
-def test_the_downloaded_file_shares_its_storage_with_the_cache(telescope, simulator, quick,
-                                                               tmp_path):
-    """docs/downloading.rst: a hard link, so an edit in place reaches the cached copy;
-    the next get_images finds it changed (mtime, then CRC-32) and fetches a fresh,
-    correct product, even when the cached file was trusted without reading it."""
-    jid = demo_jids(simulator)[14]
-    manifest = telescope.download_data(jid, path=tmp_path / 'out')
-    local = Path(manifest['local_path'][0])
-    cached = cache.cached_path(telescope, Product(jid))
-    assert os.path.samefile(local, cached)
-    before = local.stat()                      # a day later: the record is trusted
-    os.utime(local, ns=(before.st_atime_ns, before.st_mtime_ns - 10**10))
-    telescope.get_images(jid)[0].close()
-    simulator.counters.reset()
-    telescope.get_images(jid)[0].close()
-    assert simulator.counters.total() == 0
-    with open(local, 'r+b') as edited:        # in place, as fits.open(mode='update') does
-        edited.seek(-100, 2)
-        edited.write(b'x' * 50)
-    hdul, = telescope.get_images(jid)
-    assert simulator.counters[DOWNLOAD] == 1
-    with fits.open(simulator.products.path(simulator.archive.job(jid), 'cube')) as original:
-        assert np.array_equal(hdul[0].data, original[0].data)
-    hdul.close()
-    assert cached.read_bytes() == served_bytes(simulator, jid)
-    assert not os.path.samefile(local, cached)  # the user's edited file stays the user's
-
-
 @pytest.mark.parametrize('kwargs, error, word', [
     ({'path': 42}, TypeError, 'path'),
     ({'cube': 'no'}, TypeError, 'cube'),
@@ -185,4 +161,13 @@ def test_path_that_is_a_file(telescope, simulator, quick, tmp_path):
     a_file.write_text('hello')
     with pytest.raises(ValueError, match='path must be a folder'):
         telescope.download_data(demo_jids(simulator)[0], path=a_file)
+    assert simulator.counters.total() == 0
+
+
+def test_path_below_a_file_is_refused_before_any_request(telescope, simulator, quick,
+                                                         tmp_path):
+    a_file = tmp_path / 'file.txt'
+    a_file.write_text('hello')
+    with pytest.raises(ValueError, match=f"path must be a folder, but '{a_file}' is a file"):
+        telescope.download_data(demo_jids(simulator)[0], path=a_file / 'images')
     assert simulator.counters.total() == 0

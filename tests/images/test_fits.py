@@ -230,3 +230,87 @@ def test_open_product_clear_errors(tmp_path):
         products.open_product(zip_bytes({'readme.txt': b'hello'}))
     with pytest.raises(ProductFormatError, match='not a valid zip'):
         products.open_product(zip_bytes({'B.fits': plane_bytes('B')})[:40])
+
+
+# --- zip bombs, and zips checked by streaming --------------------------------------------
+
+def _set_declared_size(data: bytes, name: str, size: int) -> bytes:
+    """The zip with ``name``'s uncompressed size, as its central directory declares
+    it, set to ``size`` (the bytes themselves unchanged)."""
+    raw = bytearray(data)
+    at = raw.index(b'PK\x01\x02')
+    while True:
+        name_length = int.from_bytes(raw[at + 28:at + 30], 'little')
+        if raw[at + 46:at + 46 + name_length] == name.encode():
+            raw[at + 24:at + 28] = size.to_bytes(4, 'little')
+            return bytes(raw)
+        at = raw.index(b'PK\x01\x02', at + 46)
+
+
+def test_zip_bomb_of_many_members_is_refused(tmp_path):
+    members = {f'{i}.fits': plane_bytes('B', size=4) for i in range(products.ZIP_MAX_MEMBERS + 1)}
+    with pytest.raises(ProductFormatError, match='zip bomb.*files'):
+        products.check_product(write(tmp_path, 'z.zip', zip_bytes(members)))
+    with pytest.raises(ProductFormatError, match='zip bomb'):
+        products.open_product(zip_bytes(members))
+
+
+def test_zip_bomb_of_a_high_ratio_is_refused(tmp_path):
+    """A member of zeros that deflates 1000 times: refused before it is read."""
+    zeros = b'SIMPLE  =' + bytes(8 << 20)
+    with pytest.raises(ProductFormatError, match='zip bomb.*times'):
+        products.check_product(write(tmp_path, 'z.zip', zip_bytes({'B.fits': zeros})))
+
+
+def test_zip_bomb_of_a_huge_declared_size_is_refused(tmp_path):
+    raw = _set_declared_size(zip_bytes({'B.fits': plane_bytes('B')}), 'B.fits', 3 << 30)
+    with pytest.raises(ProductFormatError, match='zip bomb.*uncompressed'):
+        products.check_product(write(tmp_path, 'z.zip', raw))
+
+
+@pytest.mark.parametrize('change', [-100, +100])
+def test_zip_member_whose_declared_size_is_not_its_own_is_refused(tmp_path, change):
+    data = plane_bytes('B')
+    raw = _set_declared_size(zip_bytes({'B.fits': data}), 'B.fits', len(data) + change)
+    with pytest.raises(ProductFormatError, match='not a valid zip|declares'):
+        products.check_product(write(tmp_path, 'z.zip', raw))
+
+
+def test_zip_inside_a_zip_is_refused(tmp_path):
+    inner = zip_bytes({'B.fits': plane_bytes('B')})
+    raw = zip_bytes({'V.fits': plane_bytes('V'), 'more.zip': inner})
+    with pytest.raises(ProductFormatError, match='itself a zip'):
+        products.check_product(write(tmp_path, 'z.zip', raw))
+
+
+def test_zip_product_is_checked_in_bounded_memory(tmp_path):
+    """A 48 MB FITS member is streamed, never read whole: the check's peak of
+    Python memory stays a few MB."""
+    import tracemalloc
+    plane = np.random.default_rng(1).integers(0, 60000, (3, 2048, 4096), dtype=np.uint16)
+    buffer = io.BytesIO()
+    fits.PrimaryHDU(plane).writeto(buffer)
+    path = tmp_path / 'big.zip'
+    with zipfile.ZipFile(path, 'w', zipfile.ZIP_STORED) as archive:
+        archive.writestr('B.fits', buffer.getvalue())
+    del plane, buffer
+    tracemalloc.start()
+    try:
+        assert products.check_product(path, 'zip') == 'zip'
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 8 << 20, f'{peak / 2**20:.0f} MiB of memory for a 48 MiB member'
+
+
+def test_whole_product_has_nothing_after_its_end(tmp_path):
+    """For a download whose length nobody announced, bytes after the FITS file's
+    last HDU or after the zip's end record are refused; a whole one passes."""
+    cube = cube_bytes()
+    archive = zip_bytes({f'{f}.fits': plane_bytes(f) for f in 'BVR'})
+    assert products.check_product(write(tmp_path, 'c.fits', cube), whole=True) == 'fits'
+    assert products.check_product(write(tmp_path, 'z.zip', archive), whole=True) == 'zip'
+    with pytest.raises(ProductFormatError, match='after its last FITS HDU'):
+        products.check_product(write(tmp_path, 'c2.fits', cube + bytes(2880)), whole=True)
+    with pytest.raises(ProductFormatError, match='after the end of the zip'):
+        products.check_product(write(tmp_path, 'z2.zip', archive + b'junk'), whole=True)

@@ -190,7 +190,7 @@ def test_progress_is_quiet_when_nobody_watches(telescope, simulator, quick, caps
 
 def test_progress_shows_jobs_states_and_bytes(telescope, simulator, quick, capsys,
                                               monkeypatch):
-    monkeypatch.setattr(progress, 'progress_wanted', lambda show: show)
+    monkeypatch.setattr(progress, 'progress_style', lambda show: 'terminal' if show else None)
     telescope.get_images(demo_jids(simulator)[12:14], show_progress=True)
     err = capsys.readouterr().err
     assert 'products' in err and 'download' in err

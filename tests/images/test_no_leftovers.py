@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from telescope_query import conf
-from telescope_query.images import cache, staging, transfer
+from telescope_query import conf, files
+from telescope_query.images import cache, placing, staging, transfer
 from telescope_query.images.product import Product
 
 from helpers import DOWNLOAD, demo_jids
@@ -28,7 +28,10 @@ def listing(folder):
 
 
 def cache_listing(client):
-    return listing(client.product_cache)
+    """The cache's products and their records (not the records of placed files,
+    ``placed/``, nor the record of uses, ``usage.json``)."""
+    return [name for name in listing(client.product_cache)
+            if name.startswith(('raw/', 'processed/'))]
 
 
 def cached(*names):
@@ -37,8 +40,8 @@ def cached(*names):
 
 
 def test_the_same_job_twice_into_the_same_folder(telescope, simulator, quick, tmp_path):
-    """The second placing is onto a hard link of the same cached file: a rename
-    of two links of one file does nothing, and its temporary must still go."""
+    """The second placing finds the file it wrote, unchanged: nothing to write,
+    and no temporary stays."""
     jid = demo_jids(simulator)[13]
     out = tmp_path / 'out'
     first = telescope.download_data([jid], path=out)
@@ -64,23 +67,29 @@ def test_the_same_job_twice_with_the_legacy_call(login_as, simulator, quick, tmp
         assert cache_listing(telescope) == cached(f'{jid}_flat.fits')
 
 
-def test_placing_without_hard_links(telescope, simulator, quick, tmp_path, monkeypatch):
-    """A file system without links: a copy under a temporary name, renamed."""
+def test_placing_where_no_clone_is_made(telescope, simulator, quick, tmp_path, monkeypatch):
+    """A file system without clones nor in-kernel copies: a plain copy under a
+    temporary name, renamed."""
     jid = demo_jids(simulator)[14]
-    monkeypatch.setattr(cache.os, 'link', _raise(OSError('links not supported')))
+    monkeypatch.setattr(files, '_clone', lambda source, target: False)
+    monkeypatch.setattr(files.os, 'copy_file_range', _raise(OSError(18, 'cross-device')),
+                        raising=False)
     for _ in range(2):
         manifest = telescope.download_data([jid], path=tmp_path / 'out')
         assert manifest['status'][0] in ('COMPLETE', 'CACHED')
         assert listing(tmp_path / 'out') == [f'{jid}.fits']
         assert cache_listing(telescope) == cached(f'{jid}.fits')
+    assert (tmp_path / 'out' / f'{jid}.fits').read_bytes() == \
+        cache.cached_path(telescope, Product(jid)).read_bytes()
 
 
-def test_an_older_file_of_the_same_name_is_replaced(telescope, simulator, quick, tmp_path):
+def test_an_older_file_of_the_same_name_is_replaced_when_asked(telescope, simulator, quick,
+                                                               tmp_path):
     jid = demo_jids(simulator)[14]
     out = tmp_path / 'out'
     out.mkdir()
     (out / f'{jid}.fits').write_bytes(b'an older copy')
-    manifest = telescope.download_data([jid], path=out)
+    manifest = telescope.download_data([jid], path=out, overwrite=True)
     assert manifest['status'][0] == 'COMPLETE'
     assert listing(out) == [f'{jid}.fits']
     assert (out / f'{jid}.fits').read_bytes() != b'an older copy'
@@ -113,18 +122,19 @@ def test_a_product_that_never_becomes_ready(telescope, simulator, quick, tmp_pat
     assert listing(tmp_path / 'out') == [] and cache_listing(telescope) == []
 
 
-@pytest.mark.parametrize('step', ['link', 'replace'])
+@pytest.mark.parametrize('step', ['copy', 'replace'])
 def test_an_error_while_placing(telescope, simulator, quick, tmp_path, monkeypatch, step):
     jid = demo_jids(simulator)[16]
     out = tmp_path / 'out'
     telescope.get_images(jid, show_progress=False)[0].close()
-    if step == 'link':    # no link, and the copy fails too (a full disk)
-        monkeypatch.setattr(cache.os, 'link', _raise(OSError('no links')))
-        monkeypatch.setattr(cache.shutil, 'copyfile', _raise(OSError('disk full')))
+    if step == 'copy':    # the copy fails (a full disk)
+        monkeypatch.setattr(placing, 'clone_or_copy', _raise(OSError(28, 'disk full')))
     else:
-        monkeypatch.setattr(cache.os, 'replace', _raise(OSError('read-only folder')))
+        monkeypatch.setattr(placing.os, 'link', _raise(OSError(1, 'no links')))
+        monkeypatch.setattr(placing.os, 'replace', _raise(OSError(30, 'read-only folder')))
     manifest = telescope.download_data([jid], path=out)
-    assert manifest['status'][0] == 'ERROR' and 'could not be put' in manifest['message'][0]
+    assert manifest['status'][0] == 'ERROR' and 'could not write' in manifest['message'][0]
+    assert f'{jid}.fits' in manifest['message'][0] and f'job {jid}' in manifest['message'][0]
     assert listing(out) == []
     assert cache_listing(telescope) == cached(f'{jid}.fits')
 
@@ -135,7 +145,7 @@ def test_an_interruption_while_placing(telescope, simulator, quick, tmp_path, mo
     out = tmp_path / 'out'
     telescope.get_images(jid, show_progress=False)[0].close()
     with monkeypatch.context() as patch, pytest.raises(KeyboardInterrupt):
-        patch.setattr(cache.os, 'replace', _raise(KeyboardInterrupt()))
+        patch.setattr(placing.os, 'link', _raise(KeyboardInterrupt()))
         telescope.download_data([jid], path=out)
     assert listing(out) == []
     assert cache_listing(telescope) == cached(f'{jid}.fits')
@@ -163,7 +173,7 @@ def test_an_existing_target_that_is_the_cached_file_itself(telescope, simulator,
     """Placing into the cache's own folder: the file is already there."""
     jid = demo_jids(simulator)[13]
     fetched = staging.fetch_one(telescope, Product(jid))
-    assert cache.place(fetched, fetched.path.parent) == fetched.path
+    assert placing.place(fetched, fetched.path.parent) == fetched.path
     assert cache_listing(telescope) == cached(f'{jid}.fits')
 
 

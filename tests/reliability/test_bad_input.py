@@ -213,6 +213,9 @@ BAD_USERNAME = Bad((12, math.nan, True, ['demo'], b'demo', object()))
 BAD_PASSWORD = Bad(('', 12, math.nan, True, ['demo'], b'demo', object()))
 BAD_CONFIG = Bad((12, math.nan, True, ['telescope.ini'], object()))
 BAD_PATH = Bad((None, 12, math.nan, True, ['files'], object()))
+# Folder names no file system takes, checked before it is asked anything.
+BAD_FOLDER_NAME = Bad(('files\x00', '\x00', '', '   ', b'files'))
+BAD_POSITIVE = Bad((0, -1, math.nan, math.inf, -math.inf, '8', True, None, [8.0]))
 
 BAD_EPOCH_SECONDS = Bad((*NON_FINITE, 1e20, -1e20, 10 ** 30, '1700000000', True, [1.0],
                          0, 7e8),                 # before the site (1993-12-01)
@@ -314,7 +317,22 @@ CASES = [
          lambda c, v, p: c.download_data(v, path=p, show_progress=False)),
     Case('download_data', 'path', BAD_PATH, lambda c, v, p: c.download_data(1, path=v)),
     Case('download_data', 'cube', NOT_A_FLAG, lambda c, v, p: c.download_data(1, path=p, cube=v)),
+    Case('get_images', 'cache', NOT_A_FLAG, lambda c, v, p: c.get_images(1, cache=v)),
+    Case('download_data', 'path', BAD_FOLDER_NAME,
+         lambda c, v, p: c.download_data(1, path=v)),
+    Case('download_data', 'overwrite', NOT_A_FLAG,
+         lambda c, v, p: c.download_data(1, path=p, overwrite=v)),
+    Case('download_data', 'cache', NOT_A_FLAG,
+         lambda c, v, p: c.download_data(1, path=p, cache=v)),
     Case('preview', 'jid_or_hdul', BAD_ID, lambda c, v, p: c.preview(v)),
+    Case('preview', 'q', BAD_POSITIVE, lambda c, v, p: c.preview(1, q=v)),
+    Case('preview', 'stretch', BAD_POSITIVE, lambda c, v, p: c.preview(1, stretch=v)),
+    Case('preview', 'crop_overscan', NOT_A_FLAG, lambda c, v, p: c.preview(1, crop_overscan=v)),
+    Case('preview', 'title', Bad((12, b'title', ['a'])), lambda c, v, p: c.preview(1, title=v)),
+    Case('preview', 'figsize', Bad(((-1, 4), (4,), 'big', (math.nan, 4))),
+         lambda c, v, p: c.preview(1, figsize=v)),
+    Case('clear_cache', 'products', NOT_A_FLAG, lambda c, v, p: c.clear_cache(products=v)),
+    Case('clear_cache', 'records', NOT_A_FLAG, lambda c, v, p: c.clear_cache(records=v)),
     Case('get_images', 'wcs', NOT_A_FLAG, lambda c, v, p: c.get_images(1, wcs=v)),
     Case('add_wcs', 'path_or_hdul', BAD_PATH | Bad(('',)), lambda c, v, p: c.add_wcs(v)),
     Case('add_wcs', 'telescope', BAD_TELESCOPE.without(lambda v: v is not None),

@@ -103,21 +103,28 @@ def test_hostile_zip_read_by_the_product_functions_writes_nothing(tmp_path, monk
 
 @pytest.fixture
 def replaced_product(hostile_proxy, simulator):
-    """``replaced_product(body, *, length=True)``: the proxy serves ``body`` as
-    every product download, and the image engine announces its length."""
+    """``replaced_product(body, *, length=True, announced=None)``: the proxy serves
+    ``body`` as every product download, and the image engine announces its length
+    (``announced``: another; ``announced=False``: none). A callable ``body`` is
+    called for each download (a fresh iterator each time)."""
     def make(body, *, length=True, announced=None):
         size = len(body) if announced is None else announced
 
         def handler(request, forward):
             if request.path.endswith(DOWNLOAD):
-                chunks = body if not isinstance(body, (bytes, bytearray)) else [bytes(body)]
+                chunks = (body() if callable(body) else body
+                          if not isinstance(body, (bytes, bytearray)) else [bytes(body)])
                 return hostile_proxy_respond(200, [('Content-Type', 'application/zip')],
                                              chunks, length=length, size=size)
             status, headers, content = forward()
             if request.form.get('request') == POLL:
                 answer = json.loads(content)
                 if answer.get('status') == 'READY':
-                    answer['data']['fitssize'] = answer['data']['fitsbzsize'] = str(size)
+                    for key in ('fitssize', 'fitsbzsize'):
+                        if size is False:
+                            answer['data'].pop(key, None)
+                        else:
+                            answer['data'][key] = str(size)
                     content = json.dumps(answer).encode()
             return proxy.respond(status, headers, content)
 
@@ -212,6 +219,79 @@ def test_bytes_beyond_content_length_are_never_taken(make_client, simulator, rep
     table = client.download_data(jid, path=tmp_path / 'files', cube=False, show_progress=False)
     assert list(table['status']) == ['COMPLETE'], list(table['message'])
     assert (tmp_path / 'files' / f'{jid}.zip').read_bytes() == data
+
+
+# --- zip bombs, and products of no announced length ------------------------------------------
+
+def _bomb(kind: str) -> bytes:
+    """A zip product that would blow up once uncompressed, or one inside another."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, 'w', zipfile.ZIP_DEFLATED) as archive:
+        if kind == 'high ratio':
+            archive.writestr('B.fits', b'SIMPLE  =' + bytes(32 << 20))
+        elif kind == 'many members':
+            for index in range(products.ZIP_MAX_MEMBERS + 1):
+                archive.writestr(f'{index}.fits', fits_bytes('B'))
+        else:
+            inner = io.BytesIO()
+            with zipfile.ZipFile(inner, 'w') as nested:
+                nested.writestr('B.fits', fits_bytes('B'))
+            archive.writestr('B.zip', inner.getvalue())
+            archive.writestr('V.fits', fits_bytes('V'))
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize('kind', ['high ratio', 'many members', 'nested'])
+def test_zip_bomb_served_as_a_product_is_refused(kind, make_client, simulator,
+                                                 replaced_product, tmp_path):
+    """A zip bomb as a job's product: refused with a clear error (checked by
+    streaming, in bounded memory), fetched once more as any corrupt product,
+    and nothing kept in the cache or the folder."""
+    jid = demo_jids(simulator)[36]
+    replaced_product(_bomb(kind))
+    client = make_client(cache=tmp_path / 'cache')
+    table = client.download_data(jid, path=tmp_path / 'files', cube=False, show_progress=False)
+    assert list(table['status']) == ['ERROR']
+    assert ('zip bomb' if kind != 'nested' else 'itself a zip') in table['message'][0]
+    assert not cache_problems(tmp_path / 'cache')
+    assert not list((tmp_path / 'cache').rglob(f'{jid}.zip'))
+    assert not list((tmp_path / 'files').iterdir())
+
+
+@pytest.mark.parametrize('what', ['the product', 'trailing junk', 'a cut product',
+                                  'an endless body'])
+def test_product_of_no_announced_length_must_be_whole_and_bounded(
+        what, make_client, simulator, replaced_product, tmp_path, monkeypatch):
+    """No Content-Length and no size from the image engine: the body's end is all
+    that says where the product ends. It must be exactly a whole FITS file
+    (nothing after its last HDU) and at most resume.UNANNOUNCED_LIMIT bytes
+    (1 GiB; 1 MiB in this test), else a DownloadError and nothing kept."""
+    from telescope_query.images import resume
+    monkeypatch.setattr(resume, 'UNANNOUNCED_LIMIT', 1 << 20)
+    jid = demo_jids(simulator)[37]
+    clean = make_client(cache=tmp_path / 'clean')
+    clean.get_images(jid, show_progress=False)[0].close()
+    real = next((tmp_path / 'clean').rglob(f'{jid}.fits')).read_bytes()
+    chunks = {'the product': lambda: iter([real]),
+              'trailing junk': lambda: iter([real, bytes(2880)]),
+              'a cut product': lambda: iter([real[:-2880]]),
+              'an endless body': lambda: _endless(real, 64 << 20)}[what]
+    # Iterators: werkzeug adds no Content-Length to them.
+    proxy = replaced_product(chunks, length=False, announced=False)
+    client = make_client(cache=tmp_path / 'cache')
+    table = client.download_data(jid, path=tmp_path / 'files', show_progress=False)
+    if what == 'the product':
+        assert list(table['status']) == ['COMPLETE']
+        assert (tmp_path / 'files' / f'{jid}.fits').read_bytes() == real
+        return
+    assert list(table['status']) == ['ERROR']
+    message = table['message'][0]
+    assert {'trailing junk': 'not a whole product', 'a cut product': 'truncated',
+            'an endless body': 'announces no size'}[what] in message
+    if what == 'an endless body':
+        assert proxy.sent < 16 << 20
+    assert not cache_problems(tmp_path / 'cache')
+    assert not list((tmp_path / 'files').iterdir())
 
 
 # --- broken FITS headers ---------------------------------------------------------------------

@@ -142,3 +142,15 @@ def test_the_recorded_answers_of_the_live_site_replay(tmp_path, monkeypatch, cli
         with pytest.raises(DownloadError, match='404'):
             client.get_images(369256, cube=False, show_progress=False)
         assert 'api-user.php/0-is-job-ready' in replay.calls
+
+
+@pytest.mark.parametrize('where, message', [
+    ('missing/site.json', "capture: the folder '.*missing' does not exist"),
+    ('.', 'capture must be a file name, but .* is a folder'),
+])
+def test_a_capture_that_cannot_be_written_is_refused_before_any_call(
+        telescope, simulator, tmp_path, where, message):
+    simulator.counters.reset()
+    with pytest.raises(ValueError, match=message):
+        telescope.check_site(capture=tmp_path / where)
+    assert simulator.counters.total() == 0

@@ -1,0 +1,177 @@
+"""Products put into the user's folder, as files that are the user's from then on.
+
+`place` puts a verified product into a folder under its file name: a reflink
+or a copy of the cached file (`telescope_query.files.clone_or_copy`), never
+a hard link, so that the user's file and the cache never share storage;
+written under a temporary name and renamed into place (complete or absent).
+
+A file already there is the user's unless this package wrote it and nobody
+changed it since. `Ledger` keeps a record of each file written (its path,
+size, CRC-32, ``st_mtime_ns`` and inode) in the product cache's folder; a
+file that still matches its record (its stat, else its CRC-32) may be
+replaced. A file holding the product's exact bytes is left as it is. Any
+other is `NotOurs`, unless the caller says ``overwrite``. Files only, no HTTP.
+"""
+from __future__ import annotations
+
+import errno
+import hashlib
+import json
+import os
+import stat as stat_module
+from pathlib import Path
+from typing import Any
+
+from ..files import clone_or_copy, write_atomically
+from .cache import file_crc, remove_stale_temporaries, temporary_beside, trusted_stat
+from .product import Fetched
+
+__all__ = ['place', 'NotOurs', 'Ledger', 'LEDGER_FOLDER']
+
+#: The ledger's folder in an account's product cache folder.
+LEDGER_FOLDER = 'placed'
+
+
+class NotOurs(FileExistsError):
+    """A file of the target's name that this package did not write, or that was
+    changed since it wrote it: left as it is."""
+
+
+class Ledger:
+    """Records of the files `place` wrote, one small JSON file per target path.
+
+    Parameters
+    ----------
+    folder : path-like
+        Where the records live (``<product cache>/placed``).
+    """
+
+    def __init__(self, folder: str | os.PathLike) -> None:
+        self.folder = Path(folder)
+
+    @staticmethod
+    def key(target: Path) -> str:
+        """The target's path as recorded: absolute, its folder's links resolved."""
+        return os.path.join(os.path.realpath(target.parent), target.name)
+
+    def _file(self, target: Path) -> Path:
+        digest = hashlib.sha256(self.key(target).encode('utf-8', 'surrogateescape'))
+        return self.folder / f'{digest.hexdigest()[:32]}.json'
+
+    def get(self, target: Path) -> tuple[dict[str, Any], int] | None:
+        """The record of ``target`` and when it was written (``st_mtime_ns``), or None."""
+        try:
+            with open(self._file(target), 'rb') as handle:
+                record = json.loads(handle.read().decode('utf-8'))
+                written_ns = os.fstat(handle.fileno()).st_mtime_ns
+        except (OSError, ValueError):
+            return None
+        if not isinstance(record, dict) or record.get('path') != self.key(target):
+            return None
+        return record, written_ns
+
+    def note(self, target: Path, fetched: Fetched) -> None:
+        """Record that ``target`` now holds the bytes of ``fetched``, written here."""
+        stat = os.stat(target)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        write_atomically(self._file(target), json.dumps({
+            'path': self.key(target), 'jid': fetched.product.jid,
+            'product': fetched.product.label, 'size': fetched.size, 'crc32': fetched.crc,
+            'mtime_ns': stat.st_mtime_ns, 'inode': stat.st_ino}))
+
+
+def _existing(target: Path, fetched: Fetched, ledger: Ledger) -> str:
+    """What is at ``target``: ``'absent'``; ``'same'`` (the product's bytes
+    already); ``'ours'`` (written by `place` and unchanged since); ``'foreign'``."""
+    try:
+        stat = os.lstat(target)
+    except FileNotFoundError:
+        return 'absent'
+    if not stat_module.S_ISREG(stat.st_mode):
+        return 'foreign'                      # a link, a folder...: never written here
+    product = (fetched.size, fetched.crc)
+    noted = ledger.get(target)
+    record = (int(noted[0].get('size', -1)), int(noted[0].get('crc32', -1))) if noted else None
+    if noted is not None and trusted_stat(noted[0], stat, noted[1]):
+        return 'same' if record == product else 'ours'
+    if stat.st_size not in (fetched.size, record and record[0]):
+        return 'foreign'
+    try:
+        found = file_crc(target)
+    except OSError:
+        return 'foreign'
+    if found == product:
+        return 'same'
+    return 'ours' if found == record else 'foreign'
+
+
+def place(fetched: Fetched, folder: str | os.PathLike, name: str | None = None, *,
+          overwrite: bool = False, ledger: Ledger | None = None, tidy: bool = True) -> Path:
+    """Put a verified product into ``folder`` under its file name (or ``name``).
+
+    Parameters
+    ----------
+    fetched : `~telescope_query.images.product.Fetched`
+        The verified product.
+    folder : path-like
+        An existing folder.
+    name : str, optional
+        The file name; the product's by default.
+    overwrite : bool, optional
+        Replace a file of that name even when this package did not write it,
+        or it was changed since.
+    ledger : `Ledger`, optional
+        The records of the files written; by default those of the product
+        cache that holds ``fetched``.
+    tidy : bool, optional
+        First remove temporaries of that name left by a killed process (a
+        caller that tidied the whole folder already passes False).
+
+    Returns
+    -------
+    `~pathlib.Path`
+        The file.
+
+    Raises
+    ------
+    NotOurs
+        A file of that name is there that this package did not write, or
+        that was changed since: it is left as it is.
+    OSError
+        The file could not be written (nothing is left half-written).
+    """
+    target = Path(folder) / (name or fetched.product.file_name)
+    if ledger is None:
+        ledger = Ledger(fetched.path.parent.parent / LEDGER_FOLDER)
+    if tidy:
+        remove_stale_temporaries(target.parent, lambda found: found == target.name)
+    state = _existing(target, fetched, ledger)
+    if state == 'foreign' and not overwrite:
+        raise NotOurs(errno.EEXIST, "a file of that name is there that telescope_query did "
+                      "not write (or that was changed since): it is left as it is; "
+                      "overwrite=True replaces it", os.fspath(target))
+    if state != 'same':
+        with temporary_beside(target) as temporary:
+            clone_or_copy(fetched.path, temporary)
+            if state == 'absent':
+                _put_new(temporary, target, overwrite)
+            else:
+                os.replace(temporary, target)
+    ledger.note(target, fetched)
+    return target
+
+
+def _put_new(temporary: Path, target: Path, overwrite: bool) -> None:
+    """Rename ``temporary`` to ``target``, which was absent: never over a file
+    that appeared meanwhile (a hard link fails if the name is taken; the
+    temporary's own name then goes), unless ``overwrite``."""
+    try:
+        os.link(temporary, target)
+    except FileExistsError:
+        if not overwrite:
+            raise NotOurs(errno.EEXIST, "a file of that name appeared while the product "
+                          "was written: it is left as it is; overwrite=True replaces it",
+                          os.fspath(target)) from None
+        os.replace(temporary, target)
+    except OSError:                           # no hard links on this file system
+        os.replace(temporary, target)
