@@ -75,6 +75,7 @@ from .exceptions import (LoginError, RemoteServiceError,  # noqa: E402
                          NoSuchRequestError, NoSuchJobError,
                          ProductNotReadyError, SubmissionError, QueueFullError,
                          DownloadError)
+from .exceptions import PlateSolveError  # noqa: E402
 from .submit.target import LowAltitudeWarning  # noqa: E402
 from .core import Telescope, TelescopeClass  # noqa: E402
 
@@ -82,3 +83,4 @@ __all__ = ['Telescope', 'TelescopeClass', 'Conf', 'conf', '__version__',
            'LoginError', 'RemoteServiceError', 'NoSuchRequestError',
            'NoSuchJobError', 'ProductNotReadyError', 'SubmissionError',
            'QueueFullError', 'DownloadError', 'LowAltitudeWarning']
+__all__ += ['PlateSolveError']

@@ -537,3 +537,62 @@ def output_file(value: Any, name: str) -> Path:
     if not parent.is_dir():
         raise ValueError(f"{name}: the folder {os.fspath(parent)!r} does not exist")
     return file
+
+
+# --- frames: add_wcs, solve_wcs, frame_times ------------------------------------------
+
+def product_source(value: Any, name: str) -> Any:
+    """A product given as a file name (str or path-like) or an open
+    `~astropy.io.fits.HDUList`; anything else is refused."""
+    import os
+    from astropy.io import fits
+    if isinstance(value, fits.HDUList):
+        return value
+    if isinstance(value, (str, os.PathLike)) and os.fspath(value):
+        return value
+    raise TypeError(f"{name} must be a file name (str or path-like) or an HDUList, got "
+                    f"{type(value).__name__} {_shorten(value)}")
+
+
+def optional_telescope(value: Any, name: str = 'telescope') -> str | None:
+    """None, or one of the telescopes that take requests -> ``'COAST'``/``'PIRATE'``."""
+    return None if value is None else telescope(value, name)
+
+
+def sky_target(value: Any, name: str = 'target') -> Any:
+    """None, a `~astropy.coordinates.SkyCoord` (one position), or a coordinate
+    string (RA in hours, Dec in degrees) -> a SkyCoord. No name lookup: that
+    would need the network."""
+    if value is None:
+        return None
+    from astropy.coordinates import SkyCoord
+    if isinstance(value, SkyCoord):
+        if not value.isscalar:
+            raise ValueError(f"{name} must be one position, got {len(value)}")
+        return value
+    if isinstance(value, str):
+        try:
+            return SkyCoord(value, unit=(u.hourangle, u.deg))
+        except ValueError:
+            pass
+    raise ValueError(f"{name} must be a SkyCoord or a coordinate string such as "
+                     f"'19:19:02.60 +41:06:34.24', got {_shorten(value)}")
+
+
+def hdulist(value: Any, name: str) -> Any:
+    """An open `~astropy.io.fits.HDUList`, else a TypeError naming ``name``."""
+    from astropy.io import fits
+    if not isinstance(value, fits.HDUList):
+        raise TypeError(f"{name} must be an HDUList (from get_images or add_wcs), got "
+                        f"{type(value).__name__} {_shorten(value)}")
+    return value
+
+
+def optional_secret_text(value: Any, name: str) -> str | None:
+    """None, or a non-empty string (a key: never echoed in the message)."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"{name} must be a non-empty string, got a "
+                         f"{'blank string' if isinstance(value, str) else type(value).__name__}")
+    return value

@@ -399,7 +399,7 @@ class TelescopeClass(SessionQuery):
     # the image modules load on first use).
 
     def get_images(self, jids: Any, *, cube: bool = True, processed: bool = False,
-                   flat: bool = False, show_progress: bool = True,
+                   flat: bool = False, wcs: bool = True, show_progress: bool = True,
                    cache: bool = True) -> list:
         """The images of jobs, one `~astropy.io.fits.HDUList` per job.
 
@@ -424,6 +424,11 @@ class TelescopeClass(SessionQuery):
             does it when it is given the job's flat id, and the result is a
             product of its own, cached apart (a job without a flat field gives
             its plain frames).
+        wcs : bool, optional
+            Add the approximate WCS of `add_wcs` to every frame whose optics
+            are known (the default). False: no WCS cards. Either way each
+            one-frame HDU (a zip's) gets ``MJD-OBS``, ``DATE-AVG`` and
+            ``MJD-AVG`` (mid-exposure, from ``EXPTIME``); see `frame_times`.
         show_progress : bool, optional
             Progress bars (jobs with their staging state, and bytes) when
             someone can see them; none when every product is in the cache.
@@ -437,7 +442,8 @@ class TelescopeClass(SessionQuery):
         list of `~astropy.io.fits.HDUList`
             In the order of ``jids``. The site's header quirks are fixed
             (``EPOCH = 'REAL'`` removed, ``RADECSYS`` renamed ``RADESYS``,
-            ``MJD-OBS`` added) with the original values in ``HISTORY``.
+            ``MJD-OBS`` added) with the original values in ``HISTORY``;
+            with ``wcs``, an approximate WCS (see `add_wcs`).
 
         Raises
         ------
@@ -455,7 +461,7 @@ class TelescopeClass(SessionQuery):
         """
         from .images import api as images
         return images.get_images(self, jids, cube=cube, processed=processed, flat=flat,
-                                 show_progress=show_progress, cache=cache)
+                                 wcs=wcs, show_progress=show_progress, cache=cache)
 
     def download_data(self, jids: Any, *, path: str | os.PathLike = '.', cube: bool = True,
                       processed: bool = False, flat: bool = False,
@@ -716,6 +722,132 @@ class TelescopeClass(SessionQuery):
         return batch.submit_missing(self, targets, exposure=exposure,
                                     telescope=telescope, filter=filter,
                                     dark_frame=dark_frame, dry_run=dry_run)
+
+
+    # --- Frames ready for science: add_wcs, solve_wcs, frame_times ----------
+    # Thin: the work is in telescope_query.images.wcs, .solve and .times.
+
+    def add_wcs(self, path_or_hdul: Any, *, telescope: str | None = None) -> Any:
+        """An approximate WCS on every frame whose optics are known.
+
+        The requested position (``OBJCTRA``/``OBJCTDEC``, else ``MNTRA``/
+        ``MNTDEC``, else ``RA-TEL``/``DEC-TEL``) at the centre of the imaging
+        area (overscan left out), with the telescope's recorded plate scale
+        at the frame's date, north up and east left, turned by the recorded
+        rotation. ``get_images`` does this by default; this method does it
+        for a downloaded file or any HDUList.
+
+        The WCS is marked as approximate (``WCSNAME``, ``CSYER1``/``CSYER2``
+        and a ``HISTORY`` line: expect errors of about 1 arcmin): it is not a
+        plate solution (see `solve_wcs`). A frame whose telescope or optics
+        are unknown (PIRATE today), or without pointing or date, gets none,
+        and a ``HISTORY`` line saying why. A frame with a WCS of another kind
+        (a plate solution) is left as it is.
+
+        Parameters
+        ----------
+        path_or_hdul : str, path-like or `~astropy.io.fits.HDUList`
+            A product file (cube or zip: the file itself is not changed) or an
+            HDUList (changed in place).
+        telescope : str, optional
+            ``'COAST'`` or ``'PIRATE'`` when ``TELESCOP`` does not say it; by
+            default read from ``TELESCOP``.
+
+        Returns
+        -------
+        `~astropy.io.fits.HDUList`
+            The product with the WCS (the same object when an HDUList was given).
+        """
+        source = arguments.product_source(path_or_hdul, 'path_or_hdul')
+        telescope = arguments.optional_telescope(telescope)
+        from astropy.io import fits
+        from .images.fits import open_product
+        from .images.wcs import add_wcs
+        hdul = source if isinstance(source, fits.HDUList) else open_product(source)
+        return add_wcs(hdul, telescope)
+
+
+    def frame_times(self, jid_or_hdul: Any, *, target: Any = None) -> Table:
+        """When each frame of a job was taken: a Table a light-curve script can use.
+
+        Every frame has its own ``DATE-OBS`` (the start of its exposure): each
+        file of a job's zip, which is what is read for a job id (fetched, or
+        taken from the cache). The job's completion time is never used: it
+        comes minutes after the last frame.
+
+        Parameters
+        ----------
+        jid_or_hdul : int, str or `~astropy.io.fits.HDUList`
+            A job id, or a product from `get_images` (a zip's, or a cube's:
+            a cube's planes after the first have a time only when its header
+            gives ``DATE-OB2``...).
+        target : `~astropy.coordinates.SkyCoord` or str, optional
+            The star, for barycentric dates (a coordinate string such as
+            ``'19:19:02.60 +41:06:34.24'`` is read as RA in hours, Dec in
+            degrees).
+
+        Returns
+        -------
+        `~astropy.table.Table`
+            One row per frame, in the order they were taken: ``filter``,
+            ``start`` and ``mid`` (`~astropy.time.Time`, UTC), ``exposure``
+            [s] (from ``EXPTIME``, else the job view), and ``bjd_tdb`` (TDB,
+            format ``jd``) with a ``target``. Unknown values are masked.
+        """
+        import numpy as np
+        from astropy.io import fits
+        from .images.times import frame_table
+        target = arguments.sky_target(target)
+        if isinstance(jid_or_hdul, fits.HDUList):
+            return frame_table(jid_or_hdul, target=target)
+        (jid,), _ = arguments.ids(jid_or_hdul, 'jid_or_hdul', column='jid')
+        hdul = self.get_images([jid], cube=False, wcs=False, show_progress=False)[0]
+        exposure = None
+        if any(hdu.header.get('NAXIS', 0) >= 2 and 'EXPTIME' not in hdu.header
+               for hdu in hdul):
+            shown = self.get_job_details([jid])['exposure']
+            exposure = None if np.ma.is_masked(shown[0]) else shown.quantity[0]
+        return frame_table(hdul, exposure=exposure, target=target)
+
+
+    def solve_wcs(self, hdul: Any, *, api_key: str | None = None) -> Any:
+        """Plate-solve a product's frames through astrometry.net, for precise positions.
+
+        Each frame (a cube by its first plane) is sent to astrometry.net with
+        the hints of its approximate WCS (`add_wcs`: centre, radius, scale),
+        overscan cut; the solution (with SIP distortion) replaces the
+        approximate WCS (``WCSNAME`` says which it is; a solved cube is read
+        with ``WCS(header, naxis=2)``, as astropy reads SIP distortion in two
+        dimensions only). Solutions are kept in
+        the product cache by job and filter, so asking again costs nothing.
+
+        Needs the network and an astrometry.net API key (free at
+        https://nova.astrometry.net).
+
+        Parameters
+        ----------
+        hdul : `~astropy.io.fits.HDUList`
+            A product from `get_images` (changed in place and returned).
+        api_key : str, optional
+            The key; by default astroquery's own configuration
+            (``[astrometry_net] api_key``), else the keyring (service
+            ``'astroquery:astrometry.net'``, user ``'api_key'``).
+
+        Returns
+        -------
+        `~astropy.io.fits.HDUList`
+            ``hdul``, solved.
+
+        Raises
+        ------
+        `~telescope_query.exceptions.PlateSolveError`
+            No key (said before any request), the network cannot be reached,
+            or astrometry.net found no solution.
+        """
+        from .images.solve import solve_wcs
+        hdul = arguments.hdulist(hdul, 'hdul')
+        api_key = arguments.optional_secret_text(api_key, 'api_key')
+        return solve_wcs(hdul, self.product_cache, api_key=api_key)
 
 
 Telescope = TelescopeClass()

@@ -37,3 +37,11 @@ class QueueFullError(SubmissionError):
 
 class DownloadError(RemoteServiceError):
     """A product could not be downloaded and verified; nothing was left behind."""
+
+
+class PlateSolveError(RemoteServiceError):
+    """A frame could not be plate-solved: no astrometry.net key, no network, or no
+    solution (`~telescope_query.TelescopeClass.solve_wcs`)."""
+
+
+__all__ += ['PlateSolveError']

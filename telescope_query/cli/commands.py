@@ -490,3 +490,44 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Console], int]] = {
     'simulate': cmd_simulate,
     'demo': cmd_demo,
 }
+
+
+# --- frames ready for science ---
+
+def cmd_times(args: argparse.Namespace, console: Console) -> int:
+    """The frames' times of jobs, one row per frame, for light-curve scripts."""
+    from astropy.table import vstack
+    jids = [number for _, number in ids_of_kind(args.jids, None, 'JOB_ID', only='J')]
+    client = logged_in_client(args, console)
+    tables = []
+    for jid in jids:
+        table = client.frame_times(jid, target=args.target)
+        table.add_column([jid] * len(table), name='jid', index=0)
+        tables.append(table)
+    table = vstack(tables) if len(tables) > 1 else tables[0]
+    if args.format != 'ecsv':
+        table = _precise_times(table)
+    console.result(format_table(table, args.format))
+    return 0
+
+
+def _precise_times(table: Any) -> Any:
+    """Frame times as text to the millisecond and BJD as a plain number: the listing
+    formats show times to the second, too coarse for a light curve."""
+    import numpy as np
+    from astropy.table import MaskedColumn
+    out = table.copy()
+    for name in ('start', 'mid'):
+        column = table[name]
+        mask = np.broadcast_to(np.asarray(column.mask), (len(column),))
+        texts = getattr(column, 'unmasked', column).isot if len(column) else []
+        out[name] = MaskedColumn([str(t) for t in texts], mask=mask)
+    if 'bjd_tdb' in table.colnames:
+        column = table['bjd_tdb']
+        out['bjd_tdb'] = MaskedColumn(np.round(getattr(column, 'unmasked', column).jd, 8),
+                                      mask=np.broadcast_to(np.asarray(column.mask),
+                                                           (len(column),)))
+    return out
+
+
+COMMANDS['times'] = cmd_times

@@ -182,3 +182,14 @@ def check(args: argparse.Namespace) -> None:
     own = CHECKS.get(args.command)
     if own is not None:
         own(args)
+
+
+# --- frames ready for science ---
+
+def _times(args: argparse.Namespace) -> None:
+    ids_of_kind(args.jids, None, 'JOB_ID', only='J')
+    if args.target is not None:
+        checked('--target', arguments.sky_target, args.target, '--target')
+
+
+CHECKS['times'] = _times

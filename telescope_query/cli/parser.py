@@ -69,6 +69,7 @@ TAKES: dict[str, frozenset[str]] = {
     'simulate': frozenset({'quiet'}),                      # it serves; -q: no request log
     'demo': frozenset({'verbose', 'quiet'}),               # its own simulator and account
 }
+TAKES['times'] = _EVERY
 
 #: Why a shared option does not apply to a command, for the message.
 NOT_TAKEN = {
@@ -385,4 +386,20 @@ request. Files go to FOLDER (default: ./telescope-demo).""")
                      type=simulator_command.whole_number(MIN_IMAGE_SIZE), default=512,
                      metavar='PIXELS', help='side of the simulated images in pixels '
                                             f'(default: 512; at least {MIN_IMAGE_SIZE})')
+
+    # --- frames ready for science ---
+    sub = command('times', "when each frame of jobs was taken (for light curves)", """\
+examples:
+  telescope-query times J418581                     # filter, start, mid, exposure
+  telescope-query times J418581 J419547 --format csv
+  telescope-query times J412679 --target "19:19:02.60 +41:06:34.24"   # with BJD_TDB
+
+Each frame has its own start time (DATE-OBS of each file of the job's zip,
+fetched or taken from the cache); the job's completion time is never used.""",
+                  listing=True)
+    sub.add_argument('jids', nargs='+', metavar='JOB_ID',
+                     help='job ids (J418581 or 418581)')
+    sub.add_argument('--target', metavar='COORDINATES',
+                     help='"HH:MM:SS.s +DD:MM:SS" of the star: adds barycentric '
+                          'Julian dates (bjd_tdb)')
     return parser

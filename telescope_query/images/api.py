@@ -28,6 +28,8 @@ from .fits import ProductFormatError, frame_starts, open_product
 from .placing import LEDGER_FOLDER, Ledger, NotOurs, place
 from .product import FILE_NAME, Fetched, Product
 from .staging import fetch
+from .times import add_times
+from .wcs import add_wcs
 
 __all__ = ['get_images', 'download_data', 'cached_frame_starts', 'MANIFEST_COLUMNS']
 
@@ -52,7 +54,7 @@ def _fetching_folder(cache: bool) -> Iterator[Path | None]:
 
 
 def get_images(client: Client, jids: Any, *, cube: bool = True, processed: bool = False,
-               flat: bool = False, show_progress: bool = True,
+               flat: bool = False, wcs: bool = True, show_progress: bool = True,
                cache: bool = True) -> list[fits.HDUList]:
     """Each job's product as an `~astropy.io.fits.HDUList`.
 
@@ -63,16 +65,19 @@ def get_images(client: Client, jids: Any, *, cube: bool = True, processed: bool 
     ----------
     client : `~telescope_query.contract.Client`
         The logged-in session.
-    jids, cube, processed, flat, show_progress, cache
+    jids, cube, processed, flat, wcs, show_progress, cache
         As for `~telescope_query.core.TelescopeClass.get_images`.
 
     Returns
     -------
     list of `~astropy.io.fits.HDUList`
-        One per job, in order, header quirks fixed.
+        One per job, in order, header quirks fixed, with the approximate WCS
+        (`telescope_query.images.wcs`) and the frames' times
+        (`telescope_query.images.times`) unless ``wcs=False``.
     """
     products = _products(jids, cube, processed, flat)
     show_progress = arguments.check_flag(show_progress, 'show_progress')
+    wcs = arguments.check_flag(wcs, 'wcs')
     cache = arguments.check_flag(cache, 'cache')
     client._require_login()
     with _fetching_folder(cache) as fresh:
@@ -82,8 +87,12 @@ def get_images(client: Client, jids: Any, *, cube: bool = True, processed: bool 
                 raise result
             fetched.append(result)
         # Not kept: opened in memory before the temporary folder goes.
-        return [open_product(found.path if cache else found.path.read_bytes(),
-                             label=str(found.product)) for found in fetched]
+        opened = [add_times(open_product(found.path if cache else found.path.read_bytes(),
+                                         label=str(found.product))) for found in fetched]
+    if wcs:
+        for hdul in opened:
+            add_wcs(hdul)
+    return opened
 
 
 def download_data(client: Client, jids: Any, *, path: str | os.PathLike = '.',

@@ -6,7 +6,6 @@ backend, Agg included, and leaves pyplot's global state alone.
 """
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
@@ -14,8 +13,10 @@ from astropy.io import fits
 from astropy.visualization import make_lupton_rgb
 
 from .. import arguments
+from ..protocol import site
 
-__all__ = ['preview', 'check_options', 'filter_planes', 'overscan_width', 'composite']
+__all__ = ['preview', 'check_options', 'filter_planes', 'overscan_width', 'composite',
+           'frame_times_label']
 
 # Filter names of both telescopes (PROTOCOL.md section 2) and common others,
 # by the colour channel they feed.
@@ -32,9 +33,10 @@ def overscan_width(size: int) -> int:
     The site's raw frames are 1536 pixels wide and their last 32 columns and
     rows are overscan [seen]. Smaller images are taken to be scaled copies:
     ``ceil(size / 48)`` pixels, i.e. 32 at 1536, 2 at 64, and at least one
-    pixel for any image of 2 pixels or more.
+    pixel for any image of 2 pixels or more
+    (`telescope_query.protocol.site.overscan_width`).
     """
-    return math.ceil(size / 48) if size >= 2 else 0
+    return site.overscan_width(size)
 
 
 def filter_planes(hdul: fits.HDUList) -> list[tuple[str, np.ndarray]]:
@@ -137,6 +139,40 @@ def _three_channels(images: dict[str, np.ndarray]
     return images.get('red', green), green, images.get('blue', green)
 
 
+def _celestial(hdul: fits.HDUList) -> tuple[Any, bool]:
+    """The celestial WCS of the product's first image (approximate or solved), and
+    whether it is the approximate one; ``(None, False)`` without one."""
+    from astropy.wcs import WCS
+    from .wcs import has_approximate_wcs
+    for hdu in hdul:
+        header = hdu.header
+        if header.get('NAXIS', 0) < 2:
+            continue
+        if 'CTYPE1' not in header:
+            return None, False
+        try:
+            wcs = WCS(header, naxis=2)   # a cube's celestial axes
+        except Exception:  # a WCS astropy cannot read: the image without axes
+            return None, False
+        return (wcs, has_approximate_wcs(header)) if wcs.has_celestial else (None, False)
+    return None, False
+
+
+def frame_times_label(hdul: fits.HDUList, used: list[str]) -> str:
+    """``'2024-11-18 UTC  R 05:35:12  V 05:38:10  B 05:41:08'``: when each filter
+    shown was taken (its frame's start), in the order taken; empty when unknown."""
+    from .times import frame_table
+    table = frame_table(hdul)
+    masked: Any = np.broadcast_to(table['start'].mask, len(table)) if len(table) else []
+    shown = [(name, when) for name, when, unknown in zip(table['filter'], table['start'], masked)
+             if name in used and not unknown]
+    if not shown:
+        return ''
+    dates = sorted({when.strftime('%Y-%m-%d') for _, when in shown})
+    clock = '  '.join(f"{name} {when.strftime('%H:%M:%S')}" for name, when in shown)
+    return f"{' / '.join(dates)} UTC  {clock}"
+
+
 def _figure_class() -> type:
     try:
         from matplotlib.figure import Figure
@@ -189,14 +225,17 @@ def preview(hdul: fits.HDUList, *, crop_overscan: bool = True, q: float = 8.0,
         noise from its sky level, so ``stretch`` is in those units: the sky is
         dark grey, faint stars show, bright ones do not burn out.
     title : str, optional
-        Default: the object, job id and filters used.
+        Default: the object, job id and filters used, and on a second line
+        when each filter shown was taken (UTC).
     **figure_options
         Passed to `matplotlib.figure.Figure` (``figsize``, ``dpi``...).
 
     Returns
     -------
     `matplotlib.figure.Figure`
-        Not attached to pyplot: show it in a notebook by returning it, or save
+        With RA/Dec axes when the product has a WCS (``add_wcs`` or
+        ``solve_wcs``; the approximate one says so in the RA label), a bare
+        image otherwise. Not attached to pyplot: show it in a notebook by returning it, or save
         it with ``fig.savefig(...)``.
 
     Raises
@@ -215,9 +254,15 @@ def preview(hdul: fits.HDUList, *, crop_overscan: bool = True, q: float = 8.0,
     rgb, used = composite(hdul, crop_overscan=crop_overscan, q=q, stretch=stretch)
     figure_options.setdefault('figsize', (6, 6))
     figure = Figure(**figure_options)
-    axes = figure.add_subplot()
+    wcs, approximate = _celestial(hdul)
+    if wcs is None:
+        axes = figure.add_subplot()
+        axes.set_axis_off()
+    else:
+        axes = figure.add_subplot(projection=wcs)
+        axes.coords[0].set_axislabel('RA (approximate WCS)' if approximate else 'RA')
+        axes.coords[1].set_axislabel('Dec')
     axes.imshow(rgb, origin='lower', interpolation='nearest')
-    axes.set_axis_off()
     if title is None:
         header = hdul[0].header
         if len(hdul) > 1 and 'OBJECT' not in header:
@@ -226,6 +271,9 @@ def preview(hdul: fits.HDUList, *, crop_overscan: bool = True, q: float = 8.0,
                  f"job {header['JOBID']}" if 'JOBID' in header else '',
                  '+'.join(used)]
         title = '  '.join(part for part in parts if part)
+        times = frame_times_label(hdul, used)
+        if times:
+            title = f'{title}\n{times}'
     axes.set_title(title)
     figure.tight_layout()
     return figure

@@ -9,6 +9,8 @@ this module its default.
 """
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
 from datetime import datetime, timezone
 
 __all__ = ['STATUS_TEXTS', 'STATUS_COMPLETE', 'FINAL_STATUSES', 'is_queued', 'status_text', 'status_code',
@@ -16,6 +18,9 @@ __all__ = ['STATUS_TEXTS', 'STATUS_COMPLETE', 'FINAL_STATUSES', 'is_queued', 'st
            'STANDARD_FILTERS', 'OTHER_FILTERS', 'FILTER_PLANES', 'MAX_EXPOSURE_S', 'MIN_EXPOSURE_S',
            'DEFAULT_QUEUE_LIMIT', 'LISTING_SORTS', 'STANDARD_FOLDERS', 'SITE_LATITUDE', 'SITE_LONGITUDE',
            'SITE_HEIGHT', 'NEVER_RISES_BELOW_DEC', 'ARCHIVE_START']
+__all__ += ['Optics', 'OPTICS', 'OPTICS_UPGRADE_2021', 'DETECTOR_PIXELS', 'OVERSCAN_PIXELS',
+            'ROTATION_RANGE_DEG', 'ROTATION_DEG', 'POINTING_ERROR_ARCSEC', 'TELESCOP_WORDS',
+            'POINTING_KEYWORDS', 'overscan_width']
 
 #: Request status codes and texts [seen].
 STATUS_TEXTS: dict[int, str] = {
@@ -121,3 +126,81 @@ ARCHIVE_START = datetime(1993, 12, 1, tzinfo=timezone.utc)
 # simulator restarted with other settings) is never served the first one's
 # views or products. Without it, the cache is per address.
 ARCHIVE_ID_HEADER = 'X-Archive-Id'
+
+# --- Optics and frame times of the image products (PROTOCOL.md section 4) -----
+# From the plate solutions of real COAST frames in the recorded outputs (listed
+# in docs/protocol.rst, "The FITS products"); the approximate WCS of
+# `telescope_query.images.wcs` is built from these facts only.
+
+@dataclass(frozen=True)
+class Optics:
+    """The plate scale of one telescope over a range of dates.
+
+    ``start``/``end``: the range this row applies to (None: open). ``seen``:
+    the dates of the first and last frame whose plate solution gave the
+    scale [seen]; a frame outside them gets the scale with a note that it is
+    [assumed] for its date.
+    """
+
+    telescope: str
+    start: datetime | None
+    end: datetime | None
+    scale_arcsec: float
+    seen: tuple[datetime, datetime]
+
+
+#: [assumed] the date of the 2021 upgrade (COAST became a PlaneWave CDK17 with
+#: an FLI camera): the recorded scale changed between the frames of
+#: 2020-12-22 and 2022-09-10; its date is not recorded.
+OPTICS_UPGRADE_2021 = datetime(2021, 7, 1, tzinfo=timezone.utc)
+
+#: The plate scale by telescope and date [seen: plate solutions of COAST
+#: frames, 1.2124-1.2139"/px from 2019-11-27 to 2020-12-22, 1.6782-1.6827"/px
+#: from 2022-09-10 to 2024-11-11]. PIRATE's is unknown: no solution recorded.
+OPTICS: tuple[Optics, ...] = (
+    Optics('COAST', None, OPTICS_UPGRADE_2021, 1.213,
+           (datetime(2019, 11, 27, tzinfo=timezone.utc),
+            datetime(2020, 12, 22, tzinfo=timezone.utc))),
+    Optics('COAST', OPTICS_UPGRADE_2021, None, 1.682,
+           (datetime(2022, 9, 10, tzinfo=timezone.utc),
+            datetime(2024, 11, 11, tzinfo=timezone.utc))),
+)
+
+#: Width and height of a full frame in pixels, and the overscan strips along
+#: its last columns and rows [seen: 1536 x 1536, 32 rows and columns]. The
+#: scale above is a full frame's; a smaller frame is [assumed] binned by
+#: ``DETECTOR_PIXELS / NAXIS1``.
+DETECTOR_PIXELS = 1536
+OVERSCAN_PIXELS = 32
+
+#: Orientation of COAST frames [seen]: north up, east left in FITS pixel order
+#: (CD1_1 < 0, CD2_2 > 0), rotated by 0.27-0.94 degrees (CROTA2 sense: the
+#: +y axis turned from north towards west); the approximate WCS uses the
+#: middle of the range. One frame of December 2020 solved rotated by 179
+#: degrees (south up) [seen].
+ROTATION_RANGE_DEG = (0.27, 0.94)
+ROTATION_DEG = 0.6
+
+#: How far the approximate WCS may be off [seen]: the centre of a frame's
+#: imaging area (overscan cropped) lay 14-42" from the requested position,
+#: and the header's pointing is that position truncated to whole seconds
+#: (up to 15" in RA); about one minute of arc in all.
+POINTING_ERROR_ARCSEC = 60.0
+
+#: What the first word of ``TELESCOP`` says about the telescope [seen
+#: indirectly: the original author's COAST frames of 2017-2024 all had one of
+#: ``galaxy``, ``coast``, ``10micron``, ``cdk17`` or ``pirate``]; other words
+#: (``undefined``, ``BRT <camera>``...) name no telescope.
+TELESCOP_WORDS: dict[str, str] = {'coast': 'COAST', 'cdk17': 'COAST', '10micron': 'COAST',
+                                  'galaxy': 'COAST', 'pirate': 'PIRATE'}
+
+#: Header keywords of the pointing, in the order a reader trusts them [seen:
+#: the original author's plate solver read them in this order].
+POINTING_KEYWORDS: tuple[tuple[str, str], ...] = (
+    ('OBJCTRA', 'OBJCTDEC'), ('MNTRA', 'MNTDEC'), ('RA-TEL', 'DEC-TEL'))
+
+
+def overscan_width(size: int) -> int:
+    """Overscan pixels along one axis of ``size`` pixels: `OVERSCAN_PIXELS` of a
+    full frame, scaled for a smaller (binned) one and rounded up; 0 below 2 px."""
+    return math.ceil(size * OVERSCAN_PIXELS / DETECTOR_PIXELS) if size >= 2 else 0

@@ -2,7 +2,9 @@
 
 A job's raw product is a 3-D cube (one primary HDU, one plane per filter) or
 a zip of one 2-D FITS file per filter.  Each plane shows a star field that is
-the same for every job of a target (seeded from its position or name):
+the same in the sky for every job of a target (seeded from its position or
+name), seen through the job's own WCS (:mod:`.optics`: recorded scale by era,
+rotation and pointing offset):
 Gaussian stars with a power-law brightness spread, sky background, vignetting,
 a bias pedestal, photon and read noise, and overscan strips (bias and read
 noise only) along the last columns and rows.  Data are 16-bit unsigned
@@ -48,10 +50,11 @@ from astropy.io import fits
 
 from .model import Job, month_flat_id
 from .headers import flat_header, frame_times, plane_names, product_header
+from .optics import overscan_width, sky_box, to_pixels
 
 __all__ = ['ProductStore', 'MIN_IMAGE_SIZE', 'plane_names', 'overscan_width', 'star_field',
            'render_plane', 'flat_field', 'apply_flat', 'product_header', 'flat_plane',
-           'flat_header', 'product_flat']
+           'flat_header', 'product_flat', 'sky_stars']
 
 KINDS = ('cube', 'zip')
 MIN_IMAGE_SIZE = 8      # pixels: the overscan and the star field need some room
@@ -70,11 +73,6 @@ _BANDS = {
 _MB = 1_000_000
 
 
-def overscan_width(size: int) -> int:
-    """Width of the overscan strips: 32 pixels at 1536, scaled for smaller images."""
-    return max(2, size // 48)
-
-
 def _seed_of(text: str) -> int:
     return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], 'little')
 
@@ -87,11 +85,32 @@ def _field_key(job: Job) -> str:
 
 
 def star_field(job: Job, size: int, seed: int) -> tuple[np.ndarray, ...]:
-    """Positions (pixels), V-band fluxes (ADU per minute) and colours of a field."""
+    """Positions (pixels), V-band fluxes (ADU per minute) and colours of a field.
+
+    A target with a position has its stars in the sky (:func:`sky_stars`),
+    seen through the job's own WCS (:func:`.optics.frame_wcs`): the target's
+    star lies where that WCS puts the requested position.  Without a position
+    the stars are drawn in pixels, the target at the centre.
+    """
+    if job.ra_deg is not None and job.dec_deg is not None:
+        east, north, flux, colour = sky_stars(job, size, seed)
+        x, y = to_pixels(job, size, east, north)
+        return x, y, flux, colour
+    east, north, flux, colour = sky_stars(job, size, seed)
+    box = sky_box()
+    return (east / box + 0.5) * size, (north / box + 0.5) * size, flux, colour
+
+
+def sky_stars(job: Job, size: int, seed: int) -> tuple[np.ndarray, ...]:
+    """East and north offsets (arc seconds) from the target, V-band fluxes (ADU per
+    minute) and colours of the stars of a field: the same for every job of a
+    target (seeded from its position or name), in a patch a little wider than
+    a full frame (:func:`.optics.sky_box`)."""
     rng = np.random.default_rng([seed, _seed_of(_field_key(job))])
+    box = sky_box()
     n = max(8, round(700 * (size / 1536) ** 2))
-    x = rng.uniform(0, size, n)
-    y = rng.uniform(0, size, n)
+    east = rng.uniform(-box / 2, box / 2, n)
+    north = rng.uniform(-box / 2, box / 2, n)
     # Counts N(>F) ~ F**-0.75, as star counts grow ~0.3 dex per magnitude.
     flux = np.minimum(1.5e3 * rng.uniform(1e-4, 1, n) ** (-1 / 0.75), 6e6)
     colour = rng.normal(0.6, 0.4, n)
@@ -99,19 +118,18 @@ def star_field(job: Job, size: int, seed: int) -> tuple[np.ndarray, ...]:
     if job.object_type in ('MESSIER', 'NGC'):
         # A concentrated cluster of fainter stars about the centre.
         m = max(4, n // 4)
-        extra.append((rng.normal(size / 2, size / 14, m), rng.normal(size / 2, size / 14, m),
+        extra.append((rng.normal(0, box / 14, m), rng.normal(0, box / 14, m),
                       1.5e3 * rng.uniform(0.05, 1, m) ** -1.0, rng.normal(0.8, 0.3, m)))
     elif job.object_type != 'PLANET':
-        # The target itself, bright and at the centre.
-        extra.append((np.array([size / 2 + 0.3]), np.array([size / 2 - 0.2]),
-                      np.array([4e5]), np.array([1.2])))
+        # The target itself, bright, at the requested position.
+        extra.append((np.zeros(1), np.zeros(1), np.array([4e5]), np.array([1.2])))
     else:
         # A planet: one very bright, slightly extended disc-like source.
-        extra.append((np.array([size / 2]), np.array([size / 2]),
-                      np.array([3e6]), np.array([0.9])))
+        extra.append((np.zeros(1), np.zeros(1), np.array([3e6]), np.array([0.9])))
     for ex in extra:
-        x, y, flux, colour = (np.concatenate([a, b]) for a, b in zip((x, y, flux, colour), ex))
-    return x, y, flux, colour
+        east, north, flux, colour = (np.concatenate([a, b])
+                                     for a, b in zip((east, north, flux, colour), ex))
+    return east, north, flux, colour
 
 
 def _stamp(image: np.ndarray, x: np.ndarray, y: np.ndarray, flux: np.ndarray,
@@ -158,7 +176,9 @@ def render_plane(job: Job, plane: str, size: int, seed: int = 1) -> np.ndarray:
         # Diffuse light of the galaxy, nebula or cluster core.
         blob = size / 18
         peak = 1.2 * SKY_PER_MINUTE * throughput * minutes
-        _stamp(image, np.array([size / 2]), np.array([size / 2]),
+        centre = (to_pixels(job, size, 0.0, 0.0) if job.ra_deg is not None
+                  and job.dec_deg is not None else (size / 2, size / 2))
+        _stamp(image, np.atleast_1d(centre[0]), np.atleast_1d(centre[1]),
                np.array([peak * 2 * np.pi * blob ** 2]), blob)
     image *= _vignetting(size)
     noise = rng.standard_normal((size, size), dtype=np.float32)

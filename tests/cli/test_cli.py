@@ -798,3 +798,24 @@ def test_what_the_command_line_prints_has_no_jargon(cli, as_demo, argv):
     "telescope.org" when it is the simulator (the keyring's service name aside)."""
     result = cli(*argv)
     assert not JARGON.findall(result.out + result.err), result.out + result.err
+
+
+# --- frames ready for science: times --------------------------------------------------
+
+def test_times_of_a_jobs_frames(cli, as_demo, api):
+    jid = int(api.get_requests(status='complete', details=True)['jid'][0])
+    result = cli('times', f'J{jid}', '--format', 'json')
+    assert result.status == 0, result.err
+    rows = result.json()
+    frames = api.frame_times(jid)
+    assert [r['filter'] for r in rows] == list(frames['filter'])
+    assert [r['jid'] for r in rows] == [jid] * len(frames)
+    assert [r['start'] for r in rows] == [t.isot for t in frames['start']]
+    assert 'bjd_tdb' not in rows[0]
+    with_bjd = cli('times', str(jid), '--target', '19:19:02.60 +41:06:34.24', '--format',
+                   'csv')
+    assert with_bjd.status == 0 and 'bjd_tdb' in with_bjd.out.splitlines()[0]
+    bad = cli('times', str(jid), '--target', 'Vega')
+    assert bad.status == 2 and '--target must be a SkyCoord or a coordinate string' in bad.err
+    wrong_kind = cli('times', f'R{jid}')
+    assert wrong_kind.status == 2 and 'R' in wrong_kind.err

@@ -105,6 +105,12 @@ BAD = [
     (['simulate', '--now', 'yesterday'], '--now', 'Unix seconds or an ISO date'),
     (['simulate', '--now', 'nan'], '--now', 'is not a time'),
     (['simulate', '--queue-limit', '-1'], '--queue-limit', 'at least 0'),
+    # times
+    (['times', 'J1', '--format', 'xml'], '--format', "invalid choice: 'xml'"),
+    (['times', 'R706248'], 'JOB_ID', "'R706248' is a request id"),
+    (['times', 'J12x'], 'JOB_ID', "got 'J12x'"),
+    (['times', 'J1', '--target', 'Vega'], '--target', 'must be a SkyCoord or a coordinate'),
+    (['times', 'J1', '--target', '10:00:00 +95:00:00'], '--target', 'coordinate string'),
     # demo
     (['demo', '--dir', 'a-file'], '--dir', "'a-file' is a file"),
     (['demo', '--requests', '0'], '--requests', 'at least 1'),

@@ -146,3 +146,26 @@ def test_telescope_preview_without_matplotlib_downloads_nothing(telescope, simul
     with pytest.raises(ImportError, match='matplotlib'):
         telescope.preview(400000)
     assert simulator.counters.total() == 0
+
+
+def test_preview_uses_the_wcs_and_shows_the_frame_times(telescope, simulator):
+    from astropy.visualization.wcsaxes import WCSAxes
+    from telescope_query.images.times import frame_table
+    jid = next(j for j in sorted({r.jid for r in simulator.archive.requests('demo') if r.jid})
+               if simulator.archive.job(j).filter_type == 'BVR'
+               and simulator.archive.job(j).telescope_id == 6)
+    with conf.set_temp('poll_interval', 0.01):
+        zipped, = telescope.get_images(jid, cube=False)
+        plain, = telescope.get_images(jid, cube=False, wcs=False)
+    figure = preview.preview(zipped)
+    axes = figure.axes[0]
+    assert isinstance(axes, WCSAxes)
+    assert axes.coords[0].get_axislabel() == 'RA (approximate WCS)'
+    assert axes.coords[1].get_axislabel() == 'Dec'
+    title = axes.get_title()
+    for row in frame_table(zipped):          # every filter with its own start time
+        assert f"{row['filter']} {row['start'].strftime('%H:%M:%S')}" in title
+    assert 'UTC' in title
+    figure.savefig(__import__('io').BytesIO(), format='png')
+    bare = preview.preview(plain).axes[0]
+    assert not isinstance(bare, WCSAxes) and not bare.axison

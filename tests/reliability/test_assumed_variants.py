@@ -669,6 +669,36 @@ def test_cube_without_exptime_or_objctra(simulator, hostile_proxy, tmp_path, mak
     assert not cache_problems(client.cache_location)
 
 
+def _zip_without_exptime(data: bytes) -> bytes:
+    """A product zip whose members have no EXPTIME."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, \
+            zipfile.ZipFile(out, 'w', zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            target.writestr(info.filename, _without_keywords(source.read(info)))
+    return out.getvalue()
+
+
+def test_frames_without_exptime_take_the_job_views_exposure(simulator, hostile_proxy,
+                                                            make_client):
+    """EXPTIME is [assumed]: without it, get_images adds no DATE-AVG (it would be a
+    guess) and no WCS (no pointing either), and frame_times takes the exposure
+    from the job's view; the starts stay each frame's own."""
+    _product_proxy(hostile_proxy, _zip_without_exptime)
+    jid = demo_jids(simulator)[46]
+    client = make_client()
+    (hdul,) = client.get_images(jid, cube=False, show_progress=False)
+    frames = [hdu for hdu in hdul if hdu.data is not None]
+    assert frames and all('EXPTIME' not in h.header and 'DATE-AVG' not in h.header
+                          and 'CTYPE1' not in h.header and 'MJD-OBS' in h.header
+                          for h in frames)
+    times = client.frame_times(jid)
+    exposure = simulator.archive.job(jid).exposure_ms / 1000
+    assert list(times['exposure']) == [exposure] * len(frames)
+    assert [t.isot for t in times['start']] == [h.header['DATE-OBS'] for h in frames]
+    assert np.allclose((times['mid'] - times['start']).sec, exposure / 2)
+
+
 # --- section 2: the basket's darkframe key [assumed] --------------------------------------
 
 def test_basket_refusing_darkframe(simulator, hostile_proxy, tmp_path, make_client):

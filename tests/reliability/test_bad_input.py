@@ -22,6 +22,7 @@ import numpy as np
 import pytest
 import astropy.units as u
 from astropy.coordinates import SkyCoord
+from astropy.io import fits
 from astropy.table import Table
 from astropy.time import Time
 from hypothesis import HealthCheck, given, settings
@@ -263,6 +264,13 @@ class Case:
 WINDOW = {'start': '2024-11-17 16:00', 'end': '2024-11-18 16:00'}
 TARGET = '20:42:59.6 +43:35:10'
 
+#: A product for the calls that take one (an empty frame: no request can follow).
+HDULIST = fits.HDUList([fits.PrimaryHDU()])
+#: Targets of frame_times: names (no lookup), out of range, several, not a position.
+BAD_SKY_TARGET = Bad(('Vega', '', '  ', '00:00:00 +95:00:00', 12, math.nan,
+                      ['19:19:02 +41:06:34'], SkyCoord([1, 2], [3, 4], unit='deg')))
+
+
 CASES = [
     Case('login', 'username', BAD_USERNAME,
          lambda c, v, p: c.login(v, password='demo'), logged_in=False),
@@ -325,6 +333,16 @@ CASES = [
          lambda c, v, p: c.preview(1, figsize=v)),
     Case('clear_cache', 'products', NOT_A_FLAG, lambda c, v, p: c.clear_cache(products=v)),
     Case('clear_cache', 'records', NOT_A_FLAG, lambda c, v, p: c.clear_cache(records=v)),
+    Case('get_images', 'wcs', NOT_A_FLAG, lambda c, v, p: c.get_images(1, wcs=v)),
+    Case('add_wcs', 'path_or_hdul', BAD_PATH | Bad(('',)), lambda c, v, p: c.add_wcs(v)),
+    Case('add_wcs', 'telescope', BAD_TELESCOPE.without(lambda v: v is not None),
+         lambda c, v, p: c.add_wcs(HDULIST, telescope=v)),
+    Case('frame_times', 'jid_or_hdul', BAD_ID, lambda c, v, p: c.frame_times(v)),
+    Case('frame_times', 'target', BAD_SKY_TARGET, lambda c, v, p: c.frame_times(1, target=v)),
+    Case('solve_wcs', 'hdul', BAD_PATH | Bad(('369256.fits', 369256)),
+         lambda c, v, p: c.solve_wcs(v)),
+    Case('solve_wcs', 'api_key', Bad(('', '  ', 12, math.nan, ['key'], b'key')),
+         lambda c, v, p: c.solve_wcs(HDULIST, api_key=v)),
     Case('submit', 'target', BAD_TARGET, lambda c, v, p: c.submit(v)),
     Case('submit', 'exposure', BAD_EXPOSURE, lambda c, v, p: c.submit(TARGET, exposure=v)),
     Case('submit', 'telescope', BAD_TELESCOPE, lambda c, v, p: c.submit(TARGET, telescope=v)),

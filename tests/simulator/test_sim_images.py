@@ -15,10 +15,10 @@ from astropy.time import Time
 from astropy.wcs import WCS, FITSFixedWarning
 import astropy.units as u
 
-from telescope_query.simulator import catalog, images
+from telescope_query.simulator import catalog, images, optics
 from telescope_query.simulator.archive import Job
 from telescope_query.simulator.images import (ProductStore, overscan_width, plane_names,
-                                              render_plane, star_field)
+                                              render_plane, sky_stars, star_field)
 
 T_CRB = catalog.VARIABLE_STARS[2]
 assert T_CRB.name == 'T CrB'
@@ -267,21 +267,68 @@ def test_star_field_is_the_targets_and_noise_the_jobs():
     job = make_job()
     again = render_plane(job, 'V', 128)
     assert np.array_equal(again, render_plane(job, 'V', 128))
-    later = render_plane(replace(job, jid=419000), 'V', 128)
-    elsewhere = render_plane(replace(job, ra_deg=325.678, dec_deg=43.586,
-                                     object_name='SS Cyg'), 'V', 128)
-    assert not np.array_equal(again, later)
-    assert overlap(bright_mask(again), bright_mask(later)) > 0.8
-    assert overlap(bright_mask(again), bright_mask(elsewhere)) < 0.5
+    later = replace(job, jid=419000)
+    elsewhere = replace(job, ra_deg=325.678, dec_deg=43.586, object_name='SS Cyg')
+    # The same stars in the sky for every job of a target, seen through each
+    # job's own pointing and rotation.
+    for a, b in zip(sky_stars(job, 128, 1), sky_stars(later, 128, 1)):
+        assert np.array_equal(a, b)
+    assert not np.array_equal(sky_stars(job, 128, 1)[0], sky_stars(elsewhere, 128, 1)[0])
+    assert not np.array_equal(again, render_plane(later, 'V', 128))
+    assert overlap(bright_mask(again), bright_mask(render_plane(elsewhere, 'V', 128))) < 0.5
 
 
 def test_star_brightness_spread_is_a_power_law():
     x, y, flux, _ = star_field(make_job(), 1536, seed=1)
-    assert len(flux) > 300 and ((0 <= x) & (x < 1536)).all()
+    inside = (0 <= x) & (x < 1536) & (0 <= y) & (y < 1536)
+    assert len(flux) > 300 and inside.mean() > 0.7
     faint = flux < 10 * flux.min()
     # Many faint stars, few bright ones, over more than two decades.
     assert faint.sum() > 2 * (~faint).sum() > 0
     assert flux.max() / flux.min() > 100
+
+
+def centroid(plane, x, y, r=3):
+    """The flux-weighted centre (0-based pixels) of the star nearest (x, y)."""
+    i, j = int(round(float(y))), int(round(float(x)))
+    patch = plane[i - r:i + r + 1, j - r:j + r + 1]
+    patch = np.clip(patch - np.median(plane), 0, None)
+    assert patch.max() > 20 * images.READ_NOISE       # a star is there
+    yy, xx = np.mgrid[i - r:i + r + 1, j - r:j + r + 1]
+    return (xx * patch).sum() / patch.sum(), (yy * patch).sum() / patch.sum()
+
+
+@pytest.mark.parametrize('jid, completed', [(418580, COMPLETED), (369256, 1608680050),
+                                            (412679, 1702150592)])
+def test_stars_are_where_the_jobs_own_wcs_puts_them(jid, completed):
+    """Each frame is rendered through a known WCS (optics.frame_wcs): the
+    target's star lies at the requested position, and the field's stars at
+    their sky positions, whatever the job's rotation and pointing offset."""
+    job = make_job(jid=jid, completion_time=completed)
+    size = 192
+    wcs = optics.frame_wcs(job, size)
+    plane = render_plane(job, 'V', size).astype(float)
+    x, y = wcs.world_to_pixel_values(job.ra_deg, job.dec_deg)
+    cx, cy = centroid(plane, x, y)
+    assert abs(cx - x) < 0.5 and abs(cy - y) < 0.5
+    # The known WCS has the recorded kind: scale by era, rotation, offset.
+    scale = np.hypot(*wcs.wcs.cd[:, 0]) * 3600 * size / 1536
+    assert scale == pytest.approx(1.213 if completed < 1625097600 else 1.682)
+    assert 0.27 <= optics.rotation_deg(job) <= 0.94
+    east, north = optics.pointing_offset(job)
+    assert 14 <= np.hypot(east, north) <= 42 and north > 0
+    centre = wcs.pixel_to_world_values((size - 4 + 1) / 2 - 1, (size - 4 + 1) / 2 - 1)
+    moved = SkyCoord(*centre, unit='deg').separation(SkyCoord(job.ra_deg, job.dec_deg,
+                                                              unit='deg'))
+    assert moved.arcsec == pytest.approx(np.hypot(east, north), rel=1e-3)
+
+
+def test_a_target_without_a_position_is_at_the_centre():
+    job = make_job(ra_deg=None, dec_deg=None, object_type='PLANET', object_id='Jupiter')
+    assert optics.frame_wcs(job, 64) is None
+    plane = render_plane(job, 'V', 64).astype(float)
+    ys, xs = np.unravel_index(np.argmax(plane), plane.shape)
+    assert abs(xs - 32) <= 2 and abs(ys - 32) <= 2
 
 
 def test_filters_differ_slightly():
