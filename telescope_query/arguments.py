@@ -23,7 +23,8 @@ __all__ = ['MAX_ID', 'ids', 'check_flag', 'ascii_digits', 'check_sort', 'status_
            'name_key', 'same_name', 'check_text', 'object_name', 'comment',
            'MAX_NAME_LENGTH', 'MAX_COMMENT_LENGTH', 'telescope', 'telescope_id',
            'filter_name', 'exposure_ms', 'utc_now', 'utc_datetime', 'time_window', 'searchable',
-           'folder_argument', 'match_folder', 'given']
+           'folder_argument', 'match_folder', 'given',
+           'observing_start', 'observing_days', 'degrees_limit', 'MAX_OBSERVABLE_DAYS']
 
 #: Largest id accepted: ids beyond a signed 64-bit integer cannot exist on the site.
 MAX_ID = 2 ** 63 - 1
@@ -422,3 +423,50 @@ def match_folder(text: str, folders: Sequence[Mapping[str, Any]]) -> Any:
                 name_key(record['name']) == name_key(text)):
             return record
     return None
+
+
+# --- observability (telescope_query.observe) ------------------------------------------
+
+#: The longest span ``observability`` looks at, days: a year and a day.
+MAX_OBSERVABLE_DAYS = 366
+
+
+def observing_start(value: Any) -> Time:
+    """``start`` of ``observability``: a UTC Time, now when None."""
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')     # ERFA's 'dubious year' past the leap seconds known
+        if value is None:
+            return Time.now()
+        return Time(utc_datetime(value, 'start'), scale='utc')
+
+
+def _number(value: Any, unit: u.UnitBase, allowed: str) -> float:
+    """A finite real number, or a Quantity in ``unit``'s kind, in ``unit``."""
+    if isinstance(value, u.Quantity):
+        try:
+            value = value.to_value(unit)
+        except u.UnitsError:
+            raise ValueError(f"{allowed}, got {value}") from None
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{allowed}, got {type(value).__name__} {_shorten(value)}")
+    if not math.isfinite(float(value)):
+        raise ValueError(f"{allowed}, got {value!r}")
+    return float(value)
+
+
+def observing_days(value: Any, name: str = 'days') -> float:
+    """A look-ahead in days: a number above 0 and at most `MAX_OBSERVABLE_DAYS`."""
+    allowed = f"{name} must be a number of days above 0 and at most {MAX_OBSERVABLE_DAYS}"
+    days = _number(value, u.day, allowed)
+    if not 0 < days <= MAX_OBSERVABLE_DAYS:
+        raise ValueError(f"{allowed}, got {value!r}")
+    return days
+
+
+def degrees_limit(value: Any, name: str, low: float, high: float) -> float:
+    """An angle in degrees (a number or an angle Quantity) within ``[low, high]``."""
+    allowed = f"{name} must be an angle in degrees from {low:g} to {high:g}"
+    degrees = _number(value, u.deg, allowed)
+    if not low <= degrees <= high:
+        raise ValueError(f"{allowed}, got {value!r}")
+    return degrees

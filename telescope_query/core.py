@@ -578,12 +578,17 @@ class TelescopeClass(SessionQuery):
         -----
         `~telescope_query.LowAltitudeWarning`
             The target never gets above 30° at the Observatorio del Teide.
+        `~telescope_query.NotObservableWarning`
+            The target has no observable night in the next
+            ``conf.observable_days`` (see `observability`); it is still submitted.
         """
         plan = plan_submission(target, exposure=exposure, telescope=telescope,
                                filter=filter, dark_frame=dark_frame, name=name,
                                comment=comment)
         if get_query_payload:
             return send.basket_params(plan)
+        from .observe.api import warn_if_not_observable
+        warn_if_not_observable(plan.coord, plan.object_name, stacklevel=2)
         return send.submit_plan(self, plan)
 
     def submit_missing(self, targets: Any, *, exposure: Any = 60 * u.s,
@@ -615,11 +620,49 @@ class TelescopeClass(SessionQuery):
             ``'submitted'``, ``'failed'``, ``'not sent'`` once the site says
             the account's queue is full, or ``'would submit'`` in a dry run),
             ``rid`` (masked when none) and ``message`` (why it failed, and any
-            low-altitude warning).
+            low-altitude or `~telescope_query.NotObservableWarning` warning).
         """
         return batch.submit_missing(self, targets, exposure=exposure,
                                     telescope=telescope, filter=filter,
                                     dry_run=dry_run)
+
+
+    # --- The observer's loop: observability -----------------------------------
+
+    def observability(self, targets: Any, start: Any = None, days: Any = 30, *,
+                      telescope: str = 'COAST') -> Table:
+        """When targets can be observed from the Observatorio del Teide.
+
+        Computed here, offline (no login, no download: astropy's built-in
+        ephemeris, UT1 taken as UTC), on a 5-minute grid: a moment is
+        observable when the Sun is below -18° (astronomical night), the target
+        above ``conf.observable_min_altitude`` and at least
+        ``conf.observable_moon_separation`` from the Moon. ``docs/monitoring.rst``
+        says what precision this has.
+
+        Parameters
+        ----------
+        targets : str, `~astropy.coordinates.SkyCoord`, list or `~astropy.table.Table`
+            As `submit` takes a target (names need astropy's resolver, online),
+            a list of them, or a Table with a ``target`` column.
+        start : `~astropy.time.Time`, datetime or str, optional
+            Start of the span (UTC); now by default.
+        days : float, optional
+            Length of the span, above 0 and at most 366 days.
+        telescope : str, optional
+            ``'COAST'`` or ``'PIRATE'``: both stand at the Teide.
+
+        Returns
+        -------
+        `~astropy.table.Table`
+            One row per target: ``target``, ``coord``, ``window_start`` and
+            ``window_end`` (the first observable window of the span, masked
+            when none), ``nights`` (with any observable time), ``hours``,
+            ``best_airmass`` and ``months`` (the months of the year with dark
+            hours above the altitude limit, the Moon ignored).
+        """
+        from .observe.api import observability
+        return observability(targets, start, days, telescope=telescope)
 
 
 Telescope = TelescopeClass()

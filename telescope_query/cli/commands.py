@@ -378,6 +378,20 @@ def cmd_demo(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
+# ---------------------------------------------------------------- the observer's loop
+
+def cmd_observable(args: argparse.Namespace, console: Console) -> int:
+    """When targets can be observed: computed here, no login."""
+    from .. import arguments
+    arguments.observing_days(args.days, '--days')      # said before anything is computed
+    table = make_client().observability(args.targets, start=args.start, days=args.days,
+                                        telescope=args.telescope)
+    if args.format == 'table':
+        table = table[[name for name in table.colnames if name != 'coord']]
+    console.result(format_table(table, args.format))
+    return 0
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace, Console], int]] = {
     'login': cmd_login,
     'folders': cmd_folders,
@@ -391,3 +405,4 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Console], int]] = {
     'simulate': cmd_simulate,
     'demo': cmd_demo,
 }
+COMMANDS.update({'observable': cmd_observable})

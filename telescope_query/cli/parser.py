@@ -381,4 +381,39 @@ request. Files go to FOLDER (default: ./telescope-demo).""")
     sub.add_argument('--size', '--image-size', dest='image_size', type=positive_int,
                      default=512, metavar='PIXELS',
                      help='side of the simulated images in pixels (default: 512)')
+    _add_loop_commands(command)
     return parser
+
+
+# --- The observer's loop: observable, wait, sync ------------------------------------
+
+def positive_days(text: str) -> float:
+    """A number of days above zero (``arguments.observing_days`` checks the rest)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of days") from None
+    return value
+
+
+def _add_loop_commands(command) -> None:
+    """The sub-commands of the observer's loop."""
+    sub = command('observable', 'when targets can be observed from the Teide', """\
+examples:
+  telescope-query observable "20:42:59.6 +43:35:10" "05:35:17 -05:23:28"
+  telescope-query observable "SS Cyg" --days 7 --format csv
+  telescope-query observable "20:42:59.6 +43:35:10" --start 2027-01-01
+
+Computed here, offline, needs no login: for each target the next window in
+astronomical night above the altitude limit and away from the Moon, the nights
+and hours observable in the span, the best airmass, and the months of the year
+in which it is observable. Names need the internet (astropy's resolver).""",
+                  listing=True)
+    sub.add_argument('targets', nargs='+', metavar='TARGET',
+                     help='"HH:MM:SS.s +DD:MM:SS" coordinates (quoted) or an object name')
+    sub.add_argument('--days', type=positive_days, default=30.0, metavar='N',
+                     help='length of the span in days (default: 30; at most 366)')
+    sub.add_argument('--start', metavar='TIME',
+                     help='start of the span, UTC, ISO format (default: now)')
+    sub.add_argument('--telescope', default='COAST', metavar='NAME',
+                     help='COAST (default) or PIRATE: both are at the Teide')

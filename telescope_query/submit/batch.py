@@ -131,6 +131,19 @@ def _plan(item: _Target, telescope: str) -> SubmissionPlan | None:
     return item.plan
 
 
+def _look_ahead(item: _Target, plan: SubmissionPlan) -> None:
+    """Warn, and note in the report, when the target has no observable night soon."""
+    from ..observe.api import warn_if_not_observable
+    from ..observe.observability import NotObservableWarning
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter('always', NotObservableWarning)
+        warn_if_not_observable(plan.coord, item.label)
+    for warning in caught:
+        item.notes = f'{item.notes}; {warning.message}' if item.notes else str(warning.message)
+        warnings.warn_explicit(warning.message, warning.category, warning.filename,
+                               warning.lineno)
+
+
 def _queued_match(item: _Target, queue: list[QueueEntry]) -> QueueEntry | None:
     """A queued request for this target: its name, its plan's name, or near its position."""
     names = [item.target] if isinstance(item.target, str) else []
@@ -163,6 +176,7 @@ class _Batch:
                     f'already waiting in the queue as R{match.rid} ({match.object_name})')
         if plan is None:
             return 'failed', None, item.error
+        _look_ahead(item, plan)
         if self.dry_run:
             return 'would submit', None, 'dry run: not submitted'
         if self.full is not None:
