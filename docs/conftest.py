@@ -77,6 +77,9 @@ def docs_session(docs_simulator, tmp_path, monkeypatch, doctest_namespace) -> It
     Telescope.logout()
     Telescope.cache_location = tmp_path / 'telescope-cache'
     doctest_namespace['simulator'] = docs_simulator
+    # The client's clock of the observer's loop (look-ahead, cadence) is the page's day.
+    monkeypatch.setattr('telescope_query.observe.api.now',
+                        lambda: datetime.datetime.fromtimestamp(DOCS_NOW, datetime.timezone.utc))
     try:
         with keyring_in_use(MemoryKeyring({(KEYRING_SERVICE, 'demo'): 'demo'})), \
                 paths.set_temp_cache(cache), conf.set_temp('backoff_factor', 0.0):

@@ -24,7 +24,8 @@ __all__ = ['MAX_ID', 'ids', 'check_flag', 'ascii_digits', 'check_sort', 'status_
            'MAX_NAME_LENGTH', 'MAX_COMMENT_LENGTH', 'telescope', 'telescope_id',
            'filter_name', 'exposure_ms', 'utc_now', 'utc_datetime', 'time_window', 'searchable',
            'folder_argument', 'match_folder', 'given',
-           'observing_start', 'observing_days', 'degrees_limit', 'MAX_OBSERVABLE_DAYS']
+           'observing_start', 'observing_days', 'degrees_limit', 'MAX_OBSERVABLE_DAYS',
+           'min_interval', 'queue_limit']
 
 #: Largest id accepted: ids beyond a signed 64-bit integer cannot exist on the site.
 MAX_ID = 2 ** 63 - 1
@@ -470,3 +471,28 @@ def degrees_limit(value: Any, name: str, low: float, high: float) -> float:
     if not low <= degrees <= high:
         raise ValueError(f"{allowed}, got {value!r}")
     return degrees
+
+
+# --- cadence and room (submit_missing) -----------------------------------------------
+
+def min_interval(value: Any, name: str = 'min_interval') -> timedelta | None:
+    """A cadence: a time Quantity, a timedelta or a number of days, at least 0; None
+    for no cadence."""
+    if value is None:
+        return None
+    allowed = (f"{name} must be a time span at least 0: a Quantity like 3 * u.day, "
+               f"a datetime.timedelta or a number of days (or None)")
+    if isinstance(value, timedelta):
+        value = value.total_seconds() / 86400
+    days = _number(value, u.day, allowed)
+    if days < 0 or days > 36500:
+        raise ValueError(f"{allowed}, got {value!r}")
+    return timedelta(days=days)
+
+
+def queue_limit(value: Any, name: str = 'conf.queue_limit') -> int:
+    """The account's queue places: a whole number above 0."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) \
+            or value < 1:
+        raise ValueError(f"{name} must be a whole number of places above 0, got {value!r}")
+    return int(value)

@@ -593,7 +593,7 @@ class TelescopeClass(SessionQuery):
 
     def submit_missing(self, targets: Any, *, exposure: Any = 60 * u.s,
                        telescope: str = 'COAST', filter: str = 'BVR',
-                       dry_run: bool = False) -> Table:
+                       dry_run: bool = False, min_interval: Any = None) -> Table:
         """Submit the targets that are not already waiting in the queue.
 
         The monitoring workflow of the original batch script: a target with
@@ -612,19 +612,31 @@ class TelescopeClass(SessionQuery):
             Defaults for every target, as in `submit`.
         dry_run : bool, optional
             Report what would be done without submitting.
+        min_interval : `~astropy.units.Quantity`, timedelta or float, optional
+            The cadence: a target whose last completed request completed less
+            than this long ago (a number is days) is ``'skipped'``. The
+            completion times come from the views of each target's 5 newest
+            completed requests (cached once final), compared with this
+            computer's clock.
+
+        Only the free places of the queue (``conf.queue_limit`` less the
+        requests waiting) are used, in the order the targets are given; the
+        others ``'waits for room'``.
 
         Returns
         -------
         `~astropy.table.Table`
             One row per target: ``target``, ``action`` (``'queued'``,
-            ``'submitted'``, ``'failed'``, ``'not sent'`` once the site says
-            the account's queue is full, or ``'would submit'`` in a dry run),
+            ``'submitted'``, ``'failed'``, ``'skipped'`` (observed within
+            ``min_interval``), ``'waits for room'`` (no free place in the
+            queue), ``'not sent'`` once the site says the account's queue is
+            full, or ``'would submit'`` in a dry run),
             ``rid`` (masked when none) and ``message`` (why it failed, and any
             low-altitude or `~telescope_query.NotObservableWarning` warning).
         """
         return batch.submit_missing(self, targets, exposure=exposure,
                                     telescope=telescope, filter=filter,
-                                    dry_run=dry_run)
+                                    dry_run=dry_run, min_interval=min_interval)
 
 
     # --- The observer's loop: observability -----------------------------------

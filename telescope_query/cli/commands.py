@@ -301,11 +301,14 @@ def read_targets(path: str) -> Table:
 
 def cmd_submit_missing(args: argparse.Namespace, console: Console) -> int:
     """Submit the targets of a file that are not already waiting in the queue."""
+    from .. import arguments
+    arguments.min_interval(args.min_interval, '--min-interval')     # before the login
     targets = read_targets(args.targets_file)
     client = logged_in_client(args, console)
     console.say(f"{len(targets)} targets in {args.targets_file}"
                 + (' (dry run: nothing will be submitted)' if args.dry_run else ''))
     report = client.submit_missing(targets, dry_run=args.dry_run,
+                                   min_interval=args.min_interval,
                                    **_submission_options(args))
     console.result(format_table(report, args.format))
     failed = [row for row in report if str(row['action']) == 'failed']

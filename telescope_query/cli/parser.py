@@ -312,14 +312,19 @@ examples:
 TARGETS_FILE is a CSV or ECSV table with a column 'target' (coordinates or a
 name) and optionally 'exposure' (seconds), 'filter' and 'comment' per target;
 other columns are not read. Targets already waiting in the queue are left alone;
-the others are submitted. Prints one row per target: queued, submitted, failed,
-or not sent (once the queue is full).""",
+the others are submitted, as many as the queue has free places for
+(conf.queue_limit). Prints one row per target: queued, submitted, skipped (with
+--min-interval), waits for room, failed, or not sent (the site said the queue
+is full).""",
                   listing=True)
     sub.add_argument('targets_file', metavar='TARGETS_FILE',
                      help='CSV or ECSV file of targets')
     _add_submission_options(sub, defaults=False)
     sub.add_argument('--dry-run', action='store_true',
                      help='report what would be submitted, submit nothing')
+    sub.add_argument('--min-interval', type=float, default=None, metavar='DAYS',
+                     help='skip a target whose last request completed less than DAYS '
+                          'days ago (the cadence)')
 
     sub = command('check-site', 'check that the site answers as this client expects', """\
 examples:

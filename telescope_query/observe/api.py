@@ -7,6 +7,7 @@ does the astronomy, offline.
 from __future__ import annotations
 
 import warnings
+from datetime import datetime, timezone
 from typing import Any, Iterable
 
 from astropy.coordinates import SkyCoord
@@ -17,7 +18,13 @@ from .. import arguments
 from ..submit.target import format_objectid, resolve_target
 from .observability import Limits, NotObservableWarning, observability_table, observable_nights
 
-__all__ = ['observability', 'limits', 'warn_if_not_observable']
+__all__ = ['observability', 'limits', 'warn_if_not_observable', 'now']
+
+
+def now() -> datetime:
+    """The client's clock (UTC) for the look-ahead and the cadence: one place, so
+    that the documentation's pages can set it to their simulated day."""
+    return datetime.now(timezone.utc)
 
 
 def limits() -> Limits:
@@ -80,8 +87,11 @@ def warn_if_not_observable(coord: SkyCoord, label: str, *, stacklevel: int = 2) 
     from .. import conf
     days = arguments.observing_days(conf.observable_days, 'conf.observable_days')
     rules = limits()
+    # From the start of this hour: the Sun's and Moon's grid is then the same
+    # for every target of a batch (observability._sky keeps it).
+    start = now().replace(minute=0, second=0, microsecond=0)
     nights = int(observable_nights(coord.reshape((1,)) if coord.isscalar else coord,
-                                   Time.now(), days, rules)[0])
+                                   Time(start), days, rules)[0])
     if nights:
         return True
     warnings.warn(f"{label} has no night in the next {days:g} days when it can be observed "

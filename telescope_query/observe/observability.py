@@ -17,6 +17,7 @@ start, end and duration.
 """
 from __future__ import annotations
 
+import threading
 import warnings
 from dataclasses import dataclass
 
@@ -91,7 +92,8 @@ def _of_date(coord: SkyCoord, times: Time) -> tuple[np.ndarray, np.ndarray]:
     (and downloads it when old), and so would a position on the Earth. The
     Moon's parallax this leaves out is at most 1°, the rest arcseconds.
     """
-    geocentric = coord.transform_to(GCRS(obstime=times))
+    geocentric = coord if isinstance(coord.frame, GCRS) else coord.transform_to(
+        GCRS(obstime=times))
     vectors = geocentric.cartesian.xyz.value
     vectors = vectors / np.linalg.norm(vectors, axis=0)
     tt = times.tt
@@ -143,7 +145,30 @@ def _interpolated(times: Time, compute, block: int | None = None) -> list[np.nda
 
 
 def _sky(times: Time) -> tuple[np.ndarray, ...]:
-    """The local sidereal time, the Sun's and the Moon's RA and Dec of date."""
+    """The local sidereal time, the Sun's and the Moon's RA and Dec of date.
+
+    Kept for the last few grids (`_SKY_KEPT`): they do not depend on the
+    targets, and the look-ahead of a batch asks for the same hours again.
+    """
+    key = tuple(np.round(times.jd, 8))
+    with _sky_lock:
+        kept = _sky_kept.get(key)
+    if kept is None:
+        kept = _compute_sky(times)
+        with _sky_lock:
+            while len(_sky_kept) >= _SKY_KEPT:
+                _sky_kept.pop(next(iter(_sky_kept)))
+            _sky_kept[key] = kept
+    return kept
+
+
+#: How many grids of the Sun, Moon and sidereal time are kept.
+_SKY_KEPT = 8
+_sky_kept: dict[tuple, tuple[np.ndarray, ...]] = {}
+_sky_lock = threading.Lock()
+
+
+def _compute_sky(times: Time) -> tuple[np.ndarray, ...]:
     # At Greenwich, then shifted: astropy's local sidereal time reads the IERS
     # table for the polar motion (under an arcsecond here).
     lst = (times.sidereal_time('apparent', longitude='greenwich').rad
