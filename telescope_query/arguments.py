@@ -25,7 +25,7 @@ __all__ = ['MAX_ID', 'ids', 'check_flag', 'ascii_digits', 'check_sort', 'status_
            'filter_name', 'exposure_ms', 'utc_now', 'utc_datetime', 'time_window', 'searchable',
            'folder_argument', 'match_folder', 'given',
            'observing_start', 'observing_days', 'degrees_limit', 'MAX_OBSERVABLE_DAYS',
-           'min_interval', 'queue_limit']
+           'min_interval', 'queue_limit', 'seconds', 'folder_path']
 
 #: Largest id accepted: ids beyond a signed 64-bit integer cannot exist on the site.
 MAX_ID = 2 ** 63 - 1
@@ -496,3 +496,26 @@ def queue_limit(value: Any, name: str = 'conf.queue_limit') -> int:
             or value < 1:
         raise ValueError(f"{name} must be a whole number of places above 0, got {value!r}")
     return int(value)
+
+
+# --- waiting and mirroring (telescope_query.monitor, telescope_query.sync) -------------
+
+def seconds(value: Any, name: str, *, low: float = 0.0) -> float:
+    """A duration: seconds (a number) or a time Quantity, above ``low``, finite."""
+    allowed = f"{name} must be a number of seconds above {low:g} (or a time Quantity)"
+    value_s = _number(value, u.s, allowed)
+    if not value_s > low:
+        raise ValueError(f"{allowed}, got {value!r}")
+    return value_s
+
+
+def folder_path(value: Any, name: str) -> str:
+    """A folder name (str or path-like) that is not a file."""
+    import os
+    if not isinstance(value, (str, os.PathLike)) or not os.fspath(value):
+        raise TypeError(f"{name} must be a folder name (str or path-like), got "
+                        f"{type(value).__name__} {_shorten(value)}")
+    path = os.path.expanduser(os.fspath(value))
+    if os.path.exists(path) and not os.path.isdir(path):
+        raise ValueError(f"{name} must be a folder, but {path!r} is a file")
+    return path

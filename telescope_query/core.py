@@ -677,4 +677,45 @@ class TelescopeClass(SessionQuery):
         return observability(targets, start, days, telescope=telescope)
 
 
+    # --- The observer's loop: waiting for requests ----------------------------
+
+    def wait_for(self, rids: Any, *, timeout: Any = None, poll: Any = 60.0,
+                 download: Any = None) -> Table:
+        """Wait until requests reach a final status; fetch their images as they do.
+
+        One listing call per round, however many requests: the first at once,
+        then after 1 s, each next wait 1.5 times the last, up to ``poll``.
+        Press Ctrl-C to stop waiting: what is known so far is returned.
+
+        Parameters
+        ----------
+        rids : int, str, list, `~astropy.table.Table` or `~astropy.table.Row`
+            Request ids (of the Inbox, where every request of the account is
+            listed).
+        timeout : float or `~astropy.units.Quantity`, optional
+            Stop waiting after this many seconds (30 days at most when None).
+        poll : float or `~astropy.units.Quantity`, optional
+            Longest wait between two listing calls, seconds (default 60).
+        download : str or path-like, optional
+            A folder: each completed request's product (a raw cube) is
+            downloaded into it as soon as the request completes, as
+            `download_data` does (verified, from the cache when there).
+
+        Returns
+        -------
+        `~astropy.table.Table`
+            One row per request: ``rid``, ``status`` (the last seen),
+            ``status_text``, ``final``, ``jid`` (masked unless complete) and,
+            with ``download``, ``local_path`` (masked when not downloaded).
+            ``meta['pending']`` counts the requests still waiting.
+
+        Raises
+        ------
+        `~telescope_query.exceptions.NoSuchRequestError`
+            A request is not in the account's listing (before any wait).
+        """
+        from .monitor.loop import wait_for
+        return wait_for(self, rids, timeout=timeout, poll=poll, download=download)
+
+
 Telescope = TelescopeClass()

@@ -395,6 +395,65 @@ def cmd_observable(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
+def _notifier(command: str | None, console: Console):
+    """``on_final`` of the wait: run ``command`` with the request in its environment.
+
+    The command line is split as a shell would (``shlex``) and run without a
+    shell, so nothing from the site (a file name) is ever read as shell syntax.
+    """
+    if command is None:
+        return None
+    import os
+    import shlex
+    import subprocess
+    try:
+        argv = shlex.split(command)
+    except ValueError as exc:
+        raise UsageError(f"--notify: {command!r} cannot be split into a command ({exc})")
+    if not argv:
+        raise UsageError('--notify: the command is empty')
+
+    def notify(rid: int, status: int, jid: int | None, file: str | None) -> None:
+        env = dict(os.environ, TELESCOPE_RID=str(rid), TELESCOPE_JID=str(jid or ''),
+                   TELESCOPE_FILE=file or '', TELESCOPE_STATUS=str(status))
+        try:
+            done = subprocess.run(argv, env=env, check=False)
+        except OSError as exc:
+            console.warn(f"--notify for R{rid}: {argv[0]} could not be run: {exc}")
+            return
+        if done.returncode != 0:
+            console.warn(f"--notify for R{rid}: {argv[0]} exited with status {done.returncode}")
+    return notify
+
+
+def cmd_wait(args: argparse.Namespace, console: Console) -> int:
+    """Wait for requests to complete; download and notify as each does."""
+    from .. import arguments
+    from ..monitor.loop import wait_for
+    if args.timeout is not None:
+        arguments.seconds(args.timeout, '--timeout')
+    arguments.seconds(args.poll, '--poll')
+    if args.download is not None:
+        arguments.folder_path(args.download, '--download')
+    notify = _notifier(args.notify, console)
+    client = logged_in_client(args, console)
+    console.say(f"Waiting for {len(args.rids)} request{'s' if len(args.rids) != 1 else ''} "
+                f"(Ctrl-C stops)...")
+    table = wait_for(client, args.rids, timeout=args.timeout, poll=args.poll,
+                     download=args.download, on_final=notify,
+                     show_progress=console.show_progress)
+    console.result(format_table(table, args.format))
+    unfinished = [row for row in table if not row['final'] or row['status'] != 8]
+    lost = [row for row in table if 'local_path' in table.colnames and row['status'] == 8
+            and np.ma.is_masked(row['local_path'])]
+    for row in unfinished:
+        console.warn(f"R{row['rid']}: {row['status_text']}"
+                     + ('' if row['final'] else ' (still waiting)'))
+    for row in lost:
+        console.warn(f"R{row['rid']}: its images were not downloaded")
+    return 1 if unfinished or lost else 0
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace, Console], int]] = {
     'login': cmd_login,
     'folders': cmd_folders,
@@ -408,4 +467,4 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Console], int]] = {
     'simulate': cmd_simulate,
     'demo': cmd_demo,
 }
-COMMANDS.update({'observable': cmd_observable})
+COMMANDS.update({'observable': cmd_observable, 'wait': cmd_wait})

@@ -392,6 +392,13 @@ request. Files go to FOLDER (default: ./telescope-demo).""")
 
 # --- The observer's loop: observable, wait, sync ------------------------------------
 
+def request_id(text: str) -> int:
+    """A request id: ``R772002`` or ``772002``."""
+    if parse_id(text)[0] == 'J':
+        raise argparse.ArgumentTypeError(f"{text!r} is a job id: wait takes request ids (R...)")
+    return parse_id(text)[1]
+
+
 def positive_days(text: str) -> float:
     """A number of days above zero (``arguments.observing_days`` checks the rest)."""
     try:
@@ -422,3 +429,28 @@ in which it is observable. Names need the internet (astropy's resolver).""",
                      help='start of the span, UTC, ISO format (default: now)')
     sub.add_argument('--telescope', default='COAST', metavar='NAME',
                      help='COAST (default) or PIRATE: both are at the Teide')
+
+    sub = command('wait', 'wait until requests complete, downloading as they do', """\
+examples:
+  telescope-query wait R772002 R772003 --download frames
+  telescope-query wait 772002 --timeout 3600 --notify "notify-send telescope"
+  telescope-query wait R772002 --download frames --notify ./analyse.sh
+
+Reads your request listing once per round (after 1 s, then waits growing to
+--poll seconds) until every request has a final status. With --download, each
+completed request's cube is downloaded at once. --notify runs CMD (split like a
+shell command line, never through a shell) once per request that reaches a final
+status, with TELESCOPE_RID, TELESCOPE_JID, TELESCOPE_FILE and TELESCOPE_STATUS
+in its environment. Ctrl-C stops waiting and prints what is known. Exit status
+1 when a request ended without images, is still waiting, or failed to download.""",
+                  listing=True)
+    sub.add_argument('rids', nargs='+', type=request_id, metavar='REQUEST_ID',
+                     help='request ids (R772002 or 772002)')
+    sub.add_argument('--download', metavar='FOLDER',
+                     help='download each completed request\'s cube into FOLDER')
+    sub.add_argument('--notify', metavar='CMD',
+                     help='run CMD once per request that reaches a final status')
+    sub.add_argument('--timeout', type=float, default=None, metavar='SECONDS',
+                     help='stop waiting after this long (default: no limit but 30 days)')
+    sub.add_argument('--poll', type=float, default=60.0, metavar='SECONDS',
+                     help='longest wait between two listing calls (default: 60)')

@@ -1,9 +1,12 @@
-"""The observer's loop on the command line: observable (wait and sync follow)."""
+"""The observer's loop on the command line: observable, submit-missing's cadence, wait."""
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 
 import test_cli
+from helpers import unique
 
 # The command line's fixtures (tests/cli/test_cli.py).
 cli, memory_keyring, as_demo, api = (test_cli.cli, test_cli.memory_keyring, test_cli.as_demo,
@@ -47,7 +50,6 @@ def test_observable_refuses_bad_input(cli, simulator, argv, message):
 
 
 def test_submit_missing_with_a_cadence(cli, as_demo, api, simulator, tmp_path):
-    from helpers import unique
     name = unique('Cli cadence')
     where = '08:10:00 +33:00:00'
     rid = api.submit(where, name=name)
@@ -66,4 +68,68 @@ def test_submit_missing_refuses_a_negative_cadence_before_login(cli, as_demo, si
     targets.write_text('target\n08:10:00 +33:00:00\n')
     result = cli('submit-missing', str(targets), '--min-interval', '-1')
     assert result.status == 2 and '--min-interval must be a time span' in result.err
+    assert simulator.counters.total() == 0
+
+
+# --- wait ----------------------------------------------------------------------------
+
+NOTE = '''import json, os, sys
+with open(sys.argv[1], 'a') as out:
+    out.write(json.dumps({k: os.environ[k] for k in ('TELESCOPE_RID', 'TELESCOPE_JID',
+              'TELESCOPE_FILE', 'TELESCOPE_STATUS')} | {'argv': sys.argv[2:]}) + '\\n')
+'''
+
+
+@pytest.fixture
+def clock_knob(monkeypatch, simulator):
+    """The wait's sleep completes the demo queue: nothing sleeps."""
+    from telescope_query.monitor import loop
+    monkeypatch.setattr(loop, 'sleep', lambda seconds: simulator.complete_queue('demo'))
+
+
+def test_wait_downloads_and_notifies_without_a_shell(cli, as_demo, api, simulator, tmp_path,
+                                                     clock_knob):
+    import json
+    import sys
+    rids = [api.submit(f'16:{m:02d}:00 +50:00:00', name=unique('Cli wait')) for m in (1, 2)]
+    script = tmp_path / 'note.py'
+    script.write_text(NOTE)
+    notes = tmp_path / 'notes.jsonl'
+    command = f'{sys.executable} {script} {notes} "; touch pwned"'
+    result = cli('wait', *[f'R{rid}' for rid in rids], '--download', 'frames', '--notify',
+                 command, '--format', 'json')
+    assert result.status == 0, result.err
+    rows = result.json()
+    assert [row['rid'] for row in rows] == rids and all(row['final'] for row in rows)
+    seen = [json.loads(line) for line in notes.read_text().splitlines()]
+    assert sorted(int(n['TELESCOPE_RID']) for n in seen) == rids
+    for note in seen:
+        assert note['TELESCOPE_STATUS'] == '8' and note['TELESCOPE_JID']
+        assert Path(note['TELESCOPE_FILE']).is_file()
+        assert note['argv'] == ['; touch pwned']          # an argument, not shell syntax
+    assert not (tmp_path / 'pwned').exists() and not Path('pwned').exists()
+
+
+def test_wait_exits_1_while_requests_still_wait(cli, as_demo, api, monkeypatch):
+    from telescope_query.monitor import loop
+    rid = api.submit('16:05:00 +50:00:00', name=unique('Cli timeout'))
+    now = [0.0]
+    monkeypatch.setattr(loop, 'clock', lambda: now[0])
+    monkeypatch.setattr(loop, 'sleep', lambda s: now.__setitem__(0, now[0] + s))
+    result = cli('wait', str(rid), '--timeout', '5', '--poll', '2')
+    assert result.status == 1
+    assert f'R{rid}: Waiting (still waiting)' in result.err
+
+
+@pytest.mark.parametrize('argv, message', [
+    (['wait', 'J5'], "'J5' is a job id"),
+    (['wait', 'R5', '--poll', '0'], '--poll must be a number of seconds above 0'),
+    (['wait', 'R5', '--timeout', '-2'], '--timeout must be'),
+    (['wait', 'R5', '--notify', '"unclosed'], '--notify'),
+    (['wait', 'R5', '--notify', ''], '--notify: the command is empty'),
+])
+def test_wait_refuses_bad_input_before_login(cli, simulator, argv, message):
+    result = cli(*argv)
+    assert result.status == 2, result.err
+    assert message in result.err
     assert simulator.counters.total() == 0
