@@ -718,4 +718,57 @@ class TelescopeClass(SessionQuery):
         return wait_for(self, rids, timeout=timeout, poll=poll, download=download)
 
 
+    # --- The observer's loop: a local mirror ----------------------------------
+
+    def sync(self, path: str | os.PathLike, *, folder: str | int = 'Inbox',
+             since: Any = None, cube: bool = True, layout: str = '{object}/{jid}',
+             show_progress: bool = True) -> Table:
+        """Keep a local copy of every completed job's images in a folder.
+
+        Every completed request of ``folder`` whose job's file is not in
+        ``path`` yet is downloaded (verified, as `download_data` does), and a
+        ledger beside the files (``telescope-ledger.ecsv``: rid, jid, object,
+        filter, exposure, completion, file, size, checksum) says what is
+        there. A second run with nothing new downloads nothing and reads the
+        listing only (and the views of new completions). A deleted file is
+        fetched again; one whose size changed, or whose time and checksum
+        changed, too, and reported. An interrupted run resumes: the ledger is
+        written every 64 jobs and verified products stay in the product cache.
+        A lock file (``.telescope-sync.lock``) keeps two runs of one folder
+        from overlapping.
+
+        Parameters
+        ----------
+        path : str or path-like
+            The mirror's folder (made when missing).
+        folder : str or int, optional
+            The request folder whose completed requests are mirrored.
+        since : `~astropy.time.Time`, datetime or str, optional
+            Only jobs completed at or after this time (UTC).
+        cube : bool, optional
+            The FITS cube (default) or the zip of one file per filter.
+        layout : str, optional
+            Each file's place in ``path``, without its extension: a pattern of
+            ``{object}``, ``{jid}``, ``{rid}``, ``{filter}`` holding ``{jid}``.
+        show_progress : bool, optional
+            Progress bars while downloading.
+
+        Returns
+        -------
+        `~astropy.table.Table`
+            The manifest, one row per job: ``jid``, ``rids``, ``object``,
+            ``file`` (relative to ``path``), ``status`` (``NEW``,
+            ``UNCHANGED``, ``REFETCHED`` or ``ERROR``), ``message`` and
+            ``size``; ``meta`` counts each status.
+
+        Raises
+        ------
+        `~telescope_query.sync.lock.SyncLockedError`
+            Another sync of ``path`` is running.
+        """
+        from .sync.run import sync
+        return sync(self, path, folder=folder, since=since, cube=cube, layout=layout,
+                    show_progress=show_progress)
+
+
 Telescope = TelescopeClass()

@@ -454,6 +454,29 @@ def cmd_wait(args: argparse.Namespace, console: Console) -> int:
     return 1 if unfinished or lost else 0
 
 
+def cmd_sync(args: argparse.Namespace, console: Console) -> int:
+    """Mirror the completed jobs into a folder; exit 1 on any ERROR."""
+    from .. import arguments
+    from ..sync.plan import check_layout
+    from ..sync.run import sync
+    arguments.folder_path(args.dir, 'DIR')
+    check_layout(args.layout)
+    if args.since is not None:
+        arguments.utc_datetime(args.since, '--since')
+    client = logged_in_client(args, console)
+    manifest = sync(client, args.dir, folder=args.folder, since=args.since,
+                    cube=not args.zip, layout=args.layout,
+                    show_progress=console.show_progress, say=console.say)
+    if not console.quiet:
+        console.result(format_table(manifest, args.format))
+        console.say(', '.join(f"{manifest.meta[status]} {status}" for status in
+                              ('NEW', 'UNCHANGED', 'REFETCHED', 'ERROR')))
+    failed = [row for row in manifest if str(row['status']) == 'ERROR']
+    for row in failed:
+        console.warn(f"J{row['jid']}: {row['message']}")
+    return 1 if failed else 0
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace, Console], int]] = {
     'login': cmd_login,
     'folders': cmd_folders,
@@ -467,4 +490,4 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Console], int]] = {
     'simulate': cmd_simulate,
     'demo': cmd_demo,
 }
-COMMANDS.update({'observable': cmd_observable, 'wait': cmd_wait})
+COMMANDS.update({'observable': cmd_observable, 'wait': cmd_wait, 'sync': cmd_sync})

@@ -454,3 +454,27 @@ in its environment. Ctrl-C stops waiting and prints what is known. Exit status
                      help='stop waiting after this long (default: no limit but 30 days)')
     sub.add_argument('--poll', type=float, default=60.0, metavar='SECONDS',
                      help='longest wait between two listing calls (default: 60)')
+
+    sub = command('sync', 'keep a local copy of every completed job\'s images', """\
+examples:
+  telescope-query sync ~/telescope                       # every completed request
+  telescope-query sync ~/telescope --since 2024-11-01 --layout "{object}/{rid}_{jid}"
+  telescope-query -q sync ~/telescope                    # for cron: quiet, exit 1 on ERROR
+
+Downloads each completed job not yet in DIR and keeps a ledger beside the files
+(telescope-ledger.ecsv). A second run downloads nothing new and reads only the
+listing; a deleted, truncated or changed file is fetched again (REFETCHED). An
+interrupted run resumes. Two runs of one folder never overlap (a lock file).
+Prints a manifest: NEW, UNCHANGED, REFETCHED or ERROR per job; with -q nothing
+but the errors. Exit status 1 on any ERROR, or when another run holds the lock.""",
+                  listing=True)
+    sub.add_argument('dir', metavar='DIR', help='the mirror\'s folder (made when missing)')
+    sub.add_argument('--folder', default='Inbox', metavar='NAME_OR_ID',
+                     help='request folder to mirror (default: Inbox)')
+    sub.add_argument('--since', metavar='TIME',
+                     help='only jobs completed at or after this time, UTC, ISO format')
+    sub.add_argument('--zip', action='store_true',
+                     help='a zip of one FITS file per filter instead of a 3-D cube')
+    sub.add_argument('--layout', default='{object}/{jid}', metavar='PATTERN',
+                     help='place of each file in DIR, without extension: {object}, '
+                          '{jid}, {rid}, {filter} (default: {object}/{jid})')

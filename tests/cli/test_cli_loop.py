@@ -133,3 +133,47 @@ def test_wait_refuses_bad_input_before_login(cli, simulator, argv, message):
     assert result.status == 2, result.err
     assert message in result.err
     assert simulator.counters.total() == 0
+
+
+# --- sync ----------------------------------------------------------------------------
+
+@pytest.fixture
+def as_alice(monkeypatch):
+    monkeypatch.setenv('TELESCOPE_QUERY_USER', 'alice')
+    monkeypatch.setenv('TELESCOPE_QUERY_PASSWORD', 'alice-Secret-42')
+
+
+def test_sync_prints_the_manifest_then_nothing_new(cli, as_alice, simulator, tmp_path):
+    first = cli('sync', str(tmp_path / 'm'), '--format', 'json')
+    assert first.status == 0, first.err
+    assert {row['status'] for row in first.json()} == {'NEW'}
+    assert 'NEW, 0 UNCHANGED, 0 REFETCHED, 0 ERROR' in first.err
+    quiet = cli('-q', 'sync', str(tmp_path / 'm'))
+    assert quiet.status == 0 and quiet.out == '' and quiet.err == ''
+
+
+def test_sync_exits_1_on_any_error_even_quiet(cli, as_alice, simulator, tmp_path):
+    simulator.faults.add('http_500', endpoint='v3image-download.php', count=None)
+    result = cli('-q', 'sync', str(tmp_path / 'm'))
+    assert result.status == 1 and result.out == ''
+    assert result.err.count('\n') >= 1 and result.err.startswith('J')
+
+
+def test_sync_exits_1_while_another_run_holds_the_lock(cli, as_alice, simulator, tmp_path):
+    import os
+    from telescope_query.sync.lock import LOCK_NAME
+    folder = tmp_path / 'm'
+    folder.mkdir()
+    (folder / LOCK_NAME).write_text(f'{os.getpid()} {os.uname().nodename} now\n')
+    result = cli('-q', 'sync', str(folder))
+    assert result.status == 1 and 'another sync' in result.err
+
+
+@pytest.mark.parametrize('argv, message', [
+    (['sync', 'm', '--layout', '{object}'], 'layout must be'),
+    (['sync', 'm', '--since', 'soon'], '--since must be'),
+])
+def test_sync_refuses_bad_input_before_login(cli, simulator, argv, message):
+    result = cli(*argv)
+    assert result.status == 2 and message in result.err
+    assert simulator.counters.total() == 0
