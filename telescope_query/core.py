@@ -733,7 +733,7 @@ class TelescopeClass(SessionQuery):
         listing only (and the views of new completions). A deleted file is
         fetched again; one whose size changed, or whose time and checksum
         changed, too, and reported. An interrupted run resumes: the ledger is
-        written every 64 jobs and verified products stay in the product cache.
+        written every 500 jobs and verified products stay in the product cache.
         A lock file (``.telescope-sync.lock``) keeps two runs of one folder
         from overlapping.
 

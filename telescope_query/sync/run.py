@@ -32,8 +32,10 @@ from .plan import Decision, Job, OnDisk, after_check, check_layout, decide, rela
 __all__ = ['sync', 'MANIFEST_COLUMNS', 'CHUNK']
 
 MANIFEST_COLUMNS = ('jid', 'rids', 'object', 'file', 'status', 'message', 'size')
-#: Jobs fetched between two writes of the ledger.
-CHUNK = 64
+#: Jobs fetched between two writes of the ledger: the jobs of a chunk are
+#: staged together, so a small chunk would wait for the image engine once per
+#: chunk; an interrupted chunk is fetched again from the product cache.
+CHUNK = 500
 
 
 def _checksum(path: Path) -> str:
