@@ -13,6 +13,19 @@ cli, memory_keyring, as_demo, api = (test_cli.cli, test_cli.memory_keyring, test
                                   test_cli.api)
 
 
+# Tests that complete a queue with the clock knob use alice: the other tests'
+# queued requests (demo's) stay queued.
+@pytest.fixture
+def as_alice(monkeypatch):
+    monkeypatch.setenv('TELESCOPE_QUERY_USER', 'alice')
+    monkeypatch.setenv('TELESCOPE_QUERY_PASSWORD', 'alice-Secret-42')
+
+
+@pytest.fixture
+def alice(login_as):
+    return login_as('alice', 'alice-Secret-42')
+
+
 def test_observable_needs_no_login_and_prints_the_windows(cli, simulator, no_internet):
     result = cli('observable', '20:42:59.6 +43:35:10', '05:35:17 -05:23:28',
                  '--start', '2027-01-01', '--days', '10')
@@ -49,11 +62,11 @@ def test_observable_refuses_bad_input(cli, simulator, argv, message):
     assert simulator.counters.total() == 0
 
 
-def test_submit_missing_with_a_cadence(cli, as_demo, api, simulator, tmp_path):
+def test_submit_missing_with_a_cadence(cli, as_alice, alice, simulator, tmp_path):
     name = unique('Cli cadence')
     where = '08:10:00 +33:00:00'
-    rid = api.submit(where, name=name)
-    simulator.complete_queue('demo')
+    rid = alice.submit(where, name=name)
+    simulator.complete_queue('alice')
     targets = tmp_path / 'targets.csv'
     targets.write_text(f'target\n{where}\n')
     result = cli('submit-missing', str(targets), '--min-interval', '2', '--format', 'json')
@@ -84,14 +97,14 @@ with open(sys.argv[1], 'a') as out:
 def clock_knob(monkeypatch, simulator):
     """The wait's sleep completes the demo queue: nothing sleeps."""
     from telescope_query.monitor import loop
-    monkeypatch.setattr(loop, 'sleep', lambda seconds: simulator.complete_queue('demo'))
+    monkeypatch.setattr(loop, 'sleep', lambda seconds: simulator.complete_queue('alice'))
 
 
-def test_wait_downloads_and_notifies_without_a_shell(cli, as_demo, api, simulator, tmp_path,
-                                                     clock_knob):
+def test_wait_downloads_and_notifies_without_a_shell(cli, as_alice, alice, simulator,
+                                                     tmp_path, clock_knob):
     import json
     import sys
-    rids = [api.submit(f'16:{m:02d}:00 +50:00:00', name=unique('Cli wait')) for m in (1, 2)]
+    rids = [alice.submit(f'16:{m:02d}:00 +50:00:00', name=unique('Cli wait')) for m in (1, 2)]
     script = tmp_path / 'note.py'
     script.write_text(NOTE)
     notes = tmp_path / 'notes.jsonl'
@@ -136,12 +149,6 @@ def test_wait_refuses_bad_input_before_login(cli, simulator, argv, message):
 
 
 # --- sync ----------------------------------------------------------------------------
-
-@pytest.fixture
-def as_alice(monkeypatch):
-    monkeypatch.setenv('TELESCOPE_QUERY_USER', 'alice')
-    monkeypatch.setenv('TELESCOPE_QUERY_PASSWORD', 'alice-Secret-42')
-
 
 def test_sync_prints_the_manifest_then_nothing_new(cli, as_alice, simulator, tmp_path):
     first = cli('sync', str(tmp_path / 'm'), '--format', 'json')

@@ -62,6 +62,13 @@ def fake_time(monkeypatch):
     return FakeTime(monkeypatch)
 
 
+@pytest.fixture
+def telescope(login_as):
+    """A client of alice: the clock knob completes her queue, and the other
+    tests' queued requests (demo's) stay queued."""
+    return login_as('alice', 'alice-Secret-42')
+
+
 def _submit(telescope, count, where='09'):
     return [telescope.submit(f'{where}:{minute:02d}:00 +35:00:00', name=unique('Wait'))
             for minute in range(count)]
@@ -69,7 +76,7 @@ def _submit(telescope, count, where='09'):
 
 def test_one_listing_call_per_round_until_complete(telescope, simulator, fake_time):
     rids = _submit(telescope, 3)
-    rounds = iter([None, None, lambda: simulator.complete_queue('demo')])
+    rounds = iter([None, None, lambda: simulator.complete_queue('alice')])
     fake_time.then = lambda: (next(rounds) or (lambda: None))()
     simulator.counters.reset()
     table = telescope.wait_for(rids, poll=10)
@@ -84,13 +91,13 @@ def test_one_listing_call_per_round_until_complete(telescope, simulator, fake_ti
 def test_images_arrive_as_each_request_completes(telescope, simulator, fake_time, tmp_path):
     folder = tmp_path / 'frames'
     first = _submit(telescope, 1, '10')[0]
-    simulator.complete_queue('demo')
+    simulator.complete_queue('alice')
     second = _submit(telescope, 1, '11')[0]
     seen_while_waiting = []
 
     def then():
         seen_while_waiting.append(sorted(p.name for p in folder.iterdir()))
-        simulator.complete_queue('demo')
+        simulator.complete_queue('alice')
     fake_time.then = then
     table = telescope.wait_for([first, second], poll=1, download=folder)
     jids = list(table['jid'])
@@ -111,7 +118,7 @@ def test_a_timeout_returns_what_is_known(telescope, simulator, fake_time):
 
 def test_ctrl_c_returns_what_is_known(telescope, simulator, fake_time):
     done = _submit(telescope, 1, '13')
-    simulator.complete_queue('demo')
+    simulator.complete_queue('alice')
     waiting = _submit(telescope, 1, '14')
 
     def interrupt():
@@ -127,7 +134,7 @@ def test_a_session_that_expires_during_the_wait_is_renewed(telescope, simulator,
 
     def expire_then_complete():
         simulator.faults.add('expire_session', after_calls=0, count=1)
-        simulator.complete_queue('demo')
+        simulator.complete_queue('alice')
     fake_time.then = expire_then_complete
     table = telescope.wait_for(rids)
     assert all(table['final']) and list(table['status']) == [8, 8]

@@ -94,42 +94,49 @@ def test_a_bad_queue_limit_setting_is_named(telescope, simulator, limit):
 
 # --- against the simulator ---------------------------------------------------------
 
-def test_a_target_observed_within_min_interval_is_skipped(telescope, simulator):
+@pytest.fixture
+def alice(login_as):
+    """A client of alice: the clock knob completes her queue, and the other
+    tests' queued requests (demo's) stay queued."""
+    return login_as('alice', 'alice-Secret-42')
+
+
+def test_a_target_observed_within_min_interval_is_skipped(alice, simulator):
     name = unique('Cadence')
-    rid = telescope.submit('07:00:00 +30:00:00', name=name)
-    simulator.complete_queue('demo')                     # the clock knob: observed now
-    table = telescope.submit_missing([name], min_interval=7 * u.day)
+    rid = alice.submit('07:00:00 +30:00:00', name=name)
+    simulator.complete_queue('alice')                     # the clock knob: observed now
+    table = alice.submit_missing([name], min_interval=7 * u.day)
     assert list(table['action']) == ['skipped'] and table['rid'][0] == rid
     assert f'R{rid} completed' in table['message'][0]
     # The view is cached once final: a second run reads only the listing.
     simulator.counters.reset()
-    again = telescope.submit_missing([name], min_interval=7 * u.day, dry_run=True)
+    again = alice.submit_missing([name], min_interval=7 * u.day, dry_run=True)
     assert list(again['action']) == ['skipped']
     assert simulator.counters[VIEW] == 0
     # No cadence, or one already passed: due again (a name not queued needs the
     # resolver, offline here: its coordinates then).
     where = '07:00:00 +30:00:00'
-    assert list(telescope.submit_missing([where], dry_run=True)['action']) == ['would submit']
-    assert list(telescope.submit_missing([where], min_interval=0,
+    assert list(alice.submit_missing([where], dry_run=True)['action']) == ['would submit']
+    assert list(alice.submit_missing([where], min_interval=0,
                                          dry_run=True)['action']) == ['would submit']
-    assert list(telescope.submit_missing([where], min_interval=1,
+    assert list(alice.submit_missing([where], min_interval=1,
                                          dry_run=True)['action']) == ['skipped']
 
 
-def test_a_target_matched_by_position_counts_too(telescope, simulator):
-    rid = telescope.submit('07:10:00 +31:00:00', name=unique('Pos'))
-    simulator.complete_queue('demo')
-    table = telescope.submit_missing(['07:10:00.1 +31:00:01'], min_interval=1 * u.day)
+def test_a_target_matched_by_position_counts_too(alice, simulator):
+    rid = alice.submit('07:10:00 +31:00:00', name=unique('Pos'))
+    simulator.complete_queue('alice')
+    table = alice.submit_missing(['07:10:00.1 +31:00:01'], min_interval=1 * u.day)
     assert list(table['action']) == ['skipped'] and table['rid'][0] == rid
 
 
-def test_a_lost_view_fails_the_target_and_sends_nothing(telescope, simulator):
+def test_a_lost_view_fails_the_target_and_sends_nothing(alice, simulator):
     name = unique('Lost')
-    telescope.submit('07:20:00 +32:00:00', name=name)
-    simulator.complete_queue('demo')
+    alice.submit('07:20:00 +32:00:00', name=name)
+    simulator.complete_queue('alice')
     simulator.faults.add('http_500', endpoint=VIEW, count=100)
     simulator.counters.reset()
-    table = telescope.submit_missing([name], min_interval=1 * u.day)
+    table = alice.submit_missing([name], min_interval=1 * u.day)
     assert list(table['action']) == ['failed']
     assert 'when it was last observed is unknown' in table['message'][0]
     assert simulator.counters[SUBMIT] == 0
@@ -178,6 +185,6 @@ def test_room_made_by_the_telescope_is_used_by_the_next_run(site_limit):
     first = client.submit_missing(_fields(12))
     waiting = [row['target'] for row in first if row['action'] == 'waits for room']
     assert waiting
-    sim.complete_queue('demo')
+    sim.complete_queue('demo')          # this test's own simulator
     second = client.submit_missing(waiting)
     assert list(second['action']) == ['submitted'] * len(waiting)
