@@ -184,3 +184,11 @@ def test_sync_refuses_bad_input_before_login(cli, simulator, argv, message):
     result = cli(*argv)
     assert result.status == 2 and message in result.err
     assert simulator.counters.total() == 0
+
+
+@pytest.mark.parametrize('command', ['observable', 'wait', 'sync'])
+def test_the_loop_commands_are_listed_with_examples(cli, command):
+    assert f'\n    {command}' in cli('--help').out
+    result = cli(command, '--help')
+    assert result.status == 0
+    assert 'example' in result.out and f'telescope-query {command}' in result.out
