@@ -107,6 +107,10 @@ class SimServer:
         """Make the products now (not when first staged); returns their sizes."""
         return self.call('prepare', jids=jids, kind=kind)
 
+    def complete(self, user: str) -> list[tuple[int, int]]:
+        """The clock knob: every queued request of ``user`` becomes a job."""
+        return [tuple(pair) for pair in self.call('complete', user=user)]
+
     def stop(self) -> None:
         """Stop the simulator and wait for its process to end."""
         if self._process.poll() is None:
@@ -161,6 +165,7 @@ _COMMANDS = {
     'set': _set,
     'completed': _completed,
     'prepare': _prepare,
+    'complete': lambda sim, user: sim.complete_queue(user),   # the clock knob
 }
 
 

@@ -68,6 +68,16 @@ class Conf(_config.ConfigNamespace):
         '(10**9 bytes): beyond it, the products used least recently are removed. '
         '0 for no limit.')
 
+    # --- The observer's loop: observability, cadence, waiting, the mirror ---
+    observable_min_altitude = _config.ConfigItem(
+        30.0, 'Degrees: a target is observable only above this altitude '
+        '(observability, and the look-ahead of submit and submit_missing).')
+    observable_moon_separation = _config.ConfigItem(
+        30.0, 'Degrees: a target is observable only this far from the Moon.')
+    observable_days = _config.ConfigItem(
+        14.0, 'Days ahead that submit and submit_missing look for an observable night; '
+        'a target without one warns (NotObservableWarning).')
+
 
 conf = Conf()
 
@@ -77,10 +87,11 @@ from .exceptions import (LoginError, RemoteServiceError,  # noqa: E402
                          DownloadError)
 from .exceptions import PlateSolveError  # noqa: E402
 from .submit.target import LowAltitudeWarning  # noqa: E402
+from .observe.observability import NotObservableWarning  # noqa: E402
 from .core import Telescope, TelescopeClass  # noqa: E402
 
 __all__ = ['Telescope', 'TelescopeClass', 'Conf', 'conf', '__version__',
            'LoginError', 'RemoteServiceError', 'NoSuchRequestError',
            'NoSuchJobError', 'ProductNotReadyError', 'SubmissionError',
            'QueueFullError', 'DownloadError', 'LowAltitudeWarning']
-__all__ += ['PlateSolveError']
+__all__ += ['PlateSolveError', 'NotObservableWarning']

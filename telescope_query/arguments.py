@@ -28,7 +28,9 @@ __all__ = ['MAX_ID', 'ids', 'prefixed_id', 'check_flag', 'ascii_digits', 'check_
            'telescope', 'telescope_id', 'filter_name', 'exposure_ms', 'utc_now',
            'utc_datetime', 'time_window', 'searchable', 'folder_argument', 'match_folder',
            'given', 'folder_name', 'positive_number', 'server_url', 'product_flags',
-           'output_folder', 'output_file']
+           'output_folder', 'output_file',
+           'observing_start', 'observing_days', 'degrees_limit', 'MAX_OBSERVABLE_DAYS',
+           'min_interval', 'queue_limit', 'seconds', 'folder_path']
 
 #: Largest id accepted: ids beyond a signed 64-bit integer cannot exist on the site.
 MAX_ID = 2 ** 63 - 1
@@ -596,3 +598,91 @@ def optional_secret_text(value: Any, name: str) -> str | None:
         raise ValueError(f"{name} must be a non-empty string, got a "
                          f"{'blank string' if isinstance(value, str) else type(value).__name__}")
     return value
+
+
+# --- observability (telescope_query.observe) ------------------------------------------
+
+#: The longest span ``observability`` looks at, days: a year and a day.
+MAX_OBSERVABLE_DAYS = 366
+
+
+def observing_start(value: Any) -> Time:
+    """``start`` of ``observability``: a UTC Time, now when None."""
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')     # ERFA's 'dubious year' past the leap seconds known
+        if value is None:
+            return Time.now()
+        return Time(utc_datetime(value, 'start'), scale='utc')
+
+
+def _number(value: Any, unit: u.UnitBase, allowed: str) -> float:
+    """A finite real number, or a Quantity in ``unit``'s kind, in ``unit``."""
+    if isinstance(value, u.Quantity):
+        try:
+            value = value.to_value(unit)
+        except u.UnitsError:
+            raise ValueError(f"{allowed}, got {value}") from None
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{allowed}, got {type(value).__name__} {_shorten(value)}")
+    if not math.isfinite(float(value)):
+        raise ValueError(f"{allowed}, got {value!r}")
+    return float(value)
+
+
+def observing_days(value: Any, name: str = 'days') -> float:
+    """A look-ahead in days: a number above 0 and at most `MAX_OBSERVABLE_DAYS`."""
+    allowed = f"{name} must be a number of days above 0 and at most {MAX_OBSERVABLE_DAYS}"
+    days = _number(value, u.day, allowed)
+    if not 0 < days <= MAX_OBSERVABLE_DAYS:
+        raise ValueError(f"{allowed}, got {value!r}")
+    return days
+
+
+def degrees_limit(value: Any, name: str, low: float, high: float) -> float:
+    """An angle in degrees (a number or an angle Quantity) within ``[low, high]``."""
+    allowed = f"{name} must be an angle in degrees from {low:g} to {high:g}"
+    degrees = _number(value, u.deg, allowed)
+    if not low <= degrees <= high:
+        raise ValueError(f"{allowed}, got {value!r}")
+    return degrees
+
+
+# --- cadence and room (submit_missing) -----------------------------------------------
+
+def min_interval(value: Any, name: str = 'min_interval') -> timedelta | None:
+    """A cadence: a time Quantity, a timedelta or a number of days, at least 0; None
+    for no cadence."""
+    if value is None:
+        return None
+    allowed = (f"{name} must be a time span at least 0: a Quantity like 3 * u.day, "
+               f"a datetime.timedelta or a number of days (or None)")
+    if isinstance(value, timedelta):
+        value = value.total_seconds() / 86400
+    days = _number(value, u.day, allowed)
+    if days < 0 or days > 36500:
+        raise ValueError(f"{allowed}, got {value!r}")
+    return timedelta(days=days)
+
+
+def queue_limit(value: Any, name: str = 'conf.queue_limit') -> int:
+    """The account's queue places: a whole number above 0."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) \
+            or value < 1:
+        raise ValueError(f"{name} must be a whole number of places above 0, got {value!r}")
+    return int(value)
+
+
+# --- waiting and mirroring (telescope_query.monitor, telescope_query.sync) -------------
+
+def seconds(value: Any, name: str, *, low: float = 0.0) -> float:
+    """A duration: seconds (a number) or a time Quantity, above ``low``, finite."""
+    allowed = f"{name} must be a number of seconds above {low:g} (or a time Quantity)"
+    value_s = _number(value, u.s, allowed)
+    if not value_s > low:
+        raise ValueError(f"{allowed}, got {value!r}")
+    return value_s
+
+
+def folder_path(value: Any, name: str) -> str:
+    """A folder name (str or path-like) that is not a file (`output_folder`), as text."""
+    return os.fspath(output_folder(value, name))

@@ -656,17 +656,23 @@ class TelescopeClass(SessionQuery):
         -----
         `~telescope_query.LowAltitudeWarning`
             The target never gets above 30° at the Observatorio del Teide.
+        `~telescope_query.NotObservableWarning`
+            The target has no observable night in the next
+            ``conf.observable_days`` (see `observability`); it is still submitted.
         """
         plan = plan_submission(target, exposure=exposure, telescope=telescope,
                                filter=filter, dark_frame=dark_frame, name=name,
                                comment=comment)
         if get_query_payload:
             return send.basket_params(plan)
+        from .observe.api import warn_if_not_observable
+        warn_if_not_observable(plan.coord, plan.object_name, stacklevel=2)
         return send.submit_plan(self, plan)
 
     def submit_missing(self, targets: Any, *, exposure: Any = 60 * u.s,
                        telescope: str = 'COAST', filter: str = 'BVR',
-                       dark_frame: bool = True, dry_run: bool = False) -> Table:
+                       dark_frame: bool = True, dry_run: bool = False,
+                       min_interval: Any = None) -> Table:
         """Submit the targets that are not already waiting in the queue.
 
         The monitoring workflow of the original batch script: a target with
@@ -701,6 +707,16 @@ class TelescopeClass(SessionQuery):
             Defaults for every target, as in `submit`.
         dry_run : bool, optional
             Report what would be done without submitting.
+        min_interval : `~astropy.units.Quantity`, timedelta or float, optional
+            The cadence: a target whose last completed request completed less
+            than this long ago (a number is days) is ``'skipped'``. The
+            completion times come from the views of each target's 5 newest
+            completed requests (cached once final), compared with this
+            computer's clock.
+
+        Only the free places of the queue (``conf.queue_limit`` less the
+        requests waiting) are used, in the order the targets are given; the
+        others ``'waits for room'``.
 
         Returns
         -------
@@ -709,9 +725,12 @@ class TelescopeClass(SessionQuery):
             ``'submitted'``, ``'failed'``, ``'ambiguous'`` when the answer was
             lost and the queue does not show whether the request was made (it
             is not sent again: look at the queue before the next run),
-            ``'not sent'`` once the site says the account's queue is full, or
-            ``'would submit'`` in a dry run), ``rid`` (masked when none) and
-            ``message`` (why it failed, and any low-altitude warning).
+            ``'skipped'`` (observed within ``min_interval``), ``'waits for
+            room'`` (no free place in the queue), ``'not sent'`` once the site
+            says the account's queue is full, or ``'would submit'`` in a dry
+            run), ``rid`` (masked when none) and ``message`` (why it failed,
+            and any low-altitude or `~telescope_query.NotObservableWarning`
+            warning).
 
         Raises
         ------
@@ -721,7 +740,8 @@ class TelescopeClass(SessionQuery):
         """
         return batch.submit_missing(self, targets, exposure=exposure,
                                     telescope=telescope, filter=filter,
-                                    dark_frame=dark_frame, dry_run=dry_run)
+                                    dark_frame=dark_frame, dry_run=dry_run,
+                                    min_interval=min_interval)
 
 
     # --- Frames ready for science: add_wcs, solve_wcs, frame_times ----------
@@ -848,6 +868,138 @@ class TelescopeClass(SessionQuery):
         hdul = arguments.hdulist(hdul, 'hdul')
         api_key = arguments.optional_secret_text(api_key, 'api_key')
         return solve_wcs(hdul, self.product_cache, api_key=api_key)
+
+
+    # --- The observer's loop: observability -----------------------------------
+
+    def observability(self, targets: Any, start: Any = None, days: Any = 30, *,
+                      telescope: str = 'COAST') -> Table:
+        """When targets can be observed from the Observatorio del Teide.
+
+        Computed here, offline (no login, no download: astropy's built-in
+        ephemeris, UT1 taken as UTC), on a 5-minute grid: a moment is
+        observable when the Sun is below -18° (astronomical night), the target
+        above ``conf.observable_min_altitude`` and at least
+        ``conf.observable_moon_separation`` from the Moon. ``docs/monitoring.rst``
+        says what precision this has.
+
+        Parameters
+        ----------
+        targets : str, `~astropy.coordinates.SkyCoord`, list or `~astropy.table.Table`
+            As `submit` takes a target (names need astropy's resolver, online),
+            a list of them, or a Table with a ``target`` column.
+        start : `~astropy.time.Time`, datetime or str, optional
+            Start of the span (UTC); now by default.
+        days : float, optional
+            Length of the span, above 0 and at most 366 days.
+        telescope : str, optional
+            ``'COAST'`` or ``'PIRATE'``: both stand at the Teide.
+
+        Returns
+        -------
+        `~astropy.table.Table`
+            One row per target: ``target``, ``coord``, ``window_start`` and
+            ``window_end`` (the first observable window of the span, masked
+            when none), ``nights`` (with any observable time), ``hours``,
+            ``best_airmass`` and ``months`` (the months of the year with dark
+            hours above the altitude limit, the Moon ignored).
+        """
+        from .observe.api import observability
+        return observability(targets, start, days, telescope=telescope)
+
+
+    # --- The observer's loop: waiting for requests ----------------------------
+
+    def wait_for(self, rids: Any, *, timeout: Any = None, poll: Any = 60.0,
+                 download: Any = None) -> Table:
+        """Wait until requests reach a final status; fetch their images as they do.
+
+        One listing call per round, however many requests: the first at once,
+        then after 1 s, each next wait 1.5 times the last, up to ``poll``.
+        Press Ctrl-C to stop waiting: what is known so far is returned.
+
+        Parameters
+        ----------
+        rids : int, str, list, `~astropy.table.Table` or `~astropy.table.Row`
+            Request ids (of the Inbox, where every request of the account is
+            listed).
+        timeout : float or `~astropy.units.Quantity`, optional
+            Stop waiting after this many seconds (30 days at most when None).
+        poll : float or `~astropy.units.Quantity`, optional
+            Longest wait between two listing calls, seconds (default 60).
+        download : str or path-like, optional
+            A folder: each completed request's product (a raw cube) is
+            downloaded into it as soon as the request completes, as
+            `download_data` does (verified, from the cache when there).
+
+        Returns
+        -------
+        `~astropy.table.Table`
+            One row per request: ``rid``, ``status`` (the last seen),
+            ``status_text``, ``final``, ``jid`` (masked unless complete) and,
+            with ``download``, ``local_path`` (masked when not downloaded).
+            ``meta['pending']`` counts the requests still waiting.
+
+        Raises
+        ------
+        `~telescope_query.exceptions.NoSuchRequestError`
+            A request is not in the account's listing (before any wait).
+        """
+        from .monitor.loop import wait_for
+        return wait_for(self, rids, timeout=timeout, poll=poll, download=download)
+
+
+    # --- The observer's loop: a local mirror ----------------------------------
+
+    def sync(self, path: str | os.PathLike, *, folder: str | int = 'Inbox',
+             since: Any = None, cube: bool = True, layout: str = '{object}/{jid}',
+             show_progress: bool = True) -> Table:
+        """Keep a local copy of every completed job's images in a folder.
+
+        Every completed request of ``folder`` whose job's file is not in
+        ``path`` yet is downloaded (verified, as `download_data` does), and a
+        ledger beside the files (``telescope-ledger.ecsv``: rid, jid, object,
+        filter, exposure, completion, file, size, checksum) says what is
+        there. A second run with nothing new downloads nothing and reads the
+        listing only (and the views of new completions). A deleted file is
+        fetched again; one whose size changed, or whose time and checksum
+        changed, too, and reported. An interrupted run resumes: the ledger is
+        written every 500 jobs and verified products stay in the product cache.
+        A lock file (``.telescope-sync.lock``) keeps two runs of one folder
+        from overlapping.
+
+        Parameters
+        ----------
+        path : str or path-like
+            The mirror's folder (made when missing).
+        folder : str or int, optional
+            The request folder whose completed requests are mirrored.
+        since : `~astropy.time.Time`, datetime or str, optional
+            Only jobs completed at or after this time (UTC).
+        cube : bool, optional
+            The FITS cube (default) or the zip of one file per filter.
+        layout : str, optional
+            Each file's place in ``path``, without its extension: a pattern of
+            ``{object}``, ``{jid}``, ``{rid}``, ``{filter}`` holding ``{jid}``.
+        show_progress : bool, optional
+            Progress bars while downloading.
+
+        Returns
+        -------
+        `~astropy.table.Table`
+            The manifest, one row per job: ``jid``, ``rids``, ``object``,
+            ``file`` (relative to ``path``), ``status`` (``NEW``,
+            ``UNCHANGED``, ``REFETCHED`` or ``ERROR``), ``message`` and
+            ``size``; ``meta`` counts each status.
+
+        Raises
+        ------
+        `~telescope_query.sync.lock.SyncLockedError`
+            Another sync of ``path`` is running.
+        """
+        from .sync.run import sync
+        return sync(self, path, folder=folder, since=since, cube=cube, layout=layout,
+                    show_progress=show_progress)
 
 
 Telescope = TelescopeClass()

@@ -68,8 +68,12 @@ def client_env(simulator, monkeypatch: pytest.MonkeyPatch, tmp_path) -> Iterator
     home = tmp_path / 'home'
     home.mkdir()
     monkeypatch.setenv('HOME', str(home))      # ~/.config/telescope.ini is read when present
+    # The session's simulator lets each account queue many requests (the tests
+    # share its queue); the client's limit says the same.
+    from telescope_query.simulator.pytest_plugin import GENEROUS_QUEUE_LIMIT
     with conf.set_temp('backoff_factor', 0.0), conf.set_temp('username', ''), \
-            conf.set_temp('submit_recheck_wait', 0.0):
+            conf.set_temp('submit_recheck_wait', 0.0), \
+            conf.set_temp('queue_limit', GENEROUS_QUEUE_LIMIT):
         yield
 
 

@@ -79,6 +79,9 @@ def reader_session(simulator: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPat
     Telescope.logout()
     Telescope.cache_location = tmp_path / 'telescope-cache'
     namespace['simulator'] = simulator
+    # The client's clock of the observer's loop (look-ahead, cadence) is the pages' day.
+    monkeypatch.setattr('telescope_query.observe.api.now',
+                        lambda: datetime.datetime.fromtimestamp(DOCS_NOW, datetime.timezone.utc))
     try:
         with keyring_in_use(MemoryKeyring({(KEYRING_SERVICE, 'demo'): 'demo'})), \
                 paths.set_temp_cache(folders['astropy-cache']), \

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 RUNNER = Path(__file__).resolve().parent.parent / 'benchmarks' / 'run.py'
-CASES = {'download', 'staging', 'cache', 'listing', 'details', 'imports'}
+CASES = {'download', 'staging', 'cache', 'listing', 'details', 'imports', 'mirror', 'resync'}
 
 
 @pytest.fixture(scope='module')
@@ -53,7 +53,7 @@ def test_counted_targets_hold_even_when_quick(quick_run):
     _, results = quick_run
     rows = {row['measure']: row for row in results['rows']}
     calls = [row for name, row in rows.items() if name.endswith('HTTP calls')]
-    assert {row['case'] for row in calls} == {'listing', 'cache'}
+    assert {row['case'] for row in calls} == {'listing', 'cache', 'resync'}
     assert all(row['passed'] for row in calls), calls
     memory = [row for name, row in rows.items() if 'RSS' in name]
     assert len(memory) == 2 and all(row['passed'] for row in memory), memory

@@ -28,6 +28,8 @@ RANKS = {
     'contract': 1,          # the seam's types: what the session offers
     'session': 2,
     'listing': 3, 'views': 3, 'search': 3, 'images': 3, 'submit': 3, 'site_check': 3,
+    'observe': 3, 'observe.observability': 1, 'monitor': 3, 'monitor.wait': 1,
+    'sync': 3, 'sync.plan': 1, 'sync.ledger': 1, 'sync.lock': 1,
     'core': 4,
     'legacy': 5, 'cli': 5, '__main__': 5,
 }

@@ -424,13 +424,13 @@ def _drop_blank_columns(table: Table, file: Path) -> None:
 def cmd_submit_missing(args: argparse.Namespace, console: Console) -> int:
     """Submit the targets of a file that are not already waiting in the queue."""
     from ..submit.batch import check_columns
-
     targets = read_targets(args.targets_file)
     check_columns(targets)          # an unknown column: said before logging in
     client = logged_in_client(args, console)
     console.say(f"{len(targets)} targets in {args.targets_file}"
                 + (' (dry run: nothing will be submitted)' if args.dry_run else ''))
     report = client.submit_missing(targets, dry_run=args.dry_run, dark_frame=args.dark_frame,
+                                   min_interval=args.min_interval,
                                    **_submission_options(args))
     console.result(format_table(report, args.format))
     failed = [row for row in report if str(row['action']) in ('failed', 'ambiguous')]
@@ -474,6 +474,88 @@ def cmd_demo(args: argparse.Namespace, console: Console) -> int:
     run_demo(args.dir, requests=args.requests, image_size=args.image_size,
              quiet=console.quiet)
     return 0
+
+
+# ---------------------------------------------------------------- the observer's loop
+
+def cmd_observable(args: argparse.Namespace, console: Console) -> int:
+    """When targets can be observed: computed here, no login."""
+    table = make_client().observability(args.targets, start=args.start, days=args.days,
+                                        telescope=args.telescope)
+    if args.format == 'table':
+        table = table[[name for name in table.colnames if name != 'coord']]
+    console.result(format_table(table, args.format))
+    return 0
+
+
+def _notifier(command: str | None, console: Console):
+    """``on_final`` of the wait: run ``command`` with the request in its environment.
+
+    The command line is split as a shell would (``shlex``) and run without a
+    shell, so nothing from the site (a file name) is ever read as shell syntax.
+    """
+    if command is None:
+        return None
+    import os
+    import shlex
+    import subprocess
+    try:
+        argv = shlex.split(command)
+    except ValueError as exc:
+        raise UsageError(f"--notify: {command!r} cannot be split into a command ({exc})")
+    if not argv:
+        raise UsageError('--notify: the command is empty')
+
+    def notify(rid: int, status: int, jid: int | None, file: str | None) -> None:
+        env = dict(os.environ, TELESCOPE_RID=str(rid), TELESCOPE_JID=str(jid or ''),
+                   TELESCOPE_FILE=file or '', TELESCOPE_STATUS=str(status))
+        try:
+            done = subprocess.run(argv, env=env, check=False)
+        except OSError as exc:
+            console.warn(f"--notify for R{rid}: {argv[0]} could not be run: {exc}")
+            return
+        if done.returncode != 0:
+            console.warn(f"--notify for R{rid}: {argv[0]} exited with status {done.returncode}")
+    return notify
+
+
+def cmd_wait(args: argparse.Namespace, console: Console) -> int:
+    """Wait for requests to complete; download and notify as each does."""
+    from ..monitor.loop import wait_for
+    notify = _notifier(args.notify, console)
+    client = logged_in_client(args, console)
+    console.say(f"Waiting for {len(args.rids)} request{'s' if len(args.rids) != 1 else ''} "
+                f"(Ctrl-C stops)...")
+    table = wait_for(client, args.rids, timeout=args.timeout, poll=args.poll,
+                     download=args.download, on_final=notify,
+                     show_progress=console.show_progress)
+    console.result(format_table(table, args.format))
+    unfinished = [row for row in table if not row['final'] or row['status'] != 8]
+    lost = [row for row in table if 'local_path' in table.colnames and row['status'] == 8
+            and np.ma.is_masked(row['local_path'])]
+    for row in unfinished:
+        console.warn(f"R{row['rid']}: {row['status_text']}"
+                     + ('' if row['final'] else ' (still waiting)'))
+    for row in lost:
+        console.warn(f"R{row['rid']}: its images were not downloaded")
+    return 1 if unfinished or lost else 0
+
+
+def cmd_sync(args: argparse.Namespace, console: Console) -> int:
+    """Mirror the completed jobs into a folder; exit 1 on any ERROR."""
+    from ..sync.run import sync
+    client = logged_in_client(args, console)
+    manifest = sync(client, args.dir, folder=args.folder, since=args.since,
+                    cube=not args.zip, layout=args.layout,
+                    show_progress=console.show_progress, say=console.say)
+    if not console.quiet:
+        console.result(format_table(manifest, args.format))
+        console.say(', '.join(f"{manifest.meta[status]} {status}" for status in
+                              ('NEW', 'UNCHANGED', 'REFETCHED', 'ERROR')))
+    failed = [row for row in manifest if str(row['status']) == 'ERROR']
+    for row in failed:
+        console.warn(f"J{row['jid']}: {row['message']}")
+    return 1 if failed else 0
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace, Console], int]] = {
@@ -531,3 +613,4 @@ def _precise_times(table: Any) -> Any:
 
 
 COMMANDS['times'] = cmd_times
+COMMANDS.update({'observable': cmd_observable, 'wait': cmd_wait, 'sync': cmd_sync})

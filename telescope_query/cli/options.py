@@ -148,6 +148,7 @@ def _submit(args: argparse.Namespace) -> None:
 
 def _submit_missing(args: argparse.Namespace) -> None:
     _submission_defaults(args, args.telescope)
+    checked('--min-interval', arguments.min_interval, args.min_interval, '--min-interval')
 
 
 def _check_site(args: argparse.Namespace) -> None:
@@ -193,3 +194,33 @@ def _times(args: argparse.Namespace) -> None:
 
 
 CHECKS['times'] = _times
+
+
+# --- the observer's loop ---
+
+def _observable(args: argparse.Namespace) -> None:
+    checked('--days', arguments.observing_days, args.days, '--days')
+    if args.start is not None:
+        checked('--start', arguments.utc_datetime, args.start, '--start')
+    checked('--telescope', arguments.telescope, args.telescope, '--telescope')
+    # TARGET is read (and a name resolved) by the computation, which needs no login.
+
+
+def _wait(args: argparse.Namespace) -> None:
+    if args.timeout is not None:
+        checked('--timeout', arguments.seconds, args.timeout, '--timeout')
+    checked('--poll', arguments.seconds, args.poll, '--poll')
+    if args.download is not None:
+        checked('--download', arguments.output_folder, args.download, '--download')
+
+
+def _sync(args: argparse.Namespace) -> None:
+    from ..sync.plan import check_layout
+    checked('DIR', arguments.output_folder, args.dir, 'DIR')
+    checked('--folder', arguments.folder_argument, args.folder)
+    if args.since is not None:
+        checked('--since', arguments.utc_datetime, args.since, '--since')
+    checked('--layout', check_layout, args.layout)
+
+
+CHECKS.update({'observable': _observable, 'wait': _wait, 'sync': _sync})

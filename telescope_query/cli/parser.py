@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 
+from .. import arguments
 from ..protocol import site
 from ..simulator import __main__ as simulator_command
 from ..simulator.images import MIN_IMAGE_SIZE
@@ -70,6 +71,8 @@ TAKES: dict[str, frozenset[str]] = {
     'demo': frozenset({'verbose', 'quiet'}),               # its own simulator and account
 }
 TAKES['times'] = _EVERY
+# observable computes offline: no server, no account.
+TAKES.update({'observable': frozenset({'verbose', 'quiet'}), 'wait': _EVERY, 'sync': _EVERY})
 
 #: Why a shared option does not apply to a command, for the message.
 NOT_TAKEN = {
@@ -331,10 +334,12 @@ the option's value or its default):
 """ + columns_help() + """
 
 Any other column is an error, before anything is sent. Targets already waiting
-in the queue are left alone; the others are submitted. Prints one row per
-target: queued, submitted, failed, ambiguous (the answer was lost and the queue
-does not show the request: look before running again), or not sent (once the
-queue is full). Exits with 1 when a row failed or is ambiguous.""",
+in the queue are left alone; the others are submitted, as many as the queue has
+free places for (conf.queue_limit). Prints one row per target: queued,
+submitted, skipped (with --min-interval), waits for room, failed, ambiguous
+(the answer was lost and the queue does not show the request: look before
+running again), or not sent (the site said the queue is full). Exits with 1
+when a row failed or is ambiguous.""",
                   listing=True)
     sub.add_argument('targets_file', metavar='TARGETS_FILE',
                      help='CSV or ECSV file of targets')
@@ -343,6 +348,9 @@ queue is full). Exits with 1 when a row failed or is ambiguous.""",
                      help='no dark frames, for the rows without a dark_frame value')
     sub.add_argument('--dry-run', action='store_true',
                      help='report what would be submitted, submit nothing')
+    sub.add_argument('--min-interval', type=float, default=None, metavar='DAYS',
+                     help='skip a target whose last request completed less than DAYS '
+                          'days ago (the cadence)')
 
     sub = command('check-site', 'check that the site answers as this client expects', """\
 examples:
@@ -402,4 +410,99 @@ fetched or taken from the cache); the job's completion time is never used.""",
     sub.add_argument('--target', metavar='COORDINATES',
                      help='"HH:MM:SS.s +DD:MM:SS" of the star: adds barycentric '
                           'Julian dates (bjd_tdb)')
+    _add_loop_commands(command)
     return parser
+
+
+# --- The observer's loop: observable, wait, sync ------------------------------------
+
+def request_id(text: str) -> int:
+    """A request id: ``R772002`` or ``772002``."""
+    try:
+        kind, number = arguments.prefixed_id(text, 'RID')
+    except (ValueError, TypeError) as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    if kind == 'J':
+        raise argparse.ArgumentTypeError(f"{text!r} is a job id: wait takes request ids (R...)")
+    return number
+
+
+def positive_days(text: str) -> float:
+    """A number of days above zero (``arguments.observing_days`` checks the rest)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of days") from None
+    return value
+
+
+def _add_loop_commands(command) -> None:
+    """The sub-commands of the observer's loop."""
+    sub = command('observable', 'when targets can be observed from the Teide', """\
+examples:
+  telescope-query observable "20:42:59.6 +43:35:10" "05:35:17 -05:23:28"
+  telescope-query observable "SS Cyg" --days 7 --format csv
+  telescope-query observable "20:42:59.6 +43:35:10" --start 2027-01-01
+
+Computed here, offline, needs no login: for each target the next window in
+astronomical night above the altitude limit and away from the Moon, the nights
+and hours observable in the span, the best airmass, and the months of the year
+in which it is observable. Names need the internet (astropy's resolver).""",
+                  listing=True)
+    sub.add_argument('targets', nargs='+', metavar='TARGET',
+                     help='"HH:MM:SS.s +DD:MM:SS" coordinates (quoted) or an object name')
+    sub.add_argument('--days', type=positive_days, default=30.0, metavar='N',
+                     help='length of the span in days (default: 30; at most 366)')
+    sub.add_argument('--start', metavar='TIME',
+                     help='start of the span, UTC, ISO format (default: now)')
+    sub.add_argument('--telescope', default='COAST', metavar='NAME',
+                     help='COAST (default) or PIRATE: both are at the Teide')
+
+    sub = command('wait', 'wait until requests complete, downloading as they do', """\
+examples:
+  telescope-query wait R772002 R772003 --download frames
+  telescope-query wait 772002 --timeout 3600 --notify "notify-send telescope"
+  telescope-query wait R772002 --download frames --notify ./analyse.sh
+
+Reads your request listing once per round (after 1 s, then waits growing to
+--poll seconds) until every request has a final status. With --download, each
+completed request's cube is downloaded at once. --notify runs CMD (split like a
+shell command line, never through a shell) once per request that reaches a final
+status, with TELESCOPE_RID, TELESCOPE_JID, TELESCOPE_FILE and TELESCOPE_STATUS
+in its environment. Ctrl-C stops waiting and prints what is known. Exit status
+1 when a request ended without images, is still waiting, or failed to download.""",
+                  listing=True)
+    sub.add_argument('rids', nargs='+', type=request_id, metavar='REQUEST_ID',
+                     help='request ids (R772002 or 772002)')
+    sub.add_argument('--download', metavar='FOLDER',
+                     help='download each completed request\'s cube into FOLDER')
+    sub.add_argument('--notify', metavar='CMD',
+                     help='run CMD once per request that reaches a final status')
+    sub.add_argument('--timeout', type=float, default=None, metavar='SECONDS',
+                     help='stop waiting after this long (default: no limit but 30 days)')
+    sub.add_argument('--poll', type=float, default=60.0, metavar='SECONDS',
+                     help='longest wait between two listing calls (default: 60)')
+
+    sub = command('sync', 'keep a local copy of every completed job\'s images', """\
+examples:
+  telescope-query sync ~/telescope                       # every completed request
+  telescope-query sync ~/telescope --since 2024-11-01 --layout "{object}/{rid}_{jid}"
+  telescope-query -q sync ~/telescope                    # for cron: quiet, exit 1 on ERROR
+
+Downloads each completed job not yet in DIR and keeps a ledger beside the files
+(telescope-ledger.ecsv). A second run downloads nothing new and reads only the
+listing; a deleted, truncated or changed file is fetched again (REFETCHED). An
+interrupted run resumes. Two runs of one folder never overlap (a lock file).
+Prints a manifest: NEW, UNCHANGED, REFETCHED or ERROR per job; with -q nothing
+but the errors. Exit status 1 on any ERROR, or when another run holds the lock.""",
+                  listing=True)
+    sub.add_argument('dir', metavar='DIR', help='the mirror\'s folder (made when missing)')
+    sub.add_argument('--folder', default='Inbox', metavar='NAME_OR_ID',
+                     help='request folder to mirror (default: Inbox)')
+    sub.add_argument('--since', metavar='TIME',
+                     help='only jobs completed at or after this time, UTC, ISO format')
+    sub.add_argument('--zip', action='store_true',
+                     help='a zip of one FITS file per filter instead of a 3-D cube')
+    sub.add_argument('--layout', default='{object}/{jid}', metavar='PATTERN',
+                     help='place of each file in DIR, without extension: {object}, '
+                          '{jid}, {rid}, {filter} (default: {object}/{jid})')

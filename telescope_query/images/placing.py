@@ -154,7 +154,14 @@ def place(fetched: Fetched, folder: str | os.PathLike, name: str | None = None, 
         with temporary_beside(target) as temporary:
             clone_or_copy(fetched.path, temporary)
             if state == 'absent':
-                _put_new(temporary, target, overwrite)
+                try:
+                    _put_new(temporary, target, overwrite)
+                except NotOurs:
+                    # Another thread or process placed the same product there
+                    # meanwhile (bulk downloads into one folder): that is no
+                    # user's file. Anything else stays the user's.
+                    if _existing(target, fetched, ledger) != 'same':
+                        raise
             else:
                 os.replace(temporary, target)
     ledger.note(target, fetched)

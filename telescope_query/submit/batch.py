@@ -1,9 +1,10 @@
 """``submit_missing``: a batch of targets, each submitted unless it waits in the queue.
 
 The targets are checked first, the queue is read once, a target waiting there
-(`telescope_query.submit.queue.waiting_for`) is left alone and the others go
-through `telescope_query.submit.send.submit_plan`, one by one, the client's
-submission lock held for the whole batch. A Table gives each target its own
+(`telescope_query.submit.queue.waiting_for`) is left alone, one observed
+within ``min_interval`` too (`telescope_query.submit.cadence`), and the others
+go through `telescope_query.submit.send.submit_plan`, one by one, while the
+queue has room, the client's submission lock held for the whole batch. A Table gives each target its own
 settings: `COLUMNS` is the one list of the columns read, for the docstring
 of ``submit_missing`` and the command line's help. The answer is a Table, one
 row per target. See ``docs/internals.rst``, Submitting.
@@ -13,6 +14,7 @@ from __future__ import annotations
 import textwrap
 import warnings
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any, Iterable
 
 import numpy as np
@@ -20,12 +22,13 @@ import astropy.units as u
 from astropy.coordinates import SkyCoord
 from astropy.table import MaskedColumn, Table
 
-from .. import arguments
+from .. import arguments, views
 from ..contract import Client
 from ..exceptions import LoginError, QueueFullError, RemoteServiceError, SubmissionError
+from . import cadence
 from .never_twice import AMBIGUOUS
 from .plan import DEFAULT_EXPOSURE, SubmissionPlan, exposure_to_ms, plan_submission
-from .queue import QueueEntry, read_queue, waiting_for
+from .queue import QueueEntry, completed_for, read_queue, waiting_for
 from .send import submit_plan
 from .serial import one_at_a_time
 from .target import (LowAltitudeWarning, check_target_name, format_objectid,
@@ -238,14 +241,32 @@ def _plan(item: _Target) -> SubmissionPlan | None:
     return item.plan
 
 
-def _queued_match(item: _Target, queue: list[QueueEntry]) -> QueueEntry | None:
-    """A queued request for this target: its name, its plan's name, or near its position."""
+def _look_ahead(item: _Target, plan: SubmissionPlan) -> None:
+    """Warn, and note in the report, when the target has no observable night soon."""
+    from ..observe.api import warn_if_not_observable
+    from ..observe.observability import NotObservableWarning
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter('always', NotObservableWarning)
+        warn_if_not_observable(plan.coord, item.label)
+    for warning in caught:
+        item.notes = f'{item.notes}; {warning.message}' if item.notes else str(warning.message)
+        warnings.warn_explicit(warning.message, warning.category, warning.filename,
+                               warning.lineno)
+
+
+def _names(item: _Target) -> list[str]:
+    """The names the target may be listed under: as given, its ``name``, its plan's."""
     names = [item.target] if isinstance(item.target, str) else []
     if isinstance(item.name, str):
         names.append(item.name)
     if item.plan is not None:
         names.append(item.plan.object_name)
-    return waiting_for(queue, names, None if item.plan is None else item.plan.coord)
+    return names
+
+
+def _queued_match(item: _Target, queue: list[QueueEntry]) -> QueueEntry | None:
+    """A queued request for this target: its name, its plan's name, or near its position."""
+    return waiting_for(queue, _names(item), None if item.plan is None else item.plan.coord)
 
 
 @dataclass
@@ -255,28 +276,78 @@ class _Batch:
     client: Client
     dry_run: bool
     queue: list[QueueEntry]
+    free: int | None                        # places left in the queue (None: unknown)
+    limit: int
+    min_interval: timedelta | None = None
+    now: datetime | None = None
     full: QueueFullError | None = None
 
     def handle(self, item: _Target) -> tuple[str, int | None, str]:
         """``(action, rid, message)`` of one target, submitting it when it is missing."""
         if item.error:
             return 'failed', None, item.error
-        match = _queued_match(item, self.queue)
-        plan = item.plan
-        if match is None and plan is None:      # a name the queue does not hold: resolve it
-            plan = _plan(item)
-            match = None if plan is None else _queued_match(item, self.queue)
-        if match is not None:
-            return ('queued', match.rid,
-                    f'already waiting in the queue as R{match.rid} ({match.object_name})')
-        if plan is None:
+        if item.plan is None:       # a name: resolved only when the listing does not settle it
+            settled = self.settled(item)
+            if settled is not None:
+                return settled
+            _plan(item)
+        if item.plan is None:
             return 'failed', None, item.error
-        if self.dry_run:
-            return 'would submit', None, 'dry run: not submitted'
+        settled = self.settled(item)
+        if settled is not None:
+            return settled
+        _look_ahead(item, item.plan)
         if self.full is not None:
             return 'not sent', None, ("not sent: the account's queue is full (the server "
                                       "refused an earlier target)")
-        return self.submit(plan)
+        if self.free is not None and self.free <= 0:
+            return ('waits for room', None,
+                    f'waits for room: the queue holds {self.limit} requests '
+                    f'(conf.queue_limit); submit it once some are observed')
+        self._take_place(-1)
+        if self.dry_run:
+            return 'would submit', None, 'dry run: not submitted'
+        action, rid, message = self.submit(item.plan)
+        if action in ('failed', 'not sent'):    # an ambiguous one may hold its place
+            self._take_place(+1)
+        return action, rid, message
+
+    def _take_place(self, change: int) -> None:
+        if self.free is not None:   # None: the site's own limit decides (QueueFullError)
+            self.free += change
+
+    def settled(self, item: _Target) -> tuple[str, int | None, str] | None:
+        """The row of a target the listing settles: waiting in the queue, observed
+        within ``min_interval``, or its last completion unknown; else None."""
+        match = _queued_match(item, self.queue)
+        if match is not None:
+            return ('queued', match.rid,
+                    f'already waiting in the queue as R{match.rid} ({match.object_name})')
+        try:
+            recent = self.too_recent(item)
+        except LoginError:
+            raise
+        except RemoteServiceError as error:     # not known to be due: not sent
+            return 'failed', None, f'when it was last observed is unknown: {error}'
+        if recent is not None:
+            return 'skipped', recent[0], recent[1]
+        return None
+
+    def too_recent(self, item: _Target) -> tuple[int, str] | None:
+        """``(rid, message)`` of a completion within ``min_interval``, else None.
+
+        The completion times are in the views of the target's newest completed
+        requests (`cadence.LOOK_BACK`), cached once final.
+        """
+        if self.min_interval is None or self.now is None:
+            return None
+        coord = None if item.plan is None else item.plan.coord
+        done = completed_for(self.queue, _names(item), coord, cadence.LOOK_BACK)
+        shown = views.views(self.client, views.REQUEST, [entry.rid for entry in done])
+        last = cadence.last_completion({record['rid']: record['completed']
+                                        for record in shown})
+        message = cadence.too_recent(last, self.now, self.min_interval)
+        return (last[0], message) if message and last is not None else None
 
     def submit(self, plan: SubmissionPlan) -> tuple[str, int | None, str]:
         before = {entry.rid for entry in self.queue}
@@ -299,7 +370,7 @@ class _Batch:
 
 def submit_missing(client: Client, targets: Any, *, exposure: Any = DEFAULT_EXPOSURE,
                    telescope: Any = 'COAST', filter: Any = 'BVR', dark_frame: Any = True,
-                   dry_run: bool = False) -> Table:
+                   dry_run: bool = False, min_interval: Any = None) -> Table:
     """Submit the targets that are not waiting in the queue; report on each.
 
     See `~telescope_query.core.TelescopeClass.submit_missing`.
@@ -309,6 +380,9 @@ def submit_missing(client: Client, targets: Any, *, exposure: Any = DEFAULT_EXPO
     exposure_to_ms(exposure, telescope_name)
     arguments.check_flag(dark_frame, 'dark_frame')
     arguments.check_flag(dry_run, 'dry_run')
+    interval = arguments.min_interval(min_interval)
+    from .. import conf
+    limit = arguments.queue_limit(conf.queue_limit)
     items = _targets(targets, {'exposure': exposure, 'filter': filter,
                                'telescope': telescope_name, 'dark_frame': bool(dark_frame)})
     if not items:
@@ -319,7 +393,9 @@ def submit_missing(client: Client, targets: Any, *, exposure: Any = DEFAULT_EXPO
     with one_at_a_time(client):     # no other submission of this client in between
         # A batch of nothing but bad rows has nothing to ask the site.
         queue = [] if all(item.error for item in items) else read_queue(client)
-        batch = _Batch(client, dry_run, queue)
+        from ..observe.api import now
+        batch = _Batch(client, dry_run, queue, cadence.free_places(queue, limit), limit,
+                       interval, now())
         rows = []
         for item in items:
             action, rid, message = batch.handle(item)

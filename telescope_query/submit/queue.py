@@ -26,7 +26,8 @@ from .never_twice import Found, NotFound, Unsure
 from .plan import SubmissionPlan
 
 __all__ = ['QueueEntry', 'read_queue', 'Likeness', 'same_object_name', 'likeness',
-           'find_new', 'find_submitted', 'waiting_for', 'MATCH_RADIUS']
+           'find_new', 'find_submitted', 'waiting_for', 'completed_for',
+           'MATCH_RADIUS']
 
 #: A waiting request this close to a target counts as the same target.
 MATCH_RADIUS = 5 * u.arcsec
@@ -223,17 +224,36 @@ def find_submitted(client: Client, plan: SubmissionPlan,
 
 def waiting_for(queue: Iterable[QueueEntry], names: Iterable[str],
                 coord: SkyCoord | None) -> QueueEntry | None:
-    """A queued request under one of ``names`` (`same_object_name`), else one within
-    `MATCH_RADIUS` of ``coord``."""
-    waiting = [entry for entry in queue if entry.queued]
+    """A queued request under one of ``names`` (`same_object_name`), else one within `MATCH_RADIUS` of ``coord``."""
+    found = _for_target([entry for entry in queue if entry.queued], names, coord)
+    return found[0] if found else None
+
+
+def completed_for(queue: Iterable[QueueEntry], names: Iterable[str],
+                  coord: SkyCoord | None, newest: int) -> list[QueueEntry]:
+    """The ``newest`` completed requests (highest ids) of the target: its name, or
+    within `MATCH_RADIUS` of ``coord``."""
+    complete = sorted((entry for entry in queue if entry.status == site.STATUS_COMPLETE),
+                      key=lambda entry: entry.rid, reverse=True)
+    return _for_target(complete, names, coord, every=True)[:newest]
+
+
+def _for_target(entries: list[QueueEntry], names: Iterable[str], coord: SkyCoord | None,
+                *, every: bool = False) -> list[QueueEntry]:
+    """The entries of the target: by name first, then by position (``every``: all
+    entries matching either way, in their order)."""
     names = list(names)
-    for entry in waiting:
-        if any(same_object_name(entry.object_name, name) for name in names):
-            return entry
-    if coord is None:
-        return None
-    for entry in waiting:
-        position = entry.coord
-        if position is not None and position.separation(coord) <= MATCH_RADIUS:
-            return entry
-    return None
+    by_name = [entry for entry in entries
+               if any(same_object_name(entry.object_name, name) for name in names)]
+    if by_name and not every:
+        return by_name[:1]
+    near = []
+    if coord is not None:
+        for entry in entries:
+            position = entry.coord
+            if position is not None and position.separation(coord) <= MATCH_RADIUS:
+                near.append(entry)
+    if not every:
+        return near[:1]
+    chosen = {entry.rid for entry in by_name + near}
+    return [entry for entry in entries if entry.rid in chosen]

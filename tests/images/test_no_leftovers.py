@@ -177,6 +177,35 @@ def test_an_existing_target_that_is_the_cached_file_itself(telescope, simulator,
     assert cache_listing(telescope) == cached(f'{jid}.fits')
 
 
+@pytest.mark.parametrize('meanwhile, kept', [('same', True), ('other', False)])
+def test_a_file_placed_meanwhile(telescope, simulator, quick, tmp_path, monkeypatch,
+                                 meanwhile, kept):
+    """Between the look at the target and the rename, a file of that name appears:
+    the same product, placed by another thread (no user's file: fine), or any other
+    bytes (the user's: NotOurs, left as it is). Failed before with the same product
+    (8 threads into one folder had SKIPPED rows)."""
+    jid = demo_jids(simulator)[13]
+    fetched = staging.fetch_one(telescope, Product(jid))
+    out = tmp_path / 'out'
+    out.mkdir()
+    target = out / fetched.product.file_name
+    appeared = fetched.path.read_bytes() if meanwhile == 'same' else b'the user\'s own'
+    real_link = placing.os.link
+
+    def link_after_another_writer(source, destination):
+        target.write_bytes(appeared)            # the other writer wins the race
+        return real_link(source, destination)
+
+    monkeypatch.setattr(placing.os, 'link', link_after_another_writer)
+    if kept:
+        assert placing.place(fetched, out) == target
+    else:
+        with pytest.raises(placing.NotOurs):
+            placing.place(fetched, out)
+    assert target.read_bytes() == appeared
+    assert listing(out) == [target.name], 'a temporary was left in the target folder'
+
+
 def _raise(error):
     def fail(*args, **kwargs):
         raise error
