@@ -22,9 +22,11 @@ def telescope(login_as):
 
 @pytest.fixture
 def fresh(simulator_factory, login_as, monkeypatch):
-    """A simulator where nothing is staged yet, so the engine says OK_WAIT first."""
+    """A simulator where nothing is staged yet, so the engine says OK_WAIT first.
+    Its staging is long enough (0.2 s of WAIT, then 0.2 s of PROCESSING) for polls
+    every 10 ms to see both even on a loaded machine."""
     sim, client = own_simulator(simulator_factory, login_as, monkeypatch, legacy=True,
-                                staging_seconds=0.1)
+                                staging_seconds=0.4)
     with conf.set_temp('poll_interval', 0.01):
         yield sim, client
 

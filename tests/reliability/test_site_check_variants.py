@@ -21,6 +21,18 @@ from telescope_query.site_check import FACTS
 from helpers import HostileProxy, demo_jids
 from .test_assumed_variants import api_request, as_json, html, proxied
 
+
+@pytest.fixture(scope='module')
+def _simulator_session():
+    """This module's own simulator (the plugin's settings): check-site looks for a
+    completed request among the first 150 listed by completion, and in the
+    session's simulator the requests other tests submit for demo fill those."""
+    from telescope_query.simulator import Simulator
+    from telescope_query.simulator.pytest_plugin import ACCOUNTS, SMALL
+    with Simulator(dict(ACCOUNTS), **SMALL) as sim:
+        yield sim
+
+
 VIEW = 'v4request-view.php'
 SEARCH = 'v3job-search-query.php'
 DOWNLOAD = 'v3image-download.php'

@@ -22,6 +22,18 @@ from telescope_query.simulator.replay import Replay, load_exchanges
 
 from helpers import PASSWORDS, own_simulator
 
+
+@pytest.fixture(scope='module')
+def _simulator_session():
+    """This module's own simulator (the plugin's settings): check-site looks for a
+    completed request among the first 150 listed by completion, and in the
+    session's simulator the requests other tests submit for demo fill those."""
+    from telescope_query.simulator import Simulator
+    from telescope_query.simulator.pytest_plugin import ACCOUNTS, SMALL
+    with Simulator(dict(ACCOUNTS), **SMALL) as sim:
+        yield sim
+
+
 CAPTURES = Path(__file__).parent.parent / 'data' / 'captures'
 EVERY_FACT = [fact.key for fact in FACTS]
 
