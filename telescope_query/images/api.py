@@ -126,7 +126,10 @@ def download_data(client: Client, jids: Any, *, path: str | os.PathLike = '.',
     ledger = Ledger(Path(client.product_cache) / LEDGER_FOLDER)
     rows = []
     with _fetching_folder(cache) as fresh:
-        results = fetch(client, products, show_progress=show_progress, folder=fresh)
+        # Downloads into the cache also write the user's file as the bytes arrive
+        # (images.mirror): no copy afterwards where no clone can be made.
+        results = fetch(client, products, show_progress=show_progress, folder=fresh,
+                        copy_to=folder if fresh is None else None)
         for product, result in zip(products, results):
             rows.append(_placed_row(product, result, folder, overwrite, ledger))
     table = Table(rows=rows, names=MANIFEST_COLUMNS,

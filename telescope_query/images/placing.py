@@ -24,6 +24,7 @@ from typing import Any
 
 from ..files import clone_or_copy, write_atomically
 from .cache import file_crc, remove_stale_temporaries, temporary_beside, trusted_stat
+from .mirror import discard
 from .product import Fetched
 
 __all__ = ['place', 'NotOurs', 'Ledger', 'LEDGER_FOLDER']
@@ -145,27 +146,56 @@ def place(fetched: Fetched, folder: str | os.PathLike, name: str | None = None, 
         ledger = Ledger(fetched.path.parent.parent / LEDGER_FOLDER)
     if tidy:
         remove_stale_temporaries(target.parent, lambda found: found == target.name)
-    state = _existing(target, fetched, ledger)
-    if state == 'foreign' and not overwrite:
-        raise NotOurs(errno.EEXIST, "a file of that name is there that telescope_query did "
-                      "not write (or that was changed since): it is left as it is; "
-                      "overwrite=True replaces it", os.fspath(target))
-    if state != 'same':
-        with temporary_beside(target) as temporary:
-            clone_or_copy(fetched.path, temporary)
-            if state == 'absent':
-                try:
-                    _put_new(temporary, target, overwrite)
-                except NotOurs:
-                    # Another thread or process placed the same product there
-                    # meanwhile (bulk downloads into one folder): that is no
-                    # user's file. Anything else stays the user's.
-                    if _existing(target, fetched, ledger) != 'same':
-                        raise
-            else:
-                os.replace(temporary, target)
+    try:
+        state = _existing(target, fetched, ledger)
+        if state == 'foreign' and not overwrite:
+            raise NotOurs(errno.EEXIST, "a file of that name is there that telescope_query "
+                          "did not write (or that was changed since): it is left as it is; "
+                          "overwrite=True replaces it", os.fspath(target))
+        if state != 'same' and not _renamed_copy(fetched, target, state, overwrite, ledger):
+            _write_copy(fetched, target, state, overwrite, ledger)
+    finally:
+        discard(fetched.copy)       # used (renamed) or not: never left behind
     ledger.note(target, fetched)
     return target
+
+
+def _renamed_copy(fetched: Fetched, target: Path, state: str, overwrite: bool,
+                  ledger: Ledger) -> bool:
+    """Put ``fetched.copy`` (a file of its own, written as the product downloaded)
+    at ``target`` by a rename: no byte copied. False when there is no copy, or it
+    is gone (a cleaner took it): the caller then copies."""
+    if fetched.copy is None:
+        return False
+    try:
+        _put(fetched.copy, target, state, overwrite, fetched, ledger)
+    except FileNotFoundError:
+        return False
+    return True
+
+
+def _write_copy(fetched: Fetched, target: Path, state: str, overwrite: bool,
+                ledger: Ledger) -> None:
+    """Write a clone or a copy of the cached file at ``target``."""
+    with temporary_beside(target) as temporary:
+        clone_or_copy(fetched.path, temporary)
+        _put(temporary, target, state, overwrite, fetched, ledger)
+
+
+def _put(source: Path, target: Path, state: str, overwrite: bool, fetched: Fetched,
+         ledger: Ledger) -> None:
+    """Rename the file ``source`` to ``target`` (``state``: what is there)."""
+    if state != 'absent':
+        os.replace(source, target)      # ours and unchanged, or overwrite
+        return
+    try:
+        _put_new(source, target, overwrite)
+    except NotOurs:
+        # Another thread or process placed the same product there meanwhile
+        # (bulk downloads into one folder): that is no user's file. Anything
+        # else stays the user's.
+        if _existing(target, fetched, ledger) != 'same':
+            raise
 
 
 def _put_new(temporary: Path, target: Path, overwrite: bool) -> None:

@@ -64,3 +64,6 @@ class Fetched:
     size: int
     crc: int
     cached: bool
+    #: A second file of the same bytes, written beside its destination while the
+    #: product downloaded (`telescope_query.images.mirror`), for `place` to rename.
+    copy: Path | None = None

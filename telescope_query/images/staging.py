@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Sequence
 from urllib.parse import urlencode
@@ -33,6 +33,7 @@ from . import cache, transfer
 from .cache import PRODUCT_FOLDERS, product_path, remove_stale_temporaries, verified
 from .eviction import keep_within_limit
 from .fits import ProductFormatError
+from .mirror import discard, start_mirror
 from .polling import (Answer, Download, GiveUp, Polling, Rules, next_action,
                       seconds_to_next)
 from .product import Fetched, Product
@@ -62,6 +63,7 @@ class _Task:
 
     product: Product
     final: Path                       # its place in the cache (or the fresh folder)
+    copy_to: Path | None = None       # a folder that gets a copy as it downloads
     status: str = 'queued'
     ie_id: str | None = None          # raw products: the image engine's id
     src: str | None = None            # processed products: the iframe link
@@ -153,9 +155,24 @@ def _download(client: Client, task: _Task, progress: Callable[[int], None],
             try:
                 final.parent.mkdir(parents=True, exist_ok=True)
                 with cache.temporary_beside(final) as temporary:
-                    size, crc = transfer.download(client, url, temporary, product, progress,
-                                                  task.expected_size, stop)
-                    return cache.store(temporary, final, product, size, crc)
+                    copy = None if task.copy_to is None else start_mirror(
+                        task.copy_to, product.file_name)
+                    try:
+                        size, crc = transfer.download(client, url, temporary, product,
+                                                      progress, task.expected_size, stop,
+                                                      mirror=copy)
+                        fetched = cache.store(temporary, final, product, size, crc)
+                    except BaseException:
+                        if copy is not None:
+                            copy.close(-1)
+                            discard(copy.path)
+                        raise
+                    if copy is None:
+                        return fetched
+                    if not copy.close(size):
+                        discard(copy.path)
+                        return fetched
+                    return replace(fetched, copy=copy.path)
             except ProductFormatError as exc:
                 if attempt < MAX_CORRUPT:
                     continue  # a corrupt transfer: fetch it once more
@@ -280,7 +297,8 @@ class _Scheduler:
 
 def fetch(client: Client, products: Sequence[Product], *, show_progress: bool = False,
           on_status: StatusHook | None = None,
-          folder: str | os.PathLike | None = None) -> list[Fetched | BaseException]:
+          folder: str | os.PathLike | None = None,
+          copy_to: str | os.PathLike | None = None) -> list[Fetched | BaseException]:
     """Fetch many products into the cache; results (or exceptions) in order.
 
     Every product not already cached is staged first; then the stagings are
@@ -309,6 +327,10 @@ def fetch(client: Client, products: Sequence[Product], *, show_progress: bool = 
     folder : path-like, optional
         Fetch into this folder, afresh, instead of the product cache (its
         products neither read nor written: ``cache=False``).
+    copy_to : path-like, optional
+        An existing folder where each product downloaded gets a second file,
+        written as the bytes arrive (``Fetched.copy``: for `place`, where the
+        file system makes no clones); cached products get none.
 
     Returns
     -------
@@ -320,7 +342,8 @@ def fetch(client: Client, products: Sequence[Product], *, show_progress: bool = 
     for sub in PRODUCT_FOLDERS:         # temporaries of a killed process go
         remove_stale_temporaries(root / sub)
     unique = list(dict.fromkeys(products))
-    tasks = [_Task(product, product_path(root, product)) for product in unique]
+    copy_folder = None if copy_to is None else Path(copy_to)
+    tasks = [_Task(product, product_path(root, product), copy_folder) for product in unique]
     progress = FetchProgress(len(unique), show_progress)
     rules = Rules(interval=max(float(conf.poll_interval), 0.001),
                   max_poll_time=float(conf.max_poll_time))
