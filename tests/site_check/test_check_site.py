@@ -9,6 +9,7 @@ are in ``tests/reliability/test_site_check_variants.py``.
 """
 from __future__ import annotations
 
+import datetime
 import json
 from pathlib import Path
 
@@ -166,3 +167,31 @@ def test_a_capture_that_cannot_be_written_is_refused_before_any_call(
     with pytest.raises(ValueError, match=message):
         telescope.check_site(capture=tmp_path / where)
     assert simulator.counters.total() == 0
+
+
+def _request_exchanges(shown: str, listed: datetime.datetime) -> dict:
+    """A request view showing ``shown`` and a listing giving ``listed`` for R5."""
+    html = ("<table><tr><td>Object Name</td><td>X</td></tr>"
+            f"<tr><td>Request Time</td><td>1 day ago {shown}</td></tr>"
+            "<tr><td>Status</td><td>Complete</td></tr></table>")
+    listing = json.dumps({'status': 1, 'data': {'totalRequests': '1', 'requests': [
+        {'id': '5', 'requesttime': str(int(listed.timestamp()))}]}})
+    return {'request_view': {'body': html, 'params': {'rid': '5'}},
+            'listing': {'body': listing}}
+
+
+@pytest.mark.parametrize('shown, listed, result', [
+    ('25 July 2021 (23:03:40 UTC)', (2021, 7, 25, 23, 3, 40), 'holds'),
+    # The summer date slip: 23:xx UTC in summer shows the next day's date.
+    ('26 July 2021 (23:03:40 UTC)', (2021, 7, 25, 23, 3, 40), 'holds'),
+    # Not in winter, not at another hour, not two days.
+    ('26 January 2021 (23:03:40 UTC)', (2021, 1, 25, 23, 3, 40), 'differs'),
+    ('26 July 2021 (22:03:40 UTC)', (2021, 7, 25, 22, 3, 40), 'differs'),
+    ('27 July 2021 (23:03:40 UTC)', (2021, 7, 25, 23, 3, 40), 'differs'),
+])
+def test_the_request_time_allows_the_summer_date_slip(shown, listed, result):
+    """Failed before on a simulator whose newest completed request was requested at
+    23:03 UTC in July: its view showed the next day, and check-site said differs."""
+    when = datetime.datetime(*listed, tzinfo=datetime.timezone.utc)
+    fact = next(f for f in FACTS if f.key == 'request-time')
+    assert fact.check(_request_exchanges(shown, when))[0] == result
