@@ -27,10 +27,10 @@ __all__ = ['MAX_ID', 'ids', 'prefixed_id', 'check_flag', 'ascii_digits', 'check_
            'user_name', 'MAX_NAME_LENGTH', 'MAX_COMMENT_LENGTH', 'MAX_USER_LENGTH',
            'telescope', 'telescope_id', 'filter_name', 'exposure_ms', 'utc_now',
            'utc_datetime', 'time_window', 'searchable', 'folder_argument', 'match_folder',
-           'given', 'folder_name', 'positive_number', 'server_url', 'product_flags',
+           'given', 'positive_number', 'server_url', 'product_flags',
            'output_folder', 'output_file',
            'observing_start', 'observing_days', 'degrees_limit', 'MAX_OBSERVABLE_DAYS',
-           'min_interval', 'queue_limit', 'seconds', 'folder_path']
+           'min_interval', 'queue_limit', 'seconds']
 
 #: Largest id accepted: ids beyond a signed 64-bit integer cannot exist on the site.
 MAX_ID = 2 ** 63 - 1
@@ -457,12 +457,6 @@ def match_folder(text: str, folders: Sequence[Mapping[str, Any]]) -> Any:
 
 # --- files and figures --------------------------------------------------------------
 
-def folder_name(value: Any, name: str = 'path') -> Path:
-    """A folder's name (str or path-like, ``~`` expanded), before the file system is
-    asked anything: not bytes, no NUL character (no file system takes one)."""
-    return _path(value, name, 'folder')
-
-
 def positive_number(value: Any, name: str) -> float:
     """A finite number above 0 (numpy's included; not a boolean)."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
@@ -520,7 +514,7 @@ def _path(value: Any, name: str, what: str) -> Path:
 def output_folder(value: Any, name: str = 'path') -> Path:
     """A folder to put files in: made when missing, so it must not be a file (nor
     be below one)."""
-    folder = folder_name(value, name)
+    folder = _path(value, name, 'folder')
     for place in (folder, *folder.parents):
         if place.exists():
             if not place.is_dir():
@@ -681,8 +675,3 @@ def seconds(value: Any, name: str, *, low: float = 0.0) -> float:
     if not value_s > low:
         raise ValueError(f"{allowed}, got {value!r}")
     return value_s
-
-
-def folder_path(value: Any, name: str) -> str:
-    """A folder name (str or path-like) that is not a file (`output_folder`), as text."""
-    return os.fspath(output_folder(value, name))

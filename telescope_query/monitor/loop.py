@@ -10,6 +10,7 @@ others still wait. Ctrl-C ends the wait and returns what is known.
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any, Callable
 
 from astropy.table import MaskedColumn, Table
@@ -43,7 +44,7 @@ def wait_for(client: Client, rids: Any, *, timeout: Any = None, poll: Any = 60.0
     numbers, _ = arguments.ids(rids, 'rids', column='rid')
     limit = MAX_WAIT if timeout is None else arguments.seconds(timeout, 'timeout')
     longest = arguments.seconds(poll, 'poll', low=0.0)
-    folder = None if download is None else arguments.folder_path(download, 'download')
+    folder = None if download is None else arguments.output_folder(download, 'download')
     client._require_login()
     progress = Progress(list(dict.fromkeys(numbers)))
     jids: dict[int, int | None] = {}
@@ -71,7 +72,7 @@ def wait_for(client: Client, rids: Any, *, timeout: Any = None, poll: Any = 60.0
 
 
 def _finish(client: Client, newly: list[int], progress: Progress, jids: dict,
-            files: dict, folder: str | None, on_final: OnFinal | None,
+            files: dict, folder: Path | None, on_final: OnFinal | None,
             show_progress: bool) -> None:
     """Job ids of the requests completed this round; their products with ``folder``."""
     complete = [rid for rid in newly if progress.status[rid] == site.STATUS_COMPLETE]

@@ -85,7 +85,7 @@ def sync(client: Client, path: Any, *, folder: Any = 'Inbox', since: Any = None,
          cube: Any = True, layout: Any = '{object}/{jid}', show_progress: bool = False,
          say: Callable[[str], None] = lambda text: None) -> Table:
     """See `~telescope_query.core.TelescopeClass.sync`."""
-    root = Path(arguments.folder_path(path, 'path'))
+    root = arguments.output_folder(path, 'path')
     cube = arguments.check_flag(cube, 'cube')
     layout = check_layout(layout)
     earliest = None if since is None else _iso(arguments.utc_datetime(since, 'since'))
