@@ -49,6 +49,16 @@ def served_bytes(sim, jid: int, kind: str = 'cube', processed: bool = False,
     return Path(sim.products.path(job, kind, processed, flat_id)).read_bytes()
 
 
+def module_simulator():
+    """The session simulator's settings, in a simulator of one module's own: for a
+    module-scoped ``_simulator_session`` fixture, where what other tests leave in
+    the shared archive would change the results."""
+    from telescope_query.simulator import Simulator
+    from telescope_query.simulator.pytest_plugin import ACCOUNTS, SMALL
+    with Simulator(dict(ACCOUNTS), **SMALL) as sim:
+        yield sim
+
+
 def own_simulator(simulator_factory, login_as, monkeypatch, *, legacy=False, **settings):
     """A simulator of the test's own (``settings`` as for `Simulator`) and a client
     logged in to it as demo (the original library's class with ``legacy``):

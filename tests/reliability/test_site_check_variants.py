@@ -18,19 +18,15 @@ from telescope_query import conf
 from telescope_query.exceptions import DownloadError, RemoteServiceError
 from telescope_query.site_check import FACTS
 
-from helpers import HostileProxy, demo_jids
+from helpers import HostileProxy, demo_jids, module_simulator
 from .test_assumed_variants import api_request, as_json, html, proxied
 
 
-@pytest.fixture(scope='module')
-def _simulator_session():
-    """This module's own simulator (the plugin's settings): check-site looks for a
-    completed request among the first 150 listed by completion, and in the
-    session's simulator the requests other tests submit for demo fill those."""
-    from telescope_query.simulator import Simulator
-    from telescope_query.simulator.pytest_plugin import ACCOUNTS, SMALL
-    with Simulator(dict(ACCOUNTS), **SMALL) as sim:
-        yield sim
+# check-site looks for a completed request among the first 150 listed by
+# completion; in the session's simulator the requests other tests submit for demo
+# fill those, so this module has a simulator of its own.
+_simulator_session = pytest.fixture(scope='module', name='_simulator_session')(
+    module_simulator)
 
 
 VIEW = 'v4request-view.php'

@@ -21,18 +21,14 @@ from telescope_query.exceptions import DownloadError, NoSuchRequestError
 from telescope_query.site_check import FACTS, evaluate, load_capture
 from telescope_query.simulator.replay import Replay, load_exchanges
 
-from helpers import PASSWORDS, own_simulator
+from helpers import PASSWORDS, module_simulator, own_simulator
 
 
-@pytest.fixture(scope='module')
-def _simulator_session():
-    """This module's own simulator (the plugin's settings): check-site looks for a
-    completed request among the first 150 listed by completion, and in the
-    session's simulator the requests other tests submit for demo fill those."""
-    from telescope_query.simulator import Simulator
-    from telescope_query.simulator.pytest_plugin import ACCOUNTS, SMALL
-    with Simulator(dict(ACCOUNTS), **SMALL) as sim:
-        yield sim
+# check-site looks for a completed request among the first 150 listed by
+# completion; in the session's simulator the requests other tests submit for demo
+# fill those, so this module has a simulator of its own.
+_simulator_session = pytest.fixture(scope='module', name='_simulator_session')(
+    module_simulator)
 
 
 CAPTURES = Path(__file__).parent.parent / 'data' / 'captures'
