@@ -136,6 +136,8 @@ class SimulatorApp:
             if fault is not None:
                 response.close()
                 response = self._error(status)
+        if fault is not None and fault.params.get('retry_after') is not None:
+            response.headers['Retry-After'] = str(fault.params['retry_after'])
         return self._deliver(response, keys, environ, start_response, stall)
 
     def _dispatch(self, request: Request, path: str, keys: list[str]) -> Response:
@@ -155,13 +157,7 @@ class SimulatorApp:
         return getattr(self, f'_on_{endpoint}')(request, keys)
 
     def _refused_at_once(self, request: Request, keys: list[str]) -> Response | None:
-        """The answer of an ``http_503`` or ``echo_form`` fault, or None."""
-        if (fault := self.faults.take('http_503', keys)) is not None:
-            response = html(pages.message('Service unavailable', 'The site is down for '
-                                          'maintenance.'), status=503)
-            if fault.params['retry_after'] is not None:
-                response.headers['Retry-After'] = str(fault.params['retry_after'])
-            return response
+        """The answer of an ``echo_form`` fault, or None."""
         if (fault := self.faults.take('echo_form', keys)) is not None:
             return html(pages.form_echo(request.form.items(multi=True), keys[0]),
                         status=int(fault.params['status']))

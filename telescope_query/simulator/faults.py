@@ -12,7 +12,8 @@ kind                effect (parameters, with defaults)
                     *is* created) and only its answer is replaced by a 500.
 ``http_error``      as ``http_500`` with the HTTP ``status`` given (required),
                     such as 502, 503 or 504 (a gateway in front of the site),
-                    before the call is handled or, with ``after=True``, after.
+                    before the call is handled or, with ``after=True``, after;
+                    with ``retry_after`` (seconds), a ``Retry-After`` header.
 ``latency``         the answer is delayed by ``ms`` milliseconds (required).
 ``cut_connection``  the connection is closed after ``after_bytes`` bytes of
                     the body (required); ``Content-Length`` is the full size.
@@ -52,9 +53,6 @@ kind                effect (parameters, with defaults)
                     requests more than the folder holds and ever sends.
 ``ignore_start``    a listing ignores ``startAfterRow``: every page starts
                     again at the folder's first request.
-``http_503``        the call answers HTTP 503 with ``Retry-After:
-                    retry_after`` seconds (3600; None: no such header),
-                    before it is handled.
 ``echo_form``       the call answers an HTML error page (HTTP ``status``,
                     500) that quotes the form it was sent, every field and
                     value, as a broken script's debug page might; before
@@ -88,7 +86,7 @@ _REQUIRED = object()
 #: Every fault kind and its parameters with their defaults.
 KINDS: dict[str, dict[str, Any]] = {
     'http_500': {'after': False},
-    'http_error': {'status': _REQUIRED, 'after': False},
+    'http_error': {'status': _REQUIRED, 'after': False, 'retry_after': None},
     'latency': {'ms': _REQUIRED},
     'cut_connection': {'after_bytes': _REQUIRED},
     'close_unanswered': {'after': False},
@@ -104,7 +102,6 @@ KINDS: dict[str, dict[str, Any]] = {
     'page_cap': {'rows': _REQUIRED},
     'short_total': {'missing': 10},
     'ignore_start': {},
-    'http_503': {'retry_after': 3600},
     'echo_form': {'status': 500},
     'drip': {'nbytes': 1, 'interval_ms': 50},
     'slow_headers': {'interval_ms': 50, 'seconds': 30},

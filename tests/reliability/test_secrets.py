@@ -348,7 +348,7 @@ ECHOES = {
     'HTTP 500 quoting the form': dict(kind='echo_form', endpoint='login.php', status=500),
     'HTTP 200 quoting the form': dict(kind='echo_form', endpoint='login.php', status=200),
     'HTTP 403 quoting the form': dict(kind='echo_form', endpoint='login.php', status=403),
-    'HTTP 503 at every try': dict(kind='http_503', endpoint='login.php', retry_after=None),
+    'HTTP 503 at every try': dict(kind='http_error', endpoint='login.php', status=503),
     'login answer cut': dict(kind='cut_connection', endpoint='login.php', after_bytes=5),
 }
 

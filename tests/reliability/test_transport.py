@@ -32,12 +32,12 @@ def test_retry_after_is_honoured_only_up_to_the_bound(retry_after, make_client, 
     client = make_client()
     simulator.counters.reset()
     with conf.set_temp('max_retry_after', 0.25), conf.set_temp('retries', 2):
-        simulator.faults.add('http_503', endpoint='api-user.php', count=2,
+        simulator.faults.add('http_error', endpoint='api-user.php', status=503, count=2,
                              retry_after=retry_after)
         assert len(client.get_folders()) > 0
         assert waits == [0.25, 0.25]
         waits.clear()
-        simulator.faults.add('http_503', endpoint='api-user.php', count=None,
+        simulator.faults.add('http_error', endpoint='api-user.php', status=503, count=None,
                              retry_after=retry_after)
         with pytest.raises(RemoteServiceError, match='HTTP 503'):
             client.get_folders()

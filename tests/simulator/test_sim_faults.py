@@ -59,7 +59,7 @@ def test_every_kind_is_known():
                           'short_body', 'stall_body', 'corrupt_product', 'expire_session',
                           'never_ready', 'non_json', 'truncated_json', 'login_page',
                           'name_suffix', 'close_unanswered', 'page_cap', 'short_total',
-                          'ignore_start', 'http_503', 'echo_form', 'drip', 'slow_headers'}
+                          'ignore_start', 'echo_form', 'drip', 'slow_headers'}
 
 
 def test_add_checks_its_arguments():
@@ -474,11 +474,12 @@ def test_login_page_on_any_page(simulator, login, is_login_form):
     assert len(simulator.faults) == 0
 
 
-# -- http_503, echo_form, drip, slow_headers ---------------------------------------------------
+# -- Retry-After, echo_form, drip, slow_headers ---------------------------------------------------
 @pytest.mark.parametrize('retry_after, header', [(3600, '3600'), (None, None)])
-def test_http_503_says_when_to_come_back(simulator, login, api, retry_after, header):
+def test_a_503_says_when_to_come_back(simulator, login, api, retry_after, header):
     http = login(simulator)
-    simulator.faults.add('http_503', endpoint='api-user.php', retry_after=retry_after)
+    simulator.faults.add('http_error', endpoint='api-user.php', status=503,
+                         retry_after=retry_after)
     answer = folders(http, simulator, api)
     assert answer.status_code == 503 and answer.headers.get('Retry-After') == header
     assert folders(http, simulator, api).status_code == 200
