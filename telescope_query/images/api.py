@@ -5,7 +5,8 @@ be written), then the pipeline: the products fetched into the cache
 (`telescope_query.images.staging`), or afresh into a temporary folder with
 ``cache=False``, then opened as HDULists (`telescope_query.images.fits`) or
 put into the user's folder (`telescope_query.images.placing.place`) with a
-manifest Table.
+manifest Table; ``download_data`` downloads new products straight into the
+user's folder (`telescope_query.images.placing.Delivery`).
 """
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ from .. import arguments
 from ..contract import Client
 from .cache import find_cached, remove_stale_temporaries, temporary_beside
 from .fits import ProductFormatError, frame_starts, open_product
-from .placing import LEDGER_FOLDER, Ledger, NotOurs, place
+from .placing import LEDGER_FOLDER, Delivery, Ledger, NotOurs, place
 from .product import FILE_NAME, Fetched, Product
 from .staging import fetch
 from .times import add_times
@@ -126,10 +127,10 @@ def download_data(client: Client, jids: Any, *, path: str | os.PathLike = '.',
     ledger = Ledger(Path(client.product_cache) / LEDGER_FOLDER)
     rows = []
     with _fetching_folder(cache) as fresh:
-        # Downloads into the cache also write the user's file as the bytes arrive
-        # (images.mirror): no copy afterwards where no clone can be made.
+        # New products go straight into the user's folder, written once; the
+        # cached ones are copied there (place).
         results = fetch(client, products, show_progress=show_progress, folder=fresh,
-                        copy_to=folder if fresh is None else None)
+                        delivery=Delivery(folder, overwrite, ledger))
         for product, result in zip(products, results):
             rows.append(_placed_row(product, result, folder, overwrite, ledger))
     table = Table(rows=rows, names=MANIFEST_COLUMNS,
@@ -145,6 +146,9 @@ def _placed_row(product: Product, result: Fetched | BaseException, folder: Path,
     if isinstance(result, BaseException):
         return (product.jid, product.label, '', 'ERROR',
                 f"{type(result).__name__}: {result}", -1)
+    if result.delivered:
+        return (product.jid, product.label, os.fspath(result.path),
+                'CACHED' if result.cached else 'COMPLETE', '', result.size)
     try:
         target = place(result, folder, overwrite=overwrite, ledger=ledger, tidy=False)
     except NotOurs as exc:

@@ -7,12 +7,15 @@ inode) that `verified` checks it against. Files are written under a
 temporary name beside their place and renamed into it (`temporary_beside`,
 `store`): complete or absent. A temporary is locked while its writer lives,
 so one left by a killed process is told from one in use and removed
-(`remove_stale_temporaries`). One lock per product (`lock`). When a hit is
-trusted without reading the file, and what that cannot see:
-docs/internals.rst, Images.
+(`remove_stale_temporaries`). One lock per product (`lock`). A product that
+``download_data`` downloaded straight into a user's file has only its record
+here, naming that file (`note_placed`); the cache takes a copy from it when
+it is next asked (`verified`). When a hit is trusted without reading the
+file, and what that cannot see: docs/internals.rst, Images.
 """
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -33,11 +36,11 @@ except ImportError:  # Windows: a file in use cannot be removed there anyway
 
 from ..contract import Client
 from .product import Fetched, Product
-from ..files import write_atomically
+from ..files import clone_or_copy, write_atomically
 
 __all__ = ['account_folder', 'product_path', 'cached_path', 'find_cached', 'verified', 'verified_size',
            'file_crc', 'trusted_stat', 'lock', 'temporary_beside', 'remove_stale_temporaries',
-           'store', 'PRODUCT_FOLDERS']
+           'store', 'note_placed', 'delivered_to', 'PRODUCT_FOLDERS']
 
 #: Bytes read at a time when a cached file's CRC-32 is checked.
 READ_SIZE = 1 << 20
@@ -113,7 +116,10 @@ def verified(path: Path) -> tuple[int, int] | None:
     verified must match: a file changed or cut since (a disk error, an editor,
     a copy interrupted) is a miss, fetched again; one that matches is
     recorded again with its present times, so the next hit need not read it.
-    What the first test cannot see: docs/internals.rst, Images.
+    A product whose record names the user's file it was delivered to
+    (`note_placed`) is copied back from that file while it still holds the
+    product's bytes (`_take_back`). What the first test cannot see:
+    docs/internals.rst, Images.
     """
     record_path = _record_path(path)
     try:
@@ -121,7 +127,10 @@ def verified(path: Path) -> tuple[int, int] | None:
             record = json.loads(handle.read().decode('utf-8'))
             written_ns = os.fstat(handle.fileno()).st_mtime_ns
         size, crc = int(record['size']), int(record['crc32'])
-        before = path.stat()
+        try:
+            before = path.stat()
+        except FileNotFoundError:
+            return _take_back(path, record, written_ns)
         if before.st_size != size:
             return None
         if trusted_stat(record, before, written_ns):
@@ -137,6 +146,63 @@ def verified(path: Path) -> tuple[int, int] | None:
                                  'inode': after.st_ino})
     except OSError:
         pass  # a cache folder one cannot write to: read again next time
+    return size, crc
+
+
+def note_placed(final: Path, product: Product, size: int, crc: int, placed: Path) -> None:
+    """Record a product that ``download_data`` downloaded straight into the user's
+    file ``placed``: the cache keeps no copy of its own, only its record (size,
+    CRC-32, and the stat of ``placed``, which the rename into place kept), with
+    the file's path, for `verified` to copy it back from when asked.
+    """
+    stat = os.stat(placed)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    final.unlink(missing_ok=True)           # one that failed its check: not this product
+    _write_record(final, {'jid': product.jid, 'product': product.label, 'size': size,
+                          'crc32': crc, 'mtime_ns': stat.st_mtime_ns, 'inode': stat.st_ino,
+                          'placed': os.path.abspath(placed)})
+
+
+def delivered_to(final: Path, target: Path) -> tuple[int, int] | None:
+    """``(size, crc32)`` when the user's file ``target`` is where the product of
+    ``final`` was delivered (`note_placed`) and it is, by its stat, untouched
+    since (`trusted_stat`); else None. No byte read, nothing copied."""
+    try:
+        with open(_record_path(final), 'rb') as handle:
+            record = json.loads(handle.read().decode('utf-8'))
+            written_ns = os.fstat(handle.fileno()).st_mtime_ns
+        if record.get('placed') != os.path.abspath(target) or \
+                not trusted_stat(record, os.stat(target), written_ns):
+            return None
+        return int(record['size']), int(record['crc32'])
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def _take_back(path: Path, record: dict[str, Any], written_ns: int) -> tuple[int, int] | None:
+    """Copy a delivered product (`note_placed`) back into the cache from the user's
+    file; ``(size, crc32)``, or None when there is no such file or it no longer
+    holds the product's bytes (changed, cut, replaced: the product is fetched again).
+
+    The copy is trusted as the delivered file was by `verified` (its stat as
+    recorded, and unchanged while it was copied), else its CRC-32 must match.
+    """
+    placed = record.get('placed')
+    if not isinstance(placed, str):
+        return None
+    size, crc = int(record['size']), int(record['crc32'])
+    source = Path(placed)
+    before = source.stat()
+    if before.st_size != size:
+        return None
+    trusted = trusted_stat(record, before, written_ns)
+    with temporary_beside(path) as temporary:
+        clone_or_copy(source, temporary)
+        if not (trusted and _stamp(source.stat()) == _stamp(before)) \
+                and file_crc(temporary) != (size, crc):
+            return None
+        kept = {key: value for key, value in record.items() if key != 'placed'}
+        _install(temporary, path, kept)
     return size, crc
 
 
@@ -299,11 +365,31 @@ def store(temporary: Path, final: Path, product: Product, size: int, crc: int) -
     """Put a verified download into its place in the cache: its record, then the file.
 
     The record holds the file's size, CRC-32, ``st_mtime_ns`` and inode (a
-    rename keeps both), for `verified`.
+    rename keeps both), for `verified`. A temporary on another file system
+    (a download into the user's folder that could not be put there) is
+    copied, and the copy checked against the CRC-32.
     """
-    stat = os.stat(temporary)
-    _write_record(final, {'jid': product.jid, 'product': product.label, 'size': size,
-                          'crc32': crc, 'mtime_ns': stat.st_mtime_ns,
-                          'inode': stat.st_ino})
-    os.replace(temporary, final)
+    record = {'jid': product.jid, 'product': product.label, 'size': size, 'crc32': crc}
+    if _same_file_system(temporary, final.parent):
+        _install(temporary, final, record)
+    else:
+        with temporary_beside(final) as copied:
+            clone_or_copy(temporary, copied)
+            if file_crc(copied) != (size, crc):
+                raise OSError(errno.EIO, 'the copy differs from the download', str(final))
+            _install(copied, final, record)
     return Fetched(product, final, size, crc, cached=False)
+
+
+def _install(temporary: Path, final: Path, record: dict[str, Any]) -> None:
+    """Rename ``temporary`` to ``final`` after writing its record (with its stat)."""
+    stat = os.stat(temporary)
+    _write_record(final, {**record, 'mtime_ns': stat.st_mtime_ns, 'inode': stat.st_ino})
+    os.replace(temporary, final)
+
+
+def _same_file_system(path: Path, folder: Path) -> bool:
+    try:
+        return os.stat(path).st_dev == os.stat(folder).st_dev
+    except OSError:
+        return False

@@ -4,6 +4,9 @@
 or a copy of the cached file (`telescope_query.files.clone_or_copy`), never
 a hard link, so that the user's file and the cache never share storage;
 written under a temporary name and renamed into place (complete or absent).
+A product that ``download_data`` downloads is written once, straight beside
+its place in the user's folder, and renamed into it (``move``, `Delivery`):
+the cache then keeps only its record.
 
 A file already there is the user's unless this package wrote it and nobody
 changed it since. `Ledger` keeps a record of each file written (its path,
@@ -19,15 +22,15 @@ import hashlib
 import json
 import os
 import stat as stat_module
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..files import clone_or_copy, write_atomically
 from .cache import file_crc, remove_stale_temporaries, temporary_beside, trusted_stat
-from .mirror import discard
-from .product import Fetched
+from .product import Fetched, Product
 
-__all__ = ['place', 'NotOurs', 'Ledger', 'LEDGER_FOLDER']
+__all__ = ['place', 'Delivery', 'NotOurs', 'Ledger', 'LEDGER_FOLDER']
 
 #: The ledger's folder in an account's product cache folder.
 LEDGER_FOLDER = 'placed'
@@ -107,7 +110,8 @@ def _existing(target: Path, fetched: Fetched, ledger: Ledger) -> str:
 
 
 def place(fetched: Fetched, folder: str | os.PathLike, name: str | None = None, *,
-          overwrite: bool = False, ledger: Ledger | None = None, tidy: bool = True) -> Path:
+          overwrite: bool = False, ledger: Ledger | None = None, tidy: bool = True,
+          move: bool = False) -> Path:
     """Put a verified product into ``folder`` under its file name (or ``name``).
 
     Parameters
@@ -127,6 +131,11 @@ def place(fetched: Fetched, folder: str | os.PathLike, name: str | None = None, 
     tidy : bool, optional
         First remove temporaries of that name left by a killed process (a
         caller that tidied the whole folder already passes False).
+    move : bool, optional
+        ``fetched.path`` is a file of its own beside the target (a download
+        written there): it is renamed into place, not copied. Where it is not
+        put there (an exception), or the target already holds its bytes, it is
+        left as it is.
 
     Returns
     -------
@@ -146,32 +155,48 @@ def place(fetched: Fetched, folder: str | os.PathLike, name: str | None = None, 
         ledger = Ledger(fetched.path.parent.parent / LEDGER_FOLDER)
     if tidy:
         remove_stale_temporaries(target.parent, lambda found: found == target.name)
-    try:
-        state = _existing(target, fetched, ledger)
-        if state == 'foreign' and not overwrite:
-            raise NotOurs(errno.EEXIST, "a file of that name is there that telescope_query "
-                          "did not write (or that was changed since): it is left as it is; "
-                          "overwrite=True replaces it", os.fspath(target))
-        if state != 'same' and not _renamed_copy(fetched, target, state, overwrite, ledger):
+    state = _existing(target, fetched, ledger)
+    if state == 'foreign' and not overwrite:
+        raise NotOurs(errno.EEXIST, "a file of that name is there that telescope_query "
+                      "did not write (or that was changed since): it is left as it is; "
+                      "overwrite=True replaces it", os.fspath(target))
+    if state != 'same':
+        if move:
+            _put(fetched.path, target, state, overwrite, fetched, ledger)
+        else:
             _write_copy(fetched, target, state, overwrite, ledger)
-    finally:
-        discard(fetched.copy)       # used (renamed) or not: never left behind
     ledger.note(target, fetched)
     return target
 
 
-def _renamed_copy(fetched: Fetched, target: Path, state: str, overwrite: bool,
-                  ledger: Ledger) -> bool:
-    """Put ``fetched.copy`` (a file of its own, written as the product downloaded)
-    at ``target`` by a rename: no byte copied. False when there is no copy, or it
-    is gone (a cleaner took it): the caller then copies."""
-    if fetched.copy is None:
-        return False
-    try:
-        _put(fetched.copy, target, state, overwrite, fetched, ledger)
-    except FileNotFoundError:
-        return False
-    return True
+@dataclass(frozen=True)
+class Delivery:
+    """Where ``download_data`` puts the products it downloads: each is written
+    beside its place in ``folder`` and renamed into it (`place` with ``move``),
+    the one write of its bytes; the cache keeps only its record.
+
+    Parameters
+    ----------
+    folder : `~pathlib.Path`
+        The user's folder (it exists).
+    overwrite : bool
+        As for `place`.
+    ledger : `Ledger`
+        The records of the files written.
+    """
+
+    folder: Path
+    overwrite: bool
+    ledger: Ledger
+
+    def target(self, product: Product) -> Path:
+        """The user's file of ``product``."""
+        return self.folder / product.file_name
+
+    def put(self, fetched: Fetched) -> Path:
+        """Rename the download ``fetched.path`` into place (see `place`)."""
+        return place(fetched, self.folder, overwrite=self.overwrite, ledger=self.ledger,
+                     tidy=False, move=True)
 
 
 def _write_copy(fetched: Fetched, target: Path, state: str, overwrite: bool,

@@ -64,6 +64,6 @@ class Fetched:
     size: int
     crc: int
     cached: bool
-    #: A second file of the same bytes, written beside its destination while the
-    #: product downloaded (`telescope_query.images.mirror`), for `place` to rename.
-    copy: Path | None = None
+    #: ``path`` is the user's file, where the download itself was put (``download_data``:
+    #: `telescope_query.images.placing.Delivery`); the cache keeps only a record of it.
+    delivered: bool = False

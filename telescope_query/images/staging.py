@@ -10,6 +10,8 @@ The scheduler's I/O: the calls to the site (through the client's contract,
 4. the bytes into a temporary file beside the product's place in the cache
    (`telescope_query.images.transfer`), checked, stored with its record
    (`telescope_query.images.cache`); a corrupt transfer is fetched once more.
+   For ``download_data`` (a `~telescope_query.images.placing.Delivery`), beside
+   the user's file instead, renamed into it, and only its record cached.
 
 `fetch` stages every product first, polls the stagings together and
 downloads each as soon as it is ready, at most ``conf.max_workers`` calls at
@@ -33,7 +35,7 @@ from . import cache, transfer
 from .cache import PRODUCT_FOLDERS, product_path, remove_stale_temporaries, verified
 from .eviction import keep_within_limit
 from .fits import ProductFormatError
-from .mirror import discard, start_mirror
+from .placing import Delivery
 from .polling import (Answer, Download, GiveUp, Polling, Rules, next_action,
                       seconds_to_next)
 from .product import Fetched, Product
@@ -63,7 +65,7 @@ class _Task:
 
     product: Product
     final: Path                       # its place in the cache (or the fresh folder)
-    copy_to: Path | None = None       # a folder that gets a copy as it downloads
+    delivery: Delivery | None = None  # download_data: the download goes to the user's folder
     status: str = 'queued'
     ie_id: str | None = None          # raw products: the image engine's id
     src: str | None = None            # processed products: the iframe link
@@ -142,37 +144,27 @@ def _download_url(client: Client, task: _Task) -> str:
 
 def _download(client: Client, task: _Task, progress: Callable[[int], None],
               stop: Stop) -> Fetched:
-    """Download a ready product into the cache: temporary file, verify, store."""
+    """Download a ready product into the cache (temporary file, verify, store),
+    or into the user's file for a `Delivery`."""
     stop.check()
     product, final = task.product, task.final
     with cache.lock(final):
         # Another thread may have fetched it while this one was staging.
-        found = verified(final)
+        found = _found(task)
         if found is not None:
-            return Fetched(product, final, *found, cached=True)
+            return found
         url = _download_url(client, task)
+        where = final if task.delivery is None else task.delivery.target(product)
         for attempt in range(1, MAX_CORRUPT + 1):
             try:
                 final.parent.mkdir(parents=True, exist_ok=True)
-                with cache.temporary_beside(final) as temporary:
-                    copy = None if task.copy_to is None else start_mirror(
-                        task.copy_to, product.file_name)
-                    try:
-                        size, crc = transfer.download(client, url, temporary, product,
-                                                      progress, task.expected_size, stop,
-                                                      mirror=copy)
-                        fetched = cache.store(temporary, final, product, size, crc)
-                    except BaseException:
-                        if copy is not None:
-                            copy.close(-1)
-                            discard(copy.path)
-                        raise
-                    if copy is None:
-                        return fetched
-                    if not copy.close(size):
-                        discard(copy.path)
-                        return fetched
-                    return replace(fetched, copy=copy.path)
+                with cache.temporary_beside(where) as temporary:
+                    size, crc = transfer.download(client, url, temporary, product,
+                                                  progress, task.expected_size, stop)
+                    if task.delivery is None:
+                        return cache.store(temporary, final, product, size, crc)
+                    return _deliver(Fetched(product, temporary, size, crc, cached=False),
+                                    task.delivery, final)
             except ProductFormatError as exc:
                 if attempt < MAX_CORRUPT:
                     continue  # a corrupt transfer: fetch it once more
@@ -181,10 +173,45 @@ def _download(client: Client, task: _Task, progress: Callable[[int], None],
             except OSError as exc:  # a full disk, a folder one may not write to...
                 if isinstance(exc, transfer.NETWORK_ERRORS):
                     raise
+                into = ' into the cache' if task.delivery is None else ''
                 raise DownloadError(f"{product}: could not write "
-                                    f"{os.fspath(exc.filename or final)!r} into the cache "
+                                    f"{os.fspath(exc.filename or where)!r}{into} "
                                     f"({exc.strerror or exc})") from exc
     raise AssertionError('unreachable')  # pragma: no cover
+
+
+def _deliver(download: Fetched, delivery: Delivery, final: Path) -> Fetched:
+    """Rename a verified download (a temporary beside the user's file) into the
+    user's file, and record in the cache where it went: its bytes written once.
+
+    Where it cannot be put there (the user's own file is there, or the rename
+    fails), it goes into the cache instead, and ``download_data`` reports why
+    when it places it: a product downloaded is never thrown away.
+    """
+    try:
+        placed = delivery.put(download)
+    except OSError:
+        final.parent.mkdir(parents=True, exist_ok=True)
+        return cache.store(download.path, final, download.product, download.size,
+                           download.crc)
+    try:
+        cache.note_placed(final, download.product, download.size, download.crc, placed)
+    except OSError:
+        pass    # a cache one cannot write to: the product is fetched again when next asked
+    return replace(download, path=placed, delivered=True)
+
+
+def _found(task: _Task) -> Fetched | None:
+    """The product with no HTTP call: the user's file it was delivered to, when
+    the delivery goes there again and the file is untouched (nothing to copy),
+    else from the cache (`verified`)."""
+    if task.delivery is not None:
+        target = task.delivery.target(task.product)
+        delivered = cache.delivered_to(task.final, target)
+        if delivered is not None:
+            return Fetched(task.product, target, *delivered, cached=True, delivered=True)
+    found = verified(task.final)
+    return None if found is None else Fetched(task.product, task.final, *found, cached=True)
 
 
 # --- many products at once ---------------------------------------------------
@@ -230,9 +257,9 @@ class _Scheduler:
         # Every product looks in the cache first, with no HTTP call at all.
         pending = []
         for task in self.tasks:
-            found = verified(task.final) if read_cache else None
+            found = _found(task) if read_cache else None
             if found is not None:
-                self.finish(task, Fetched(task.product, task.final, *found, cached=True))
+                self.finish(task, found)
             else:
                 pending.append(task)
         if pending:     # no bar for work already done
@@ -298,7 +325,7 @@ class _Scheduler:
 def fetch(client: Client, products: Sequence[Product], *, show_progress: bool = False,
           on_status: StatusHook | None = None,
           folder: str | os.PathLike | None = None,
-          copy_to: str | os.PathLike | None = None) -> list[Fetched | BaseException]:
+          delivery: Delivery | None = None) -> list[Fetched | BaseException]:
     """Fetch many products into the cache; results (or exceptions) in order.
 
     Every product not already cached is staged first; then the stagings are
@@ -327,10 +354,11 @@ def fetch(client: Client, products: Sequence[Product], *, show_progress: bool = 
     folder : path-like, optional
         Fetch into this folder, afresh, instead of the product cache (its
         products neither read nor written: ``cache=False``).
-    copy_to : path-like, optional
-        An existing folder where each product downloaded gets a second file,
-        written as the bytes arrive (``Fetched.copy``: for `place`, where the
-        file system makes no clones); cached products get none.
+    delivery : `~telescope_query.images.placing.Delivery`, optional
+        Each product downloaded goes straight into the user's folder, its bytes
+        written once (``Fetched.delivered``; the cache keeps its record, and
+        copies it back when next asked); a product that cannot be put there
+        goes into the cache. Cached products are left to the caller to place.
 
     Returns
     -------
@@ -342,8 +370,7 @@ def fetch(client: Client, products: Sequence[Product], *, show_progress: bool = 
     for sub in PRODUCT_FOLDERS:         # temporaries of a killed process go
         remove_stale_temporaries(root / sub)
     unique = list(dict.fromkeys(products))
-    copy_folder = None if copy_to is None else Path(copy_to)
-    tasks = [_Task(product, product_path(root, product), copy_folder) for product in unique]
+    tasks = [_Task(product, product_path(root, product), delivery) for product in unique]
     progress = FetchProgress(len(unique), show_progress)
     rules = Rules(interval=max(float(conf.poll_interval), 0.001),
                   max_poll_time=float(conf.max_poll_time))
@@ -358,7 +385,8 @@ def fetch(client: Client, products: Sequence[Product], *, show_progress: bool = 
         progress.close()
     if read_cache:
         keep_within_limit(root, [found.path for found in scheduler.results.values()
-                                 if isinstance(found, Fetched)], conf.cache_limit)
+                                 if isinstance(found, Fetched) and not found.delivered],
+                          conf.cache_limit)
     return [scheduler.results[product] for product in products]
 
 

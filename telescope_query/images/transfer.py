@@ -28,7 +28,6 @@ from ..contract import Client
 from ..exceptions import DownloadError, LoginError, RemoteServiceError
 from . import resume
 from .fits import ProductFormatError, check_product, sniff
-from .mirror import Mirror
 from .product import Product
 from .resume import MAX_STALLS
 
@@ -104,21 +103,20 @@ def _shut(response: requests.Response) -> None:
 
 def download(client: Client, url: str, path: str | os.PathLike, product: Product,
              progress: Progress, announced: int | None = None,
-             stop: Stop | None = None, mirror: Mirror | None = None) -> tuple[int, int]:
+             stop: Stop | None = None) -> tuple[int, int]:
     """Stream ``url`` into the file ``path`` and check it; ``(size, crc32)``.
 
     ``announced`` is the size the image engine gave, when it did. Raises
     `DownloadError` for a download that cannot be completed or whose length is
     wrong, and `~telescope_query.images.fits.ProductFormatError` for bytes that
     are not a complete product (their count is then taken off ``progress``);
-    `Cancelled` once ``stop`` is set. ``mirror``: a `Mirror` that gets every block
-    too (the caller closes it).
+    `Cancelled` once ``stop`` is set.
     """
     written = 0
     try:
         with _open_for_writing(path) as out:
             written, crc, total = stream_to(client, url, out, product, progress, announced,
-                                            stop, name=os.fspath(path), mirror=mirror)
+                                            stop, name=os.fspath(path))
         problem = resume.length_problem(written, total, announced)
         if problem:
             raise DownloadError(f"{product}: {problem}")
@@ -149,9 +147,8 @@ class _File:
     """The bytes of one download so far, in an open file, with their CRC-32."""
 
     def __init__(self, out: BinaryIO, progress: Progress, product: Product,
-                 name: str | None = None, mirror: Mirror | None = None) -> None:
+                 name: str | None = None) -> None:
         self.out = out
-        self.mirror = mirror
         self.progress = progress
         self.product = product
         self.name = name
@@ -162,8 +159,6 @@ class _File:
         """Throw the bytes away (and take them off the progress)."""
         self.out.seek(0)
         self.out.truncate()
-        if self.mirror is not None:
-            self.mirror.drop()
         self.progress(-self.size)
         self.size = self.crc = 0
 
@@ -182,8 +177,6 @@ class _File:
             raise DownloadError(f"{self.product}: could not write {where} after "
                                 f"{self.size + len(block) - len(rest)} bytes "
                                 f"({exc.strerror or exc})") from exc
-        if self.mirror is not None:
-            self.mirror.write(block)
         self.crc = zlib.crc32(block, self.crc)
         self.size += len(block)
         self.progress(len(block))
@@ -191,8 +184,7 @@ class _File:
 
 def stream_to(client: Client, url: str, out: BinaryIO, product: Product,
               progress: Progress, limit: int | None = None, stop: Stop | None = None,
-              name: str | None = None, mirror: Mirror | None = None
-              ) -> tuple[int, int, int | None]:
+              name: str | None = None) -> tuple[int, int, int | None]:
     """Stream ``url`` into the open file ``out``, resuming after cuts.
 
     ``limit`` is the size the image engine announced, when it did: an answer
@@ -209,7 +201,7 @@ def stream_to(client: Client, url: str, out: BinaryIO, product: Product,
 
     Returns ``(bytes written, crc32, full length announced or None)``.
     """
-    file = _File(out, progress, product, name, mirror)
+    file = _File(out, progress, product, name)
     stop = stop or Stop()
     state = resume.Received()
     for _ in range(MAX_CONNECTIONS):

@@ -76,9 +76,9 @@ def test_demo_public_product_is_fetched_afresh_for_alice(demo_and_alice, simulat
     assert simulator.counters[CREATE_CUBE] == 1 and simulator.counters[DOWNLOAD] == 1
     assert (tmp_path / 'alice' / f'{jid}.fits').read_bytes() == \
         (tmp_path / 'demo' / f'{jid}.fits').read_bytes()
-    mine = cache.cached_path(alice, Product(jid))
-    theirs = cache.cached_path(demo, Product(jid))
-    assert mine != theirs and mine.exists() and theirs.exists()
+    mine = cache.find_cached(alice, Product(jid))
+    theirs = cache.find_cached(demo, Product(jid))
+    assert mine is not None and theirs is not None and mine.path != theirs.path
     # From now on, each from its own cache with no call.
     simulator.counters.reset()
     for client in (alice, demo):

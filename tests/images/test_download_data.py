@@ -130,7 +130,8 @@ def umask():
 @pytest.mark.parametrize('mask', [0o022, 0o027, 0o002])
 def test_files_have_the_mode_the_umask_gives(telescope, simulator, quick, tmp_path, umask,
                                              mask):
-    """Like any file the user makes: 0o666 & ~umask, the placed file and the cached one."""
+    """Like any file the user makes: 0o666 & ~umask, the placed file and the cached one
+    (copied back from the placed file when the cache is asked)."""
     umask(mask)
     jids = demo_jids(simulator)[12:14]
     manifest = telescope.download_data(jids, path=tmp_path / 'out')
@@ -138,7 +139,7 @@ def test_files_have_the_mode_the_umask_gives(telescope, simulator, quick, tmp_pa
     zipped, = telescope.get_images(jids[0], cube=False)
     zipped.close()
     for row in manifest:
-        cached = cache.cached_path(telescope, Product(row['jid']))
+        cached = cache.find_cached(telescope, Product(row['jid'])).path
         for path in (Path(row['local_path']), cached):
             assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~mask, path
     cached_zip = cache.cached_path(telescope, Product(jids[0], cube=False))

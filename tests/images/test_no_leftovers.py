@@ -39,22 +39,33 @@ def cached(*names):
     return sorted([f'raw/{n}' for n in names] + [f'raw/{n}.json' for n in names])
 
 
+def delivered(*names):
+    """What the cache holds for raw products ``names`` that ``download_data``
+    downloaded straight into the user's folder: only their records."""
+    return sorted(f'raw/{n}.json' for n in names)
+
+
 def test_the_same_job_twice_into_the_same_folder(telescope, simulator, quick, tmp_path):
-    """The second placing finds the file it wrote, unchanged: nothing to write,
-    and no temporary stays."""
+    """The second placing finds the file it wrote, unchanged: nothing to write
+    (not even into the cache), and no temporary stays."""
     jid = demo_jids(simulator)[13]
     out = tmp_path / 'out'
     first = telescope.download_data([jid], path=out)
     assert first['status'][0] == 'COMPLETE'
     assert listing(out) == [f'{jid}.fits']
-    assert cache_listing(telescope) == cached(f'{jid}.fits')
+    assert cache_listing(telescope) == delivered(f'{jid}.fits')
+    simulator.counters.reset()
     for _ in range(2):
         again = telescope.download_data([jid], path=out)
         assert again['status'][0] == 'CACHED'
         assert listing(out) == [f'{jid}.fits'], 'a temporary was left in the target folder'
-        assert cache_listing(telescope) == cached(f'{jid}.fits')
-    assert (out / f'{jid}.fits').read_bytes() == \
-        cache.cached_path(telescope, Product(jid)).read_bytes()
+        assert cache_listing(telescope) == delivered(f'{jid}.fits')
+    assert simulator.counters.total() == 0
+    # Asked for it, the cache takes a copy of its own back from the user's file.
+    found = cache.find_cached(telescope, Product(jid))
+    assert cache_listing(telescope) == cached(f'{jid}.fits')
+    assert (out / f'{jid}.fits').read_bytes() == found.path.read_bytes()
+    assert (out / f'{jid}.fits').stat().st_ino != found.path.stat().st_ino
 
 
 def test_the_same_job_twice_with_the_legacy_call(login_as, simulator, quick, tmp_path):
@@ -69,11 +80,15 @@ def test_the_same_job_twice_with_the_legacy_call(login_as, simulator, quick, tmp
 
 def test_placing_where_no_clone_is_made(telescope, simulator, quick, tmp_path, monkeypatch):
     """A file system without clones nor in-kernel copies: a plain copy under a
-    temporary name, renamed."""
+    temporary name, renamed (a product found in the cache, and one the cache
+    takes back from a user's file)."""
     jid = demo_jids(simulator)[14]
     monkeypatch.setattr(files, '_clone', lambda source, target: False)
     monkeypatch.setattr(files.os, 'copy_file_range', _raise(OSError(18, 'cross-device')),
                         raising=False)
+    telescope.download_data([jid], path=tmp_path / 'first')
+    telescope.get_images(jid, show_progress=False)[0].close()    # taken back: a copy
+    assert cache_listing(telescope) == cached(f'{jid}.fits')
     for _ in range(2):
         manifest = telescope.download_data([jid], path=tmp_path / 'out')
         assert manifest['status'][0] in ('COMPLETE', 'CACHED')
@@ -93,7 +108,7 @@ def test_an_older_file_of_the_same_name_is_replaced_when_asked(telescope, simula
     assert manifest['status'][0] == 'COMPLETE'
     assert listing(out) == [f'{jid}.fits']
     assert (out / f'{jid}.fits').read_bytes() != b'an older copy'
-    assert cache_listing(telescope) == cached(f'{jid}.fits')
+    assert cache_listing(telescope) == delivered(f'{jid}.fits')
 
 
 @pytest.mark.parametrize('fault, params', [
