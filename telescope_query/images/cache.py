@@ -165,16 +165,26 @@ def note_placed(final: Path, product: Product, size: int, crc: int, placed: Path
 
 def delivered_to(final: Path, target: Path) -> tuple[int, int] | None:
     """``(size, crc32)`` when the user's file ``target`` is where the product of
-    ``final`` was delivered (`note_placed`) and it is, by its stat, untouched
-    since (`trusted_stat`); else None. No byte read, nothing copied."""
+    ``final`` was delivered (`note_placed`) and still holds its bytes (by its
+    stat, else its CRC-32, as `verified` checks); else None. Nothing copied."""
     try:
         with open(_record_path(final), 'rb') as handle:
             record = json.loads(handle.read().decode('utf-8'))
             written_ns = os.fstat(handle.fileno()).st_mtime_ns
-        if record.get('placed') != os.path.abspath(target) or \
-                not trusted_stat(record, os.stat(target), written_ns):
+        if record.get('placed') != os.path.abspath(target):
             return None
-        return int(record['size']), int(record['crc32'])
+        size, crc = int(record['size']), int(record['crc32'])
+        before = os.stat(target)
+        if before.st_size != size:
+            return None
+        if trusted_stat(record, before, written_ns):
+            return size, crc
+        if file_crc(target) != (size, crc):
+            return None
+        if _stamp(os.stat(target)) == _stamp(before):      # recorded again: not read next time
+            _write_record(final, {**record, 'mtime_ns': before.st_mtime_ns,
+                                  'inode': before.st_ino})
+        return size, crc
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
 

@@ -1,0 +1,295 @@
+"""download_data writes a new product once, straight into the user's folder.
+
+The download goes to a temporary beside the user's file and is renamed into
+it; the cache keeps only the product's record, naming that file, and copies
+the product back from it when next asked, while the file still holds the
+product's bytes. Whatever cannot be put into the user's folder goes into the
+cache: a product downloaded is never thrown away.
+"""
+from __future__ import annotations
+
+import errno
+import json
+import os
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from telescope_query import conf, files
+from telescope_query.images import cache, placing
+from telescope_query.images.product import Product
+
+from helpers import DOWNLOAD, cache_problems, demo_jids, served_bytes
+
+
+def products_in_cache(client):
+    """The files of the cache's ``raw`` folder (products and records)."""
+    folder = Path(client.product_cache) / 'raw'
+    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+
+
+def record(client, jid):
+    path = cache.cached_path(client, Product(jid))
+    return json.loads(path.with_name(path.name + '.json').read_text())
+
+
+@pytest.fixture
+def copies(monkeypatch):
+    """Every clone or copy of a file the package makes, as (source, target)."""
+    made = []
+    real = files.clone_or_copy
+
+    def counted(source, target):
+        made.append((Path(source), Path(target)))
+        return real(source, target)
+    monkeypatch.setattr(cache, 'clone_or_copy', counted)
+    monkeypatch.setattr(placing, 'clone_or_copy', counted)
+    return made
+
+
+def test_a_new_product_is_written_once_and_taken_back_when_asked(telescope, simulator, quick,
+                                                                 tmp_path, copies):
+    jid = demo_jids(simulator)[50]
+    out = tmp_path / 'out'
+    manifest = telescope.download_data(jid, path=out, show_progress=False)
+    assert list(manifest['status']) == ['COMPLETE']
+    target = out / f'{jid}.fits'
+    assert target.read_bytes() == served_bytes(simulator, jid)
+    assert copies == []                                   # no second write
+    assert products_in_cache(telescope) == [f'{jid}.fits.json']
+    assert record(telescope, jid)['placed'] == os.path.abspath(target)
+    assert sorted(p.name for p in out.iterdir()) == [target.name]
+    # get_images: no HTTP call; the cache copies the product back, a file of its own.
+    simulator.counters.reset()
+    telescope.get_images(jid, show_progress=False)[0].close()
+    assert simulator.counters.total() == 0
+    assert copies == [(target, copies[0][1])]
+    cached = cache.cached_path(telescope, Product(jid))
+    assert cached.read_bytes() == target.read_bytes()
+    assert not os.path.samefile(cached, target)
+    assert 'placed' not in record(telescope, jid)
+    assert not cache_problems(tmp_path / 'cache')
+
+
+@pytest.mark.parametrize('change, taken_back', [
+    ('edited', False),        # in place, as fits.open(mode='update') does
+    ('cut', False),
+    ('removed', False),
+    ('replaced', False),      # another file of the same size under that name
+    ('touched', True),        # its times changed, its bytes not: read, and taken back
+])
+def test_the_cache_takes_back_only_the_products_bytes(telescope, simulator, quick, tmp_path,
+                                                      change, taken_back):
+    jid = demo_jids(simulator)[51]
+    target = Path(telescope.download_data(jid, path=tmp_path / 'out',
+                                          show_progress=False)['local_path'][0])
+    original = target.read_bytes()
+    if change == 'edited':
+        with open(target, 'r+b') as edited:
+            edited.seek(-100, 2)
+            edited.write(b'x' * 50)
+    elif change == 'cut':
+        os.truncate(target, len(original) // 2)
+    elif change == 'removed':
+        target.unlink()
+    elif change == 'replaced':
+        target.unlink()
+        target.write_bytes(b'\0' * len(original))
+    else:
+        os.utime(target, ns=(time.time_ns() - 10**10, time.time_ns() - 10**10))
+    users = target.read_bytes() if target.exists() else None
+    simulator.counters.reset()
+    hdul, = telescope.get_images(jid, show_progress=False)
+    hdul.close()
+    assert simulator.counters[DOWNLOAD] == (0 if taken_back else 1)
+    assert cache.cached_path(telescope, Product(jid)).read_bytes() == original
+    if users is not None:
+        assert target.read_bytes() == users                 # the user's file: untouched
+    assert not cache_problems(tmp_path / 'cache')
+
+
+def test_the_same_folder_again_needs_nothing_another_folder_gets_a_copy(telescope, simulator,
+                                                                         quick, tmp_path,
+                                                                         copies):
+    jid = demo_jids(simulator)[52]
+    first = Path(telescope.download_data(jid, path=tmp_path / 'a')['local_path'][0])
+    simulator.counters.reset()
+    again = telescope.download_data(jid, path=tmp_path / 'a')
+    assert list(again['status']) == ['CACHED'] and copies == []
+    other = telescope.download_data(jid, path=tmp_path / 'b')
+    assert list(other['status']) == ['CACHED']
+    assert simulator.counters.total() == 0
+    second = Path(other['local_path'][0])
+    cached = cache.cached_path(telescope, Product(jid))
+    for one, two in ((first, second), (first, cached), (second, cached)):
+        assert one.read_bytes() == two.read_bytes() and not os.path.samefile(one, two)
+
+
+def test_a_product_the_users_folder_will_not_take_is_kept_in_the_cache(telescope, simulator,
+                                                                       quick, tmp_path):
+    """The user's own file of that name: SKIPPED, and the download kept in the
+    cache, so that overwrite=True needs no second download."""
+    jid = demo_jids(simulator)[53]
+    out = tmp_path / 'out'
+    out.mkdir()
+    (out / f'{jid}.fits').write_bytes(b'my own notes')
+    skipped = telescope.download_data(jid, path=out)
+    assert list(skipped['status']) == ['SKIPPED']
+    assert (out / f'{jid}.fits').read_bytes() == b'my own notes'
+    assert sorted(p.name for p in out.iterdir()) == [f'{jid}.fits']
+    assert products_in_cache(telescope) == [f'{jid}.fits', f'{jid}.fits.json']
+    simulator.counters.reset()
+    replaced = telescope.download_data(jid, path=out, overwrite=True)
+    assert list(replaced['status']) == ['CACHED'] and simulator.counters.total() == 0
+    assert (out / f'{jid}.fits').read_bytes() == served_bytes(simulator, jid)
+    assert not cache_problems(tmp_path / 'cache')
+
+
+def test_a_rename_that_fails_keeps_the_product_in_the_cache(telescope, simulator, quick,
+                                                            tmp_path, monkeypatch):
+    """The user's folder refuses the file (an I/O error at the rename): the row
+    says ERROR and names the file; the product stays in the cache, nothing
+    half-written in the folder."""
+    jid = demo_jids(simulator)[54]
+    out = tmp_path / 'out'
+
+    def refused(source, target, *args):
+        raise OSError(errno.EIO, 'Input/output error', os.fspath(target))
+    real = placing._put
+    monkeypatch.setattr(placing, '_put', refused)
+    manifest = telescope.download_data(jid, path=out)
+    assert list(manifest['status']) == ['ERROR']
+    assert f'{jid}.fits' in manifest['message'][0] and 'Input/output' in manifest['message'][0]
+    assert list(out.iterdir()) == []
+    assert products_in_cache(telescope) == [f'{jid}.fits', f'{jid}.fits.json']
+    monkeypatch.setattr(placing, '_put', real)
+    simulator.counters.reset()
+    assert list(telescope.download_data(jid, path=out)['status']) == ['CACHED']
+    assert simulator.counters.total() == 0
+
+
+@pytest.mark.parametrize('copy_differs', [False, True])
+def test_across_file_systems_the_cache_gets_a_checked_copy(telescope, simulator, quick,
+                                                           tmp_path, monkeypatch, copy_differs):
+    """The user's folder on another file system than the cache, and a file of the
+    user's in the way: the download is copied into the cache and the copy
+    checked against its CRC-32; a copy that differs is an ERROR, never cached."""
+    jid = demo_jids(simulator)[55]
+    out = tmp_path / 'out'
+    out.mkdir()
+    (out / f'{jid}.fits').write_bytes(b'my own notes')
+    monkeypatch.setattr(cache, '_same_file_system', lambda path, folder: False)
+    if copy_differs:
+        def spoiled(source, target):
+            Path(target).write_bytes(Path(source).read_bytes()[:-1] + b'!')
+        monkeypatch.setattr(cache, 'clone_or_copy', spoiled)
+    manifest = telescope.download_data(jid, path=out)
+    if copy_differs:
+        assert list(manifest['status']) == ['ERROR']
+        assert 'differs' in manifest['message'][0]
+        assert products_in_cache(telescope) == []
+    else:
+        assert list(manifest['status']) == ['SKIPPED']
+        cached = cache.cached_path(telescope, Product(jid))
+        assert cached.read_bytes() == served_bytes(simulator, jid)
+    assert sorted(p.name for p in out.iterdir()) == [f'{jid}.fits']
+    assert not cache_problems(tmp_path / 'cache')
+
+
+def test_a_cache_that_cannot_keep_the_record_costs_only_a_later_download(
+        telescope, simulator, quick, tmp_path, monkeypatch):
+    jid = demo_jids(simulator)[56]
+
+    def unwritable(*args):
+        raise PermissionError(errno.EACCES, 'Permission denied')
+    monkeypatch.setattr(cache, 'note_placed', unwritable)
+    manifest = telescope.download_data(jid, path=tmp_path / 'out')
+    assert list(manifest['status']) == ['COMPLETE']
+    assert Path(manifest['local_path'][0]).read_bytes() == served_bytes(simulator, jid)
+    assert products_in_cache(telescope) == []
+    simulator.counters.reset()
+    telescope.get_images(jid, show_progress=False)[0].close()
+    assert simulator.counters[DOWNLOAD] == 1
+
+
+def test_threads_delivering_one_product_download_it_once(telescope, simulator, quick, tmp_path):
+    """Six threads of one client, three folders: one download; each folder has a
+    file of its own, and no temporary stays anywhere."""
+    jid = demo_jids(simulator)[57]
+    folders = [tmp_path / name for name in 'abc']
+    rows, errors = [], []
+
+    def one(folder):
+        try:
+            rows.append(telescope.download_data(jid, path=folder, show_progress=False)[0])
+        except Exception as exc:   # reported below, not lost in the thread
+            errors.append(exc)
+    threads = [threading.Thread(target=one, args=(folder,)) for folder in folders * 2]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not errors and len(rows) == 6
+    assert sorted(row['status'] for row in rows) == ['CACHED'] * 5 + ['COMPLETE']
+    assert simulator.counters[DOWNLOAD] == 1
+    placed = [folder / f'{jid}.fits' for folder in folders]
+    for folder in folders:
+        assert sorted(p.name for p in folder.iterdir()) == [f'{jid}.fits']
+    assert len({p.stat().st_ino for p in placed}) == 3
+    assert all(p.read_bytes() == served_bytes(simulator, jid) for p in placed)
+    assert not cache_problems(tmp_path / 'cache')
+
+
+def test_a_cache_size_limit_counts_only_the_caches_own_files(telescope, simulator, quick,
+                                                             tmp_path):
+    """Delivered products are not in the cache: the limit neither fails on them
+    nor removes the user's files."""
+    jids = demo_jids(simulator)[58:60]
+    with conf.set_temp('cache_limit', 1e-9):
+        manifest = telescope.download_data(jids, path=tmp_path / 'out')
+    assert list(manifest['status']) == ['COMPLETE', 'COMPLETE']
+    assert all(Path(p).exists() for p in manifest['local_path'])
+
+
+# --- the cache's records, without a server ----------------------------------------------
+
+def _delivered(tmp_path, product=Product(7)):
+    """A product "delivered" to ``tmp_path/user/7.fits``, recorded in ``tmp_path/cache``."""
+    user = tmp_path / 'user'
+    user.mkdir()
+    target = user / product.file_name
+    target.write_bytes(b'SIMPLE  = T' + bytes(100))
+    size, crc = cache.file_crc(target)
+    final = cache.product_path(tmp_path / 'cache', product)
+    past = time.time_ns() - 10**10     # a record written in the file's own clock tick is racy
+    os.utime(target, ns=(past, past))
+    cache.note_placed(final, product, size, crc, target)
+    return target, final, (size, crc)
+
+
+def test_delivered_to_trusts_only_that_file_with_the_products_bytes(tmp_path, monkeypatch):
+    target, final, found = _delivered(tmp_path)
+    reads = []
+    real = cache.file_crc
+    monkeypatch.setattr(cache, 'file_crc', lambda path: reads.append(path) or real(path))
+    assert cache.delivered_to(final, target) == found and reads == []     # by its stat
+    assert cache.delivered_to(final, tmp_path / 'elsewhere' / target.name) is None
+    os.utime(target, ns=(1, 1))                 # touched: read once, then recorded again
+    assert cache.delivered_to(final, target) == found and reads == [target]
+    assert cache.delivered_to(final, target) == found and reads == [target]
+    with open(target, 'r+b') as edited:
+        edited.write(b'X')
+    assert cache.delivered_to(final, target) is None
+    assert not final.exists()                              # nothing copied
+
+
+def test_note_placed_removes_a_cached_file_that_failed_its_check(tmp_path):
+    product = Product(7)
+    final = cache.product_path(tmp_path / 'cache', product)
+    final.parent.mkdir(parents=True)
+    final.write_bytes(b'a spoiled older file')
+    target, final, found = _delivered(tmp_path, product)
+    assert cache.verified(final) == found                 # taken back, not the spoiled one
+    assert final.read_bytes() == target.read_bytes()
