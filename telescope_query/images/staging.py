@@ -370,7 +370,11 @@ def fetch(client: Client, products: Sequence[Product], *, show_progress: bool = 
     for sub in PRODUCT_FOLDERS:         # temporaries of a killed process go
         remove_stale_temporaries(root / sub)
     unique = list(dict.fromkeys(products))
-    tasks = [_Task(product, product_path(root, product), delivery) for product in unique]
+    tasks = []
+    for product in unique:
+        final = product_path(root, product)
+        own = delivery is not None and _same_folder(delivery.folder, final.parent)
+        tasks.append(_Task(product, final, None if own else delivery))
     progress = FetchProgress(len(unique), show_progress)
     rules = Rules(interval=max(float(conf.poll_interval), 0.001),
                   max_poll_time=float(conf.max_poll_time))
@@ -388,6 +392,15 @@ def fetch(client: Client, products: Sequence[Product], *, show_progress: bool = 
                                  if isinstance(found, Fetched) and not found.delivered],
                           conf.cache_limit)
     return [scheduler.results[product] for product in products]
+
+
+def _same_folder(folder: Path, other: Path) -> bool:
+    """Whether two paths name one folder (a user's folder that is the cache's own:
+    its products are the cache's files, not delivered there)."""
+    try:
+        return os.path.samefile(folder, other)
+    except OSError:
+        return os.path.realpath(folder) == os.path.realpath(other)
 
 
 def fetch_one(client: Client, product: Product, *, show_progress: bool = False,

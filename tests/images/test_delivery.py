@@ -253,6 +253,21 @@ def test_a_cache_size_limit_counts_only_the_caches_own_files(telescope, simulato
     assert all(Path(p).exists() for p in manifest['local_path'])
 
 
+def test_download_data_into_the_caches_own_folder(telescope, simulator, quick, tmp_path):
+    """The user's folder is the cache's (by another name, too): the product is
+    the cache's file, kept whole, not delivered onto itself."""
+    jid = demo_jids(simulator)[60]
+    raw = Path(telescope.product_cache) / 'raw'
+    raw.mkdir(parents=True)
+    (tmp_path / 'alias').symlink_to(raw)
+    for folder in (raw, tmp_path / 'alias'):
+        manifest = telescope.download_data(jid, path=folder)
+        assert manifest['status'][0] in ('COMPLETE', 'CACHED')
+        assert (raw / f'{jid}.fits').read_bytes() == served_bytes(simulator, jid)
+    assert products_in_cache(telescope) == [f'{jid}.fits', f'{jid}.fits.json']
+    assert not cache_problems(tmp_path / 'cache')
+
+
 # --- the cache's records, without a server ----------------------------------------------
 
 def _delivered(tmp_path, product=Product(7)):
