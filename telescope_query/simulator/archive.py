@@ -19,7 +19,7 @@ import hmac
 import threading
 import time
 from dataclasses import replace
-from typing import Mapping
+from typing import Callable, Mapping
 
 from .history import generate
 from .model import (COAST_ERA, COMPLETE, DAY, DEFAULT_QUEUE_LIMIT, FILTER_PLANES, FILTERS,
@@ -69,6 +69,7 @@ class Archive:
                  seed: int = 1, now: float | None = None,
                  queue_limits: Mapping[str, int] | None = None) -> None:
         self.lock = threading.RLock()
+        self._added = threading.Condition(self.lock)    # a request was queued
         self.now: float = time.time() if now is None else float(now)
         self.seed = seed
         self.requests_per_account = requests_per_account
@@ -235,7 +236,19 @@ class Archive:
                 comments=comments, folder_id=1, jid=None, seen=False)
             self._next_rid += 1
             self._requests[user][req.rid] = req
+            self._added.notify_all()
             return req
+
+    def wait_for_requests(self, user: str, wanted: Callable[[Request], bool],
+                          count: int = 1, timeout: float = 5.0) -> list[Request]:
+        """The user's requests that are ``wanted``, once ``count`` of them exist or
+        ``timeout`` seconds have passed: for a test whose site saves a request
+        after the client gave up (the ``still_saving`` faults)."""
+        def found() -> list[Request]:
+            return [r for r in self.requests(user) if wanted(r)]
+        with self._added:
+            self._added.wait_for(lambda: len(found()) >= count, timeout)
+            return found()
 
     def complete_queue(self, user: str | None = None) -> list[tuple[int, int]]:
         """Complete every queued request (status below 8) of one user or of all.

@@ -177,11 +177,9 @@ def test_submit_radec_job_stalled_while_saving_makes_one_request(telescope, simu
         assert telescope.submit_RADEC_job('20:42:59.6 +43:35:10', name=name) == \
             (False, 'AMBIGUOUS')
     assert simulator.counters[FORM] == 9
-    import time
-    deadline = time.monotonic() + 5                 # the site is still saving it
-    while not named(simulator, name) and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert len(named(simulator, name)) == 1
+    saved = simulator.archive.wait_for_requests(    # the site is still saving it
+        'demo', lambda r: r.object_name == name)
+    assert len(saved) == 1
 
 
 def test_submit_radec_job_finds_a_request_listed_with_a_suffix(telescope, simulator):

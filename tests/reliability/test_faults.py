@@ -14,7 +14,6 @@ nothing.
 from __future__ import annotations
 
 import hashlib
-import time
 import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -581,9 +580,8 @@ def test_lost_answer_of_the_final_submission_never_makes_two(how, fault_name, ma
                 if name in (r.object_name, r.comments)]
 
     if fault.params.get('still_saving'):    # the site makes it after the client gave up
-        deadline = time.monotonic() + 5
-        while not made_now() and time.monotonic() < deadline:
-            time.sleep(0.02)
+        simulator.archive.wait_for_requests(
+            'demo', lambda r: name in (r.object_name, r.comments))
         assert made_now(), 'the site never saved the request: the case proves nothing'
     made = made_now()
     assert len(made) <= 1, f'{len(made)} requests made by one call'

@@ -600,12 +600,9 @@ def test_stall_body_still_saving_handles_the_call_after_the_pause(simulator, log
     with pytest.raises(requests.ConnectionError, match='Read timed out'):
         http.post(simulator.url + 'api-user.php', data=data, timeout=0.2)
     assert not [r for r in simulator.archive.requests('demo') if r.object_name == 'Saving']
-    deadline = time.monotonic() + 5         # the site is still saving it
-    while time.monotonic() < deadline and not [
-            r for r in simulator.archive.requests('demo') if r.object_name == 'Saving']:
-        time.sleep(0.02)
-    assert len([r for r in simulator.archive.requests('demo')
-                if r.object_name == 'Saving']) == 1
+    saved = simulator.archive.wait_for_requests(      # the site is still saving it
+        'demo', lambda r: r.object_name == 'Saving')
+    assert len(saved) == 1
 
 
 def test_a_fault_on_one_step_of_the_form_flow(simulator, login):

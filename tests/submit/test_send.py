@@ -6,7 +6,6 @@ can hold what earlier tests made. Name resolution is switched off in astropy:
 nothing here may leave this machine.
 """
 import http.client
-import time
 from types import SimpleNamespace
 
 import pytest
@@ -216,9 +215,8 @@ def test_every_attempt_failing_says_so(telescope, simulator):
 def wait_for_requests(simulator, name: str, count: int = 1, seconds: float = 5) -> list:
     """The requests of that name once ``count`` exist (a server still at work makes
     them after the client gave up), within ``seconds``."""
-    deadline = time.monotonic() + seconds
-    while len(made(simulator, name)) < count and time.monotonic() < deadline:
-        time.sleep(0.02)
+    simulator.archive.wait_for_requests('demo', lambda r: r.object_name == name, count,
+                                        seconds)
     return made(simulator, name)
 
 
