@@ -26,6 +26,12 @@ from .session import SessionQuery
 
 __all__ = ['Telescope', 'TelescopeClass']
 
+#: The message for the original library's constructor arguments, given to the new class.
+_ORIGINAL_CONSTRUCTOR = (
+    "{call} with the original library's arguments (user, passwd, config, cache) is "
+    "telescope_query.legacy.Telescope: import it with 'from telescope_query.legacy import "
+    "Telescope' (docs/migrating.rst); here, log in with .login(username)")
+
 
 class TelescopeClass(SessionQuery):
     """Astroquery-style access to telescope.org (COAST and PIRATE).
@@ -41,14 +47,16 @@ class TelescopeClass(SessionQuery):
     >>> Telescope.get_requests(status='Complete')     # doctest: +SKIP
     """
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        if args or kwargs:
+            raise TypeError(_ORIGINAL_CONSTRUCTOR.format(call=f'{type(self).__name__}(...)'))
+        super().__init__()
+
     def __call__(self, *args: Any, **kwargs: Any) -> 'TelescopeClass':
         """A fresh instance (astroquery's way); the original library's constructor
         arguments belong to `telescope_query.legacy.Telescope`."""
         if args or kwargs:
-            raise TypeError("Telescope(...) with the original library's arguments (user, "
-                            "passwd, config, cache) is telescope_query.legacy.Telescope: "
-                            "import it with 'from telescope_query.legacy import Telescope' "
-                            "(docs/migrating.rst)")
+            raise TypeError(_ORIGINAL_CONSTRUCTOR.format(call='Telescope(...)'))
         return self.__class__()
 
     # --- Login and logout (the session itself: telescope_query.session) ---------

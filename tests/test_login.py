@@ -240,6 +240,11 @@ def test_the_original_constructor_on_the_new_instance_says_where_it_went(client_
     # Telescope(config=...) was the original class; the new Telescope is an instance.
     with pytest.raises(TypeError, match='from telescope_query.legacy import Telescope'):
         Telescope(config='~/.config/telescope.ini')
+    # The class too (it once gave Python's bare "takes 1 positional argument").
+    for args, kwargs in ((('demo', 'demo'), {}), ((), {'user': 'demo'})):
+        with pytest.raises(TypeError, match=r"TelescopeClass\(\.\.\.\) with the original.*"
+                                            r"legacy import Telescope.*\.login\(username\)"):
+            TelescopeClass(*args, **kwargs)
 
 
 def test_expired_session_is_renewed_once_transparently(telescope, simulator):
