@@ -85,7 +85,7 @@ from .exceptions import (LoginError, RemoteServiceError,  # noqa: E402
                          NoSuchRequestError, NoSuchJobError,
                          ProductNotReadyError, SubmissionError, QueueFullError,
                          DownloadError)
-from .exceptions import PlateSolveError  # noqa: E402
+from .exceptions import HTTPStatusError, PlateSolveError  # noqa: E402
 from .submit.target import LowAltitudeWarning  # noqa: E402
 from .observe.observability import NotObservableWarning  # noqa: E402
 from .core import Telescope, TelescopeClass  # noqa: E402
@@ -94,4 +94,4 @@ __all__ = ['Telescope', 'TelescopeClass', 'Conf', 'conf', '__version__',
            'LoginError', 'RemoteServiceError', 'NoSuchRequestError',
            'NoSuchJobError', 'ProductNotReadyError', 'SubmissionError',
            'QueueFullError', 'DownloadError', 'LowAltitudeWarning']
-__all__ += ['PlateSolveError', 'NotObservableWarning']
+__all__ += ['PlateSolveError', 'NotObservableWarning', 'HTTPStatusError']

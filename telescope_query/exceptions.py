@@ -10,6 +10,14 @@ __all__ = ['LoginError', 'RemoteServiceError', 'NoSuchRequestError',
            'QueueFullError', 'DownloadError']
 
 
+class HTTPStatusError(RemoteServiceError):
+    """The server answered a call with an HTTP error status, ``status_code``."""
+
+    def __init__(self, message: str, status_code: int):
+        super().__init__(message)
+        self.status_code = status_code
+
+
 class NoSuchRequestError(LookupError):
     """The account has no request with this id (the view came back empty)."""
 
@@ -44,4 +52,4 @@ class PlateSolveError(RemoteServiceError):
     solution (`~telescope_query.TelescopeClass.solve_wcs`)."""
 
 
-__all__ += ['PlateSolveError']
+__all__ += ['PlateSolveError', 'HTTPStatusError']

@@ -23,7 +23,7 @@ from astroquery import log
 from astroquery.query import QueryWithLogin
 
 from . import __version__, conf, credentials, http
-from .exceptions import LoginError, RemoteServiceError
+from .exceptions import HTTPStatusError, LoginError, RemoteServiceError
 from .images.cache import account_folder
 from .protocol import pages, site, user_api
 from .records import RecordCache, canonical
@@ -434,9 +434,10 @@ class SessionQuery(QueryWithLogin):
         if secret:
             http.forget_secret_body(response)
         if response.status_code >= 400 and not stream and response.status_code not in passed:
-            raise RemoteServiceError(
+            raise HTTPStatusError(
                 f"{what}: HTTP {response.status_code} from {url.split('?')[0]}: "
-                f"{user_api.quote_body(self._hide_secrets(response.text, data))}")
+                f"{user_api.quote_body(self._hide_secrets(response.text, data))}",
+                response.status_code)
         return response
 
     def _api_once(self, module: str, request: str, params: dict | None,

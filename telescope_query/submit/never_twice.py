@@ -12,7 +12,6 @@ that sends and looks is `telescope_query.submit.send`. See
 from __future__ import annotations
 
 import enum
-import re
 from dataclasses import dataclass, replace
 from typing import Sequence, Union
 
@@ -20,7 +19,7 @@ import requests
 from urllib3.exceptions import (MaxRetryError, NewConnectionError, ProtocolError,
                                 ReadTimeoutError)
 
-from ..exceptions import LoginError, RemoteServiceError, SubmissionError
+from ..exceptions import HTTPStatusError, LoginError, RemoteServiceError, SubmissionError
 
 __all__ = ['SUBMIT_ATTEMPTS', 'REFILL_STATUSES', 'MAX_SENDS', 'AMBIGUOUS', 'Lost',
            'UNSETTLED', 'GATEWAY_STATUSES', 'Accepted', 'Refused', 'LostAnswer', 'Found',
@@ -272,10 +271,6 @@ def _times(count: int) -> str:
 
 # --- From an exception to a lost answer -----------------------------------------------------
 
-# How the session words an HTTP error status (``SessionQuery._send``): the
-# session attaches no status code to its error, so it is read from the text.
-_HTTP_STATUS = re.compile(r': HTTP (\d{3}) from ')
-
 _SAID = {
     Lost.READ_TIMEOUT: 'the server did not answer within conf.timeout',
     Lost.STALLED: 'the answer began and then stopped coming',
@@ -290,20 +285,18 @@ def lost_answer(error: BaseException) -> LostAnswer | None:
 
     The session turns timeouts, failed connections, HTTP errors and
     unreadable answers into `RemoteServiceError`, chaining the transport's
-    exception as ``__cause__`` (an HTTP error status has none: its code is in
-    the message). A refusal (`SubmissionError`), a session problem
+    exception as ``__cause__``; an HTTP error status is an `HTTPStatusError`
+    with its ``status_code``. A refusal (`SubmissionError`), a session problem
     (`LoginError`) and any other exception are not lost answers.
     """
     if not isinstance(error, RemoteServiceError) or isinstance(
             error, (SubmissionError, LoginError)):
         return None
-    cause = error.__cause__
-    status = _HTTP_STATUS.search(str(error)) if cause is None else None
-    if status is not None:
-        code = int(status.group(1))
+    if isinstance(error, HTTPStatusError):
+        code = error.status_code
         kind = Lost.GATEWAY if code in GATEWAY_STATUSES else Lost.HTTP_ERROR
         return LostAnswer(kind, f'the server answered HTTP {code}')
-    kind = _kind(cause)
+    kind = _kind(error.__cause__)
     return LostAnswer(kind, _SAID[kind])
 
 

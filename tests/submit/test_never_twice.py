@@ -13,7 +13,7 @@ from hypothesis import given, settings, strategies as st
 from urllib3.exceptions import (MaxRetryError, NewConnectionError, ProtocolError,
                                 ReadTimeoutError)
 
-from telescope_query.exceptions import (LoginError, QueueFullError, RemoteServiceError,
+from telescope_query.exceptions import (HTTPStatusError, LoginError, QueueFullError, RemoteServiceError,
                                         SubmissionError)
 from telescope_query.submit.never_twice import (AMBIGUOUS, MAX_SENDS, SUBMIT_ATTEMPTS,
                                                 UNSETTLED, Accepted, Attempt, Done, Found,
@@ -238,8 +238,9 @@ def chained(cause: BaseException | None, message: str = 'request-constructor/0-r
 
 
 def http_error(code: int) -> RemoteServiceError:
-    return chained(None, f'request-constructor/0-rb-submit: HTTP {code} from '
-                         f'http://127.0.0.1/api-user.php: oops')
+    """An HTTP error status as the session raises it (no ``__cause__``)."""
+    return HTTPStatusError(f'request-constructor/0-rb-submit: HTTP {code} from '
+                           f'http://127.0.0.1/api-user.php: oops', code)
 
 
 def test_a_read_timeout_is_told_from_a_connect_timeout():
@@ -296,6 +297,9 @@ def test_a_gateway_error_is_told_from_the_sites_own(code, kind):
 def test_an_http_error_is_told_from_a_broken_body():
     assert lost_kind(chained(None, 'request-constructor/0-rb-submit: expected a JSON answer '
                                    "from api-user.php, got '<html>'")) is Lost.CUT
+    # A body that quotes a status is no status: only the session's HTTPStatusError is.
+    assert lost_kind(chained(None, 'request-constructor/0-rb-submit: HTTP 503 from '
+                                   'http://127.0.0.1/api-user.php (quoted)')) is Lost.CUT
 
 
 @pytest.mark.parametrize('error', [

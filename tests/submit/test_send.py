@@ -18,7 +18,7 @@ from astropy.table import Table
 from telescope_query import LowAltitudeWarning, conf
 from telescope_query.protocol import site
 from telescope_query.core import TelescopeClass
-from telescope_query.exceptions import (LoginError, QueueFullError, RemoteServiceError,
+from telescope_query.exceptions import (HTTPStatusError, LoginError, QueueFullError, RemoteServiceError,
                                         SubmissionError)
 from telescope_query.submit.plan import SubmissionPlan, plan_submission
 from telescope_query.submit import send
@@ -329,6 +329,12 @@ def _lost(cause: BaseException, message: str = 'no answer') -> RemoteServiceErro
         return error
 
 
+def _http_error(code: int, body: str) -> HTTPStatusError:
+    """An HTTP error status at ``0-rb-submit``, as the session raises it."""
+    return HTTPStatusError(f'request-constructor/0-rb-submit: HTTP {code} from '
+                           f'http://127.0.0.1/api-user.php: {body}', code)
+
+
 class BasketClient:
     """A client without a server: ``0-rb-submit`` meets ``submits`` in turn (an
     answer, or an exception to raise) and each listing the next of ``listings``
@@ -440,7 +446,7 @@ def test_an_unsettled_loss_looks_again_after_each_wait_and_finds_it(monkeypatch)
 def test_an_unsettled_loss_not_found_after_every_look_is_ambiguous(monkeypatch):
     waited: list[float] = []
     monkeypatch.setattr(send, 'time', SimpleNamespace(sleep=waited.append))
-    client = BasketClient([_lost(None, 'HTTP 503 from http://127.0.0.1/api-user.php: busy')],
+    client = BasketClient([_http_error(503, 'busy')],
                           [[_listed(11)]] * 4)
     with conf.set_temp('submit_recheck_wait', 1.5), conf.set_temp('submit_rechecks', 3):
         with pytest.raises(SubmissionError, match='4 times over 10.5 s') as info:
@@ -466,7 +472,7 @@ def test_a_connection_closed_before_any_answer_is_never_sent_again(monkeypatch):
 
 def test_a_queue_that_cannot_tell_which_request_is_it_is_ambiguous():
     # Two new requests of the plan's name and position: one may be another client's.
-    client = BasketClient([_lost(None, 'HTTP 500 from http://127.0.0.1/api-user.php: x')],
+    client = BasketClient([_http_error(500, 'x')],
                           [[_listed(13), _listed(12, 'offline_M'), _listed(11)]])
     with pytest.raises(SubmissionError, match='R13.*R12') as info:
         submit_plan(client, _plan(), before={11})
