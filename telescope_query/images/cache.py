@@ -117,9 +117,9 @@ def verified(path: Path) -> tuple[int, int] | None:
     a copy interrupted) is a miss, fetched again; one that matches is
     recorded again with its present times, so the next hit need not read it.
     A product whose record names the user's file it was delivered to
-    (`note_placed`) is copied back from that file while it still holds the
-    product's bytes (`_take_back`). What the first test cannot see:
-    docs/internals.rst, Images.
+    (`note_placed`), and that is not here whole, is copied back from that file
+    while it still holds the product's bytes (`_take_back`). What the first
+    test cannot see: docs/internals.rst, Images.
     """
     record_path = _record_path(path)
     try:
@@ -130,13 +130,11 @@ def verified(path: Path) -> tuple[int, int] | None:
         try:
             before = path.stat()
         except FileNotFoundError:
-            return _take_back(path, record, written_ns)
-        if before.st_size != size:
-            return None
-        if trusted_stat(record, before, written_ns):
+            return _take_back(path, record)
+        if before.st_size == size and trusted_stat(record, before, written_ns):
             return size, crc
-        if file_crc(path) != (size, crc):
-            return None
+        if before.st_size != size or file_crc(path) != (size, crc):
+            return _take_back(path, record)
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
     try:
@@ -149,15 +147,19 @@ def verified(path: Path) -> tuple[int, int] | None:
     return size, crc
 
 
-def note_placed(final: Path, product: Product, size: int, crc: int, placed: Path) -> None:
+def note_placed(final: Path, product: Product, size: int, crc: int, placed: Path,
+                stat: os.stat_result) -> None:
     """Record a product that ``download_data`` downloaded straight into the user's
     file ``placed``: the cache keeps no copy of its own, only its record (size,
-    CRC-32, and the stat of ``placed``, which the rename into place kept), with
-    the file's path, for `verified` to copy it back from when asked.
+    CRC-32, and ``stat``: the download's, taken before it was renamed into
+    place, so that a change made just after is seen), with the file's path, for
+    `verified` to copy it back from when asked.
+
+    A file already at ``final`` stays (another process may have stored the
+    product and be reading it): `verified` finds it whole, or takes the
+    product back.
     """
-    stat = os.stat(placed)
     final.parent.mkdir(parents=True, exist_ok=True)
-    final.unlink(missing_ok=True)           # one that failed its check: not this product
     _write_record(final, {'jid': product.jid, 'product': product.label, 'size': size,
                           'crc32': crc, 'mtime_ns': stat.st_mtime_ns, 'inode': stat.st_ino,
                           'placed': os.path.abspath(placed)})
@@ -189,30 +191,28 @@ def delivered_to(final: Path, target: Path) -> tuple[int, int] | None:
         return None
 
 
-def _take_back(path: Path, record: dict[str, Any], written_ns: int) -> tuple[int, int] | None:
+def _take_back(path: Path, record: dict[str, Any]) -> tuple[int, int] | None:
     """Copy a delivered product (`note_placed`) back into the cache from the user's
     file; ``(size, crc32)``, or None when there is no such file or it no longer
     holds the product's bytes (changed, cut, replaced: the product is fetched again).
 
-    The copy is trusted as the delivered file was by `verified` (its stat as
-    recorded, and unchanged while it was copied), else its CRC-32 must match.
+    The copy's CRC-32 must be the product's, whatever the user's file's stat
+    says: a file of the user's may be edited with its times put back, or live
+    on a file system whose times are coarse. The record keeps ``placed``, so
+    that a copy cut short before its rename still knows where the product is.
     """
     placed = record.get('placed')
     if not isinstance(placed, str):
         return None
     size, crc = int(record['size']), int(record['crc32'])
     source = Path(placed)
-    before = source.stat()
-    if before.st_size != size:
+    if source.stat().st_size != size:
         return None
-    trusted = trusted_stat(record, before, written_ns)
     with temporary_beside(path) as temporary:
         clone_or_copy(source, temporary)
-        if not (trusted and _stamp(source.stat()) == _stamp(before)) \
-                and file_crc(temporary) != (size, crc):
+        if file_crc(temporary) != (size, crc):
             return None
-        kept = {key: value for key, value in record.items() if key != 'placed'}
-        _install(temporary, path, kept)
+        _install(temporary, path, record)
     return size, crc
 
 

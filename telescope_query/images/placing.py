@@ -27,7 +27,8 @@ from pathlib import Path
 from typing import Any
 
 from ..files import clone_or_copy, write_atomically
-from .cache import file_crc, remove_stale_temporaries, temporary_beside, trusted_stat
+from .cache import (file_crc, remove_stale_temporaries, temporary_beside, trusted_stat,
+                    verified)
 from .product import Fetched, Product
 
 __all__ = ['place', 'Delivery', 'NotOurs', 'Ledger', 'LEDGER_FOLDER']
@@ -74,14 +75,21 @@ class Ledger:
             return None
         return record, written_ns
 
-    def note(self, target: Path, fetched: Fetched) -> None:
-        """Record that ``target`` now holds the bytes of ``fetched``, written here."""
-        stat = os.stat(target)
+    def note(self, target: Path, fetched: Fetched, stat: os.stat_result,
+             cached_as: Path | None = None) -> None:
+        """Record that ``target`` now holds the bytes of ``fetched``, written here.
+
+        ``stat``: the file's as it was written (taken before its rename, which
+        keeps it: a change made just after is seen). ``cached_as``: for a
+        delivered product, its place in the cache, whose record names
+        ``target`` (see `place`).
+        """
         self.folder.mkdir(parents=True, exist_ok=True)
         write_atomically(self._file(target), json.dumps({
             'path': self.key(target), 'jid': fetched.product.jid,
             'product': fetched.product.label, 'size': fetched.size, 'crc32': fetched.crc,
-            'mtime_ns': stat.st_mtime_ns, 'inode': stat.st_ino}))
+            'mtime_ns': stat.st_mtime_ns, 'inode': stat.st_ino,
+            **({} if cached_as is None else {'cached_as': os.path.abspath(cached_as)})}))
 
 
 def _existing(target: Path, fetched: Fetched, ledger: Ledger) -> str:
@@ -111,7 +119,7 @@ def _existing(target: Path, fetched: Fetched, ledger: Ledger) -> str:
 
 def place(fetched: Fetched, folder: str | os.PathLike, name: str | None = None, *,
           overwrite: bool = False, ledger: Ledger | None = None, tidy: bool = True,
-          move: bool = False) -> Path:
+          move: bool = False, cached_as: Path | None = None) -> Path:
     """Put a verified product into ``folder`` under its file name (or ``name``).
 
     Parameters
@@ -136,6 +144,11 @@ def place(fetched: Fetched, folder: str | os.PathLike, name: str | None = None, 
         written there): it is renamed into place, not copied. Where it is not
         put there (an exception), or the target already holds its bytes, it is
         left as it is.
+    cached_as : `~pathlib.Path`, optional
+        With ``move``: the product's place in the cache, which keeps only a
+        record naming the file (a `Delivery`). Before such a file is replaced
+        by another product, the cache takes a copy of it back: it is the
+        product's only copy here.
 
     Returns
     -------
@@ -160,13 +173,26 @@ def place(fetched: Fetched, folder: str | os.PathLike, name: str | None = None, 
         raise NotOurs(errno.EEXIST, "a file of that name is there that telescope_query "
                       "did not write (or that was changed since): it is left as it is; "
                       "overwrite=True replaces it", os.fspath(target))
-    if state != 'same':
-        if move:
-            _put(fetched.path, target, state, overwrite, fetched, ledger)
-        else:
-            _write_copy(fetched, target, state, overwrite, ledger)
-    ledger.note(target, fetched)
+    if state == 'ours':
+        _take_back_delivered(ledger, target)
+    if state == 'same':
+        written = os.stat(target)
+    elif move:
+        written = _put(fetched.path, target, state, overwrite, fetched, ledger)
+    else:
+        written = _write_copy(fetched, target, state, overwrite, ledger)
+    ledger.note(target, fetched, written, cached_as)
     return target
+
+
+def _take_back_delivered(ledger: Ledger, target: Path) -> None:
+    """Before ``target`` (written here, unchanged) is replaced: when it holds a
+    delivered product (the cache keeps only a record naming it), the cache
+    takes a copy of it first (`~telescope_query.images.cache.verified`)."""
+    noted = ledger.get(target)
+    cached_as = noted[0].get('cached_as') if noted else None
+    if isinstance(cached_as, str):
+        verified(Path(cached_as))
 
 
 @dataclass(frozen=True)
@@ -193,26 +219,29 @@ class Delivery:
         """The user's file of ``product``."""
         return self.folder / product.file_name
 
-    def put(self, fetched: Fetched) -> Path:
-        """Rename the download ``fetched.path`` into place (see `place`)."""
+    def put(self, fetched: Fetched, cached_as: Path) -> Path:
+        """Rename the download ``fetched.path`` into place (see `place`);
+        ``cached_as``: its place in the cache, which keeps only its record."""
         return place(fetched, self.folder, overwrite=self.overwrite, ledger=self.ledger,
-                     tidy=False, move=True)
+                     tidy=False, move=True, cached_as=cached_as)
 
 
 def _write_copy(fetched: Fetched, target: Path, state: str, overwrite: bool,
-                ledger: Ledger) -> None:
-    """Write a clone or a copy of the cached file at ``target``."""
+                ledger: Ledger) -> os.stat_result:
+    """Write a clone or a copy of the cached file at ``target``; the stat to record."""
     with temporary_beside(target) as temporary:
         clone_or_copy(fetched.path, temporary)
-        _put(temporary, target, state, overwrite, fetched, ledger)
+        return _put(temporary, target, state, overwrite, fetched, ledger)
 
 
 def _put(source: Path, target: Path, state: str, overwrite: bool, fetched: Fetched,
-         ledger: Ledger) -> None:
-    """Rename the file ``source`` to ``target`` (``state``: what is there)."""
+         ledger: Ledger) -> os.stat_result:
+    """Rename the file ``source`` to ``target`` (``state``: what is there); the
+    stat to record: ``source``'s, taken before the rename (which keeps it)."""
+    written = os.stat(source)
     if state != 'absent':
         os.replace(source, target)      # ours and unchanged, or overwrite
-        return
+        return written
     try:
         _put_new(source, target, overwrite)
     except NotOurs:
@@ -221,12 +250,15 @@ def _put(source: Path, target: Path, state: str, overwrite: bool, fetched: Fetch
         # else stays the user's.
         if _existing(target, fetched, ledger) != 'same':
             raise
+        return os.stat(target)
+    return written
 
 
 def _put_new(temporary: Path, target: Path, overwrite: bool) -> None:
     """Rename ``temporary`` to ``target``, which was absent: never over a file
-    that appeared meanwhile (a hard link fails if the name is taken; the
-    temporary's own name then goes), unless ``overwrite``."""
+    that appeared meanwhile (a hard link fails if the name is taken), unless
+    ``overwrite``. The temporary's own name goes at once: the two names never
+    outlive this call, whatever happens next."""
     try:
         os.link(temporary, target)
     except FileExistsError:
@@ -237,3 +269,5 @@ def _put_new(temporary: Path, target: Path, overwrite: bool) -> None:
         os.replace(temporary, target)
     except OSError:                           # no hard links on this file system
         os.replace(temporary, target)
+    else:
+        os.unlink(temporary)

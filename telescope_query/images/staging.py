@@ -188,14 +188,21 @@ def _deliver(download: Fetched, delivery: Delivery, final: Path) -> Fetched:
     fails), it goes into the cache instead, and ``download_data`` reports why
     when it places it: a product downloaded is never thrown away.
     """
+    written = os.stat(download.path)        # the rename keeps it (see cache.note_placed)
     try:
-        placed = delivery.put(download)
+        placed = delivery.put(download, final)
     except OSError:
-        final.parent.mkdir(parents=True, exist_ok=True)
-        return cache.store(download.path, final, download.product, download.size,
-                           download.crc)
+        if not download.path.exists():
+            # Put there, only its ledger record not written: delivered all the same
+            # (the file is then the user's, unless it holds the product's bytes).
+            placed = delivery.target(download.product)
+        else:
+            final.parent.mkdir(parents=True, exist_ok=True)
+            return cache.store(download.path, final, download.product, download.size,
+                               download.crc)
     try:
-        cache.note_placed(final, download.product, download.size, download.crc, placed)
+        cache.note_placed(final, download.product, download.size, download.crc, placed,
+                          written)
     except OSError:
         pass    # a cache one cannot write to: the product is fetched again when next asked
     return replace(download, path=placed, delivered=True)

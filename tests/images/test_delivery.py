@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from telescope_query import conf, files
-from telescope_query.images import cache, placing
+from telescope_query.images import cache, placing, staging
 from telescope_query.images.product import Product
 
 from helpers import DOWNLOAD, cache_problems, demo_jids, served_bytes
@@ -69,7 +69,7 @@ def test_a_new_product_is_written_once_and_taken_back_when_asked(telescope, simu
     cached = cache.cached_path(telescope, Product(jid))
     assert cached.read_bytes() == target.read_bytes()
     assert not os.path.samefile(cached, target)
-    assert 'placed' not in record(telescope, jid)
+    assert record(telescope, jid)['placed'] == os.path.abspath(target)   # kept: harmless
     assert not cache_problems(tmp_path / 'cache')
 
 
@@ -268,6 +268,112 @@ def test_download_data_into_the_caches_own_folder(telescope, simulator, quick, t
     assert not cache_problems(tmp_path / 'cache')
 
 
+def test_a_ledger_that_cannot_be_written_leaves_no_hard_link(telescope, simulator, quick,
+                                                              tmp_path, monkeypatch):
+    """The file is put there, then its ledger record fails: it is delivered all
+    the same, and its temporary's second name went with the link (it was once
+    stored into the cache: one inode under two names)."""
+    jid = demo_jids(simulator)[61]
+    out = tmp_path / 'out'
+    real, calls = placing.Ledger.note, []
+
+    def fails_once(self, *args, **kwargs):
+        calls.append(args)
+        if len(calls) == 1:
+            raise PermissionError(errno.EACCES, 'Permission denied', os.fspath(self.folder))
+        return real(self, *args, **kwargs)
+    monkeypatch.setattr(placing.Ledger, 'note', fails_once)
+    manifest = telescope.download_data(jid, path=out, show_progress=False)
+    assert list(manifest['status']) == ['COMPLETE'] and len(calls) == 1
+    target = out / f'{jid}.fits'
+    assert target.read_bytes() == served_bytes(simulator, jid)
+    assert target.stat().st_nlink == 1
+    assert sorted(p.name for p in out.iterdir()) == [target.name]
+    telescope.get_images(jid, show_progress=False)[0].close()
+    assert not os.path.samefile(target, cache.cached_path(telescope, Product(jid)))
+
+
+def test_a_delivery_leaves_a_product_another_process_stored(telescope, simulator, quick,
+                                                            tmp_path, monkeypatch):
+    """Another process stored the product after this one looked: its file stays
+    (it may be reading it), and is still a hit."""
+    jid = demo_jids(simulator)[62]
+    telescope.get_images(jid, show_progress=False)[0].close()     # the other process's
+    cached = cache.cached_path(telescope, Product(jid))
+    monkeypatch.setattr(staging, '_found', lambda task: None)     # looked before it stored
+    telescope.download_data(jid, path=tmp_path / 'out', show_progress=False)
+    assert cached.read_bytes() == served_bytes(simulator, jid)
+    assert cache.find_cached(telescope, Product(jid)).path == cached
+
+
+def test_a_change_right_after_the_rename_is_never_taken_back(telescope, simulator, quick,
+                                                             tmp_path, monkeypatch):
+    """A program watching the folder edits the new file before the cache's record
+    is written: the record has the download's stat, and the cache checks the
+    bytes it copies back; the product is fetched again, the edit left alone."""
+    jid = demo_jids(simulator)[63]
+    real = cache.note_placed
+
+    def watched(final, product, size, crc, placed, stat):
+        with open(placed, 'r+b') as edited:
+            edited.seek(-100, 2)
+            edited.write(b'x' * 50)
+        real(final, product, size, crc, placed, stat)
+    monkeypatch.setattr(staging.cache, 'note_placed', watched)
+    target = Path(telescope.download_data(jid, path=tmp_path / 'out',
+                                          show_progress=False)['local_path'][0])
+    edited = target.read_bytes()
+    simulator.counters.reset()
+    telescope.get_images(jid, show_progress=False)[0].close()
+    assert simulator.counters[DOWNLOAD] == 1
+    assert cache.cached_path(telescope, Product(jid)).read_bytes() == \
+        served_bytes(simulator, jid)
+    assert target.read_bytes() == edited
+
+
+def test_another_product_placed_over_a_delivered_one_saves_it_first(telescope, login_as,
+                                                                     simulator, quick,
+                                                                     tmp_path):
+    """The legacy call names a job's flat-fielded product as download_data names
+    the raw one: placing it replaces the file download_data wrote, the raw
+    product's only copy here. The cache takes it back first."""
+    jid = next(j for j in demo_jids(simulator)[64:] if simulator.archive.job(j).flat_id)
+    out = tmp_path / 'out'
+    telescope.download_data(jid, path=out, show_progress=False)
+    legacy = login_as('demo', legacy=True)
+    assert legacy.download_obs(jid, directory=out) == f'{jid}.fits'
+    simulator.counters.reset()
+    telescope.get_images(jid, show_progress=False)[0].close()
+    assert simulator.counters[DOWNLOAD] == 0
+    assert cache.cached_path(telescope, Product(jid)).read_bytes() == \
+        served_bytes(simulator, jid)
+
+
+def test_a_take_back_cut_short_still_knows_where_the_product_is(telescope, simulator, quick,
+                                                                 tmp_path, monkeypatch):
+    """Killed (here: interrupted) between the record and the rename of a copy
+    taken back: the record still names the user's file."""
+    jid = demo_jids(simulator)[68]
+    target = Path(telescope.download_data(jid, path=tmp_path / 'out',
+                                          show_progress=False)['local_path'][0])
+    real = cache._install
+
+    def cut(temporary, final, kept):
+        stat = os.stat(temporary)
+        cache._write_record(final, {**kept, 'mtime_ns': stat.st_mtime_ns,
+                                    'inode': stat.st_ino})
+        raise KeyboardInterrupt
+    monkeypatch.setattr(cache, '_install', cut)
+    with pytest.raises(KeyboardInterrupt):
+        telescope.get_images(jid, show_progress=False)
+    monkeypatch.setattr(cache, '_install', real)
+    assert target.read_bytes() == served_bytes(simulator, jid)
+    simulator.counters.reset()
+    telescope.get_images(jid, show_progress=False)[0].close()
+    assert simulator.counters[DOWNLOAD] == 0
+    assert not cache_problems(tmp_path / 'cache')
+
+
 # --- the cache's records, without a server ----------------------------------------------
 
 def _delivered(tmp_path, product=Product(7)):
@@ -280,7 +386,7 @@ def _delivered(tmp_path, product=Product(7)):
     final = cache.product_path(tmp_path / 'cache', product)
     past = time.time_ns() - 10**10     # a record written in the file's own clock tick is racy
     os.utime(target, ns=(past, past))
-    cache.note_placed(final, product, size, crc, target)
+    cache.note_placed(final, product, size, crc, target, os.stat(target))
     return target, final, (size, crc)
 
 
@@ -300,7 +406,7 @@ def test_delivered_to_trusts_only_that_file_with_the_products_bytes(tmp_path, mo
     assert not final.exists()                              # nothing copied
 
 
-def test_note_placed_removes_a_cached_file_that_failed_its_check(tmp_path):
+def test_a_cached_file_that_failed_its_check_is_taken_back(tmp_path):
     product = Product(7)
     final = cache.product_path(tmp_path / 'cache', product)
     final.parent.mkdir(parents=True)
