@@ -130,7 +130,7 @@ def download_data(client: Client, jids: Any, *, path: str | os.PathLike = '.',
         # New products go straight into the user's folder, written once; the
         # cached ones are copied there (place).
         results = fetch(client, products, show_progress=show_progress, folder=fresh,
-                        delivery=Delivery(folder, overwrite, ledger))
+                        delivery=Delivery(folder, overwrite, ledger, cached=fresh is None))
         for product, result in zip(products, results):
             rows.append(_placed_row(product, result, folder, overwrite, ledger))
     table = Table(rows=rows, names=MANIFEST_COLUMNS,

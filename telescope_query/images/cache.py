@@ -40,7 +40,8 @@ from ..files import clone_or_copy, write_atomically
 
 __all__ = ['account_folder', 'product_path', 'cached_path', 'find_cached', 'verified', 'verified_size',
            'file_crc', 'trusted_stat', 'lock', 'temporary_beside', 'remove_stale_temporaries',
-           'store', 'note_placed', 'delivered_to', 'PRODUCT_FOLDERS']
+           'store', 'note_placed', 'delivered_to', 'take_back', 'stamp', 'USER_FILE_MARGIN_NS',
+           'PRODUCT_FOLDERS']
 
 #: Bytes read at a time when a cached file's CRC-32 is checked.
 READ_SIZE = 1 << 20
@@ -118,7 +119,7 @@ def verified(path: Path) -> tuple[int, int] | None:
     recorded again with its present times, so the next hit need not read it.
     A product whose record names the user's file it was delivered to
     (`note_placed`), and that is not here whole, is copied back from that file
-    while it still holds the product's bytes (`_take_back`). What the first
+    while it still holds the product's bytes (`take_back`). What the first
     test cannot see: docs/internals.rst, Images.
     """
     record_path = _record_path(path)
@@ -130,16 +131,16 @@ def verified(path: Path) -> tuple[int, int] | None:
         try:
             before = path.stat()
         except FileNotFoundError:
-            return _take_back(path, record)
+            return take_back(path, record)
         if before.st_size == size and trusted_stat(record, before, written_ns):
             return size, crc
         if before.st_size != size or file_crc(path) != (size, crc):
-            return _take_back(path, record)
+            return take_back(path, record)
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
     try:
         after = path.stat()
-        if _stamp(after) == _stamp(before):  # not changed while it was read
+        if stamp(after) == stamp(before):  # not changed while it was read
             _write_record(path, {**record, 'mtime_ns': after.st_mtime_ns,
                                  'inode': after.st_ino})
     except OSError:
@@ -179,11 +180,11 @@ def delivered_to(final: Path, target: Path) -> tuple[int, int] | None:
         before = os.stat(target)
         if before.st_size != size:
             return None
-        if trusted_stat(record, before, written_ns):
+        if trusted_stat(record, before, written_ns, USER_FILE_MARGIN_NS):
             return size, crc
         if file_crc(target) != (size, crc):
             return None
-        if _stamp(os.stat(target)) == _stamp(before):      # recorded again: not read next time
+        if stamp(os.stat(target)) == stamp(before):      # recorded again: not read next time
             _write_record(final, {**record, 'mtime_ns': before.st_mtime_ns,
                                   'inode': before.st_ino})
         return size, crc
@@ -191,7 +192,7 @@ def delivered_to(final: Path, target: Path) -> tuple[int, int] | None:
         return None
 
 
-def _take_back(path: Path, record: dict[str, Any]) -> tuple[int, int] | None:
+def take_back(path: Path, record: dict[str, Any]) -> tuple[int, int] | None:
     """Copy a delivered product (`note_placed`) back into the cache from the user's
     file; ``(size, crc32)``, or None when there is no such file or it no longer
     holds the product's bytes (changed, cut, replaced: the product is fetched again).
@@ -216,18 +217,27 @@ def _take_back(path: Path, record: dict[str, Any]) -> tuple[int, int] | None:
     return size, crc
 
 
-def trusted_stat(record: dict[str, Any], stat: os.stat_result, written_ns: int) -> bool:
+#: How much newer than a user's file its record must be for its stat to be trusted
+#: (ns): the file may live on another file system than the record, one whose
+#: times are coarse (FAT keeps them to 2 s), so "written after it" must be by more.
+USER_FILE_MARGIN_NS = 2 * 10**9
+
+
+def trusted_stat(record: dict[str, Any], stat: os.stat_result, written_ns: int,
+                 margin_ns: int = 0) -> bool:
     """Whether a file is, without reading it, the one ``record`` describes: same
     size, ``st_mtime_ns`` and inode, and the record (written at ``written_ns``)
-    newer than the file's last change, so a change within the same clock tick
-    cannot hide (a "racy" record is never trusted, as git does with its index)."""
+    newer than the file's last change (by more than ``margin_ns``), so a change
+    within the same clock tick cannot hide (a "racy" record is never trusted,
+    as git does with its index)."""
     return (record.get('size') == stat.st_size
             and record.get('mtime_ns') == stat.st_mtime_ns
             and record.get('inode') == stat.st_ino
-            and stat.st_mtime_ns < written_ns)
+            and stat.st_mtime_ns + margin_ns < written_ns)
 
 
-def _stamp(stat: os.stat_result) -> tuple[int, int, int]:
+def stamp(stat: os.stat_result) -> tuple[int, int, int]:
+    """What says a file changed: its size, ``st_mtime_ns`` and inode."""
     return stat.st_size, stat.st_mtime_ns, stat.st_ino
 
 

@@ -51,14 +51,21 @@ def _key(folder: Path, path: Path) -> str:
 
 
 def cached_products(folder: Path) -> list[Path]:
-    """Every product file in a product folder (its records and temporaries aside)."""
+    """Every product file in a product folder (its records and temporaries aside).
+
+    Only the files beside their record: the cache writes the record first, so
+    a file without one is not the cache's (a user's file put there by
+    ``download_data`` into that folder), and is never evicted or cleared.
+    """
     found = []
     for sub in PRODUCT_FOLDERS:
         try:
-            found += [Path(e.path) for e in os.scandir(folder / sub)
-                      if FILE_NAME.match(e.name) and e.is_file(follow_symlinks=False)]
+            names = {e.name: e for e in os.scandir(folder / sub)}
         except OSError:
             continue
+        found += [Path(e.path) for name, e in names.items()
+                  if FILE_NAME.match(name) and name + _RECORD_SUFFIX in names
+                  and e.is_file(follow_symlinks=False)]
     return found
 
 

@@ -24,11 +24,11 @@ import os
 import stat as stat_module
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..files import clone_or_copy, write_atomically
-from .cache import (file_crc, remove_stale_temporaries, temporary_beside, trusted_stat,
-                    verified)
+from .cache import (USER_FILE_MARGIN_NS, file_crc, remove_stale_temporaries, stamp,
+                    take_back, temporary_beside, trusted_stat, verified)
 from .product import Fetched, Product
 
 __all__ = ['place', 'Delivery', 'NotOurs', 'Ledger', 'LEDGER_FOLDER']
@@ -71,8 +71,9 @@ class Ledger:
                 written_ns = os.fstat(handle.fileno()).st_mtime_ns
         except (OSError, ValueError):
             return None
-        if not isinstance(record, dict) or record.get('path') != self.key(target):
-            return None
+        if not isinstance(record, dict) or record.get('path') != self.key(target) or not all(
+                type(record.get(key)) is int for key in ('size', 'crc32', 'mtime_ns', 'inode')):
+            return None                 # not this file's, or damaged: as if there were none
         return record, written_ns
 
     def note(self, target: Path, fetched: Fetched, stat: os.stat_result,
@@ -92,29 +93,46 @@ class Ledger:
             **({} if cached_as is None else {'cached_as': os.path.abspath(cached_as)})}))
 
 
-def _existing(target: Path, fetched: Fetched, ledger: Ledger) -> str:
+class _Found(NamedTuple):
+    """What is at a target, as `_existing` judged it."""
+
+    state: str                          # 'absent', 'same', 'ours' or 'foreign'
+    stat: os.stat_result | None = None  # the file's, taken before it was read
+    record: dict[str, Any] | None = None    # its ledger record
+
+
+def _existing(target: Path, fetched: Fetched, ledger: Ledger) -> _Found:
     """What is at ``target``: ``'absent'``; ``'same'`` (the product's bytes
-    already); ``'ours'`` (written by `place` and unchanged since); ``'foreign'``."""
+    already); ``'ours'`` (written by `place` and unchanged since); ``'foreign'``
+    (anything else, and a file that changed while it was read)."""
     try:
         stat = os.lstat(target)
     except FileNotFoundError:
-        return 'absent'
+        return _Found('absent')
     if not stat_module.S_ISREG(stat.st_mode):
-        return 'foreign'                      # a link, a folder...: never written here
+        return _Found('foreign', stat)        # a link, a folder...: never written here
     product = (fetched.size, fetched.crc)
     noted = ledger.get(target)
-    record = (int(noted[0].get('size', -1)), int(noted[0].get('crc32', -1))) if noted else None
-    if noted is not None and trusted_stat(noted[0], stat, noted[1]):
-        return 'same' if record == product else 'ours'
-    if stat.st_size not in (fetched.size, record and record[0]):
-        return 'foreign'
+    record = noted[0] if noted else None
+    recorded = (record['size'], record['crc32']) if record else None
+    if noted is not None and trusted_stat(noted[0], stat, noted[1], USER_FILE_MARGIN_NS):
+        return _Found('same' if recorded == product else 'ours', stat, record)
+    if stat.st_size not in (fetched.size, recorded and recorded[0]):
+        return _Found('foreign', stat, record)
     try:
         found = file_crc(target)
+        if stamp(os.lstat(target)) != stamp(stat):
+            return _Found('foreign', stat, record)      # changed while it was read
     except OSError:
-        return 'foreign'
-    if found == product:
-        return 'same'
-    return 'ours' if found == record else 'foreign'
+        return _Found('foreign', stat, record)
+    state = 'same' if found == product else 'ours' if found == recorded else 'foreign'
+    return _Found(state, stat, record)
+
+
+def _not_ours(target: Path) -> NotOurs:
+    return NotOurs(errno.EEXIST, "a file of that name is there that telescope_query did not "
+                   "write (or that was changed since): it is left as it is; overwrite=True "
+                   "replaces it", os.fspath(target))
 
 
 def place(fetched: Fetched, folder: str | os.PathLike, name: str | None = None, *,
@@ -161,38 +179,61 @@ def place(fetched: Fetched, folder: str | os.PathLike, name: str | None = None, 
         A file of that name is there that this package did not write, or
         that was changed since: it is left as it is.
     OSError
-        The file could not be written (nothing is left half-written).
+        The file could not be written (nothing is left half-written), or it
+        holds a delivered product the cache could not copy back first (it is
+        left as it is).
     """
     target = Path(folder) / (name or fetched.product.file_name)
     if ledger is None:
         ledger = Ledger(fetched.path.parent.parent / LEDGER_FOLDER)
     if tidy:
         remove_stale_temporaries(target.parent, lambda found: found == target.name)
-    state = _existing(target, fetched, ledger)
-    if state == 'foreign' and not overwrite:
-        raise NotOurs(errno.EEXIST, "a file of that name is there that telescope_query "
-                      "did not write (or that was changed since): it is left as it is; "
-                      "overwrite=True replaces it", os.fspath(target))
-    if state == 'ours':
-        _take_back_delivered(ledger, target)
-    if state == 'same':
-        written = os.stat(target)
+    found = _existing(target, fetched, ledger)
+    if found.state == 'foreign' and not overwrite:
+        raise _not_ours(target)
+    if found.state == 'ours':
+        found = _keep_delivered(found, target, fetched, ledger, overwrite)
+    if found.state == 'same':
+        written = found.stat
+        if cached_as is None and found.record and \
+                (found.record['size'], found.record['crc32']) == (fetched.size, fetched.crc):
+            cached_as = _cached_as(found.record)     # still the delivered product's place
     elif move:
-        written = _put(fetched.path, target, state, overwrite, fetched, ledger)
+        written = _put(fetched.path, target, found, overwrite, fetched, ledger)
     else:
-        written = _write_copy(fetched, target, state, overwrite, ledger)
+        written = _write_copy(fetched, target, found, overwrite, ledger)
+    assert written is not None  # every state but 'absent' has its stat; 'absent' is written
     ledger.note(target, fetched, written, cached_as)
     return target
 
 
-def _take_back_delivered(ledger: Ledger, target: Path) -> None:
-    """Before ``target`` (written here, unchanged) is replaced: when it holds a
-    delivered product (the cache keeps only a record naming it), the cache
-    takes a copy of it first (`~telescope_query.images.cache.verified`)."""
-    noted = ledger.get(target)
-    cached_as = noted[0].get('cached_as') if noted else None
-    if isinstance(cached_as, str):
-        verified(Path(cached_as))
+def _cached_as(record: dict[str, Any] | None) -> Path | None:
+    cached_as = record.get('cached_as') if record else None
+    return Path(cached_as) if isinstance(cached_as, str) else None
+
+
+def _keep_delivered(found: _Found, target: Path, fetched: Fetched, ledger: Ledger,
+                    overwrite: bool) -> _Found:
+    """Before ``target`` (written here, unchanged) is replaced by another product:
+    when it holds a delivered product (the cache may keep only a record naming
+    it), the cache takes a copy first, from where its record says, else from
+    ``target`` itself (CRC-checked either way). When it cannot, the file is
+    judged again: changed meanwhile, it is the user's (`NotOurs` unless
+    ``overwrite``); else `OSError`, and it is left as it is."""
+    final = _cached_as(found.record)
+    if final is None or found.record is None or verified(final) is not None:
+        return found
+    wanted = {key: found.record[key] for key in ('jid', 'product', 'size', 'crc32')}
+    if take_back(final, {**wanted, 'placed': os.path.abspath(target)}) is not None:
+        return found
+    again = _existing(target, fetched, ledger)
+    if again.state == 'foreign' and not overwrite:
+        raise _not_ours(target)
+    if again.state == 'ours':
+        raise OSError(errno.EIO, "it holds a product downloaded there that could not be "
+                      "copied back into the cache first: it is left as it is",
+                      os.fspath(target))
+    return again
 
 
 @dataclass(frozen=True)
@@ -209,11 +250,15 @@ class Delivery:
         As for `place`.
     ledger : `Ledger`
         The records of the files written.
+    cached : bool, optional
+        False with ``cache=False``: the products' place is then a temporary
+        folder, which the ledger does not name.
     """
 
     folder: Path
     overwrite: bool
     ledger: Ledger
+    cached: bool = True
 
     def target(self, product: Product) -> Path:
         """The user's file of ``product``."""
@@ -223,24 +268,29 @@ class Delivery:
         """Rename the download ``fetched.path`` into place (see `place`);
         ``cached_as``: its place in the cache, which keeps only its record."""
         return place(fetched, self.folder, overwrite=self.overwrite, ledger=self.ledger,
-                     tidy=False, move=True, cached_as=cached_as)
+                     tidy=False, move=True, cached_as=cached_as if self.cached else None)
 
 
-def _write_copy(fetched: Fetched, target: Path, state: str, overwrite: bool,
+def _write_copy(fetched: Fetched, target: Path, found: _Found, overwrite: bool,
                 ledger: Ledger) -> os.stat_result:
     """Write a clone or a copy of the cached file at ``target``; the stat to record."""
     with temporary_beside(target) as temporary:
         clone_or_copy(fetched.path, temporary)
-        return _put(temporary, target, state, overwrite, fetched, ledger)
+        return _put(temporary, target, found, overwrite, fetched, ledger)
 
 
-def _put(source: Path, target: Path, state: str, overwrite: bool, fetched: Fetched,
+def _put(source: Path, target: Path, found: _Found, overwrite: bool, fetched: Fetched,
          ledger: Ledger) -> os.stat_result:
-    """Rename the file ``source`` to ``target`` (``state``: what is there); the
+    """Rename the file ``source`` to ``target`` (``found``: what is there); the
     stat to record: ``source``'s, taken before the rename (which keeps it)."""
     written = os.stat(source)
-    if state != 'absent':
-        os.replace(source, target)      # ours and unchanged, or overwrite
+    if found.state != 'absent':
+        # Ours and unchanged (looked at again: the product was written meanwhile),
+        # or overwrite.
+        if not overwrite and found.stat is not None and \
+                stamp(os.lstat(target)) != stamp(found.stat):
+            raise _not_ours(target)
+        os.replace(source, target)
         return written
     try:
         _put_new(source, target, overwrite)
@@ -248,9 +298,10 @@ def _put(source: Path, target: Path, state: str, overwrite: bool, fetched: Fetch
         # Another thread or process placed the same product there meanwhile
         # (bulk downloads into one folder): that is no user's file. Anything
         # else stays the user's.
-        if _existing(target, fetched, ledger) != 'same':
+        again = _existing(target, fetched, ledger)
+        if again.state != 'same' or again.stat is None:
             raise
-        return os.stat(target)
+        return again.stat
     return written
 
 

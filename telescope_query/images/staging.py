@@ -184,28 +184,44 @@ def _deliver(download: Fetched, delivery: Delivery, final: Path) -> Fetched:
     """Rename a verified download (a temporary beside the user's file) into the
     user's file, and record in the cache where it went: its bytes written once.
 
-    Where it cannot be put there (the user's own file is there, or the rename
-    fails), it goes into the cache instead, and ``download_data`` reports why
-    when it places it: a product downloaded is never thrown away.
+    Where it is not put there (the user's own file is there, a rename fails),
+    it goes into the cache instead, and ``download_data`` reports why when it
+    places it: a product downloaded is never thrown away. Where the file there
+    already holds the product (whoever wrote it), the download goes into the
+    cache too: the cache names only files that are its own downloads.
     """
-    written = os.stat(download.path)        # the rename keeps it (see cache.note_placed)
+    written = os.stat(download.path)         # the rename keeps it (see cache.note_placed)
+    target = delivery.target(download.product)
     try:
-        placed = delivery.put(download, final)
+        delivery.put(download, final)
     except OSError:
-        if not download.path.exists():
-            # Put there, only its ledger record not written: delivered all the same
-            # (the file is then the user's, unless it holds the product's bytes).
-            placed = delivery.target(download.product)
-        else:
-            final.parent.mkdir(parents=True, exist_ok=True)
-            return cache.store(download.path, final, download.product, download.size,
-                               download.crc)
+        if not _holds(target, written):
+            return _keep(download, final)
+        # Put there; only its ledger record could not be written.
+    if not _holds(target, written):
+        return replace(_keep(download, final), path=target, delivered=True)
     try:
-        cache.note_placed(final, download.product, download.size, download.crc, placed,
+        cache.note_placed(final, download.product, download.size, download.crc, target,
                           written)
     except OSError:
         pass    # a cache one cannot write to: the product is fetched again when next asked
-    return replace(download, path=placed, delivered=True)
+    return replace(download, path=target, delivered=True)
+
+
+def _holds(path: Path, written: os.stat_result) -> bool:
+    """Whether ``path`` is the file whose stat was ``written`` (renamed or linked there)."""
+    try:
+        found = os.stat(path)
+    except OSError:
+        return False
+    return (found.st_dev, found.st_ino) == (written.st_dev, written.st_ino)
+
+
+def _keep(download: Fetched, final: Path) -> Fetched:
+    """Store a download that is not the user's file into the cache (`OSError`,
+    and so an ERROR row, when it is gone)."""
+    final.parent.mkdir(parents=True, exist_ok=True)
+    return cache.store(download.path, final, download.product, download.size, download.crc)
 
 
 def _found(task: _Task) -> Fetched | None:

@@ -19,7 +19,7 @@ import pytest
 
 from telescope_query import conf, files
 from telescope_query.images import cache, placing, staging
-from telescope_query.images.product import Product
+from telescope_query.images.product import Fetched, Product
 
 from helpers import DOWNLOAD, cache_problems, demo_jids, served_bytes
 
@@ -374,6 +374,146 @@ def test_a_take_back_cut_short_still_knows_where_the_product_is(telescope, simul
     assert not cache_problems(tmp_path / 'cache')
 
 
+# --- another product placed over a delivered one, and other edges -----------------------
+
+def _flat_jid(simulator, start):
+    return next(j for j in demo_jids(simulator)[start:] if simulator.archive.job(j).flat_id)
+
+
+def test_a_take_back_that_fails_leaves_the_delivered_file(telescope, login_as, simulator,
+                                                          quick, tmp_path, monkeypatch):
+    """The cache cannot take the delivered product back (a full disk): the file,
+    its only copy, is left as it is, and taken back once the disk has room."""
+    jid = _flat_jid(simulator, 70)
+    out = tmp_path / 'out'
+    target = Path(telescope.download_data(jid, path=out, show_progress=False)
+                  ['local_path'][0])
+    legacy = login_as('demo', legacy=True)
+    legacy.download_obs(jid, directory=tmp_path / 'warm')      # the flat product, cached
+
+    def full(source, to):
+        raise OSError(errno.ENOSPC, 'No space left on device', os.fspath(to))
+    real = cache.clone_or_copy
+    monkeypatch.setattr(cache, 'clone_or_copy', full)
+    assert legacy.download_obs(jid, directory=out) is None        # it says why, in the log
+    monkeypatch.setattr(cache, 'clone_or_copy', real)
+    assert target.read_bytes() == served_bytes(simulator, jid)
+    simulator.counters.reset()
+    telescope.get_images(jid, show_progress=False)[0].close()
+    assert simulator.counters[DOWNLOAD] == 0
+
+
+def test_an_edit_during_the_take_back_is_never_overwritten(telescope, login_as, simulator,
+                                                           quick, tmp_path, monkeypatch):
+    jid = _flat_jid(simulator, 70)
+    out = tmp_path / 'out'
+    target = Path(telescope.download_data(jid, path=out, show_progress=False)
+                  ['local_path'][0])
+    legacy = login_as('demo', legacy=True)
+    legacy.download_obs(jid, directory=tmp_path / 'warm')
+    real = cache.clone_or_copy
+
+    def user_edits_meanwhile(source, to):
+        with open(target, 'r+b') as edited:             # fits.open(mode='update')
+            edited.seek(-100, 2)
+            edited.write(b'x' * 50)
+        return real(source, to)
+    monkeypatch.setattr(cache, 'clone_or_copy', user_edits_meanwhile)
+    assert legacy.download_obs(jid, directory=out) is None        # the user's: left
+    monkeypatch.setattr(cache, 'clone_or_copy', real)
+    assert target.read_bytes()[-100:-50] == b'x' * 50
+
+
+def test_a_file_changed_while_it_is_judged_is_never_recorded_as_ours(tmp_path, monkeypatch):
+    """Changed while its CRC-32 is read: the user's, and never recorded as the
+    product (another product would then replace the change)."""
+    root = tmp_path / 'cache'
+    ledger = placing.Ledger(root / 'placed')
+    (root / 'raw').mkdir(parents=True)
+    one, two = Product(7), Product(7, flat=True)
+    for product, body in ((one, b'SIMPLE  = T' + bytes(200)),
+                          (two, b'SIMPLE  = F' + bytes(200))):
+        cache.product_path(root, product).write_bytes(body)
+    fetched = {p: Fetched(p, cache.product_path(root, p),
+                          *cache.file_crc(cache.product_path(root, p)), cached=True)
+               for p in (one, two)}
+    out = tmp_path / 'out'
+    out.mkdir()
+    target = out / '7.fits'
+    target.write_bytes(cache.product_path(root, one).read_bytes())   # the user's own copy
+    real = placing.file_crc
+
+    def edited_after_the_read(path):
+        found = real(path)
+        if Path(path) == target:
+            with open(target, 'r+b') as edited:
+                edited.write(b'MINE')
+        return found
+    monkeypatch.setattr(placing, 'file_crc', edited_after_the_read)
+    with pytest.raises(placing.NotOurs):
+        placing.place(fetched[one], out, ledger=ledger)
+    monkeypatch.setattr(placing, 'file_crc', real)
+    mine = target.read_bytes()
+    with pytest.raises(placing.NotOurs):
+        placing.place(fetched[two], out, '7.fits', ledger=ledger)
+    assert target.read_bytes() == mine and ledger.get(target) is None
+
+
+def test_a_download_gone_before_its_rename_is_an_error(telescope, simulator, quick, tmp_path,
+                                                       monkeypatch):
+    jid = demo_jids(simulator)[71]
+
+    def vanished(source, target, *args):
+        os.unlink(source)
+        raise FileNotFoundError(errno.ENOENT, 'No such file or directory', os.fspath(source))
+    monkeypatch.setattr(placing, '_put', vanished)
+    row = telescope.download_data(jid, path=tmp_path / 'out', show_progress=False)[0]
+    assert row['status'] == 'ERROR' and f'job {jid}' in row['message']
+    assert not (tmp_path / 'out' / f'{jid}.fits').exists()
+
+
+def test_cache_false_keeps_where_the_delivered_product_is(telescope, login_as, simulator,
+                                                          quick, tmp_path):
+    """download_data(cache=False) into the folder of a delivered product: the
+    ledger still names the product's place in the cache, not a temporary folder."""
+    jid = _flat_jid(simulator, 72)
+    out = tmp_path / 'out'
+    telescope.download_data(jid, path=out, show_progress=False)
+    again = telescope.download_data(jid, path=out, show_progress=False, cache=False)
+    assert list(again['status']) == ['COMPLETE']
+    legacy = login_as('demo', legacy=True)
+    assert legacy.download_obs(jid, directory=out) == f'{jid}.fits'
+    simulator.counters.reset()
+    telescope.get_images(jid, show_progress=False)[0].close()
+    assert simulator.counters[DOWNLOAD] == 0
+
+
+def test_a_users_file_in_another_folder_of_the_cache_is_never_evicted(telescope, simulator,
+                                                                      quick, tmp_path):
+    jid = demo_jids(simulator)[73]
+    folder = Path(telescope.product_cache) / 'processed'
+    folder.mkdir(parents=True)
+    with conf.set_temp('cache_limit', 1e-9):
+        manifest = telescope.download_data(jid, path=folder, show_progress=False)
+        telescope.get_images(demo_jids(simulator)[74], show_progress=False)[0].close()
+    assert list(manifest['status']) == ['COMPLETE']
+    assert Path(manifest['local_path'][0]).read_bytes() == served_bytes(simulator, jid)
+    telescope.clear_cache()
+    assert Path(manifest['local_path'][0]).exists()
+
+
+def test_a_damaged_ledger_record_is_as_if_there_were_none(tmp_path):
+    ledger = placing.Ledger(tmp_path / 'placed')
+    target = tmp_path / '7.fits'
+    target.write_bytes(b'SIMPLE')
+    fetched = Fetched(Product(7), target, *cache.file_crc(target), cached=True)
+    ledger.note(target, fetched, os.stat(target))
+    assert ledger.get(target) is not None
+    record = ledger._file(target)
+    record.write_text(record.read_text().replace('"size": 6', '"size": null'))
+    assert ledger.get(target) is None
+
+
 # --- the cache's records, without a server ----------------------------------------------
 
 def _delivered(tmp_path, product=Product(7)):
@@ -414,3 +554,18 @@ def test_a_cached_file_that_failed_its_check_is_taken_back(tmp_path):
     target, final, found = _delivered(tmp_path, product)
     assert cache.verified(final) == found                 # taken back, not the spoiled one
     assert final.read_bytes() == target.read_bytes()
+
+
+def test_a_users_file_is_trusted_by_its_stat_only_well_after_its_last_change(tmp_path,
+                                                                             monkeypatch):
+    """A user's folder may keep times to 2 s (FAT): a record written within that of
+    the file's last change is not enough to trust the stat; the file is read."""
+    target, final, found = _delivered(tmp_path)             # changed 10 s before its record
+    reads = []
+    real = cache.file_crc
+    monkeypatch.setattr(cache, 'file_crc', lambda path: reads.append(path) or real(path))
+    assert cache.delivered_to(final, target) == found and reads == []
+    recent = time.time_ns() - 10**9                         # 1 s before its record
+    os.utime(target, ns=(recent, recent))
+    cache.note_placed(final, Product(7), *found, target, os.stat(target))
+    assert cache.delivered_to(final, target) == found and reads == [target]

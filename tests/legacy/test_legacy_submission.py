@@ -194,7 +194,7 @@ def test_submit_radec_job_finds_a_request_listed_with_a_suffix(telescope, simula
 def test_submit_job_api_gateway_error_is_ambiguous(telescope, simulator,
                                                                       status):
     simulator.faults.add('http_error', endpoint=BASKET_SUBMIT, status=status)
-    name = unique('Basket gateway')
+    name = unique('Api gateway')
     assert telescope.submit_job_api('20:42:59.6 +43:35:10', name=name) == (False, 'AMBIGUOUS')
     assert simulator.counters[BASKET_SUBMIT] == 1 and named(simulator, name) == []
 

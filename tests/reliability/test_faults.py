@@ -217,7 +217,7 @@ def op_legacy_get_obs_list(client, ids, sim, tmp_path):
 
 
 def op_legacy_submit_job_api(client, ids, sim, tmp_path):
-    name = unique('Fault basket')
+    name = unique('Fault api')
     ok, rid = client.submit_job_api(_coords(), exposure=30000, name=name)
     return ok and _submitted_once(sim, name, rid)
 
