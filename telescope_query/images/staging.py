@@ -220,7 +220,6 @@ def _holds(path: Path, written: os.stat_result) -> bool:
 def _keep(download: Fetched, final: Path) -> Fetched:
     """Store a download that is not the user's file into the cache (`OSError`,
     and so an ERROR row, when it is gone)."""
-    final.parent.mkdir(parents=True, exist_ok=True)
     return cache.store(download.path, final, download.product, download.size, download.crc)
 
 
