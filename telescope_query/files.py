@@ -8,13 +8,15 @@ bytes into another that shares no storage with it (a reflink, else a copy).
 from __future__ import annotations
 
 import errno
+import json
 import os
 import shutil
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
-__all__ = ['write_atomically', 'clone_or_copy']
+__all__ = ['write_atomically', 'read_record', 'clone_or_copy']
 
 
 def write_atomically(path: str | os.PathLike, text: str) -> Path:
@@ -30,6 +32,13 @@ def write_atomically(path: str | os.PathLike, text: str) -> Path:
         Path(handle.name).unlink(missing_ok=True)
         raise
     return target
+
+
+def read_record(path: str | os.PathLike) -> tuple[Any, int]:
+    """A JSON file's content and when it was written (``st_mtime_ns``), read through
+    one open file; `OSError` or `ValueError` when it cannot be read."""
+    with open(path, 'rb') as handle:
+        return json.loads(handle.read().decode('utf-8')), os.fstat(handle.fileno()).st_mtime_ns
 
 
 #: ``FICLONE`` (``_IOW(0x94, 9, int)``): Linux's ioctl that makes a file share the

@@ -36,7 +36,7 @@ except ImportError:  # Windows: a file in use cannot be removed there anyway
 
 from ..contract import Client
 from .product import Fetched, Product
-from ..files import clone_or_copy, write_atomically
+from ..files import clone_or_copy, read_record, write_atomically
 
 __all__ = ['account_folder', 'product_path', 'cached_path', 'find_cached', 'verified', 'verified_size',
            'file_crc', 'trusted_stat', 'lock', 'temporary_beside', 'remove_stale_temporaries',
@@ -122,30 +122,40 @@ def verified(path: Path) -> tuple[int, int] | None:
     while it still holds the product's bytes (`take_back`). What the first
     test cannot see: docs/internals.rst, Images.
     """
-    record_path = _record_path(path)
     try:
-        with open(record_path, 'rb') as handle:
-            record = json.loads(handle.read().decode('utf-8'))
-            written_ns = os.fstat(handle.fileno()).st_mtime_ns
-        size, crc = int(record['size']), int(record['crc32'])
+        record, written_ns = read_record(_record_path(path))
         try:
-            before = path.stat()
+            holds = _holds_recorded(path, record, written_ns, path)
         except FileNotFoundError:
-            return take_back(path, record)
-        if before.st_size == size and trusted_stat(record, before, written_ns):
-            return size, crc
-        if before.st_size != size or file_crc(path) != (size, crc):
-            return take_back(path, record)
+            holds = False
+        return (int(record['size']), int(record['crc32'])) if holds else \
+            take_back(path, record)
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
+
+
+def _holds_recorded(file: Path, record: dict[str, Any], written_ns: int, final: Path,
+                    margin_ns: int = 0) -> bool:
+    """Whether ``file`` holds the bytes ``record`` (of the product at ``final``,
+    written at ``written_ns``) describes: by its stat (`trusted_stat`), else by
+    its CRC-32, after which the record is written again with the file's present
+    stat, so the next look need not read it. `OSError` when it cannot be read."""
+    size, crc = int(record['size']), int(record['crc32'])
+    before = os.stat(file)
+    if before.st_size != size:
+        return False
+    if trusted_stat(record, before, written_ns, margin_ns):
+        return True
+    if file_crc(file) != (size, crc):
+        return False
     try:
-        after = path.stat()
+        after = os.stat(file)
         if stamp(after) == stamp(before):  # not changed while it was read
-            _write_record(path, {**record, 'mtime_ns': after.st_mtime_ns,
-                                 'inode': after.st_ino})
+            _write_record(final, {**record, 'mtime_ns': after.st_mtime_ns,
+                                  'inode': after.st_ino})
     except OSError:
         pass  # a cache folder one cannot write to: read again next time
-    return size, crc
+    return True
 
 
 def note_placed(final: Path, product: Product, size: int, crc: int, placed: Path,
@@ -171,23 +181,11 @@ def delivered_to(final: Path, target: Path) -> tuple[int, int] | None:
     ``final`` was delivered (`note_placed`) and still holds its bytes (by its
     stat, else its CRC-32, as `verified` checks); else None. Nothing copied."""
     try:
-        with open(_record_path(final), 'rb') as handle:
-            record = json.loads(handle.read().decode('utf-8'))
-            written_ns = os.fstat(handle.fileno()).st_mtime_ns
-        if record.get('placed') != os.path.abspath(target):
+        record, written_ns = read_record(_record_path(final))
+        if record.get('placed') != os.path.abspath(target) or not _holds_recorded(
+                target, record, written_ns, final, USER_FILE_MARGIN_NS):
             return None
-        size, crc = int(record['size']), int(record['crc32'])
-        before = os.stat(target)
-        if before.st_size != size:
-            return None
-        if trusted_stat(record, before, written_ns, USER_FILE_MARGIN_NS):
-            return size, crc
-        if file_crc(target) != (size, crc):
-            return None
-        if stamp(os.stat(target)) == stamp(before):      # recorded again: not read next time
-            _write_record(final, {**record, 'mtime_ns': before.st_mtime_ns,
-                                  'inode': before.st_ino})
-        return size, crc
+        return int(record['size']), int(record['crc32'])
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
 

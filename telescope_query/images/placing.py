@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from ..files import clone_or_copy, write_atomically
+from ..files import clone_or_copy, read_record, write_atomically
 from .cache import (USER_FILE_MARGIN_NS, file_crc, remove_stale_temporaries, stamp,
                     take_back, temporary_beside, trusted_stat, verified)
 from .product import Fetched, Product
@@ -66,9 +66,7 @@ class Ledger:
     def get(self, target: Path) -> tuple[dict[str, Any], int] | None:
         """The record of ``target`` and when it was written (``st_mtime_ns``), or None."""
         try:
-            with open(self._file(target), 'rb') as handle:
-                record = json.loads(handle.read().decode('utf-8'))
-                written_ns = os.fstat(handle.fileno()).st_mtime_ns
+            record, written_ns = read_record(self._file(target))
         except (OSError, ValueError):
             return None
         if not isinstance(record, dict) or record.get('path') != self.key(target) or not all(
