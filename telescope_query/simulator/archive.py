@@ -59,6 +59,11 @@ class Archive:
         :data:`DEFAULT_QUEUE_LIMIT` (10) for the others.  A generated history
         leaves :data:`QUEUE_ROOM` (5) places free.  Change it at run time
         with :meth:`set_queue_limit`.
+    fixed_draws : bool
+        Draw the histories from ``seed`` alone: every run has the same
+        requests, jobs and statuses whatever ``now`` is, and only their times
+        move with it (see `.history.generate`). By default a different ``now``
+        gives a different archive.
 
     Notes
     -----
@@ -67,7 +72,8 @@ class Archive:
 
     def __init__(self, accounts: Mapping[str, str], *, requests_per_account: int = 2000,
                  seed: int = 1, now: float | None = None,
-                 queue_limits: Mapping[str, int] | None = None) -> None:
+                 queue_limits: Mapping[str, int] | None = None,
+                 fixed_draws: bool = False) -> None:
         self.lock = threading.RLock()
         self._added = threading.Condition(self.lock)    # a request was queued
         self.now: float = time.time() if now is None else float(now)
@@ -79,7 +85,8 @@ class Archive:
         for user, limit in (queue_limits or {}).items():
             self.set_queue_limit(user, limit)
         history = generate(list(self._passwords), requests_per_account=requests_per_account,
-                           seed=seed, now=self.now, queue_limits=self._queue_limits)
+                           seed=seed, now=self.now, queue_limits=self._queue_limits,
+                           fixed_draws=fixed_draws)
         self._folders: dict[str, list[Folder]] = history.folders
         self._requests: dict[str, dict[int, Request]] = history.requests
         self._jobs: dict[int, Job] = {}

@@ -1,7 +1,8 @@
 """Generated histories: the synthetic requests, jobs and folders of an archive.
 
 :func:`generate` makes, deterministically from ``(users, requests_per_account,
-seed, now, queue limits)``, a history for every account that looks like a
+seed, now, queue limits)`` (or without ``now``, with ``fixed_draws``: then
+only the times follow it), a history for every account that looks like a
 real user's: years of requests on the old Bradford cameras and, from 2017, on
 COAST and PIRATE; statuses over the whole status table, with room left in
 the queue (at most the queue limit less five queued requests); jobs serving
@@ -82,7 +83,8 @@ class History:
 
 
 def generate(users: Sequence[str], *, requests_per_account: int, seed: int, now: float,
-             queue_limits: Mapping[str, int] | None = None) -> History:
+             queue_limits: Mapping[str, int] | None = None,
+             fixed_draws: bool = False) -> History:
     """The histories of ``users``, and other users' public jobs.
 
     Parameters
@@ -99,6 +101,11 @@ def generate(users: Sequence[str], *, requests_per_account: int, seed: int, now:
         Each account's queue limit (default :data:`.model.DEFAULT_QUEUE_LIMIT`):
         a history has at most the limit less :data:`.model.QUEUE_ROOM` queued
         requests.
+    fixed_draws : bool
+        Draw each account's history from ``seed`` alone, not from ``now`` as
+        well: every run then makes the same requests, jobs, statuses and names
+        (and so the same number of them), whatever the date; only their times
+        follow ``now``.
 
     Returns
     -------
@@ -106,7 +113,7 @@ def generate(users: Sequence[str], *, requests_per_account: int, seed: int, now:
         A function of the arguments.
     """
     return _Generator(list(users), requests_per_account, seed, now,
-                      dict(queue_limits or {})).run()
+                      dict(queue_limits or {}), fixed_draws).run()
 
 
 @dataclass(slots=True)
@@ -152,8 +159,9 @@ class _Generator:
     """Builds a :class:`History`, one account at a time."""
 
     def __init__(self, users: list[str], n: int, seed: int, now: float,
-                 queue_limits: dict[str, int]) -> None:
+                 queue_limits: dict[str, int], fixed_draws: bool = False) -> None:
         self.users, self.n, self.seed = users, n, seed
+        self.fixed_draws = fixed_draws
         self.queue_limits = queue_limits
         self.now = int(now)
         self.history = History()
@@ -178,7 +186,9 @@ class _Generator:
     def run(self) -> History:
         n = self.n
         for index, user in enumerate(self.users):
-            rng = random.Random(f'telescope-sim:{self.seed}:{user}:{n}:{self.now}')
+            # Each second's archive differs, unless the draws are fixed.
+            moment = '' if self.fixed_draws else f':{self.now}'
+            rng = random.Random(f'telescope-sim:{self.seed}:{user}:{n}{moment}')
             own_folder = FIRST_FOLDER + 7 * index + rng.randrange(7)
             # demo's seed requests are part of its requests_per_account.
             size = max(0, n - len(self.seed_requests)) if user == SEED_ACCOUNT else n
@@ -216,12 +226,12 @@ class _Generator:
             # The first ordinary job completes late on a summer evening: its
             # view shows the next day's date (the recorded summer date slip).
             late = job_index == n_shared_min + n_recent
-            made += self._complete_job(rng, user, size, recent, late)
+            made += self._complete_job(self._own_stream(rng), user, size, recent, late)
             remaining -= size
             job_index += 1
 
         for status in others:
-            made.append(self._incomplete(rng, user, status))
+            made.append(self._incomplete(self._own_stream(rng), user, status))
 
         # A user has opened most of their requests since they last changed; not
         # the recent completions, and one old completion forgotten long ago (the
@@ -233,6 +243,14 @@ class _Generator:
 
         self._file_in_folders(rng, made, own_folder)
         self.drafts += made
+
+    def _own_stream(self, rng: random.Random) -> random.Random:
+        """The draws of one job or request. With fixed draws, a stream of its own:
+        a draw that depends on the date (a telescope before or after 2017) then
+        cannot shift the draws of those after it, and the account keeps its number
+        of jobs on any date. Otherwise the account's stream, as it always was (the
+        documentation's outputs were drawn from it)."""
+        return random.Random(rng.getrandbits(64)) if self.fixed_draws else rng
 
     @staticmethod
     def _statuses(rng: random.Random, n: int, max_queued: int) -> list[int]:

@@ -8,8 +8,10 @@ A test suite loads it from its top ``conftest.py`` (or a test module)::
 
 ``simulator``
     One small simulator for the whole test session (accounts ``demo``/``demo``
-    and ``alice``/``alice-Secret-42``, 120 requests each, 64-pixel images, no
-    staging time, no latency, seed 1). Before each test its faults are
+    and ``alice``/``alice-Secret-42``, 150 requests each, 64-pixel images, no
+    staging time, no latency, seed 1, and fixed draws: the same requests and
+    jobs in every run, so a test that picks the 70th job always finds it,
+    whatever the date). Before each test its faults are
     cleared, its counters reset and ``staging_seconds``/``latency_ms`` set
     back to 0. Tests that change the archive (submissions, ``complete_queue``)
     share it with later tests: they look only at what they made. Its
@@ -31,7 +33,8 @@ from typing import Any, Callable, Iterator
 import pytest
 
 ACCOUNTS = {'demo': 'demo', 'alice': 'alice-Secret-42'}
-SMALL = dict(requests=120, image_size=64, staging_seconds=0.0, latency_ms=0, seed=1)
+SMALL = dict(requests=150, image_size=64, staging_seconds=0.0, latency_ms=0, seed=1,
+             fixed_draws=True)
 #: The test simulators' queue limit (the site's is 10): room for every test's submissions.
 GENEROUS_QUEUE_LIMIT = 1000
 

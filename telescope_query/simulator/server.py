@@ -52,6 +52,11 @@ class Simulator:
         Seed of the synthetic archive and images.
     now : float, optional
         Unix time the archive is anchored to; default the time of creation.
+    fixed_draws : bool
+        The same archive on every run, whatever ``now`` is: its requests,
+        jobs and statuses come from ``seed`` alone and only their times follow
+        ``now`` (the test fixtures use it). By default each ``now`` draws its
+        own.
     queue_limits : mapping of str to int, optional
         Requests each named account may have in the queue (status < 8); the
         others 10, the site's standard account.  Settable at run time with
@@ -83,12 +88,12 @@ class Simulator:
                  image_size: int = 1536, product_mb: float | None = None,
                  staging_seconds: float = 0.0, latency_ms: float = 0, seed: int = 1,
                  now: float | None = None, queue_limits: Mapping[str, int] | None = None,
-                 host: str = '127.0.0.1', port: int = 0, log_requests: bool = False) -> None:
+                 fixed_draws: bool = False, host: str = '127.0.0.1', port: int = 0, log_requests: bool = False) -> None:
         self._created = time.perf_counter()
         self.host, self.port = host, port
         self.archive = Archive(accounts if accounts is not None else {'demo': 'demo'},
                                requests_per_account=requests, seed=seed, now=now,
-                               queue_limits=queue_limits)
+                               queue_limits=queue_limits, fixed_draws=fixed_draws)
         self.products = ProductStore(image_size=image_size, product_mb=product_mb,
                                      seed=seed)
         self.counters = Counters()

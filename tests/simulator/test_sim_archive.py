@@ -58,6 +58,31 @@ def test_generation_is_deterministic():
         assert a.requests(user) != c.requests(user)
     assert a.search_jobs(0, NOW) == b.search_jobs(0, NOW)
 
+def _shape(archive, user):
+    """What fixed draws keep from one ``now`` to another: the statuses, the jobs and
+    each request's target, without the times (a telescope, a filter, may change
+    where the date crosses the 2017 change of cameras)."""
+    reqs = archive.requests(user)
+    return (Counter(r.status for r in reqs), Counter(r.object_id for r in reqs),
+            len({r.jid for r in reqs if r.jid}))
+
+
+@pytest.mark.parametrize('days', [1 / 86400, 1, 37, 400, 3000])
+def test_fixed_draws_give_the_same_archive_whatever_the_date(days):
+    """The test fixtures' archive does not change with the second it is made: the
+    suite once failed on a day whose archive had fewer jobs than its tests pick."""
+    later = NOW + days * 86400
+    a = Archive(ACCOUNTS, requests_per_account=SIZE, seed=3, now=NOW, fixed_draws=True)
+    b = Archive(ACCOUNTS, requests_per_account=SIZE, seed=3, now=later, fixed_draws=True)
+    drawn = Archive(ACCOUNTS, requests_per_account=SIZE, seed=3, now=later)
+    for user in ACCOUNTS:
+        assert _shape(a, user) == _shape(b, user)
+        assert _shape(a, user) != _shape(drawn, user)
+        # The times still follow the clock.
+        newest = max(r.request_time for r in b.requests(user))
+        assert later - 2 * 86400 < newest <= later
+
+
 
 def test_generation_time_is_reported():
     # Not a timed assertion: the numbers are printed for the record (-s).
