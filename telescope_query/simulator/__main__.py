@@ -106,6 +106,9 @@ def parser(prog: str = 'python -m telescope_query.simulator', *,
     p.add_argument('--now', type=moment, default=None, metavar='WHEN',
                    help='anchor the archive to this time (Unix seconds or ISO date; '
                         'default: now)')
+    p.add_argument('--fixed-draws', action='store_true',
+                   help='the same requests and jobs whatever --now is; only their '
+                        'times follow it (default: each moment draws its own)')
     p.add_argument('--queue-limit', type=whole_number(0), default=None, metavar='N',
                    help='requests each account may have in the queue (default 10)')
     p.add_argument('-q', '--quiet', action='store_true', help='do not log each request')
@@ -126,7 +129,7 @@ def run(args: argparse.Namespace) -> int:
     sim = Simulator(accounts, requests=args.requests, image_size=args.image_size,
                     product_mb=args.product_mb, staging_seconds=args.staging_seconds,
                     latency_ms=args.latency_ms, seed=args.seed, now=args.now,
-                    queue_limits=(None if args.queue_limit is None else
+                    fixed_draws=args.fixed_draws, queue_limits=(None if args.queue_limit is None else
                                   dict.fromkeys(accounts, args.queue_limit)),
                     port=args.port, log_requests=not args.quiet)
     try:

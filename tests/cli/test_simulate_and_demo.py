@@ -21,7 +21,8 @@ from telescope_query.simulator import __main__ as simulator_command
 EVERY_OPTION = ['--port', '8089', '--accounts', 'carol:Carol-pw-1', 'dave:d',
                 '--requests', '12', '--image-size', '16', '--product-mb', '2.5',
                 '--staging-seconds', '3', '--latency-ms', '40', '--seed', '7',
-                '--now', '2024-11-18T16:00', '--queue-limit', '40', '--quiet']
+                '--now', '2024-11-18T16:00', '--fixed-draws', '--queue-limit', '40',
+                '--quiet']
 
 
 def _simulate_parser() -> argparse.ArgumentParser:
@@ -80,7 +81,7 @@ def test_every_simulate_option_reaches_the_simulator(monkeypatch, capsys, before
     (accounts, settings), = RecordingSimulator.made
     assert accounts == {'carol': 'Carol-pw-1', 'dave': 'd'}
     assert settings == dict(requests=12, image_size=16, product_mb=2.5, staging_seconds=3.0,
-                            latency_ms=40.0, seed=7, now=1731945600.0,
+                            latency_ms=40.0, seed=7, now=1731945600.0, fixed_draws=True,
                             queue_limits={'carol': 40, 'dave': 40}, port=8089,
                             log_requests=False)
     out, err = capsys.readouterr()
@@ -95,3 +96,4 @@ def test_simulate_logs_each_request_unless_quiet(monkeypatch, capsys):
     (accounts, settings), = RecordingSimulator.made
     assert accounts == {'demo': 'demo'} and settings['log_requests'] is True
     assert settings['port'] == 0 and settings['image_size'] == 1536
+    assert settings['fixed_draws'] is False
