@@ -12,9 +12,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Iterable, Mapping
 
+from ..protocol.pages import completion_may_slip
 from .queue import QueueEntry
 
-__all__ = ['LOOK_BACK', 'free_places', 'last_completion', 'too_recent']
+__all__ = ['LOOK_BACK', 'free_places', 'last_completion', 'too_recent', 'without_slip']
 
 #: How many of a target's newest completed requests (by id) are opened for
 #: their completion times: requests are completed roughly in id order, and a
@@ -52,6 +53,7 @@ def too_recent(last: tuple[int, datetime] | None, now: datetime,
     if last is None:
         return ''
     rid, when = last
+    when = without_slip(when, now)
     age = now - when
     if age >= min_interval:
         return ''
@@ -63,6 +65,23 @@ def too_recent(last: tuple[int, datetime] | None, now: datetime,
         ago = f'{_days(age)} ago'
     return (f"observed recently: R{rid} completed {when:%Y-%m-%d %H:%M} UTC, "
             f"{ago}; min_interval is {_days(min_interval)}")
+
+
+def without_slip(shown: datetime, now: datetime) -> datetime:
+    """A view's completion time, a day earlier when the summer date slip explains
+    why it is in the future.
+
+    A completion between 23:00 and 24:00 UTC in summer is shown with the next
+    day's date [seen] (`~telescope_query.protocol.pages.completion_may_slip`),
+    so a request completed a minute ago can read as tomorrow. A completion is
+    never in the future: one shown up to a day ahead, at that hour, is the day
+    before. A slipped time in the past is kept as shown (at most a day too
+    late, so a target waits longer, never less, than ``min_interval``).
+    """
+    earlier = shown - timedelta(days=1)
+    if shown > now and completion_may_slip(shown) and earlier <= now + timedelta(minutes=1):
+        return earlier
+    return shown
 
 
 def _days(span: timedelta) -> str:

@@ -56,6 +56,41 @@ def test_too_recent(age, interval, due):
     assert cadence.too_recent(None, NOW, interval) == ''
 
 
+SUMMER_NIGHT = datetime(2027, 6, 21, 23, 31, tzinfo=timezone.utc)
+WINTER_NIGHT = datetime(2027, 12, 21, 23, 31, tzinfo=timezone.utc)
+
+
+AHEAD = "ahead of this computer's clock"
+
+
+@pytest.mark.parametrize('now, shown, interval, expected', [
+    # Completed two minutes ago at 23:29 UTC in June: the view shows tomorrow's date.
+    (SUMMER_NIGHT, SUMMER_NIGHT + timedelta(days=1, minutes=-2), timedelta(0), ''),
+    (SUMMER_NIGHT, SUMMER_NIGHT + timedelta(days=1, minutes=-2), timedelta(days=7),
+     'completed 2027-06-21 23:29 UTC, 0.0 hours ago'),
+    # In winter there is no slip: a time ahead is the server's clock ahead of ours.
+    (WINTER_NIGHT, WINTER_NIGHT + timedelta(days=1, minutes=-2), timedelta(0), AHEAD),
+    # Not the slip's hour, or more than a day ahead: the slip does not explain it.
+    (SUMMER_NIGHT, SUMMER_NIGHT + timedelta(hours=12), timedelta(0), AHEAD),
+    (SUMMER_NIGHT, SUMMER_NIGHT + timedelta(days=1, minutes=5), timedelta(0), AHEAD),
+])
+def test_a_completion_the_summer_date_slip_shows_tomorrow_is_today(now, shown, interval,
+                                                                     expected):
+    """The suite once failed between 23:00 and 24:00 UTC in summer: a request
+    completed a minute before read as 24 hours ahead, and min_interval=0 skipped it."""
+    message = cadence.too_recent((7, shown), now, interval)
+    assert (message == '') is (expected == '')
+    assert expected in message
+
+
+def test_a_slipped_time_in_the_past_is_kept_as_shown():
+    """Two days ago at 23:30 may show as yesterday: the later time is kept, so the
+    target waits a day longer, never less, than min_interval."""
+    shown = SUMMER_NIGHT - timedelta(days=1)
+    assert cadence.without_slip(shown, SUMMER_NIGHT) == shown
+    assert cadence.too_recent((7, shown), SUMMER_NIGHT, timedelta(days=1, hours=1))
+
+
 def test_completed_requests_of_a_target_by_name_or_position_newest_first():
     here = (310.0, 40.0)
     queue = [_entry(10, 'SS Cyg', 8), _entry(11, 'other', 8, here), _entry(12, 'ss  cyg', 3),
