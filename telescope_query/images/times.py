@@ -100,12 +100,16 @@ def bjd_tdb(times: Time, target: Any) -> Time:
     """Barycentric Julian Dates (TDB) of ``times`` seen from Teide for ``target``.
 
     No download: astropy's IERS tables are not fetched (``auto_download``
-    off); without them UT1 is taken from the built-in tables, which changes
-    the result by well under a millisecond -- far below what a 3-minute
-    exposure resolves.
+    off); UT1 is taken from the tables astropy has, however old their
+    predictions (``auto_max_age`` off: astropy refuses predictions older than
+    30 days by default, so without it this failed a month after each
+    astropy-iers-data release). A UT1 off by a second moves the observatory
+    by under 0.5 km, the light travel time by under 2 microseconds -- far
+    below what a 3-minute exposure resolves.
     """
     from astropy.utils import iers
-    with iers.conf.set_temp('auto_download', False):
+    with iers.conf.set_temp('auto_download', False), \
+            iers.conf.set_temp('auto_max_age', None):
         located = Time(times, location=site_location(), copy=True)
         return located.tdb + located.light_travel_time(target, kind='barycentric')
 

@@ -76,6 +76,20 @@ def test_bjd_matches_astropy_done_by_hand():
     assert bjd_tdb(when, star).jd == pytest.approx(expected.jd, abs=1e-9)
 
 
+@pytest.mark.parametrize('when', ['2027-03-01T22:00:00', '2031-01-01T00:00:00'])
+def test_bjd_needs_no_fresh_iers_predictions(when):
+    """Frames newer than the IERS table's measured values (predictions, or past
+    its end), with the predictions older than astropy accepts: the suite once
+    failed 30 days after the installed astropy-iers-data was made."""
+    from astropy.utils import iers
+    star = SkyCoord('19:19:02.60 +41:06:34.24', unit=('hourangle', 'deg'))
+    with iers.conf.set_temp('auto_max_age', 1e-9):     # every prediction is too old
+        bjd = bjd_tdb(Time(when, scale='utc'), star)
+    correction = (bjd - Time(when, scale='utc')).to_value(u.s)
+    # TT-UTC (69.184 s since 2017) and the light travel time, at most ~8.3 min.
+    assert abs(correction - 69.184) < 500
+
+
 def test_missing_times_and_exposures_are_masked_not_invented():
     frames = [fits.ImageHDU(np.zeros((4, 4), np.uint8)) for _ in range(3)]
     frames[0].header.update({'FILTER': 'R', 'DATE-OBS': '2024-11-11T00:17:32.5', 'EXPTIME': 180.0})

@@ -10,6 +10,7 @@ import pytest
 import astropy.units as u
 from astropy.coordinates import SkyCoord, get_body
 from astropy.time import Time
+from astropy.utils import iers
 
 from telescope_query import NotObservableWarning, Telescope, conf
 from telescope_query.observe import observability as ob
@@ -44,7 +45,9 @@ def test_the_grid_agrees_with_astroplan(monkeypatch):
     constraints = [astroplan.AtNightConstraint.twilight_astronomical(),
                    astroplan.AltitudeConstraint(min=30 * u.deg),
                    astroplan.MoonSeparationConstraint(min=30 * u.deg)]
-    with warnings.catch_warnings():
+    # START is in the IERS table's predictions; astropy refuses those once they
+    # are 30 days old (auto_max_age), which this comparison does not need.
+    with warnings.catch_warnings(), iers.conf.set_temp('auto_max_age', None):
         warnings.simplefilter('ignore')
         theirs = np.logical_and.reduce([c(observer, targets, times=Time(times.jd, format='jd'),
                                           grid_times_targets=True) for c in constraints])
