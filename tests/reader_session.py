@@ -47,6 +47,14 @@ def docs_simulator() -> Iterator[Any]:
         yield sim
 
 
+def pin_client_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The client's clock of the observer's loop (the look-ahead of submit, the
+    cadence) set to the pages' day: else what the pages print would change with
+    the season the suite runs in (SS Cyg has no dark night from Teide in February)."""
+    monkeypatch.setattr('telescope_query.observe.api.now',
+                        lambda: datetime.datetime.fromtimestamp(DOCS_NOW, datetime.timezone.utc))
+
+
 @contextlib.contextmanager
 def reader_session(simulator: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                    namespace: dict[str, Any]) -> Iterator[None]:
@@ -79,9 +87,7 @@ def reader_session(simulator: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPat
     Telescope.logout()
     Telescope.cache_location = tmp_path / 'telescope-cache'
     namespace['simulator'] = simulator
-    # The client's clock of the observer's loop (look-ahead, cadence) is the pages' day.
-    monkeypatch.setattr('telescope_query.observe.api.now',
-                        lambda: datetime.datetime.fromtimestamp(DOCS_NOW, datetime.timezone.utc))
+    pin_client_clock(monkeypatch)
     try:
         with keyring_in_use(MemoryKeyring({(KEYRING_SERVICE, 'demo'): 'demo'})), \
                 paths.set_temp_cache(folders['astropy-cache']), \

@@ -27,7 +27,7 @@ from telescope_query.cli import main
 from telescope_query.credentials import KEYRING_SERVICE
 
 from keyring_stub import MemoryKeyring
-from reader_session import DOCS_ACCOUNTS, DOCS_SETTINGS
+from reader_session import DOCS_ACCOUNTS, DOCS_SETTINGS, pin_client_clock
 
 DOCS = Path(__file__).resolve().parent.parent / 'docs'
 
@@ -120,6 +120,7 @@ def docs_cli(monkeypatch, tmp_path):
     monkeypatch.setenv('HOME', str(tmp_path))
     monkeypatch.delenv('TELESCOPE_QUERY_USER', raising=False)
     monkeypatch.delenv('TELESCOPE_QUERY_PASSWORD', raising=False)
+    pin_client_clock(monkeypatch)
     saved = keyring.get_keyring()
     keyring.set_keyring(MemoryKeyring({(KEYRING_SERVICE, 'demo'): 'demo'}))
     cache = tmp_path / 'cache'
