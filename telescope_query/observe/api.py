@@ -84,6 +84,20 @@ def observability(targets: Any, start: Any = None, days: Any = 30, *,
 def warn_if_not_observable(coord: SkyCoord, label: str, *, stacklevel: int = 2) -> bool:
     """Warn (`NotObservableWarning`) when ``coord`` has no observable night in the
     next ``conf.observable_days``; True when it has one."""
+    message = not_observable_message(coord, label)
+    if message:
+        warnings.warn(message, NotObservableWarning, stacklevel=stacklevel + 1)
+    return not message
+
+
+def not_observable_message(coord: SkyCoord, label: str) -> str:
+    """The `NotObservableWarning`'s text when ``coord`` has no observable night in
+    the next ``conf.observable_days``, else ''.
+
+    A text, not a warning caught and read back: the warning filters are the
+    whole process's, so catching them in one thread would catch, or lose,
+    another thread's warnings too.
+    """
     from .. import conf
     days = arguments.observing_days(conf.observable_days, 'conf.observable_days')
     rules = limits()
@@ -93,10 +107,8 @@ def warn_if_not_observable(coord: SkyCoord, label: str, *, stacklevel: int = 2) 
     nights = int(observable_nights(coord.reshape((1,)) if coord.isscalar else coord,
                                    Time(start), days, rules)[0])
     if nights:
-        return True
-    warnings.warn(f"{label} has no night in the next {days:g} days when it can be observed "
-                  f"from the Observatorio del Teide (dark sky, above "
-                  f"{rules.min_altitude:g}° and {rules.moon_separation:g}° from the Moon; "
-                  f"conf.observable_days and conf.observable_min_altitude set these)",
-                  NotObservableWarning, stacklevel=stacklevel + 1)
-    return False
+        return ''
+    return (f"{label} has no night in the next {days:g} days when it can be observed "
+            f"from the Observatorio del Teide (dark sky, above "
+            f"{rules.min_altitude:g}° and {rules.moon_separation:g}° from the Moon; "
+            f"conf.observable_days and conf.observable_min_altitude set these)")

@@ -31,8 +31,8 @@ from .plan import DEFAULT_EXPOSURE, SubmissionPlan, exposure_to_ms, plan_submiss
 from .queue import QueueEntry, completed_for, read_queue, waiting_for
 from .send import submit_plan
 from .serial import one_at_a_time
-from .target import (LowAltitudeWarning, check_target_name, format_objectid,
-                     looks_like_coordinates)
+from .target import (check_target_name, format_objectid, looks_like_coordinates,
+                     low_altitude_message)
 
 __all__ = ['submit_missing', 'COLUMNS', 'columns_help', 'check_columns']
 
@@ -223,35 +223,28 @@ def _check_cheaply(item: _Target) -> None:
 def _plan(item: _Target) -> SubmissionPlan | None:
     """Plan one target: its plan, or None with the problem kept as its error.
 
-    A low-altitude warning is kept as its note, and still shown.
+    A low-altitude warning is shown (by the planning) and kept as its note.
     """
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter('always', LowAltitudeWarning)
-        try:
-            item.plan = plan_submission(item.target, exposure=item.exposure,
-                                        telescope=item.telescope, filter=item.filter,
-                                        dark_frame=item.dark_frame, name=item.name,
-                                        comment=item.comment)
-        except (ValueError, TypeError) as error:
-            item.error = str(error)
-    for warning in caught:
-        item.notes = str(warning.message)
-        warnings.warn_explicit(warning.message, warning.category, warning.filename,
-                               warning.lineno)
+    try:
+        item.plan = plan_submission(item.target, exposure=item.exposure,
+                                    telescope=item.telescope, filter=item.filter,
+                                    dark_frame=item.dark_frame, name=item.name,
+                                    comment=item.comment)
+    except (ValueError, TypeError) as error:
+        item.error = str(error)
+        return None
+    item.notes = low_altitude_message(float(item.plan.coord.dec.deg), item.plan.max_altitude)
     return item.plan
 
 
 def _look_ahead(item: _Target, plan: SubmissionPlan) -> None:
     """Warn, and note in the report, when the target has no observable night soon."""
-    from ..observe.api import warn_if_not_observable
+    from ..observe.api import not_observable_message
     from ..observe.observability import NotObservableWarning
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter('always', NotObservableWarning)
-        warn_if_not_observable(plan.coord, item.label)
-    for warning in caught:
-        item.notes = f'{item.notes}; {warning.message}' if item.notes else str(warning.message)
-        warnings.warn_explicit(warning.message, warning.category, warning.filename,
-                               warning.lineno)
+    message = not_observable_message(plan.coord, item.label)
+    if message:
+        item.notes = f'{item.notes}; {message}' if item.notes else message
+        warnings.warn(message, NotObservableWarning, stacklevel=2)
 
 
 def _names(item: _Target) -> list[str]:

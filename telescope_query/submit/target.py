@@ -39,6 +39,8 @@ class LowAltitudeWarning(AstropyUserWarning):
 _COORD_START = re.compile(r'^\s*[+-]?\d')
 _COORD_CHARS = re.compile(r'''^[\d\s:+\-.,hmsd°'"′″]+$''')
 _PLAIN_NUMBER = re.compile(r'^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$')
+#: The numbers of a sexagesimal field: hours or degrees, minutes, seconds.
+_NUMBER_FIELD = re.compile(r'\d+(?:\.\d*)?|\.\d+')
 
 _COORD_EXAMPLES = ("'20:42:59.6 +43:35:10' (RA hours, Dec degrees), "
                    "'20h42m59.6s +43d35m10s' or '310.75 43.58' (degrees)")
@@ -59,6 +61,20 @@ def _is_number(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def _refuse_sixty(text: str, ra_text: str, dec_text: str) -> None:
+    """Refuse a minutes or seconds field of 60 or more, which astropy only warns
+    about. Checked here rather than by turning astropy's warning into an error:
+    the warning filters are the whole process's, and another thread's warning
+    (a submission's look-ahead) would be raised in that thread as an exception.
+    """
+    for part in (ra_text, dec_text):
+        fields = _NUMBER_FIELD.findall(part)
+        if any(float(field) >= 60 for field in fields[1:3]):
+            raise ValueError(f"target {text!r} could not be read as coordinates "
+                             f"(minutes and seconds must be below 60, got {part!r}); "
+                             f"use e.g. {_COORD_EXAMPLES}")
 
 
 def parse_coordinates(text: str) -> SkyCoord:
@@ -92,14 +108,13 @@ def parse_coordinates(text: str) -> SkyCoord:
         raise ValueError(f"target {text!r} is not a pair of coordinates; use e.g. "
                          f"{_COORD_EXAMPLES}")
     ra_unit = u.hourangle if sexagesimal else u.deg
+    if sexagesimal:
+        _refuse_sixty(text, ra_text, dec_text)
     try:
-        with warnings.catch_warnings():
-            # astropy only warns about a seconds field of 60: refuse it instead.
-            warnings.simplefilter('error')
-            if sexagesimal:
-                ra, dec = Angle(ra_text, unit=ra_unit), Angle(dec_text, unit=u.deg)
-            else:       # as Python reads numbers: astropy's parser refuses '1e1'
-                ra, dec = Angle(float(ra_text), unit=u.deg), Angle(float(dec_text), unit=u.deg)
+        if sexagesimal:
+            ra, dec = Angle(ra_text, unit=ra_unit), Angle(dec_text, unit=u.deg)
+        else:       # as Python reads numbers: astropy's parser refuses '1e1'
+            ra, dec = Angle(float(ra_text), unit=u.deg), Angle(float(dec_text), unit=u.deg)
     except Exception as exc:  # astropy raises several kinds for bad text
         raise ValueError(f"target {text!r} could not be read as coordinates ({exc}); "
                          f"use e.g. {_COORD_EXAMPLES}") from None
@@ -228,12 +243,20 @@ def check_observable(coord: SkyCoord) -> float:
         raise ValueError(f"target at Dec {dec:+.2f}° never rises above the horizon at the "
                          f"Observatorio del Teide (latitude {site.SITE_LATITUDE:+.2f}°): "
                          f"targets must be north of Dec {site.NEVER_RISES_BELOW_DEC:+.1f}°")
-    if altitude < MIN_ALTITUDE:
-        warnings.warn(f"target at Dec {dec:+.2f}° never gets higher than {altitude:.1f}° "
-                      f"above the horizon at the Observatorio del Teide (below "
-                      f"{MIN_ALTITUDE:.0f}°): images will suffer from airmass",
-                      LowAltitudeWarning, stacklevel=3)
+    message = low_altitude_message(dec, altitude)
+    if message:
+        warnings.warn(message, LowAltitudeWarning, stacklevel=3)
     return altitude
+
+
+def low_altitude_message(dec: float, altitude: float) -> str:
+    """The `LowAltitudeWarning`'s text for a target at ``dec`` whose highest
+    altitude is ``altitude`` (degrees), or '' when it rises above `MIN_ALTITUDE`."""
+    if altitude >= MIN_ALTITUDE:
+        return ''
+    return (f"target at Dec {dec:+.2f}° never gets higher than {altitude:.1f}° "
+            f"above the horizon at the Observatorio del Teide (below "
+            f"{MIN_ALTITUDE:.0f}°): images will suffer from airmass")
 
 
 # --- The site's coordinate text ------------------------------------------------
