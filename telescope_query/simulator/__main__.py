@@ -129,7 +129,8 @@ def run(args: argparse.Namespace) -> int:
     sim = Simulator(accounts, requests=args.requests, image_size=args.image_size,
                     product_mb=args.product_mb, staging_seconds=args.staging_seconds,
                     latency_ms=args.latency_ms, seed=args.seed, now=args.now,
-                    fixed_draws=args.fixed_draws, queue_limits=(None if args.queue_limit is None else
+                    fixed_draws=args.fixed_draws,
+                    queue_limits=(None if args.queue_limit is None else
                                   dict.fromkeys(accounts, args.queue_limit)),
                     port=args.port, log_requests=not args.quiet)
     try:

@@ -88,7 +88,8 @@ class Simulator:
                  image_size: int = 1536, product_mb: float | None = None,
                  staging_seconds: float = 0.0, latency_ms: float = 0, seed: int = 1,
                  now: float | None = None, queue_limits: Mapping[str, int] | None = None,
-                 fixed_draws: bool = False, host: str = '127.0.0.1', port: int = 0, log_requests: bool = False) -> None:
+                 fixed_draws: bool = False, host: str = '127.0.0.1', port: int = 0,
+                 log_requests: bool = False) -> None:
         self._created = time.perf_counter()
         self.host, self.port = host, port
         self.archive = Archive(accounts if accounts is not None else {'demo': 'demo'},

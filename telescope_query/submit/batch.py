@@ -233,7 +233,9 @@ def _plan(item: _Target) -> SubmissionPlan | None:
     except (ValueError, TypeError) as error:
         item.error = str(error)
         return None
-    item.notes = low_altitude_message(float(item.plan.coord.dec.deg), item.plan.max_altitude)
+    low = low_altitude_message(float(item.plan.coord.dec.deg), item.plan.max_altitude)
+    if low:
+        item.notes = low
     return item.plan
 
 
