@@ -135,7 +135,8 @@ def _workflow(simulator, tmp_path, errors):
     client.query_jobs('2024-11-17 16:00', '2024-11-18 16:00')
     client.get_images(jids[0], show_progress=False)[0].close()
     client.download_data(jids, path=tmp_path / 'files', show_progress=False)
-    client.submit('10:00:00 +40:00:00', exposure=30, name=unique('Secret run'))
+    # A position of its own: test_isolation looks for its own at 10:00 +40:00.
+    client.submit('10:20:00 +41:00:00', exposure=30, name=unique('Secret run'))
     client.submit_missing(['11:00:00 +40:00:00'], dry_run=True)
     client.get_user_requests(1)
     client.get_job(jids[0])

@@ -893,14 +893,14 @@ def submit(http, sim, api, item):
 def test_basket_submission_joins_the_queue(simulator, login, api, value_rows):
     http = login(simulator)
     before = len(simulator.archive.requests('demo'))
-    answer = submit(http, simulator, api, basket_item(objectname='Basket star'))
+    answer = submit(http, simulator, api, basket_item(objectname='Queued star'))
     assert answer['success'] is True and answer['status']
     rid = int(answer['data']['id'])
     assert len(simulator.archive.requests('demo')) == before + 1
     listed = {r['id']: r for r in list_own(http, simulator, api)['data']['requests']}
     record = listed[str(rid)]
     assert record['status'] == '3' and record['seen'] == '0'
-    assert record['objectname'] == 'Basket star'
+    assert record['objectname'] == 'Queued star'
     assert record['objectid'] == '00:42:44.33 +41:16:07.50'
     assert record['objecttype'] == 'RADEC'
     assert record['usercomments'] == 'AutoSubmit'
