@@ -22,9 +22,10 @@ from telescope_query.submit import batch, target
 TIMEOUT = 10
 
 
-def _inside(monkeypatch, module, name):
-    """Replace ``module.name`` with a wrapper that stops until released."""
-    real = getattr(module, name)
+def _inside(monkeypatch, module, name, answer=None):
+    """Replace ``module.name`` with a wrapper that stops until released, then
+    calls it (or gives ``answer(*args)`` instead)."""
+    real = getattr(module, name) if answer is None else answer
     entered, release = threading.Event(), threading.Event()
 
     def held(*args, **kwargs):
@@ -69,9 +70,9 @@ def test_minutes_or_seconds_of_sixty_are_refused_naming_target(text):
 def test_the_look_ahead_notes_only_its_own_targets_warning(monkeypatch):
     """Thread A's target is observable; a warning of thread B meanwhile is B's."""
     import telescope_query.observe.api as observe_api
-    entered, release = _inside(monkeypatch, observe_api, 'observable_nights')
-    monkeypatch.setattr(observe_api, 'observable_nights',
-                        _counting(observe_api.observable_nights, nights=3))
+    # Three observable nights, whatever the date the suite runs on.
+    entered, release = _inside(monkeypatch, observe_api, 'observable_nights',
+                               answer=lambda coords, *_: np.full(len(coords), 3))
     item = _item('A', '10:00:00 +20:00:00')
     plan = batch.plan_submission('10:00:00 +20:00:00')
     thread, outcome = _in_thread(lambda: batch._look_ahead(item, plan))
@@ -86,14 +87,6 @@ def test_the_look_ahead_notes_only_its_own_targets_warning(monkeypatch):
 
 def _item(label, where):
     return batch._Target(label, where, exposure=30, filter='BVR', telescope='COAST')
-
-
-def _counting(held, nights):
-    """``held`` (which waits), then a fixed number of observable nights."""
-    def fake(coords, start, days, rules):
-        held(coords, start, days, rules)
-        return np.full(len(coords), nights)
-    return fake
 
 
 def test_a_low_target_is_noted_and_warned_without_catching(recwarn):
